@@ -1,0 +1,91 @@
+/**
+ * @file Turns WAV attachment bytes into the model's audio input: mono float samples at the
+ * package's sample rate, cut or zero-padded to its fixed length.
+ *
+ * The log-mel front end is inside the audio ONNX graph, so this module only decodes, mixes down
+ * and resamples. Other containers (OGG, MP3, FLAC…) are refused with a message naming the format.
+ */
+import wavefile from 'wavefile';
+import { MediaError } from './errors.js';
+
+export interface AudioInputSpec {
+  sampleRate: number;
+  seconds: number;
+}
+
+export function sniffAudioFormat(bytes: Uint8Array): 'wav' | 'ogg' | 'mp3' | 'flac' | undefined {
+  const head = Buffer.from(bytes.subarray(0, 12)).toString('latin1');
+  if (head.startsWith('RIFF') && head.slice(8, 12) === 'WAVE') return 'wav';
+  if (head.startsWith('OggS')) return 'ogg';
+  if (head.startsWith('fLaC')) return 'flac';
+  if (head.startsWith('ID3') || (bytes[0] === 0xff && ((bytes[1] ?? 0) & 0xe0) === 0xe0)) return 'mp3';
+  return undefined;
+}
+
+export interface DecodedAudio {
+  sampleRate: number;
+  /** Mono samples in [-1, 1]. */
+  samples: Float32Array;
+}
+
+export function decodeWav(bytes: Uint8Array): DecodedAudio {
+  const format = sniffAudioFormat(bytes);
+  if (format !== 'wav') {
+    throw new MediaError(format ? `audio format ${format} is not supported (WAV only)` : 'audio bytes are not a WAV file', {
+      code: 'AUDIO_UNSUPPORTED',
+    });
+  }
+  try {
+    const wav = new wavefile.WaveFile(bytes);
+    const sampleRate = Number((wav.fmt as { sampleRate: number }).sampleRate);
+    if (!(sampleRate > 0)) throw new MediaError('WAV header has no valid sample rate', { code: 'AUDIO_DECODE' });
+    wav.toBitDepth('32f');
+    const channels = wav.getSamples(false, Float32Array) as unknown as Float32Array | Float32Array[];
+    const list = Array.isArray(channels) ? channels : [channels];
+    const first = list[0];
+    if (!first || first.length === 0) throw new MediaError('WAV file holds no samples', { code: 'AUDIO_EMPTY' });
+    const mono = new Float32Array(first.length);
+    for (const ch of list) for (let i = 0; i < mono.length; i++) mono[i] = (mono[i] as number) + (ch[i] as number) / list.length;
+    return { sampleRate, samples: mono };
+  } catch (cause) {
+    if (cause instanceof MediaError) throw cause;
+    throw new MediaError(`WAV file could not be decoded (${(cause as Error).message})`, { code: 'AUDIO_DECODE', cause });
+  }
+}
+
+/** Linear-interpolation resampling; enough for a model that sees log-mel bands below 8 kHz. */
+export function resample(samples: Float32Array, from: number, to: number): Float32Array {
+  if (from === to) return samples;
+  const length = Math.max(1, Math.round((samples.length * to) / from));
+  const out = new Float32Array(length);
+  const step = from / to;
+  if (from > to) {
+    // Average over each output sample's span so high frequencies do not fold back (a box filter).
+    for (let i = 0; i < length; i++) {
+      const start = Math.floor(i * step);
+      const end = Math.min(samples.length, Math.max(start + 1, Math.floor((i + 1) * step)));
+      let sum = 0;
+      for (let k = start; k < end; k++) sum += samples[k] as number;
+      out[i] = sum / (end - start);
+    }
+    return out;
+  }
+  for (let i = 0; i < length; i++) {
+    const x = i * step;
+    const k = Math.floor(x);
+    const frac = x - k;
+    const a = samples[Math.min(k, samples.length - 1)] as number;
+    const b = samples[Math.min(k + 1, samples.length - 1)] as number;
+    out[i] = a + (b - a) * frac;
+  }
+  return out;
+}
+
+/** The model's audio tensor data: mono, at spec.sampleRate, exactly spec.seconds long. */
+export function prepareAudio(bytes: Uint8Array, spec: AudioInputSpec): Float32Array {
+  const decoded = decodeWav(bytes);
+  const samples = resample(decoded.samples, decoded.sampleRate, spec.sampleRate);
+  const out = new Float32Array(Math.round(spec.sampleRate * spec.seconds));
+  out.set(samples.subarray(0, out.length));
+  return out;
+}

@@ -1,0 +1,69 @@
+/**
+ * @file Turns image attachment bytes (PNG, JPEG or DICOM) into the model's image input: one
+ * grayscale channel, resized to the package's square size, normalised with its mean and std.
+ *
+ * The format is sniffed from the bytes, not trusted from the content type: a mislabelled
+ * attachment is decoded when it is a real image, and refused with a clear reason when it is not.
+ */
+import sharp, { type Sharp } from 'sharp';
+import { decodeDicom, isDicom } from './dicom.js';
+import { MediaError } from './errors.js';
+
+export interface ImageInputSpec {
+  size: number;
+  mean: number;
+  std: number;
+}
+
+export type ImageFormat = 'png' | 'jpeg' | 'dicom';
+
+export function sniffImageFormat(bytes: Uint8Array): ImageFormat | undefined {
+  if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return 'png';
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  if (isDicom(bytes)) return 'dicom';
+  return undefined;
+}
+
+/** Decoded and resized 8-bit grayscale pixels (row-major, size × size). */
+export async function decodeImageGray(bytes: Uint8Array, size: number): Promise<{ pixels: Uint8Array; format: ImageFormat; width: number; height: number }> {
+  const format = sniffImageFormat(bytes);
+  if (!format) throw new MediaError('image bytes are not PNG, JPEG or DICOM', { code: 'IMAGE_UNKNOWN_FORMAT' });
+  try {
+    let source: Sharp;
+    let width: number;
+    let height: number;
+    if (format === 'dicom') {
+      const gray = decodeDicom(bytes);
+      ({ width, height } = gray);
+      source = sharp(Buffer.from(gray.pixels.buffer, gray.pixels.byteOffset, gray.pixels.byteLength), {
+        raw: { width, height, channels: 1 },
+      });
+    } else {
+      source = sharp(bytes, { failOn: 'error' });
+      const meta = await source.metadata();
+      width = meta.width ?? 0;
+      height = meta.height ?? 0;
+    }
+    const pixels = await source
+      .grayscale()
+      .resize(size, size, { fit: 'fill', kernel: 'linear' })
+      .extractChannel(0)
+      .raw()
+      .toBuffer();
+    return { pixels: new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength), format, width, height };
+  } catch (cause) {
+    if (cause instanceof MediaError) throw cause;
+    throw new MediaError(`${format.toUpperCase()} image could not be decoded (${(cause as Error).message})`, {
+      code: 'IMAGE_DECODE',
+      cause,
+    });
+  }
+}
+
+/** The model's image tensor data: (pixel / 255 - mean) / std, length size². */
+export async function prepareImage(bytes: Uint8Array, spec: ImageInputSpec): Promise<Float32Array> {
+  const { pixels } = await decodeImageGray(bytes, spec.size);
+  const out = new Float32Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) out[i] = ((pixels[i] as number) / 255 - spec.mean) / spec.std;
+  return out;
+}

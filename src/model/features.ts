@@ -1,0 +1,187 @@
+/**
+ * @file Turns a `ClinicalRecord` into the model's inputs: token ids of the note text, the linked
+ * knowledge-graph entities with how each was found (mentioned, negated, family, history, coded,
+ * abnormal measurement), and the decoded image and audio.
+ *
+ * Why one module for training and inference: the recipe featurizes its training records through
+ * this same code (training/featurize.ts), so the model is trained on exactly what the runtime will
+ * feed it — the same tokenizer, the same linker, the same image resize, the same resampling.
+ * Everything here is deterministic; warnings name attachments by resource id, never by content.
+ */
+import type { EntityLinker } from '../kg/link.js';
+import { SYSTEMS } from '../kg/types.js';
+import { prepareAudio, type AudioInputSpec } from '../media/audio.js';
+import { MediaError } from '../media/errors.js';
+import { prepareImage, type ImageInputSpec } from '../media/image.js';
+import type { ClinicalRecord, CodedFact, NoteText } from '../records/types.js';
+import type { Tokenizer } from './tokenizer.js';
+
+/** How an entity entered the record; the fusion head embeds this beside the entity. */
+export const ENTITY_FLAGS = {
+  pad: 0,
+  mentioned: 1,
+  negated: 2,
+  family: 3,
+  historical: 4,
+  coded: 5,
+  abnormal: 6,
+} as const;
+export type EntityFlag = keyof typeof ENTITY_FLAGS;
+
+/**
+ * Adult reference ranges (LOINC -> [low, high]) used to flag a measurement as abnormal. Standard
+ * clinical cut-offs: fever ≥ 38 °C, tachycardia > 100/min, tachypnoea > 20/min, SpO2 < 94 %,
+ * hypertension ≥ 140/90, obesity BMI ≥ 30, anaemia Hb < 12 g/dL, hyperglycaemia > 125 mg/dL.
+ */
+export const REFERENCE_RANGES: Readonly<Record<string, [number, number]>> = {
+  '8310-5': [35.0, 37.9],
+  '8867-4': [50, 100],
+  '9279-1': [10, 20],
+  '59408-5': [94, 100],
+  '2708-6': [94, 100],
+  '8480-6': [90, 139],
+  '8462-4': [55, 89],
+  '39156-5': [18.5, 29.9],
+  '718-7': [12.0, 17.5],
+  '2339-0': [65, 125],
+};
+
+export interface FeatureSpec {
+  maxLength: number;
+  maxEntities: number;
+  image: ImageInputSpec;
+  audio: AudioInputSpec;
+}
+
+export interface LinkedEntity {
+  id: string;
+  flag: EntityFlag;
+  /** Where in `text` the entity was mentioned (absent for coded facts and measurements). */
+  span?: [number, number];
+  /** FHIR `Type/id` for coded facts. */
+  resource?: string;
+}
+
+export interface RecordFeatures {
+  /** The note text given to the tokenizer (most recent notes first, capped). */
+  text: string;
+  inputIds: number[];
+  entities: LinkedEntity[];
+  /** Index into the entity vocabulary per entity (same order as `entities`). */
+  entityIds: number[];
+  entityFlags: number[];
+  image?: Float32Array;
+  imageResource?: string;
+  audio?: Float32Array;
+  audioResource?: string;
+  warnings: string[];
+}
+
+/** Characters of note text considered per token of the model's window: the rest is never read. */
+const CHARS_PER_TOKEN = 8;
+
+/** Most recent notes first; undated ones last, in source order. */
+export function selectNoteText(notes: readonly NoteText[], maxChars: number): string {
+  const ordered = notes
+    .map((note, index) => ({ note, index }))
+    .sort((a, b) => {
+      const ta = a.note.time ?? '';
+      const tb = b.note.time ?? '';
+      if (ta !== tb) return ta < tb ? 1 : -1;
+      return a.index - b.index;
+    });
+  let text = '';
+  for (const { note } of ordered) {
+    const body = note.text.trim();
+    if (!body) continue;
+    text = text ? `${text}\n\n${body}` : body;
+    if (text.length >= maxChars) return text.slice(0, maxChars);
+  }
+  return text;
+}
+
+function isAbnormal(fact: CodedFact): boolean {
+  if (fact.kind !== 'observation' || fact.value === undefined) return false;
+  for (const c of fact.codings) {
+    if (c.system !== SYSTEMS.loinc) continue;
+    const range = REFERENCE_RANGES[c.code];
+    if (range) return fact.value < range[0] || fact.value > range[1];
+  }
+  return false;
+}
+
+export class Featurizer {
+  private readonly vocabIndex: Map<string, number>;
+
+  constructor(
+    private readonly tokenizer: Tokenizer,
+    private readonly linker: EntityLinker,
+    /** Entity ids in embedding order; index 0 is the padding entry. */
+    readonly entityVocabulary: readonly string[],
+    readonly spec: FeatureSpec,
+  ) {
+    this.vocabIndex = new Map(entityVocabulary.map((id, i) => [id, i]));
+  }
+
+  /** Entities of a text and a record's coded facts, deduplicated by (entity, flag), capped. */
+  linkEntities(text: string, facts: readonly CodedFact[]): LinkedEntity[] {
+    const out: LinkedEntity[] = [];
+    const seen = new Set<string>();
+    const add = (entity: LinkedEntity) => {
+      const key = `${entity.id}|${entity.flag}`;
+      if (seen.has(key) || !this.vocabIndex.has(entity.id) || out.length >= this.spec.maxEntities) return;
+      seen.add(key);
+      out.push(entity);
+    };
+    for (const m of this.linker.link(text)) {
+      const flag: EntityFlag = m.experiencer === 'family' ? 'family' : m.negated ? 'negated' : m.historical ? 'historical' : 'mentioned';
+      add({ id: m.entityId, flag, span: [m.start, m.end] });
+    }
+    for (const fact of facts) {
+      if (fact.kind === 'observation') {
+        if (!isAbnormal(fact)) continue;
+        for (const id of this.linker.linkCodes(fact.codings)) add({ id, flag: 'abnormal', ...(fact.resource ? { resource: fact.resource } : {}) });
+        continue;
+      }
+      if (fact.status && /^(resolved|inactive|remission|entered-in-error|refuted|stopped|cancelled)$/.test(fact.status)) continue;
+      for (const id of this.linker.linkCodes(fact.codings)) add({ id, flag: 'coded', ...(fact.resource ? { resource: fact.resource } : {}) });
+    }
+    return out;
+  }
+
+  async featurize(record: ClinicalRecord): Promise<RecordFeatures> {
+    const warnings: string[] = [];
+    const text = selectNoteText(record.notes, this.spec.maxLength * CHARS_PER_TOKEN);
+    const { ids } = this.tokenizer.encode(text, this.spec.maxLength);
+    const entities = this.linkEntities(text, record.facts);
+    const features: RecordFeatures = {
+      text,
+      inputIds: ids,
+      entities,
+      entityIds: entities.map((e) => this.vocabIndex.get(e.id) as number),
+      entityFlags: entities.map((e) => ENTITY_FLAGS[e.flag]),
+      warnings,
+    };
+    for (const media of record.media) {
+      if (!media.data) continue;
+      try {
+        if (media.modality === 'image' && !features.image) {
+          features.image = await prepareImage(media.data, this.spec.image);
+          features.imageResource = media.resource;
+        } else if (media.modality === 'audio' && !features.audio) {
+          features.audio = prepareAudio(media.data, this.spec.audio);
+          features.audioResource = media.resource;
+        }
+      } catch (error) {
+        if (!(error instanceof MediaError)) throw error;
+        warnings.push(`${media.resource}: ${media.modality} ignored: ${error.message}`);
+      }
+    }
+    return features;
+  }
+}
+
+/** The entity vocabulary of a graph: "[PAD]" then every entity id in sorted order. */
+export function entityVocabularyOf(entityIds: Iterable<string>): string[] {
+  return ['[PAD]', ...[...entityIds].sort()];
+}

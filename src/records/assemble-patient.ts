@@ -1,0 +1,189 @@
+/**
+ * @file Build the record(s) of one patient from the resources attributed to them: one record per
+ * patient, or one per encounter with `unit: 'encounter'`.
+ *
+ * Both Bundles and Bulk Data groups end here, so the same data gives the same record whichever
+ * shape it came in: notes, media and facts are ordered by time, then by resource id, not by input
+ * layout. With encounters as the unit, a resource goes to the encounter it references; one without
+ * a reference goes to the latest encounter that started at or before its time (the first one when
+ * it is older than all); an undated fact without a reference (an allergy, say) is history and goes
+ * to every encounter record, an undated note or image to the latest encounter.
+ */
+import type { AttachmentOptions } from './attachments.js';
+import { demographicsOf } from './demographics.js';
+import { extractContent, CONTENT_TYPES, dedupeNotes } from './notes.js';
+import { extractFacts, FACT_TYPES } from './facts.js';
+import { at, laterTime, resourceTime, str, timeValue, type ResourceEntry } from './fhir.js';
+import { encounterReferenceOf, parseReference, type ReferenceResolver } from './fhir-refs.js';
+import type { ClinicalRecord, CodedFact, MediaAttachment, NoteText, SourcePosition } from './types.js';
+
+export const UNITS = ['patient', 'encounter'] as const;
+export type RecordUnit = (typeof UNITS)[number];
+
+export interface AssembleOptions extends AttachmentOptions {
+  unit: RecordUnit;
+}
+
+export interface PatientGroup {
+  /** `Patient/<id>`. */
+  patientKey: string;
+  /** The Patient resource, when the input has one. */
+  patient?: ResourceEntry;
+  /** The other resources attributed to the patient. */
+  entries: ResourceEntry[];
+  /** Binary resources attributed to this patient only because nothing references them. */
+  looseBinaries?: ResourceEntry[];
+  resolver: ReferenceResolver;
+  source: SourcePosition;
+  /** Problems found while grouping (e.g. no Patient resource), put on every record. */
+  warnings: string[];
+  /** Keys of Binary resources already consumed through references. */
+  consumed?: Set<string>;
+}
+
+interface Piece {
+  notes: NoteText[];
+  media: MediaAttachment[];
+  facts: CodedFact[];
+  warnings: string[];
+  encounter?: string;
+  time?: string;
+  order: number;
+}
+
+interface EncounterInfo {
+  key: string;
+  id: string;
+  start?: string;
+  entry: ResourceEntry;
+}
+
+async function piecesOf(group: PatientGroup, options: AssembleOptions): Promise<{ pieces: Piece[]; encounters: EncounterInfo[] }> {
+  const pieces: Piece[] = [];
+  const encounters: EncounterInfo[] = [];
+  const consumed = group.consumed ?? new Set<string>();
+  const handle = async (entry: ResourceEntry, order: number): Promise<void> => {
+    const type = entry.resource.resourceType;
+    if (type === 'Encounter') {
+      const start = str(at(entry.resource, 'period', 'start')) ?? str(at(entry.resource, 'period', 'end'));
+      encounters.push({ key: entry.key, id: entry.key.slice('Encounter/'.length), entry, ...(start ? { start } : {}) });
+      return;
+    }
+    if (typeof type !== 'string' || (!CONTENT_TYPES.has(type) && !FACT_TYPES.has(type))) return;
+    const warnings: string[] = [];
+    const warn = (m: string): void => {
+      warnings.push(m);
+    };
+    const ctx = { entry, resolver: group.resolver, options, warn, consumed };
+    const content = CONTENT_TYPES.has(type) ? await extractContent(ctx) : { notes: [], media: [] };
+    const facts = FACT_TYPES.has(type) ? await extractFacts(entry, group.resolver, warn) : [];
+    const piece: Piece = { ...content, facts, warnings, order };
+    const ref = encounterReferenceOf(entry.resource);
+    if (ref) {
+      const target = await group.resolver.resolve(ref);
+      piece.encounter = target?.resource.resourceType === 'Encounter' ? target.key : (parseReference(ref).key ?? ref);
+    }
+    const time = resourceTime(entry.resource);
+    if (time) piece.time = time;
+    pieces.push(piece);
+  };
+  for (const [i, entry] of group.entries.entries()) await handle(entry, i);
+  for (const [i, binary] of (group.looseBinaries ?? []).entries()) {
+    if (!consumed.has(binary.key)) await handle(binary, group.entries.length + i);
+  }
+  return { pieces, encounters };
+}
+
+function sortByTime<T extends { time?: string; resource?: string }>(items: T[]): T[] {
+  return items
+    .map((item, index) => ({ item, index, t: timeValue(item.time) }))
+    .sort((a, b) => {
+      const dt = (a.t ?? Infinity) - (b.t ?? Infinity);
+      if (dt !== 0 && !Number.isNaN(dt)) return dt;
+      const ra = a.item.resource ?? '';
+      const rb = b.item.resource ?? '';
+      return ra < rb ? -1 : ra > rb ? 1 : a.index - b.index;
+    })
+    .map((x) => x.item);
+}
+
+function mediaTime(pieces: Piece[]): Map<MediaAttachment, string | undefined> {
+  const m = new Map<MediaAttachment, string | undefined>();
+  for (const p of pieces) for (const media of p.media) m.set(media, p.time);
+  return m;
+}
+
+function buildRecord(
+  group: PatientGroup,
+  pieces: Piece[],
+  base: { id: string; encounter?: string; time?: string },
+  extraWarnings: string[],
+): ClinicalRecord {
+  let time = base.time;
+  if (!time) for (const p of pieces) time = laterTime(time, p.time);
+  const times = mediaTime(pieces);
+  const media = sortByTime(pieces.flatMap((p) => p.media).map((m) => ({ m, time: times.get(m), resource: m.resource }))).map((x) => x.m);
+  const warnings = [...new Set([...group.warnings, ...extraWarnings, ...pieces.flatMap((p) => p.warnings)])];
+  const record: ClinicalRecord = {
+    id: base.id,
+    patient: group.patientKey,
+    source: group.source,
+    demographics: demographicsOf(group.patient?.resource, time),
+    notes: dedupeNotes(sortByTime(pieces.flatMap((p) => p.notes))),
+    media,
+    facts: sortByTime(pieces.flatMap((p) => p.facts)),
+    warnings,
+  };
+  if (base.encounter) record.encounter = base.encounter;
+  if (time) record.time = time;
+  return record;
+}
+
+/** The record(s) of one patient. */
+export async function assemblePatient(group: PatientGroup, options: AssembleOptions): Promise<ClinicalRecord[]> {
+  const { pieces, encounters } = await piecesOf(group, options);
+  const patientId = group.patientKey.slice(group.patientKey.indexOf('/') + 1);
+  let latestStart: string | undefined;
+  for (const e of encounters) latestStart = laterTime(latestStart, e.start);
+
+  if (options.unit === 'patient') {
+    return [buildRecord(group, pieces, { id: patientId, ...(latestStart ? { time: latestStart } : {}) }, [])];
+  }
+  if (encounters.length === 0) {
+    return [
+      buildRecord(group, pieces, { id: patientId }, [`${group.patientKey}: no Encounter resources; one record for the patient`]),
+    ];
+  }
+  const ordered = encounters
+    .map((e, index) => ({ e, index, t: timeValue(e.start) }))
+    .sort((a, b) => (a.t ?? Infinity) - (b.t ?? Infinity) || a.index - b.index)
+    .map((x) => x.e);
+  const byKey = new Map(ordered.map((e) => [e.key, e]));
+  const assigned = new Map<string, Piece[]>(ordered.map((e) => [e.key, []]));
+  const latest = ordered[ordered.length - 1] as EncounterInfo;
+  let unknownRefs = 0;
+  for (const piece of pieces) {
+    if (piece.encounter && byKey.has(piece.encounter)) {
+      assigned.get(piece.encounter)?.push(piece);
+      continue;
+    }
+    if (piece.encounter) unknownRefs++;
+    const t = timeValue(piece.time);
+    if (t !== undefined) {
+      let target = ordered[0] as EncounterInfo;
+      for (const e of ordered) {
+        const s = timeValue(e.start);
+        if (s !== undefined && s <= t) target = e;
+      }
+      assigned.get(target.key)?.push(piece);
+    } else if (piece.notes.length === 0 && piece.media.length === 0) {
+      for (const list of assigned.values()) list.push(piece);
+    } else {
+      assigned.get(latest.key)?.push(piece);
+    }
+  }
+  const extra = unknownRefs > 0 ? [`${group.patientKey}: ${unknownRefs} resource(s) reference an encounter not in the input; placed by time`] : [];
+  return ordered.map((e) =>
+    buildRecord(group, assigned.get(e.key) ?? [], { id: e.id, encounter: e.key, ...(e.start ? { time: e.start } : {}) }, extra),
+  );
+}

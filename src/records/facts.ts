@@ -1,0 +1,117 @@
+/**
+ * @file Coded facts of one resource: Condition, MedicationRequest / MedicationStatement,
+ * AllergyIntolerance, Observation (each component a fact of its own, as in blood pressure) and
+ * Procedure, with all their codings as the source wrote them.
+ *
+ * A medication given by reference is looked up among the resource's contained resources and then
+ * in the Bundle or export; one that cannot be found is a warning, kept as text when it has a display.
+ */
+import { arr, at, codingsOf, conceptText, num, obj, str, statusOf, type JsonObject, type ResourceEntry } from './fhir.js';
+import { containedResource, referenceOf, type ReferenceResolver } from './fhir-refs.js';
+import type { CodedFact } from './types.js';
+
+type Kind = CodedFact['kind'];
+
+function firstTime(r: JsonObject, ...fields: (string | string[])[]): string | undefined {
+  for (const f of fields) {
+    const v = str(typeof f === 'string' ? r[f] : at(r, ...f));
+    if (v) return v;
+  }
+  return undefined;
+}
+
+function fact(kind: Kind, concept: unknown, resource: string, more: Partial<CodedFact> = {}): CodedFact | undefined {
+  const codings = codingsOf(concept);
+  const text = conceptText(concept);
+  if (codings.length === 0 && !text) return undefined;
+  const f: CodedFact = { kind, codings, resource };
+  if (text) f.text = text;
+  for (const [k, v] of Object.entries(more)) if (v !== undefined) (f as unknown as Record<string, unknown>)[k] = v;
+  return f;
+}
+
+/** Numeric or textual value of an Observation or of one of its components. */
+function valueOf(o: JsonObject): Pick<CodedFact, 'value' | 'unit' | 'valueText'> {
+  const q = obj(o.valueQuantity);
+  const value = num(q?.value);
+  if (value !== undefined) return { value, unit: str(q?.unit) ?? str(q?.code) };
+  const integer = num(o.valueInteger);
+  if (integer !== undefined) return { value: integer };
+  const concept = conceptText(o.valueCodeableConcept);
+  if (concept) return { valueText: concept };
+  const s = str(o.valueString);
+  if (s) return { valueText: s };
+  if (typeof o.valueBoolean === 'boolean') return { valueText: String(o.valueBoolean) };
+  return {};
+}
+
+async function medicationConcept(
+  r: JsonObject,
+  key: string,
+  resolver: ReferenceResolver,
+  warn: (m: string) => void,
+): Promise<unknown> {
+  if (r.medicationCodeableConcept !== undefined) return r.medicationCodeableConcept;
+  const ref = referenceOf(r.medicationReference);
+  if (!ref) return undefined;
+  const medication = ref.startsWith('#') ? containedResource(r, ref) : (await resolver.resolve(ref))?.resource;
+  if (medication?.resourceType === 'Medication' && medication.code !== undefined) return medication.code;
+  const display = str(obj(r.medicationReference)?.display);
+  warn(`${key}: medication ${ref.startsWith('#') ? 'contained ' : ''}reference not found in the input${display ? '; kept its display text' : ''}`);
+  return display ? { text: display } : undefined;
+}
+
+/** The coded facts of one resource (none for types that carry no facts). */
+export async function extractFacts(entry: ResourceEntry, resolver: ReferenceResolver, warn: (m: string) => void): Promise<CodedFact[]> {
+  const r = entry.resource;
+  const key = entry.key;
+  const out: CodedFact[] = [];
+  const push = (f: CodedFact | undefined): void => {
+    if (f) out.push(f);
+  };
+  switch (r.resourceType) {
+    case 'Condition':
+      push(fact('condition', r.code, key, {
+        status: statusOf(r.clinicalStatus),
+        time: firstTime(r, 'onsetDateTime', ['onsetPeriod', 'start'], 'recordedDate'),
+      }));
+      break;
+    case 'MedicationRequest':
+    case 'MedicationStatement': {
+      const concept = await medicationConcept(r, key, resolver, warn);
+      push(fact('medication', concept, key, {
+        status: str(r.status),
+        time: firstTime(r, 'authoredOn', 'effectiveDateTime', ['effectivePeriod', 'start'], 'dateAsserted'),
+      }));
+      break;
+    }
+    case 'AllergyIntolerance':
+      push(fact('allergy', r.code, key, {
+        status: statusOf(r.clinicalStatus),
+        time: firstTime(r, 'onsetDateTime', 'recordedDate'),
+      }));
+      break;
+    case 'Observation': {
+      const common = {
+        status: str(r.status),
+        time: firstTime(r, 'effectiveDateTime', ['effectivePeriod', 'start'], 'effectiveInstant', 'issued'),
+      };
+      const own = valueOf(r);
+      const components = arr(r.component).map(obj).filter((c): c is JsonObject => c !== undefined);
+      if (Object.keys(own).length > 0 || components.length === 0) push(fact('observation', r.code, key, { ...common, ...own }));
+      for (const c of components) push(fact('observation', c.code, key, { ...common, ...valueOf(c) }));
+      break;
+    }
+    case 'Procedure':
+      push(fact('procedure', r.code, key, {
+        status: str(r.status),
+        time: firstTime(r, 'performedDateTime', ['performedPeriod', 'start']),
+      }));
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+export const FACT_TYPES = new Set(['Condition', 'MedicationRequest', 'MedicationStatement', 'AllergyIntolerance', 'Observation', 'Procedure']);

@@ -1,0 +1,339 @@
+/**
+ * @file Group the resources of Bulk Data files (one resource per line, one file per type) by
+ * patient, with bounded memory, so each patient can be assembled like a Bundle.
+ *
+ * An export holds each resource type in its own file, so one patient's resources are spread over
+ * all of them: an external join. Loading everything would not scale to a real export, so:
+ *
+ * 1. Spill. Each line goes, as its raw text with a small header (sequence number, file, line,
+ *    patient key), to one of `buckets` files in a temporary folder, chosen by a hash of the
+ *    patient key. Medication and Binary lines, which belong to no patient but are referenced,
+ *    go to a shared file; memory keeps only their byte offsets. Other unattributable lines
+ *    (Organization, Practitioner, …) are counted and skipped.
+ * 2. Drain. Bucket files are read one at a time; a bucket larger than `maxBucketBytes` is first
+ *    split again by a different hash, up to three times. The lines of one bucket are grouped by
+ *    patient and handed out patient by patient; the bucket file is then deleted.
+ *
+ * Memory bound: one bucket's lines (at most `maxBucketBytes` of text and their parsed form,
+ * unless a single patient is bigger than that), plus one small index entry per Medication or
+ * Binary resource and per input file. Disk: one copy of the input. `close()` removes the folder.
+ * Output order is deterministic: by bucket, then by the position of the patient's first line.
+ */
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { mkdtemp, open, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { ResourceItem } from '../io/types.js';
+import type { PatientGroup } from './assemble-patient.js';
+import { isJsonObject, str, type ResourceEntry } from './fhir.js';
+import {
+  chainResolvers,
+  parseReference,
+  patientKeyOfReference,
+  patientReferenceOf,
+  referenceOf,
+  resourceKey,
+  ResourceIndex,
+  type ReferenceResolver,
+} from './fhir-refs.js';
+
+export interface BulkGrouperOptions {
+  /** Parent folder for the spill folder (default: the OS temp folder). */
+  tempDir?: string;
+  /** Largest bucket loaded at once before it is split again (default 64 MiB). */
+  maxBucketBytes?: number;
+  /** Number of first-level buckets (default 64). */
+  buckets?: number;
+}
+
+export type AddResult =
+  | { kind: 'queued' }
+  | { kind: 'shared' }
+  | { kind: 'skipped'; reason: string }
+  | { kind: 'invalid'; code: string; reason: string };
+
+/** A patient's group from the drain, with how many input lines it holds (for accounting). */
+export interface BulkGroup {
+  group: PatientGroup;
+  lines: number;
+}
+
+const SHARED_TYPES = new Set(['Medication', 'Binary']);
+const SPLIT_WAYS = 16;
+const MAX_SPLIT_LEVEL = 3;
+
+/** 32-bit FNV-1a: fast, stable across runs and platforms. */
+function fnv1a(text: string, seed = 0): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+class SpillFile {
+  private readonly stream: WriteStream;
+  bytes = 0;
+  constructor(readonly path: string) {
+    this.stream = createWriteStream(path, { flags: 'a' });
+  }
+  async write(text: string): Promise<void> {
+    this.bytes += Buffer.byteLength(text);
+    if (!this.stream.write(text)) await once(this.stream, 'drain');
+  }
+  async close(): Promise<void> {
+    if (this.stream.closed) return;
+    this.stream.end();
+    await once(this.stream, 'close');
+  }
+}
+
+interface SpilledLine {
+  seq: number;
+  file: number;
+  line: number;
+  key: string;
+  text: string;
+}
+
+function parseSpilled(raw: string): SpilledLine | undefined {
+  const parts: string[] = [];
+  let start = 0;
+  for (let i = 0; i < 4; i++) {
+    const tab = raw.indexOf('\t', start);
+    if (tab < 0) return undefined;
+    parts.push(raw.slice(start, tab));
+    start = tab + 1;
+  }
+  const [seq, file, line, key] = parts;
+  return { seq: Number(seq), file: Number(file), line: Number(line), key: decodeURIComponent(key ?? ''), text: raw.slice(start) };
+}
+
+export class BulkGrouper {
+  private dir: string | undefined;
+  private readonly buckets: (SpillFile | undefined)[];
+  private readonly maxBucketBytes: number;
+  private readonly files: { file: string; baseDir: string }[] = [];
+  private readonly fileIndex = new Map<string, number>();
+  private shared: SpillFile | undefined;
+  private sharedHandle: FileHandle | undefined;
+  private readonly sharedIndex = new Map<string, { offset: number; length: number; file: number; line: number }>();
+  private seq = 0;
+  private draining = false;
+
+  constructor(private readonly options: BulkGrouperOptions = {}) {
+    this.buckets = new Array<SpillFile | undefined>(Math.max(1, options.buckets ?? 64)).fill(undefined);
+    this.maxBucketBytes = options.maxBucketBytes ?? 64 * 1024 * 1024;
+  }
+
+  /** Number of resources held in the shared (Medication/Binary) store. */
+  get sharedCount(): number {
+    return this.sharedIndex.size;
+  }
+
+  private async folder(): Promise<string> {
+    this.dir ??= await mkdtemp(join(this.options.tempDir ?? tmpdir(), 'clinicalbert-group-'));
+    return this.dir;
+  }
+
+  private fileId(file: string, baseDir: string): number {
+    const k = `${baseDir}\u0000${file}`;
+    let id = this.fileIndex.get(k);
+    if (id === undefined) {
+      id = this.files.length;
+      this.files.push({ file, baseDir });
+      this.fileIndex.set(k, id);
+    }
+    return id;
+  }
+
+  /** Queue one Bulk Data resource line. */
+  async add(item: ResourceItem): Promise<AddResult> {
+    if (this.draining) throw new Error('BulkGrouper.add after groups() started');
+    const r = item.resource;
+    const type = String(r.resourceType);
+    let key: string | undefined;
+    if (type === 'Patient') {
+      const id = str(r.id);
+      if (!id) return { kind: 'invalid', code: 'NO_ID', reason: 'Patient resource without an id cannot be joined with its resources' };
+      key = `Patient/${id}`;
+    } else {
+      const ref = patientReferenceOf(r) ?? (type === 'Binary' ? referenceOf(r.securityContext) : undefined);
+      if (ref) {
+        key = patientKeyOfReference(ref);
+        if (!key) return { kind: 'skipped', reason: `subject is not a Patient (${parseReference(ref).type ?? 'unresolved'})` };
+      }
+    }
+    const text = item.text ?? JSON.stringify(r);
+    const file = this.fileId(item.position.file, item.baseDir);
+    const line = item.position.line ?? 0;
+    if (!key) {
+      if (!SHARED_TYPES.has(type)) return { kind: 'skipped', reason: `no patient reference (${type})` };
+      const id = str(r.id);
+      if (!id) return { kind: 'skipped', reason: `${type} without an id cannot be referenced` };
+      const rkey = `${type}/${id}`;
+      if (this.sharedIndex.has(rkey)) return { kind: 'skipped', reason: `duplicate ${type} id` };
+      this.shared ??= new SpillFile(join(await this.folder(), 'shared.ndjson'));
+      const offset = this.shared.bytes;
+      const body = `${text}\n`;
+      await this.shared.write(body);
+      this.sharedIndex.set(rkey, { offset, length: Buffer.byteLength(body) - 1, file, line });
+      return { kind: 'shared' };
+    }
+    const b = fnv1a(key) % this.buckets.length;
+    let bucket = this.buckets[b];
+    if (!bucket) {
+      bucket = new SpillFile(join(await this.folder(), `bucket-${b}.spill`));
+      this.buckets[b] = bucket;
+    }
+    await bucket.write(`${this.seq++}\t${file}\t${line}\t${encodeURIComponent(key)}\t${text}\n`);
+    return { kind: 'queued' };
+  }
+
+  private sharedResolver(): ReferenceResolver {
+    return {
+      resolve: async (reference) => {
+        const parsed = parseReference(reference);
+        const keys = parsed.key ? [parsed.key] : parsed.uuid ? [...SHARED_TYPES].map((t) => `${t}/${parsed.uuid}`) : [];
+        for (const key of keys) {
+          const at = this.sharedIndex.get(key);
+          if (!at || !this.shared) continue;
+          this.sharedHandle ??= await open(this.shared.path, 'r');
+          const buffer = Buffer.alloc(at.length);
+          await this.sharedHandle.read(buffer, 0, at.length, at.offset);
+          const resource = JSON.parse(buffer.toString('utf8')) as unknown;
+          if (!isJsonObject(resource)) return undefined;
+          const origin = this.files[at.file];
+          return {
+            resource,
+            key,
+            position: { file: origin?.file ?? '?', line: at.line },
+            baseDir: origin?.baseDir ?? '.',
+          };
+        }
+        return undefined;
+      },
+    };
+  }
+
+  /** Hand out the patients' groups, one bucket in memory at a time. Call once, after all adds. */
+  async *groups(): AsyncGenerator<BulkGroup> {
+    this.draining = true;
+    await this.shared?.close();
+    for (const bucket of this.buckets) await bucket?.close();
+    const shared = this.sharedResolver();
+    for (const bucket of this.buckets) {
+      if (bucket) yield* this.drain(bucket.path, 0, shared);
+    }
+  }
+
+  private async *drain(path: string, level: number, shared: ReferenceResolver): AsyncGenerator<BulkGroup> {
+    const size = (await stat(path)).size;
+    if (size > this.maxBucketBytes && level < MAX_SPLIT_LEVEL) {
+      const parts = await this.split(path, level);
+      await unlink(path);
+      for (const part of parts) {
+        // a part that got everything holds one patient (or colliding keys): splitting cannot help
+        if (part.bytes === size) yield* this.load(part.path, shared);
+        else yield* this.drain(part.path, level + 1, shared);
+      }
+      return;
+    }
+    yield* this.load(path, shared);
+  }
+
+  private async split(path: string, level: number): Promise<SpillFile[]> {
+    const parts = new Map<number, SpillFile>();
+    for await (const raw of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
+      const spilled = parseSpilled(raw);
+      if (!spilled) continue;
+      const n = fnv1a(spilled.key, level + 1) % SPLIT_WAYS;
+      let part = parts.get(n);
+      if (!part) {
+        part = new SpillFile(`${path}.${n}`);
+        parts.set(n, part);
+      }
+      await part.write(`${raw}\n`);
+    }
+    for (const part of parts.values()) await part.close();
+    return [...parts.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p);
+  }
+
+  private async *load(path: string, shared: ReferenceResolver): AsyncGenerator<BulkGroup> {
+    const byKey = new Map<string, { first: number; lines: SpilledLine[] }>();
+    for await (const raw of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
+      const spilled = parseSpilled(raw);
+      if (!spilled) continue;
+      let g = byKey.get(spilled.key);
+      if (!g) {
+        g = { first: spilled.seq, lines: [] };
+        byKey.set(spilled.key, g);
+      }
+      g.lines.push(spilled);
+    }
+    await unlink(path);
+    const ordered = [...byKey.entries()].sort((a, b) => a[1].first - b[1].first);
+    byKey.clear();
+    for (const [patientKey, g] of ordered) {
+      yield { group: this.toGroup(patientKey, g.lines, shared), lines: g.lines.length };
+      g.lines.length = 0;
+    }
+  }
+
+  private toGroup(patientKey: string, lines: SpilledLine[], shared: ReferenceResolver): PatientGroup {
+    let patient: ResourceEntry | undefined;
+    const entries: ResourceEntry[] = [];
+    const binaries: ResourceEntry[] = [];
+    for (const l of lines) {
+      let resource: unknown;
+      try {
+        resource = JSON.parse(l.text);
+      } catch {
+        continue; // cannot happen: the reader parsed this line before it was spilled
+      }
+      if (!isJsonObject(resource)) continue;
+      const origin = this.files[l.file];
+      const entry: ResourceEntry = {
+        resource,
+        key: resourceKey(resource, undefined, `line-${l.line}`),
+        position: { file: origin?.file ?? '?', line: l.line },
+        baseDir: origin?.baseDir ?? '.',
+      };
+      if (resource.resourceType === 'Patient' && !patient) patient = entry;
+      else if (resource.resourceType === 'Binary') binaries.push(entry);
+      else entries.push(entry);
+    }
+    const local = new ResourceIndex(patient ? [patient, ...entries, ...binaries] : [...entries, ...binaries]);
+    const warnings = patient ? [] : [`no Patient resource for ${patientKey} in the input; demographics unknown`];
+    const first = lines[0];
+    const firstOrigin = first ? this.files[first.file] : undefined;
+    return {
+      patientKey,
+      entries,
+      looseBinaries: binaries,
+      resolver: chainResolvers(local, shared),
+      source: patient?.position ?? { file: firstOrigin?.file ?? '?', line: first?.line ?? 0 },
+      warnings,
+      consumed: new Set<string>(),
+      ...(patient ? { patient } : {}),
+    };
+  }
+
+  /** Remove the spill folder (also after an early stop). */
+  async close(): Promise<void> {
+    await this.sharedHandle?.close().catch(() => undefined);
+    this.sharedHandle = undefined;
+    await this.shared?.close().catch(() => undefined);
+    for (const bucket of this.buckets) await bucket?.close().catch(() => undefined);
+    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+    this.dir = undefined;
+  }
+
+  /** The spill folder, while it exists (for tests and diagnostics). */
+  get spillFolder(): string | undefined {
+    return this.dir;
+  }
+}

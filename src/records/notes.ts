@@ -1,0 +1,154 @@
+/**
+ * @file Note text and media of one resource: DocumentReference attachments, DiagnosticReport
+ * presentedForm and conclusion, Communication payloads, Media content, Composition sections and
+ * (when nothing else points to it) a Binary.
+ *
+ * Text attachments become notes (HTML reduced to text); image and audio attachments become media
+ * with their bytes undecoded. What the attachment layer rejects arrives here as warnings only.
+ */
+import { bodySiteOf, resolveAttachment, type AttachmentContext } from './attachments.js';
+import { arr, at, conceptText, obj, preferredCode, str, timeValue } from './fhir.js';
+import { htmlToText } from './html-text.js';
+import type { MediaAttachment, NoteText } from './types.js';
+
+const LOINC = 'http://loinc.org';
+
+export interface ExtractedContent {
+  notes: NoteText[];
+  media: MediaAttachment[];
+}
+
+function note(text: string, resource: string, contentType: string, meta: { type?: string; time?: string }): NoteText {
+  const n: NoteText = { text, resource, contentType };
+  if (meta.type) n.type = meta.type;
+  if (meta.time) n.time = meta.time;
+  return n;
+}
+
+/** Notes and media of the resource in `ctx.entry`. */
+export async function extractContent(ctx: AttachmentContext): Promise<ExtractedContent> {
+  const r = ctx.entry.resource;
+  const key = ctx.entry.key;
+  const out: ExtractedContent = { notes: [], media: [] };
+  const addText = (text: string, resource: string, contentType: string, meta: { type?: string; time?: string }): void => {
+    const trimmed = text.trim();
+    if (trimmed === '') ctx.warn(`${resource}: empty note text ignored`);
+    else out.notes.push(note(trimmed, resource, contentType, meta));
+  };
+  const attach = async (
+    attachment: unknown,
+    label: string,
+    resource: string,
+    meta: { type?: string; time?: string },
+    extra: { title?: string; bodySite?: string } = {},
+  ): Promise<void> => {
+    const a = obj(attachment);
+    if (!a) {
+      ctx.warn(`${label}: not an attachment; ignored`);
+      return;
+    }
+    const resolved = await resolveAttachment(a, label, ctx, extra);
+    if (resolved.kind === 'text') addText(resolved.text, resource, resolved.contentType, meta);
+    else if (resolved.kind === 'media') out.media.push(resolved.media);
+  };
+
+  switch (r.resourceType) {
+    case 'DocumentReference': {
+      const meta = { type: preferredLoinc(r.type), time: str(r.date) ?? str(at(r, 'context', 'period', 'start')) };
+      const contents = arr(r.content);
+      for (const [i, content] of contents.entries()) {
+        const resource = i === 0 ? key : `${key}.content[${i}]`;
+        await attach(obj(content)?.attachment, `${key} content[${i}]`, resource, meta, { title: conceptText(r.type) ?? str(r.description) });
+      }
+      break;
+    }
+    case 'DiagnosticReport': {
+      const meta = {
+        type: preferredLoinc(r.code),
+        time: str(r.effectiveDateTime) ?? str(at(r, 'effectivePeriod', 'start')) ?? str(r.issued),
+      };
+      for (const [i, form] of arr(r.presentedForm).entries()) {
+        const resource = i === 0 ? key : `${key}.presentedForm[${i}]`;
+        await attach(form, `${key} presentedForm[${i}]`, resource, meta);
+      }
+      const conclusion = str(r.conclusion);
+      if (conclusion) addText(conclusion, `${key}.conclusion`, 'text/plain', meta);
+      break;
+    }
+    case 'Communication': {
+      const meta = { time: str(r.sent) ?? str(r.received) };
+      for (const [i, payload] of arr(r.payload).entries()) {
+        const p = obj(payload);
+        const resource = `${key}.payload[${i}]`;
+        const text = str(p?.contentString);
+        if (text) addText(text, resource, 'text/plain', meta);
+        else if (p?.contentAttachment !== undefined) await attach(p.contentAttachment, `${key} payload[${i}]`, resource, meta);
+      }
+      break;
+    }
+    case 'Media': {
+      const meta = { time: str(r.createdDateTime) ?? str(at(r, 'createdPeriod', 'start')) ?? str(r.issued) };
+      const bodySite = bodySiteOf(r.bodySite) ?? bodySiteOf(r.view);
+      await attach(r.content, `${key} content`, key, meta, bodySite ? { bodySite } : {});
+      break;
+    }
+    case 'Binary': {
+      await attach({ contentType: r.contentType, data: r.data }, key, key, {});
+      break;
+    }
+    case 'Composition': {
+      const meta = { type: preferredLoinc(r.type), time: str(r.date) };
+      const walk = (sections: unknown[], path: string): void => {
+        for (const [i, section] of sections.entries()) {
+          const s = obj(section);
+          const here = `${path}.section[${i}]`;
+          const div = str(at(s, 'text', 'div'));
+          if (div) {
+            const title = str(s?.title);
+            const text = htmlToText(div);
+            if (text !== '') out.notes.push(note(title ? `${title}\n${text}` : text, `${key}${here}`, 'text/html', meta));
+          }
+          walk(arr(s?.section), here);
+        }
+      };
+      walk(arr(r.section), '');
+      break;
+    }
+    default:
+      break;
+  }
+  return out;
+}
+
+function preferredLoinc(concept: unknown): string | undefined {
+  const code = preferredCode(concept, LOINC);
+  const codings = arr(obj(concept)?.coding);
+  return codings.some((c) => str(obj(c)?.system) === LOINC) ? code : undefined;
+}
+
+/** Resource types whose content this module reads. */
+export const CONTENT_TYPES = new Set(['DocumentReference', 'DiagnosticReport', 'Communication', 'Media', 'Binary', 'Composition']);
+
+/** Keep the first of identical note texts and list the others on it (order by time, then input). */
+export function dedupeNotes(notes: NoteText[]): NoteText[] {
+  const byText = new Map<string, NoteText>();
+  const out: NoteText[] = [];
+  for (const n of notes) {
+    const seen = byText.get(n.text);
+    if (seen) {
+      (seen.duplicates ??= []).push(n.resource);
+      continue;
+    }
+    byText.set(n.text, n);
+    out.push(n);
+  }
+  return out;
+}
+
+/** Sort by time (undated last), keeping input order among equals. */
+export function byTime<T extends { time?: string }>(items: T[]): T[] {
+  return items
+    .map((item, index) => ({ item, index, t: timeValue(item.time) }))
+    .sort((a, b) => (a.t ?? Infinity) - (b.t ?? Infinity) || a.index - b.index)
+    .map((x) => x.item);
+}

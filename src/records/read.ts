@@ -1,0 +1,196 @@
+/**
+ * @file The public entry point of the assemble layer: inputs in, `RecordItem`s out, with
+ * counters that let the caller prove nothing was lost.
+ *
+ * Bundles (NDJSON lines or files) and CSV rows become records as they are read. Bulk Data lines
+ * (resources one per line, from folders, `*.ndjson` files or stdin) are joined by patient across
+ * all inputs of the call through a bounded-memory spill (src/records/group-bulk.ts) and come out
+ * after the last input is read. Every raw item read is counted as used (it went into a record),
+ * failed (it produced, or was part of, a failure item) or skipped (with a reason), so that
+ * `itemsRead === itemsUsed + itemsFailed + itemsSkipped` and every `RecordItem` is either a record
+ * or a failure: `recordsYielded + failures` items in all.
+ */
+import type { Readable } from 'node:stream';
+import { readSources } from '../io/sources.js';
+import { INPUT_FORMATS, type InputFormat, type SourceItem } from '../io/types.js';
+import { UsageError, parseChoice } from '../util/errors.js';
+import { assembleBundle } from './assemble-bundle.js';
+import { assemblePatient, UNITS, type AssembleOptions, type RecordUnit } from './assemble-patient.js';
+import { DEFAULT_MAX_ATTACHMENT_BYTES } from './attachments.js';
+import { recordFromCsvRow } from './from-csv.js';
+import { BulkGrouper } from './group-bulk.js';
+import type { RecordItem } from './types.js';
+
+export { INPUT_FORMATS, UNITS };
+export type { InputFormat, RecordUnit };
+
+export interface ReadOptions {
+  /** How to read inputs; `auto` detects from content (default). */
+  format: InputFormat;
+  /** One record per patient (default) or per encounter. */
+  unit: RecordUnit;
+  /** The user allowed network access for attachments by URL (fetching is not implemented yet). */
+  allowNetwork: boolean;
+  /** Larger attachments are dropped with a warning (default 20 MiB). */
+  maxAttachmentBytes: number;
+  /** Parent folder for the Bulk Data spill (default: the OS temp folder). */
+  tempDir?: string;
+  /** Bulk Data grouping: largest spill bucket held in memory (default 64 MiB). */
+  maxBucketBytes?: number;
+  /** Stream read for `-` (default process.stdin). */
+  stdin?: NodeJS.ReadableStream | Readable;
+}
+
+export const DEFAULT_READ_OPTIONS: ReadOptions = {
+  format: 'auto',
+  unit: 'patient',
+  allowNetwork: false,
+  maxAttachmentBytes: DEFAULT_MAX_ATTACHMENT_BYTES,
+};
+
+/** Counters of one read; see the file comment for the identities they satisfy. */
+export class ReadStats {
+  /** Raw items from the sources: NDJSON lines, JSON documents, CSV rows, input errors. */
+  itemsRead = 0;
+  /** Raw items that went into at least one record. */
+  itemsUsed = 0;
+  /** Raw items that became, or belonged to, a failure. */
+  itemsFailed = 0;
+  /** Raw items deliberately not used (e.g. an Organization line of a Bulk Data export). */
+  itemsSkipped = 0;
+  readonly skippedByReason: Record<string, number> = {};
+  /** Files opened (inputs, files of folders, stdin). */
+  files = 0;
+  recordsYielded = 0;
+  failures = 0;
+
+  skip(reason: string, n = 1): void {
+    this.itemsSkipped += n;
+    this.skippedByReason[reason] = (this.skippedByReason[reason] ?? 0) + n;
+  }
+
+  /** True when every raw item is accounted for. */
+  get balanced(): boolean {
+    return this.itemsRead === this.itemsUsed + this.itemsFailed + this.itemsSkipped;
+  }
+}
+
+/** A stream of record items with its counters (final once iteration has ended). */
+export interface RecordStream extends AsyncIterable<RecordItem> {
+  readonly stats: ReadStats;
+}
+
+/** Check and complete user options, or throw a UsageError naming the bad value. */
+export function normalizeReadOptions(options: Partial<ReadOptions> = {}): ReadOptions {
+  const merged: ReadOptions = { ...DEFAULT_READ_OPTIONS, ...options };
+  parseChoice('--format', merged.format, INPUT_FORMATS);
+  parseChoice('--unit', merged.unit, UNITS);
+  if (!Number.isSafeInteger(merged.maxAttachmentBytes) || merged.maxAttachmentBytes < 0) {
+    throw new UsageError(`maxAttachmentBytes must be a non-negative integer, got ${String(merged.maxAttachmentBytes)}`);
+  }
+  return merged;
+}
+
+/** Read inputs (files, folders, globs, `-`) and assemble them into records. */
+export function readRecords(inputs: readonly string[], options: Partial<ReadOptions> = {}): RecordStream {
+  const normalized = normalizeReadOptions(options);
+  const stats = new ReadStats();
+  return {
+    stats,
+    [Symbol.asyncIterator]: () => generate(inputs, normalized, stats),
+  };
+}
+
+async function* generate(inputs: readonly string[], options: ReadOptions, stats: ReadStats): AsyncGenerator<RecordItem> {
+  const assemble: AssembleOptions = {
+    unit: options.unit,
+    allowNetwork: options.allowNetwork,
+    maxAttachmentBytes: options.maxAttachmentBytes,
+  };
+  let grouper: BulkGrouper | undefined;
+  const csvIds = new Map<string, Set<string>>();
+  const emit = (item: RecordItem): RecordItem => {
+    if (item.kind === 'record') stats.recordsYielded++;
+    else stats.failures++;
+    return item;
+  };
+  const sources = readSources(inputs, {
+    format: options.format,
+    ...(options.stdin ? { stdin: options.stdin } : {}),
+    onFile: () => {
+      stats.files++;
+    },
+  });
+  try {
+    for await (const item of sources as AsyncIterable<SourceItem>) {
+      stats.itemsRead++;
+      switch (item.kind) {
+        case 'error':
+          stats.itemsFailed++;
+          yield emit({ kind: 'failure', position: item.position, code: item.code, reason: item.reason });
+          break;
+        case 'csv-row': {
+          let seen = csvIds.get(item.position.file);
+          if (!seen) {
+            seen = new Set();
+            csvIds.set(item.position.file, seen);
+          }
+          const out = await recordFromCsvRow(item, assemble, seen);
+          if (out.kind === 'record') stats.itemsUsed++;
+          else stats.itemsFailed++;
+          yield emit(out);
+          break;
+        }
+        case 'bundle':
+        case 'resource': {
+          if (item.kind === 'resource' && !item.standalone) {
+            grouper ??= new BulkGrouper({
+              ...(options.tempDir ? { tempDir: options.tempDir } : {}),
+              ...(options.maxBucketBytes ? { maxBucketBytes: options.maxBucketBytes } : {}),
+            });
+            const added = await grouper.add(item);
+            if (added.kind === 'skipped') stats.skip(added.reason);
+            else if (added.kind === 'shared') stats.skip(`kept for reference (${String(item.resource.resourceType)})`);
+            else if (added.kind === 'invalid') {
+              stats.itemsFailed++;
+              yield emit({ kind: 'failure', position: item.position, code: added.code, reason: added.reason });
+            }
+            break;
+          }
+          let records = 0;
+          for await (const out of assembleBundle(item, assemble)) {
+            if (out.kind === 'record') records++;
+            yield emit(out);
+          }
+          if (records > 0) stats.itemsUsed++;
+          else stats.itemsFailed++;
+          break;
+        }
+      }
+    }
+    if (grouper) {
+      for await (const { group, lines } of grouper.groups()) {
+        let records = 0;
+        try {
+          for (const record of await assemblePatient(group, assemble)) {
+            records++;
+            yield emit({ kind: 'record', record });
+          }
+        } catch (error) {
+          yield emit({
+            kind: 'failure',
+            position: group.source,
+            recordId: group.patientKey.slice(group.patientKey.indexOf('/') + 1),
+            code: 'ASSEMBLY_ERROR',
+            reason: `assembling ${group.patientKey} failed: ${error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error'}`,
+          });
+        }
+        if (records > 0) stats.itemsUsed += lines;
+        else stats.itemsFailed += lines;
+      }
+    }
+  } finally {
+    await grouper?.close();
+    await sources.return(undefined);
+  }
+}

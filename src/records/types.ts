@@ -1,0 +1,110 @@
+/**
+ * @file The record model every source is assembled into and every later stage reads.
+ *
+ * A `ClinicalRecord` is one unit of analysis (a patient, or an encounter with `--unit encounter`)
+ * with everything the model can use: note text, images, audio, coded facts and demographics. It
+ * keeps raw attachment bytes undecoded (decoding belongs to src/media/) and carries the source
+ * position of everything so errors and outputs can point back to the input.
+ */
+
+/** Where an item came from: enough for a user to find it again. */
+export interface SourcePosition {
+  /** Input file path as given by the user, or `-` for stdin, or a server URL. */
+  file: string;
+  /** 1-based line for line-oriented inputs (NDJSON, CSV rows); absent for whole-file inputs. */
+  line?: number;
+  /** Entry index inside a Bundle, when the item came from one. */
+  entry?: number;
+}
+
+export interface CodedFact {
+  kind: 'condition' | 'medication' | 'allergy' | 'observation' | 'procedure';
+  /** All codings of the fact, as in the source (system URI, code, display). */
+  codings: { system: string; code: string; display?: string }[];
+  text?: string;
+  /** Observation value, when numeric. */
+  value?: number;
+  unit?: string;
+  /**
+   * Observation value when not numeric: the display or text of a coded value (e.g. a smoking
+   * status), a string or a boolean value.
+   */
+  valueText?: string;
+  /** clinicalStatus / status where the resource has one (e.g. `active`, `resolved`). */
+  status?: string;
+  /** ISO date-time of onset / effective / authored time, when present. */
+  time?: string;
+  /** FHIR `Type/id` of the source resource. */
+  resource?: string;
+}
+
+export interface NoteText {
+  text: string;
+  /** Where the text came from, e.g. `DocumentReference/123`, `DiagnosticReport/9.conclusion`. */
+  resource: string;
+  contentType: string;
+  /** LOINC document type where given. */
+  type?: string;
+  time?: string;
+  /**
+   * Other resources whose text was identical and was therefore not repeated (Synthea writes
+   * each note both as a DocumentReference and as a DiagnosticReport.presentedForm).
+   */
+  duplicates?: string[];
+}
+
+/** An image or audio attachment, bytes not yet decoded. */
+export interface MediaAttachment {
+  modality: 'image' | 'audio';
+  contentType: string;
+  /** Raw bytes when inline or resolved from a file; absent when only referenced by URL. */
+  data?: Uint8Array;
+  /** The reference it was loaded from (relative path or URL), when not inline. */
+  url?: string;
+  resource: string;
+  title?: string;
+  /** Body site or view, when coded (e.g. SNOMED 51185008 thoracic structure). */
+  bodySite?: string;
+}
+
+export interface Demographics {
+  sex?: 'female' | 'male' | 'other' | 'unknown';
+  birthDate?: string;
+  /** Age in whole years at the record's reference time, when both dates are known. */
+  ageYears?: number;
+}
+
+export interface ClinicalRecord {
+  /** Record id: the patient id (or encounter id with `--unit encounter`). */
+  id: string;
+  /** FHIR reference of the patient, e.g. `Patient/123`. */
+  patient: string;
+  encounter?: string;
+  /**
+   * The record's reference time (ISO 8601): the start of its encounter, the latest encounter or
+   * visit of the patient, or else the latest dated fact or note. Ages are computed at this time,
+   * never at the clock's.
+   */
+  time?: string;
+  source: SourcePosition;
+  demographics: Demographics;
+  notes: NoteText[];
+  media: MediaAttachment[];
+  facts: CodedFact[];
+  /** Problems met while assembling that did not stop the record (no note text or names here). */
+  warnings: string[];
+}
+
+/** One item of the assembled stream: a record, or an input that could not become one. */
+export type RecordItem =
+  | { kind: 'record'; record: ClinicalRecord }
+  | {
+      kind: 'failure';
+      position: SourcePosition;
+      /** The record (patient or encounter id) the failure concerns, when known. */
+      recordId?: string;
+      /** Why, naming ids and positions only (never note text or names). */
+      reason: string;
+      /** Stable machine-readable code, e.g. `INVALID_JSON`, `NO_PATIENT`. */
+      code: string;
+    };

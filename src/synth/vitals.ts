@@ -1,0 +1,92 @@
+/**
+ * @file Vital signs and labs for generated patients: LOINC code, unit, and the normal and
+ * abnormal ranges the generator draws from.
+ *
+ * Which measurement is abnormal for which condition comes from the graph's `abnormal_in` edges;
+ * the direction (fever is high, hypoxaemia is low) and plausible ranges are written here once.
+ */
+import type { Random } from '../util/random.js';
+
+export interface MeasurementSpec {
+  loinc: string;
+  display: string;
+  /** UCUM unit. */
+  unit: string;
+  /** Short label used in notes ("HR", "SpO2"). */
+  label: string;
+  normal: [number, number];
+  abnormal: [number, number];
+  decimals: number;
+  /** Labs are not measured at every visit. */
+  lab?: boolean;
+  /** Other LOINC codes that, when abnormal in a condition, make this one abnormal too. */
+  aliases?: string[];
+}
+
+export const MEASUREMENTS: readonly MeasurementSpec[] = [
+  { loinc: '8310-5', display: 'Body temperature', unit: 'Cel', label: 'T', normal: [36.4, 37.3], abnormal: [38.0, 40.1], decimals: 1 },
+  { loinc: '8867-4', display: 'Heart rate', unit: '/min', label: 'HR', normal: [60, 95], abnormal: [105, 150], decimals: 0 },
+  { loinc: '9279-1', display: 'Respiratory rate', unit: '/min', label: 'RR', normal: [12, 18], abnormal: [22, 34], decimals: 0 },
+  {
+    loinc: '59408-5',
+    display: 'Oxygen saturation in Arterial blood by Pulse oximetry',
+    unit: '%',
+    label: 'SpO2',
+    normal: [96, 99],
+    abnormal: [84, 93],
+    decimals: 0,
+    aliases: ['2708-6'],
+  },
+  {
+    loinc: '8480-6',
+    display: 'Systolic blood pressure',
+    unit: 'mm[Hg]',
+    label: 'SBP',
+    normal: [104, 129],
+    abnormal: [142, 176],
+    decimals: 0,
+    aliases: ['85354-9'],
+  },
+  {
+    loinc: '8462-4',
+    display: 'Diastolic blood pressure',
+    unit: 'mm[Hg]',
+    label: 'DBP',
+    normal: [64, 82],
+    abnormal: [90, 106],
+    decimals: 0,
+    aliases: ['85354-9'],
+  },
+  { loinc: '39156-5', display: 'Body mass index (BMI) [Ratio]', unit: 'kg/m2', label: 'BMI', normal: [19, 27.5], abnormal: [31, 42], decimals: 1 },
+  { loinc: '718-7', display: 'Hemoglobin [Mass/volume] in Blood', unit: 'g/dL', label: 'Hgb', normal: [12.4, 16.4], abnormal: [7.2, 10.6], decimals: 1, lab: true },
+  { loinc: '2339-0', display: 'Glucose [Mass/volume] in Blood', unit: 'mg/dL', label: 'glucose', normal: [74, 105], abnormal: [128, 260], decimals: 0, lab: true },
+];
+
+export interface Measurement {
+  spec: MeasurementSpec;
+  value: number;
+  abnormal: boolean;
+}
+
+/**
+ * Draw a patient's measurements. `abnormalLoinc` holds the LOINC codes the patient's conditions
+ * make abnormal; children get higher heart and breathing rates, as they have.
+ */
+export function drawMeasurements(rng: Random, abnormalLoinc: ReadonlySet<string>, ageYears: number): Measurement[] {
+  const out: Measurement[] = [];
+  for (const spec of MEASUREMENTS) {
+    const abnormal = abnormalLoinc.has(spec.loinc) || (spec.aliases ?? []).some((a) => abnormalLoinc.has(a));
+    // Draws happen whether or not a lab is kept, so one lab's presence never shifts the others.
+    const u = rng.float();
+    const keep = rng.float();
+    if (spec.lab && keep > (abnormal ? 0.85 : 0.4)) continue;
+    if (spec.loinc === '39156-5' && ageYears < 18) continue;
+    const [lo, hi] = abnormal ? spec.abnormal : spec.normal;
+    let value = lo + (hi - lo) * u;
+    if (ageYears < 12 && spec.loinc === '8867-4') value += 25;
+    if (ageYears < 12 && spec.loinc === '9279-1') value += 8;
+    const scale = 10 ** spec.decimals;
+    out.push({ spec, value: Math.round(value * scale) / scale, abnormal });
+  }
+  return out;
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# @file The one entry point of the training recipe: builds the model package step by step.
+#
+#   training/build.sh --config full|ci [--out DIR] [--threads N] [--extra-text FILE] [--steps a,b,...]
+#
+# Why a shell script: every step is a separate `python3 -m training.<module>` process on Debian's
+# /usr/bin/python3 (PyTorch 1.13; the pyenv python3 on PATH has no torch), so one failing step
+# stops the build with its own message, and later stages add steps to STEPS below.
+# Intermediate artefacts go to training/work/<config>/ (git-ignored); package files go to --out
+# (default models/clinicalbert-mini for full; training/work/ci/package for ci, so a CI run never
+# overwrites the committed model). Thread variables are set here because Debian's PyTorch 1.13
+# would otherwise use hardware_concurrency()/2 = 1 thread on a 2-vCPU machine.
+set -euo pipefail
+
+# Steps in order. Later stages append theirs (each is a function step_<name> below).
+STEPS=(corpus tokenizer reference mlm random-init package)
+
+usage() {
+  sed -n '4p' "$0" | sed 's/^#   /usage: /' >&2
+  echo "steps: ${STEPS[*]}" >&2
+  exit 2
+}
+
+config=""
+out=""
+threads="${CLINICALBERT_TRAIN_THREADS:-2}"
+extra_text=""
+only=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --config) config="${2:-}"; shift 2 ;;
+    --out) out="${2:-}"; shift 2 ;;
+    --threads) threads="${2:-}"; shift 2 ;;
+    --extra-text) extra_text="${2:-}"; shift 2 ;;
+    --steps) only="${2:-}"; shift 2 ;;
+    -h|--help) usage ;;
+    *) echo "build.sh: unknown argument \"$1\"" >&2; usage ;;
+  esac
+done
+case "$config" in
+  full|ci) ;;
+  *) echo "build.sh: --config must be one of full, ci; got \"$config\"" >&2; usage ;;
+esac
+if ! [[ "$threads" =~ ^[1-9][0-9]*$ ]]; then
+  echo "build.sh: --threads must be a positive integer, got \"$threads\"" >&2
+  exit 2
+fi
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+PY=/usr/bin/python3
+if ! "$PY" -c 'import torch' 2>/dev/null; then
+  echo "build.sh: $PY cannot import torch; install Debian's python3-torch python3-onnx libopenblas0-openmp" >&2
+  exit 1
+fi
+work="training/work/$config"
+if [[ -z "$out" ]]; then
+  if [[ "$config" == full ]]; then out="models/clinicalbert-mini"; else out="$work/package"; fi
+fi
+mkdir -p "$work" "$out"
+
+export OMP_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads"
+export CLINICALBERT_TRAIN_THREADS="$threads"
+export PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+
+extra=()
+if [[ -n "$extra_text" ]]; then
+  [[ -f "$extra_text" ]] || { echo "build.sh: --extra-text file not found: $extra_text" >&2; exit 2; }
+  extra=(--extra-text "$extra_text")
+fi
+
+step_corpus() { "$PY" -m training.corpus --config "$config" "${extra[@]}"; }
+step_tokenizer() { "$PY" -m training.tokenizer_files --config "$config" "${extra[@]}"; }
+step_reference() { "$PY" -m training.tokenizer_reference --config "$config" "${extra[@]}"; }
+step_mlm() { "$PY" -m training.mlm --config "$config" "${extra[@]}"; }
+step_random-init() { "$PY" -m training.mlm --config "$config" --random-init "${extra[@]}"; }
+step_package() { "$PY" -m training.package --config "$config" --out "$out"; }
+
+selected=("${STEPS[@]}")
+if [[ -n "$only" ]]; then
+  IFS=',' read -r -a selected <<< "$only"
+  for s in "${selected[@]}"; do
+    if ! declare -F "step_$s" > /dev/null; then
+      echo "build.sh: unknown step \"$s\"; steps: ${STEPS[*]}" >&2
+      exit 2
+    fi
+  done
+fi
+
+timings="$work/timings.tsv"
+echo "build.sh: config $config, $threads threads, out $out, steps ${selected[*]}" >&2
+for s in "${selected[@]}"; do
+  start=$(date +%s.%N)
+  "step_$s"
+  end=$(date +%s.%N)
+  seconds=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+  printf '%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$s" "$seconds" >> "$timings"
+  echo "build.sh: step $s done in ${seconds}s" >&2
+done
