@@ -186,6 +186,7 @@ async function runQuery(term: string, flags: GraphFlags): Promise<void> {
     `codes:     ${entity.codes.map((c) => (c.display ? `${codeText(c)} ${c.display}` : codeText(c))).join('; ')}`,
   ];
   if (entity.synonyms.length > 0) head.push(`synonyms:  ${entity.synonyms.join(', ')}`);
+  if (entity.linkOnly?.length) head.push(`link-only: ${entity.linkOnly.join(', ')}`);
   const body = neighbours.length > 0 ? table(['DIR', 'EDGE', 'P', 'ABNORMAL', 'ID', 'NAME'], neighbourRows(neighbours)) : '(no edges)';
   print(`${head.join('\n')}\n\n${body}`);
 }

@@ -10,6 +10,7 @@ import { Command, CommanderError } from 'commander';
 import { ClinicalBertError, UsageError } from '../util/errors.js';
 import { registerKg } from './kg.js';
 import { registerSynth } from './synth.js';
+import { registerAnalyze } from './analyze.js';
 import { VERSION } from '../util/version.js';
 
 export function buildProgram(): Command {
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerKg(program);
   registerSynth(program);
+  registerAnalyze(program);
   return program;
 }
 
@@ -27,7 +29,8 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
-    return 0;
+    // A command may set its own exit status (analyze: 3 when records were dead-lettered).
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version exit with 0; parse errors were already printed by commander.

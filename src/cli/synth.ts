@@ -45,7 +45,7 @@ export function registerSynth(program: Command): void {
     .option('--patients <n>', 'number of patients', '100')
     .option('--format <format>', `output format: ${SYNTH_FORMATS.join(', ')}`, 'ndjson')
     .option('--out <path>', 'output file (ndjson, csv) or folder (bulk); ndjson defaults to stdout')
-    .option('--labels <file>', 'ground-truth labels (JSON Lines); default: beside --out as <name>.labels.jsonl')
+    .option('--labels <file>', 'ground-truth labels (JSON Lines); default: <out>.labels.jsonl beside the output')
     .option('--kg <file>', 'knowledge graph file (default: the embedded model package)')
     .option('-q, --quiet', 'no summary on stderr')
     .addHelpText(

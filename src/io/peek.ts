@@ -39,12 +39,17 @@ export async function peekStream(input: NodeJS.ReadableStream | Readable, bytes 
   }
   const head = Buffer.concat(chunks);
   async function* replay(): AsyncGenerator<Buffer> {
-    if (head.length > 0) yield head;
-    if (complete) return;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield toBuffer(next.value);
+    try {
+      if (head.length > 0) yield head;
+      if (complete) return;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield toBuffer(next.value);
+      }
+    } finally {
+      // a reader that stops early must release the file, not leave it to the garbage collector
+      await iterator.return?.();
     }
   }
   return { head: head.subarray(0, bytes), complete, stream: Readable.from(replay(), { objectMode: false }) };

@@ -77,9 +77,11 @@ export class KnowledgeGraph {
         const key = codeKey(c.system, c.code);
         if (!this.byCode.has(key)) this.byCode.set(key, entity);
         const bare = c.code.trim().toUpperCase();
-        this.byBareCode.set(bare, [...(this.byBareCode.get(bare) ?? []), entity]);
+        const owners = this.byBareCode.get(bare);
+        if (owners) owners.push(entity);
+        else this.byBareCode.set(bare, [entity]);
       }
-      for (const form of [entity.name, ...entity.synonyms]) {
+      for (const form of [entity.name, ...entity.synonyms, ...(entity.linkOnly ?? [])]) {
         const key = phraseKey(form);
         if (!key) continue;
         const list = this.bySurface.get(key) ?? [];
@@ -88,9 +90,14 @@ export class KnowledgeGraph {
         this.bySurface.set(key, list);
       }
     }
+    const push = (index: Map<string, Edge[]>, key: string, edge: Edge): void => {
+      const list = index.get(key);
+      if (list) list.push(edge);
+      else index.set(key, [edge]);
+    };
     for (const edge of this.file.edges) {
-      this.out.set(edge.source, [...(this.out.get(edge.source) ?? []), edge]);
-      this.in.set(edge.target, [...(this.in.get(edge.target) ?? []), edge]);
+      push(this.out, edge.source, edge);
+      push(this.in, edge.target, edge);
     }
   }
 
@@ -170,7 +177,7 @@ export class KnowledgeGraph {
     return undefined;
   }
 
-  /** Entities whose name or a synonym normalises like `text` (case, accents, inflection), by link priority. */
+  /** Entities whose name, synonym or link-only form normalises like `text` (case, accents, inflection), by link priority. */
   findByName(text: string): Entity[] {
     const key = phraseKey(text);
     return key ? [...(this.bySurface.get(key) ?? [])] : [];

@@ -53,8 +53,16 @@ export interface Entity {
   name: string;
   /** Codes in standard systems; the first one is the preferred code for output. */
   codes: Coding[];
-  /** Lower-case surface forms the linker matches (the name is always implied). */
+  /**
+   * Lower-case surface forms the linker matches (the name is always implied). Each reads as a noun
+   * phrase after "reports" or in a history list, so a generator may write any of them into a note.
+   */
   synonyms: string[];
+  /**
+   * Further forms the linker matches that are not noun phrases ("febrile", "short of breath",
+   * "diabetic"): notes use them, but a generator should not write "reports febrile".
+   */
+  linkOnly?: string[];
   /** Condition: DDXPlus severity, 1 (most severe) to 5. */
   severity?: number;
   /** Condition: `acute` (the presenting diagnosis) or `chronic` (history / comorbidity). */

@@ -58,6 +58,7 @@ export function validateGraphFile(data: unknown, source: string): KnowledgeGraph
       problems.push(`entity #${i} lacks id, name, codes or synonyms`);
       return;
     }
+    if (e.linkOnly !== undefined && !Array.isArray(e.linkOnly)) problems.push(`entity ${e.id} has a linkOnly that is not an array`);
     if (!ENTITY_TYPES.includes(e.type as EntityType)) problems.push(`entity ${e.id} has unknown type ${quote(e.type)}`);
     if (ids.has(e.id)) problems.push(`duplicate entity id ${e.id}`);
     ids.add(e.id);
@@ -89,7 +90,7 @@ export interface SurfaceClash {
 export function surfaceClashes(entities: readonly Entity[]): SurfaceClash[] {
   const owners = new Map<string, Set<string>>();
   for (const entity of entities) {
-    for (const form of [entity.name, ...entity.synonyms]) {
+    for (const form of [entity.name, ...entity.synonyms, ...(entity.linkOnly ?? [])]) {
       const key = phraseKey(form);
       if (!key) continue;
       const set = owners.get(key) ?? new Set<string>();

@@ -137,7 +137,7 @@ function decodeText(bytes: Uint8Array, type: ParsedContentType, where: string, c
   try {
     decoder = new TextDecoder(charset, { fatal: true });
   } catch {
-    ctx.warn(`${where}: unknown charset ${JSON.stringify(charset)}; decoded as UTF-8`);
+    ctx.warn(`${where}: unknown charset ${JSON.stringify(charset.slice(0, 40))}; decoded as UTF-8`);
     decoder = new TextDecoder('utf-8', { fatal: true });
   }
   try {

@@ -57,7 +57,12 @@ async function medicationConcept(
   const medication = ref.startsWith('#') ? containedResource(r, ref) : (await resolver.resolve(ref))?.resource;
   if (medication?.resourceType === 'Medication' && medication.code !== undefined) return medication.code;
   const display = str(obj(r.medicationReference)?.display);
-  warn(`${key}: medication ${ref.startsWith('#') ? 'contained ' : ''}reference not found in the input${display ? '; kept its display text' : ''}`);
+  const problem = !medication
+    ? `medication ${ref.startsWith('#') ? 'contained ' : ''}reference not found in the input`
+    : medication.resourceType === 'Medication'
+      ? 'the referenced Medication has no code'
+      : `the medication reference points to a ${String(medication.resourceType)}`;
+  warn(`${key}: ${problem}${display ? '; kept its display text' : ''}`);
   return display ? { text: display } : undefined;
 }
 

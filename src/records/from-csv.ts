@@ -3,13 +3,13 @@
  *
  * Codes are `system:code` pairs joined by `;` with short system names (`snomed`, `icd10`,
  * `rxnorm`, `drugbank`) mapped to the FHIR system URIs of src/kg/types.ts; observations are
- * `LOINC=value` pairs whose units are the generator's (src/synth/vitals.ts). Attachment columns
+ * `LOINC=value` pairs whose units are fixed per code (src/records/loinc-units.ts). Attachment columns
  * hold paths relative to the CSV's folder and go through the same checks as FHIR attachments,
  * including the rule that they never leave that folder.
  */
 import type { CsvRowItem } from '../io/types.js';
 import { SYSTEMS } from '../kg/types.js';
-import { MEASUREMENTS } from '../synth/vitals.js';
+import { CSV_MEASUREMENT_UNITS } from './loinc-units.js';
 import { resolveAttachment, type AttachmentOptions } from './attachments.js';
 import { contentTypeFromPath } from './content-types.js';
 import { ageInYears, parseSex } from './demographics.js';
@@ -24,7 +24,7 @@ const CODE_COLUMNS: { column: string; kind: CodedFact['kind']; systems: Alias[] 
   { column: 'allergy_codes', kind: 'allergy', systems: ['snomed', 'rxnorm'] },
 ];
 
-const UNITS = new Map(MEASUREMENTS.map((m) => [m.loinc, { unit: m.unit, display: m.display }]));
+const UNITS = new Map(Object.entries(CSV_MEASUREMENT_UNITS));
 const NO_REFERENCES = new ResourceIndex();
 
 function splitList(value: string | undefined): string[] {
@@ -64,7 +64,8 @@ export async function recordFromCsvRow(item: CsvRowItem, options: AttachmentOpti
   if (sexText) {
     const sex = parseSex(sexText);
     if (sex) demographics.sex = sex;
-    else warn(`${where}: sex must be one of female, male, other, unknown; got ${JSON.stringify(sexText.slice(0, 20))}`);
+    // the bad value is not quoted: in a misaligned row it could be a name or note text
+    else warn(`${where}: sex is not one of female, male, other, unknown; ignored`);
   }
   const birthDate = (row.birth_date ?? '').trim();
   if (birthDate) {
@@ -121,23 +122,23 @@ export async function recordFromCsvRow(item: CsvRowItem, options: AttachmentOpti
   }
 
   for (const { column, kind, systems } of CODE_COLUMNS) {
-    for (const pair of splitList(row[column])) {
+    for (const [n, pair] of splitList(row[column]).entries()) {
       const colon = pair.indexOf(':');
       const alias = colon > 0 ? pair.slice(0, colon).trim().toLowerCase() : '';
       const code = colon > 0 ? pair.slice(colon + 1).trim() : '';
       if (!(systems as string[]).includes(alias) || code === '') {
-        warn(`${where}: ${column} entry is not ${systems.map((s) => `${s}:<code>`).join(' or ')}; got system ${JSON.stringify(alias.slice(0, 20))}`);
+        warn(`${where}: ${column} entry ${n} is not ${systems.map((s) => `${s}:<code>`).join(' or ')}; ignored`);
         continue;
       }
       record.facts.push({ kind, codings: [{ system: SYSTEMS[alias as Alias], code }], resource: `${where}.${column}` });
     }
   }
-  for (const pair of splitList(row.observations)) {
+  for (const [n, pair] of splitList(row.observations).entries()) {
     const eq = pair.indexOf('=');
     const loinc = eq > 0 ? pair.slice(0, eq).trim() : '';
     const raw = eq > 0 ? pair.slice(eq + 1).trim() : '';
     if (!/^\d{1,7}-\d$/.test(loinc) || raw === '') {
-      warn(`${where}: observations entry is not LOINC=value`);
+      warn(`${where}: observations entry ${n} is not LOINC=value; ignored`);
       continue;
     }
     const known = UNITS.get(loinc);

@@ -7,7 +7,7 @@
  * with their bytes undecoded. What the attachment layer rejects arrives here as warnings only.
  */
 import { bodySiteOf, resolveAttachment, type AttachmentContext } from './attachments.js';
-import { arr, at, conceptText, obj, preferredCode, str, timeValue } from './fhir.js';
+import { arr, at, conceptText, obj, preferredCode, str } from './fhir.js';
 import { htmlToText } from './html-text.js';
 import type { MediaAttachment, NoteText } from './types.js';
 
@@ -129,7 +129,7 @@ function preferredLoinc(concept: unknown): string | undefined {
 /** Resource types whose content this module reads. */
 export const CONTENT_TYPES = new Set(['DocumentReference', 'DiagnosticReport', 'Communication', 'Media', 'Binary', 'Composition']);
 
-/** Keep the first of identical note texts and list the others on it (order by time, then input). */
+/** Keep the first of identical note texts (in the order given) and list the others on it. */
 export function dedupeNotes(notes: NoteText[]): NoteText[] {
   const byText = new Map<string, NoteText>();
   const out: NoteText[] = [];
@@ -143,12 +143,4 @@ export function dedupeNotes(notes: NoteText[]): NoteText[] {
     out.push(n);
   }
   return out;
-}
-
-/** Sort by time (undated last), keeping input order among equals. */
-export function byTime<T extends { time?: string }>(items: T[]): T[] {
-  return items
-    .map((item, index) => ({ item, index, t: timeValue(item.time) }))
-    .sort((a, b) => (a.t ?? Infinity) - (b.t ?? Infinity) || a.index - b.index)
-    .map((x) => x.item);
 }

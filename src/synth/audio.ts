@@ -168,10 +168,6 @@ function normalise(x: Float32Array): Float32Array {
   return x;
 }
 
-function mixInto(out: Float32Array, x: Float32Array, gain = 1): void {
-  for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + gain * (x[i] as number);
-}
-
 /** Raised-sine bump on [0, 1]: 0 at both ends, 1 in the middle, `sharpness` < 1 flattens the top. */
 function bump(u: number, sharpness = 1): number {
   if (u <= 0 || u >= 1) return 0;
@@ -321,7 +317,7 @@ function paintEnvelope(env: Float32Array, rate: number, start: number, end: numb
 function addBackground(track: Track, rng: Random, level: number): void {
   const { out, rate } = track;
   const hiss = whiteNoise(rng, out.length);
-  const rumbleLevel = level * rng.uniform(0.5, 1.5);
+  const rumbleLevel = level * rng.uniform(0.3, 0.8);
   const hissLevel = level * 0.5;
   // One-pole low-pass of the same noise: the rumble, at a fraction of the cost of a second stream.
   const k = Math.exp((-2 * Math.PI * rng.uniform(80, 150)) / rate);
@@ -466,15 +462,17 @@ function renderCough(pattern: 'dry_cough' | 'wet_cough' | 'barking_cough', track
     for (const burst of bursts) {
       const bubbles = rng.intBetween(6, 15);
       for (let k = 0; k < bubbles; k++) {
-        const at = burst.start + burst.duration * rng.uniform(0.1, 0.9);
-        addDampedSine(track, at, rng.uniform(120, 400), rng.uniform(0.008, 0.02), rng.uniform(0.08, 0.2) * (rng.chance(0.5) ? 1 : -1));
+        const at = burst.start + burst.duration * rng.uniform(0.05, 0.8);
+        // Bubbles pop with the airflow: loudest early in the cough, fading with it.
+        const flow = envelope[Math.min(out.length - 1, Math.round(at * rate))] as number;
+        addDampedSine(track, at, rng.uniform(120, 400), rng.uniform(0.008, 0.02), flow * rng.uniform(0.3, 0.6) * (rng.chance(0.5) ? 1 : -1));
       }
     }
     return;
   }
   // Barking: a harsh voiced source through a narrow subglottic resonance (croup's "seal bark").
   const f0 = rng.uniform(140, 240);
-  const resonance = rng.uniform(320, 580);
+  const resonance = rng.uniform(330, 560);
   const pulses = new Float32Array(out.length);
   let next = 0;
   while (next < out.length) {
@@ -668,7 +666,7 @@ export function renderAudioSamples(pattern: AudioPattern, rng: Random, seconds =
   const track: Track = { rate: sampleRate, seconds, out: new Float32Array(Math.round(seconds * sampleRate)) };
   // Per-patient recording conditions first, so the finding's draws never shift them.
   const gain = rng.uniform(0.75, 1.25);
-  const backgroundLevel = rng.uniform(0.002, 0.006);
+  const backgroundLevel = rng.uniform(0.0015, 0.004);
   const backgroundSeed = rng.nextUint32();
   switch (pattern) {
     case 'normal_breath':

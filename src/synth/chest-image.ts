@@ -119,7 +119,10 @@ function drawAnatomy(rng: Random): Anatomy {
 }
 
 function smoothstep(edge0: number, edge1: number, x: number): number {
-  const t = Math.max(0, Math.min(1, (x - edge0) / (edge1 - edge0)));
+  // Most pixels are well away from any edge: answer those without dividing.
+  if (x <= edge0) return 0;
+  if (x >= edge1) return 1;
+  const t = (x - edge0) / (edge1 - edge0);
   return t * t * (3 - 2 * t);
 }
 
@@ -253,6 +256,8 @@ interface Film {
   y: Float32Array;
   lung: Float32Array;
   heart: Float32Array;
+  /** 1 above the diaphragm, 0 below. */
+  chest: Float32Array;
   /** Lung not hidden by the heart: where lung texture shows. */
   lungVisible: Float32Array;
   density: Float32Array;
@@ -271,6 +276,7 @@ function makeFilm(t: Thorax): Film {
     y: new Float32Array(n),
     lung: new Float32Array(n),
     heart: new Float32Array(n),
+    chest: new Float32Array(n),
     lungVisible: new Float32Array(n),
     density: new Float32Array(n),
     markingsGain: new Float32Array(n).fill(1),
@@ -285,7 +291,7 @@ function makeFilm(t: Thorax): Film {
   };
   const cos = Math.cos(a.angle);
   const sin = Math.sin(a.angle);
-  const { x: xs, y: ys, lung: lungs, heart: hearts, lungVisible } = film;
+  const { x: xs, y: ys, lung: lungs, heart: hearts, chest: chests, lungVisible } = film;
   for (let py = 0; py < size; py++) {
     const v = (py + 0.5) / size - a.shiftY - 0.5;
     for (let px = 0; px < size; px++) {
@@ -299,6 +305,7 @@ function makeFilm(t: Thorax): Film {
       const heart = t.heartAt(x, y);
       lungs[i] = lung;
       hearts[i] = heart;
+      chests[i] = t.chestAt(x, y);
       lungVisible[i] = lung * (1 - heart);
     }
   }
@@ -320,7 +327,7 @@ function paintBase(t: Thorax, film: Film): void {
   const [heartTop] = t.heartSpan();
   const clavicleBottom = Math.max(a.clavicleMedialY, a.clavicleLateralY) + 0.02 + clavHalf;
   const n = film.x.length;
-  const { x: xs, y: ys, heart: hearts, lungVisible: visible, density: out } = film;
+  const { x: xs, y: ys, heart: hearts, chest: chests, lungVisible: visible, density: out } = film;
   for (let i = 0; i < n; i++) {
     const x = xs[i] as number;
     const y = ys[i] as number;
@@ -331,7 +338,7 @@ function paintBase(t: Thorax, film: Film): void {
     // Soft tissue is thinner toward the edges of the body, so it is darker there.
     const depth = Math.sqrt(Math.max(0, 1 - (d / bodyHalf) ** 2));
     let density = 0.04 + inBody * (0.36 + 0.16 * depth);
-    const chest = t.chestAt(x, y);
+    const chest = chests[i] as number;
     const lungVisible = visible[i] as number;
     // Liver and spleen below the domes, heart and great vessels in the middle: thicker tissue.
     density += 0.08 * inBody * (1 - chest) * depth;
@@ -449,7 +456,8 @@ function vesselMarkings(t: Thorax, film: Film): Float32Array {
  * The fine mottle of small vessels and interstitium that every aerated lung shows: a random
  * field with a grain of about two pixels, zero mean. An airless space (pneumothorax) lacks it.
  */
-function parenchymaTexture(t: Thorax, size: number): Float32Array {
+function parenchymaTexture(t: Thorax, film: Film): Float32Array {
+  const { size, lungVisible } = film;
   const rng = new Random(t.a.markingsSeed ^ 0x5bd1e995);
   const cell = 2;
   const cols = Math.ceil(size / cell) + 2;
@@ -461,6 +469,8 @@ function parenchymaTexture(t: Thorax, size: number): Float32Array {
     const iy = Math.floor(gy);
     const fy = gy - iy;
     for (let px = 0; px < size; px++) {
+      // Only lung shows it; elsewhere it would be multiplied by zero.
+      if (lungVisible[py * size + px] === 0) continue;
       const gx = px / cell;
       const ix = Math.floor(gx);
       const fx = gx - ix;
@@ -683,12 +693,13 @@ function paintPattern(pattern: ImagePattern, t: Thorax, film: Film, rng: Random)
       return;
     }
     case 'edema': {
-      const amp = rng.uniform(0.2, 0.28);
+      const amp = rng.uniform(0.26, 0.34);
+      // Centred out from the hila, past the enlarged heart's border, so the wings show.
       const centres = ([0, 1] as const).map((side) => {
         const [hx, hy] = t.hilum(side);
-        return [hx + (side === 0 ? -1 : 1) * 0.025, hy + 0.03] as const;
+        return [hx + (side === 0 ? -1 : 1) * 0.05, hy + 0.02] as const;
       });
-      const sx = rng.uniform(0.08, 0.1);
+      const sx = rng.uniform(0.085, 0.1);
       const sy = rng.uniform(0.11, 0.13);
       for (let i = 0; i < n; i++) {
         const lung = film.lung[i] as number;
@@ -696,7 +707,10 @@ function paintPattern(pattern: ImagePattern, t: Thorax, film: Film, rng: Random)
         const x = film.x[i] as number;
         const y = film.y[i] as number;
         const c = centres[t.side(x)] as readonly [number, number];
-        const g = Math.exp(-0.5 * (((x - c[0]) / sx) ** 2 + ((y - c[1]) / sy) ** 2));
+        // A flat-topped (super-Gaussian) wing: dense around the hilum, a fairly sharp lateral
+        // margin, the periphery spared.
+        const r2 = ((x - c[0]) / sx) ** 2 + ((y - c[1]) / sy) ** 2;
+        const g = Math.exp(-0.5 * r2 * r2);
         film.density[i] = (film.density[i] as number) + amp * g * lung * (1 - 0.5 * (film.heart[i] as number));
         // Vessels lose their edges in the haze.
         film.markingsGain[i] = (film.markingsGain[i] as number) * (1 - 0.6 * g);
@@ -879,7 +893,7 @@ export function renderChestPixels(pattern: ImagePattern, rng: Random, size = 128
   paintPattern(pattern, thorax, film, rng);
 
   const markings = vesselMarkings(thorax, film);
-  const mottle = parenchymaTexture(thorax, size);
+  const mottle = parenchymaTexture(thorax, film);
   // The film's response curve, tabulated: a power per pixel costs more than the rest of the pass.
   const lutSteps = 512;
   const lutMax = 1.25;

@@ -197,7 +197,7 @@ export function createWriter(format: SynthFormat, out: string): RecordWriter {
 
 /** Where labels go by default: beside the output, never inside what the model reads. */
 export function defaultLabelsPath(format: SynthFormat, out: string): string {
-  if (format === 'bulk') return `${out.replace(/[\\/]+$/, '')}.labels.jsonl`;
-  const ext = extname(out);
-  return `${ext ? out.slice(0, -ext.length) : out}.labels.jsonl`;
+  // The full name is kept (records.ndjson -> records.ndjson.labels.jsonl) so that outputs of
+  // different formats in one folder never share a labels file.
+  return `${out.replace(/[\\/]+$/, '')}.labels.jsonl`;
 }

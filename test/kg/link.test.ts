@@ -97,6 +97,21 @@ describe('linker on hand-written clinical sentences', () => {
   });
 });
 
+describe('round trip: every name, synonym and link-only form links back to its entity', () => {
+  it('links each surface form alone to its own entity (or the higher-priority owner of the same phrase)', () => {
+    const wrong: string[] = [];
+    for (const entity of graph.entities) {
+      for (const form of [entity.name, ...entity.synonyms, ...(entity.linkOnly ?? [])]) {
+        const mentions = linker.link(form);
+        const owners = graph.findByName(form).map((e) => e.id);
+        const ok = mentions.length === 1 && owners[0] === mentions[0]?.entityId && owners.includes(entity.id) && !mentions[0]?.negated;
+        if (!ok) wrong.push(`${entity.id} ${JSON.stringify(form)} -> ${mentions.map((m) => m.entityId).join(', ') || 'nothing'}`);
+      }
+    }
+    expect(wrong, wrong.join('\n')).toEqual([]);
+  });
+});
+
 describe('matching rules', () => {
   it('matches inflections and ignores case', () => {
     for (const text of ['COUGHING', 'coughs', 'he coughed', 'Cough']) expect(only(text).map((m) => m.entityId)).toEqual(['finding:E_201']);

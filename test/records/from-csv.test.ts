@@ -75,14 +75,14 @@ describe('CSV rows to records', () => {
     const { items, stats } = await readCsvText(`${HEADER}\n${rows.join('\n')}\n`);
     const [first, second] = records(items);
     expect(first?.warnings).toEqual([
-      'CSV/r1: sex must be one of female, male, other, unknown; got "femme"',
+      'CSV/r1: sex is not one of female, male, other, unknown; ignored',
       'CSV/r1: birth_date is not a YYYY-MM-DD date; ignored',
       'CSV/r1: visit_time is not an ISO 8601 date-time; ignored',
       "CSV/r1.image_file: attachment path leaves the input file's folder (..); refused; ignored",
       'CSV/r1.audio_file: attachment file not found; ignored',
-      'CSV/r1: condition_codes entry is not snomed:<code> or icd10:<code>; got system "loinc"',
-      'CSV/r1: medication_codes entry is not rxnorm:<code> or drugbank:<code>; got system "ndc"',
-      'CSV/r1: observations entry is not LOINC=value',
+      'CSV/r1: condition_codes entry 0 is not snomed:<code> or icd10:<code>; ignored',
+      'CSV/r1: medication_codes entry 0 is not rxnorm:<code> or drugbank:<code>; ignored',
+      'CSV/r1: observations entry 0 is not LOINC=value; ignored',
     ]);
     expect(first?.facts).toEqual([{ kind: 'condition', codings: [{ system: SYSTEMS.snomed, code: '1' }], resource: 'CSV/r1.condition_codes' }]);
     expect(second?.warnings).toEqual(['CSV/r1: id repeats an earlier row of the file', 'CSV/r1.image_file: holds audio/wav, not image; kept as audio']);

@@ -82,6 +82,77 @@ describe('readRecords', () => {
     ]);
   });
 
+  it('reads notes from every text source and medications from bundled or contained Medication', async () => {
+    const b64 = (t: string) => Buffer.from(t).toString('base64');
+    const rx = (id: string, medication: object) => ({ resourceType: 'MedicationRequest', id, subject: { reference: 'Patient/n' }, authoredOn: '2022-01-01', ...medication });
+    const nb = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { fullUrl: 'urn:uuid:aaaaaaaa-0000-4000-8000-000000000001', resource: { resourceType: 'Patient', id: 'n' } },
+        { fullUrl: 'urn:uuid:aaaaaaaa-0000-4000-8000-000000000002', resource: { resourceType: 'Medication', code: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '197361' }] } } },
+        { resource: rx('r1', { medicationReference: { reference: 'urn:uuid:aaaaaaaa-0000-4000-8000-000000000002' } }) },
+        { resource: { ...rx('r2', { medicationReference: { reference: '#m' } }), contained: [{ resourceType: 'Medication', id: 'm', code: { text: 'Amoxicillin' } }] } },
+        { resource: rx('r3', { medicationReference: { reference: 'Medication/absent', display: 'Ibuprofen 200 MG' } }) },
+        {
+          resource: {
+            resourceType: 'Communication', id: 'c', subject: { reference: 'Patient/n' }, sent: '2022-01-02',
+            payload: [{ contentString: 'Called the patient.' }, { contentAttachment: { contentType: 'text/plain; charset=utf-8', data: b64('Results normal.') } }],
+          },
+        },
+        { resource: { resourceType: 'DiagnosticReport', id: 'dr', subject: { reference: 'Patient/n' }, issued: '2022-01-03', conclusion: 'No acute findings.' } },
+        {
+          resource: {
+            resourceType: 'DocumentReference', id: 'h', subject: { reference: 'Patient/n' }, date: '2022-01-04',
+            content: [{ attachment: { contentType: 'text/html', data: b64('<html><body><p>Wheeze &amp; cough</p></body></html>') } }],
+          },
+        },
+      ],
+    };
+    const [record] = records(await collect(readRecords(['-'], { stdin: Readable.from([JSON.stringify(nb)]) })));
+    expect(record?.notes.map((n) => [n.resource, n.text, n.contentType])).toEqual([
+      ['Communication/c.payload[0]', 'Called the patient.', 'text/plain'],
+      ['Communication/c.payload[1]', 'Results normal.', 'text/plain'],
+      ['DiagnosticReport/dr.conclusion', 'No acute findings.', 'text/plain'],
+      ['DocumentReference/h', 'Wheeze & cough', 'text/html'],
+    ]);
+    expect(record?.facts.map((f) => [f.resource, f.codings[0]?.code ?? f.text])).toEqual([
+      ['MedicationRequest/r1', '197361'],
+      ['MedicationRequest/r2', 'Amoxicillin'],
+      ['MedicationRequest/r3', 'Ibuprofen 200 MG'],
+    ]);
+    expect(record?.warnings).toEqual(['MedicationRequest/r3: medication reference not found in the input; kept its display text']);
+  });
+
+  it('places resources in encounter records by reference, then by time, sharing undated history', async () => {
+    const subject = { reference: 'Patient/e' };
+    const eb = {
+      resourceType: 'Bundle',
+      type: 'collection',
+      entry: [
+        { resourceType: 'Patient', id: 'e', birthDate: '2000-06-15' },
+        { resourceType: 'Encounter', id: 'e2', subject, period: { start: '2021-01-01T09:00:00Z' } },
+        { resourceType: 'Encounter', id: 'e1', subject, period: { start: '2020-01-01T09:00:00Z' } },
+        { resourceType: 'Observation', id: 'o1', subject, effectiveDateTime: '2020-06-01', code: { text: 'HR' }, valueQuantity: { value: 70 } },
+        { resourceType: 'Observation', id: 'o2', subject, encounter: { reference: 'Encounter/gone' }, effectiveDateTime: '2021-05-01', code: { text: 'HR' }, valueQuantity: { value: 90 } },
+        { resourceType: 'AllergyIntolerance', id: 'a1', patient: subject, code: { text: 'Peanut' } },
+        { resourceType: 'Condition', id: 'c1', subject, encounter: { reference: 'Encounter/e2' }, code: { text: 'Asthma' }, onsetDateTime: '2019-01-01' },
+        { resourceType: 'Communication', id: 'n1', subject, payload: [{ contentString: 'Undated message.' }] },
+      ].map((resource) => ({ resource })),
+    };
+    const recs = records(await collect(readRecords(['-'], { unit: 'encounter', stdin: Readable.from([JSON.stringify(eb)]) })));
+    expect(recs.map((r) => [r.id, r.encounter, r.time, r.demographics.ageYears])).toEqual([
+      ['e1', 'Encounter/e1', '2020-01-01T09:00:00Z', 19],
+      ['e2', 'Encounter/e2', '2021-01-01T09:00:00Z', 20],
+    ]);
+    expect(recs.map((r) => r.facts.map((f) => f.resource).sort())).toEqual([
+      ['AllergyIntolerance/a1', 'Observation/o1'],
+      ['AllergyIntolerance/a1', 'Condition/c1', 'Observation/o2'],
+    ]);
+    expect(recs.map((r) => r.notes.length)).toEqual([0, 1]);
+    expect(recs[1]?.warnings).toEqual(['Patient/e: 1 resource(s) reference an encounter not in the input; placed by time']);
+  });
+
   it('reports an empty file and keeps going', async () => {
     writeFileSync(join(dir, 'empty.json'), '');
     writeFileSync(join(dir, 'one.json'), JSON.stringify(bundle('c'), null, 2));

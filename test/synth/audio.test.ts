@@ -21,6 +21,7 @@ import {
   peakiness,
   powerSpectrum,
   quantile,
+  resonanceFrequency,
   spectralCentroid,
   systolicRatio,
   windowKurtosis,
@@ -109,7 +110,7 @@ describe('respiratory patterns carry their acoustic signature', () => {
 
   it('normal breath: band-limited 200-800 Hz noise that swells and fades with the breathing cycle', () => {
     for (const x of normals) {
-      expect(bandFraction(spectrum(x), 150, 900)).toBeGreaterThan(0.8);
+      expect(bandFraction(spectrum(x), 150, 900)).toBeGreaterThan(0.75);
       const env = bandEnvelope(x, RATE, 150, 900, 1024, 0.05).values;
       const loud = quantile(Array.from(env), 0.95);
       const quiet = quantile(Array.from(env), 0.05);
@@ -131,11 +132,11 @@ describe('respiratory patterns carry their acoustic signature', () => {
 
   it('crackles: impulsive clicks, so high kurtosis overall and within windows', () => {
     const normalKurtosis = mean(normals.map((x) => kurtosis(x)));
-    for (const x of normals) expect(quantile(windowKurtosis(x, RATE), 0.9)).toBeLessThan(4);
+    for (const x of normals) expect(quantile(windowKurtosis(x, RATE), 0.9)).toBeLessThan(4.5);
     for (const seed of SEEDS) {
       const x = record('crackles', seed);
       expect(kurtosis(x)).toBeGreaterThan(1.5 * normalKurtosis);
-      expect(quantile(windowKurtosis(x, RATE), 0.9)).toBeGreaterThan(5);
+      expect(quantile(windowKurtosis(x, RATE), 0.9)).toBeGreaterThan(5.5);
     }
   });
 
@@ -157,7 +158,15 @@ describe('respiratory patterns carry their acoustic signature', () => {
     const bark = SEEDS.map((s) => spectralCentroid(spectrum(record('barking_cough', s))));
     for (const c of dry) expect(c).toBeGreaterThan(1500);
     for (const c of bark) expect(c).toBeLessThan(Math.min(...dry) / 2);
-    for (const seed of SEEDS) expect(bandFraction(spectrum(record('barking_cough', seed)), 250, 650)).toBeGreaterThan(0.5);
+    for (const seed of SEEDS) {
+      const spec = spectrum(record('barking_cough', seed));
+      // The resonance, not whichever harmonic of the voice lands nearest to it; the smoothing
+      // that finds it can pull it by a harmonic's share of its width, hence 20 Hz of slack.
+      const f = resonanceFrequency(spec, 50, 4000);
+      expect(f).toBeGreaterThanOrEqual(280);
+      expect(f).toBeLessThanOrEqual(620);
+      expect(bandFraction(spec, 250, 700)).toBeGreaterThan(0.5);
+    }
   });
 
   it('wet cough rumbles: far more low-frequency energy than a dry cough', () => {

@@ -97,6 +97,30 @@ export function peakFrequency(spec: Spectrum, lo = 0, hi = Infinity): number {
   return best * spec.resolution;
 }
 
+/**
+ * Where the spectral envelope peaks: the power is first averaged over +-`halfWidth` Hz, so a
+ * resonance shows as one hump however its harmonics happen to fall.
+ */
+export function resonanceFrequency(spec: Spectrum, lo: number, hi: number, halfWidth = 120): number {
+  const [b0, b1] = bins(spec, lo, hi);
+  const reach = Math.round(halfWidth / spec.resolution);
+  let best = b0;
+  let bestPower = -Infinity;
+  for (let b = b0; b <= b1; b++) {
+    let sum = 0;
+    let n = 0;
+    for (let k = Math.max(0, b - reach); k <= Math.min(spec.power.length - 1, b + reach); k++) {
+      sum += spec.power[k] as number;
+      n++;
+    }
+    if (sum / n > bestPower) {
+      bestPower = sum / n;
+      best = b;
+    }
+  }
+  return best * spec.resolution;
+}
+
 /** Power-weighted mean frequency within [lo, hi]. */
 export function spectralCentroid(spec: Spectrum, lo = 0, hi = Infinity): number {
   const [b0, b1] = bins(spec, lo, hi);
@@ -271,7 +295,7 @@ export function quantile(values: readonly number[], q: number): number {
  */
 export function beatIntervals(x: ArrayLike<number>, rate: number, lo = 20, hi = 200): { sounds: number[]; intervals: number[] } {
   const env = bandEnvelope(x, rate, lo, hi, 1024, 0.005);
-  const sounds = peakTimes(env, 0.2, 0.07);
+  const sounds = peakTimes(env, 0.2, 0.09);
   const intervals: number[] = [];
   for (let k = 2; k < sounds.length; k++) intervals.push((sounds[k] as number) - (sounds[k - 2] as number));
   return { sounds, intervals };

@@ -87,6 +87,7 @@ export function buildConditions(sources: Sources): ConditionResult {
         { system: SYSTEMS.ddxplusCondition, code: condition.name },
       ],
       synonyms: [...curation.synonyms],
+      ...(curation.linkOnly ? { linkOnly: [...curation.linkOnly] } : {}),
       severity: condition.severity,
       course: 'acute',
     };
@@ -109,6 +110,7 @@ export function buildConditions(sources: Sources): ConditionResult {
       name: chronic.name,
       codes: [{ system: SYSTEMS.icd10, code, display: icdDisplay(code) }, ...chronic.snomed.map(snomedCoding)],
       synonyms: [...chronic.synonyms],
+      ...(chronic.linkOnly ? { linkOnly: [...chronic.linkOnly] } : {}),
       course: 'chronic',
     });
     byIcd10.set(code, id);

@@ -75,6 +75,7 @@ export function buildEvidences(sources: Sources, conditionIdByDdxName: Map<strin
         ...snomedCodings(entry.snomed, synthea),
       ],
       synonyms: [...entry.synonyms],
+      ...(entry.linkOnly ? { linkOnly: [...entry.linkOnly] } : {}),
       system: entry.system,
     });
     entityIdOf.set(evidence.id, id);

@@ -77,16 +77,20 @@ function icd10Subset(sources: Sources, entities: Entity[]): Record<string, strin
   return Object.fromEntries(out);
 }
 
-function dedupeSynonyms(entity: Entity): Entity {
+/** Drop forms that normalise like the name or an earlier form; keep `linkOnly` right after `synonyms`. */
+function dedupeSurfaceForms(entity: Entity): Entity {
   const seen = new Set([phraseKey(entity.name)]);
-  const synonyms: string[] = [];
-  for (const s of entity.synonyms) {
-    const key = phraseKey(s);
-    if (!key || seen.has(key)) continue;
-    seen.add(key);
-    synonyms.push(s);
-  }
-  return { ...entity, synonyms };
+  const keep = (forms: readonly string[]): string[] =>
+    forms.filter((form) => {
+      const key = phraseKey(form);
+      if (!key || seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  const { id, type, name, codes, synonyms, linkOnly, ...rest } = entity;
+  const kept = keep(synonyms);
+  const linkOnlyKept = keep(linkOnly ?? []);
+  return { id, type, name, codes, synonyms: kept, ...(linkOnlyKept.length > 0 ? { linkOnly: linkOnlyKept } : {}), ...rest };
 }
 
 export async function buildKnowledgeGraph(fromDir: string): Promise<KnowledgeGraphFile> {
@@ -100,7 +104,7 @@ export async function buildKnowledgeGraph(fromDir: string): Promise<KnowledgeGra
   const relations = buildRelations(conditions.entities, evidences.edges, new Set(allEntities.map((e) => e.id)), conditions.byDdxName);
 
   const typeRank = (e: Entity): number => ENTITY_TYPES.indexOf(e.type);
-  const entities = allEntities.map(dedupeSynonyms).sort((a, b) => typeRank(a) - typeRank(b) || compare(a.id, b.id));
+  const entities = allEntities.map(dedupeSurfaceForms).sort((a, b) => typeRank(a) - typeRank(b) || compare(a.id, b.id));
   const edges: Edge[] = [...evidences.edges, ...drugs.edges, ...measures.edges, ...relations.edges].sort(
     (a, b) => compare(a.source, b.source) || compare(a.type, b.type) || compare(a.target, b.target),
   );
@@ -135,6 +139,8 @@ export async function buildKnowledgeGraph(fromDir: string): Promise<KnowledgeGra
         ...drugs.notes,
         ...measures.notes,
         ...relations.notes,
+        'Surface forms: "synonyms" are noun phrases a generator may write into a note ("reports ___"); "linkOnly" holds further forms only the linker matches (adjectives such as "febrile"). ' +
+          'Within one entity, forms that normalise alike are kept once.',
         `Surface forms shared by entities of different types are resolved by the linker in the order ${LINK_PRIORITY.join(' > ')}` +
           (crossType.length > 0 ? `: ${crossType.join('; ')}.` : '; there are none.'),
       ],

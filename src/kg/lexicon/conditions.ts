@@ -14,6 +14,8 @@ export interface AcuteCuration {
   /** Preferred English name when DDXPlus's differs (a typo fix or an expansion). */
   name?: string;
   synonyms: readonly string[];
+  /** Forms the linker matches that are not noun phrases ("anemic"); see Entity.linkOnly. */
+  linkOnly?: readonly string[];
   /** SNOMED CT codes Synthea uses for the same diagnosis (codes_in_synthea_bundles.csv). */
   snomed?: readonly string[];
   painSite?: PainSite;
@@ -67,7 +69,7 @@ export const ACUTE_CURATION: Readonly<Record<string, AcuteCuration>> = {
     painSite: 'head',
     hallmarks: ['E_91', 'E_9'],
   },
-  Anemia: { synonyms: ['anaemia', 'anemic', 'anaemic'], snomed: ['271737000'], painSite: 'head', hallmarks: ['E_89', 'E_154'] },
+  Anemia: { synonyms: ['anaemia'], linkOnly: ['anemic', 'anaemic'], snomed: ['271737000'], painSite: 'head', hallmarks: ['E_89', 'E_154'] },
   'Viral pharyngitis': {
     synonyms: ['pharyngitis', 'acute pharyngitis', 'acute viral pharyngitis'],
     snomed: ['195662009'],
@@ -222,6 +224,7 @@ export interface ChronicCuration {
   icd10: string;
   name: string;
   synonyms: readonly string[];
+  linkOnly?: readonly string[];
   /** SNOMED CT codes as Synthea records them; their counts in the Synthea code list set the prior. */
   snomed: readonly string[];
   /** DDXPlus antecedents that a patient with this condition has (`implies` edges). */
@@ -243,7 +246,8 @@ export const CHRONIC_CONDITIONS: readonly ChronicCuration[] = [
   {
     icd10: 'R73.03',
     name: 'Prediabetes',
-    synonyms: ['pre-diabetes', 'prediabetic', 'impaired glucose tolerance', 'impaired fasting glucose', 'borderline diabetes'],
+    synonyms: ['pre-diabetes', 'impaired glucose tolerance', 'impaired fasting glucose', 'borderline diabetes'],
+    linkOnly: ['prediabetic'],
     snomed: ['15777000'],
   },
   {
@@ -256,7 +260,8 @@ export const CHRONIC_CONDITIONS: readonly ChronicCuration[] = [
   {
     icd10: 'E66.9',
     name: 'Obesity',
-    synonyms: ['obese', 'morbid obesity', 'morbidly obese', 'bmi 30+'],
+    synonyms: ['morbid obesity'],
+    linkOnly: ['obese', 'morbidly obese', 'bmi 30+'],
     snomed: ['162864005'],
     implies: ['E_70'],
   },

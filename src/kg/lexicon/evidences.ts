@@ -50,6 +50,8 @@ export interface EvidenceLexiconEntry {
   synonyms: readonly string[];
   /** SNOMED CT codes for the same finding, as Synthea records them (codes_in_synthea_bundles.csv). */
   snomed?: readonly string[];
+  /** Forms the linker matches that are not noun phrases ("febrile"); see Entity.linkOnly. */
+  linkOnly?: readonly string[];
   /** For categorical/multi-choice evidences: the binary evidence they refine. */
   foldInto?: string;
   /** Why the entity names the opposite side of the DDXPlus question. */
@@ -73,10 +75,10 @@ const fold = (name: string, parent: string): EvidenceLexiconEntry => ({
 /** DDXPlus evidence id -> lexicon entry. Every evidence in release_evidences.json has one. */
 export const EVIDENCE_LEXICON: Readonly<Record<string, EvidenceLexiconEntry>> = {
   // ---- Findings (DDXPlus symptoms) -------------------------------------------------------------
-  E_91: e('fever', 'general', ['febrile', 'pyrexia', 'feverishness', 'high temperature'], { snomed: ['386661006'] }),
+  E_91: e('fever', 'general', ['pyrexia', 'feverishness', 'high temperature'], { snomed: ['386661006'], linkOnly: ['febrile', 'feverish', 'pyrexial'] }),
   // E_53 is split by the typical pain site of each condition (see lexicon/sites.ts); this generic
   // entity keeps the unsited word "pain" linkable.
-  E_53: e('pain', 'general', ['painful', 'aching', 'soreness']),
+  E_53: e('pain', 'general', ['aching', 'soreness'], { linkOnly: ['painful'] }),
   E_55: fold('pain location', 'E_53'),
   E_57: fold('pain radiation', 'E_53'),
   E_54: fold('pain character', 'E_53'),
@@ -92,16 +94,19 @@ export const EVIDENCE_LEXICON: Readonly<Record<string, EvidenceLexiconEntry>> = 
   E_136: fold('rash itching', 'E_129'),
   E_135: fold('lesion size', 'E_129'),
   E_131: fold('lesion peeling', 'E_129'),
-  E_154: e('pallor', 'skin', ['pale skin', 'paleness', 'pallid complexion']),
+  E_154: e('pallor', 'skin', ['pale skin', 'paleness', 'pallid complexion'], { linkOnly: ['pale', 'pallid'] }),
   E_155: e('palpitations', 'cardiovascular', ['heart racing', 'racing heart', 'rapid heartbeat', 'pounding heart', 'skipped beats']),
   E_210: e('vomiting blood', 'gastrointestinal', ['hematemesis', 'haematemesis', 'coffee ground emesis', 'coffee ground vomit']),
   E_140: e('black stools', 'gastrointestinal', ['melena', 'melaena', 'tarry stools', 'black tarry stools']),
   E_51: e('diarrhea', 'gastrointestinal', ['diarrhoea', 'loose stools', 'watery stools', 'frequent stools'], { snomed: ['267060006'] }),
   E_75: e('choking sensation', 'respiratory', ['feeling of choking', 'sensation of suffocation', 'smothering sensation']),
-  E_89: e('fatigue', 'general', ['tiredness', 'exhaustion', 'lethargy', 'non-restful sleep', 'weariness'], { snomed: ['84229001'] }),
-  E_114: e('irritability', 'psychiatric', ['irritable mood', 'mood swings', 'fussiness']),
+  E_89: e('fatigue', 'general', ['tiredness', 'exhaustion', 'lethargy', 'non-restful sleep', 'weariness'], {
+    snomed: ['84229001'],
+    linkOnly: ['tired', 'fatigued', 'exhausted', 'lethargic'],
+  }),
+  E_114: e('irritability', 'psychiatric', ['irritable mood', 'mood swings', 'fussiness'], { linkOnly: ['irritable', 'fussy'] }),
   E_82: e('feeling faint', 'neurological', ['presyncope', 'near syncope', 'near fainting', 'faintness']),
-  E_148: e('nausea', 'gastrointestinal', ['nauseated', 'nauseous', 'queasiness', 'urge to vomit']),
+  E_148: e('nausea', 'gastrointestinal', ['queasiness', 'urge to vomit'], { linkOnly: ['nauseated', 'nauseous', 'queasy'] }),
   E_94: e('chills', 'general', ['shivers', 'shivering', 'rigors', 'shaking chills'], { snomed: ['43724002'] }),
   E_220: e('pleuritic chest pain', 'respiratory', [
     'pleuritic pain',
@@ -121,14 +126,13 @@ export const EVIDENCE_LEXICON: Readonly<Record<string, EvidenceLexiconEntry>> = 
     'sob',
     'dyspnea',
     'dyspnoea',
-    'short of breath',
     'breathlessness',
     'difficulty breathing',
     'trouble breathing',
     'labored breathing',
     'laboured breathing',
     'respiratory distress',
-  ], { snomed: ['267036007', '271825005'] }),
+  ], { snomed: ['267036007', '271825005'], linkOnly: ['short of breath', 'breathless', 'dyspneic', 'dyspnoeic'] }),
   E_163: e('vaginal discharge', 'genitourinary', ['abnormal vaginal discharge']),
   E_30: e('abdominal bloating', 'gastrointestinal', ['bloating', 'abdominal distension', 'abdominal distention', 'distended abdomen']),
   E_127: e('excessive tearing', 'eye', ['watery eyes', 'lacrimation', 'teary eyes', 'eye watering']),
@@ -143,7 +147,7 @@ export const EVIDENCE_LEXICON: Readonly<Record<string, EvidenceLexiconEntry>> = 
   E_201: e('cough', 'respiratory', ['persistent cough', 'hacking cough'], {
     snomed: ['49727002'],
   }),
-  E_217: e('orthopnea', 'respiratory', ['orthopnoea', 'symptoms worse lying down', 'breathlessness lying flat', 'worse when lying flat']),
+  E_217: e('orthopnea', 'respiratory', ['orthopnoea', 'breathlessness lying flat'], { linkOnly: ['worse when lying flat', 'worse lying down'] }),
   E_215: e('symptoms worse after eating', 'gastrointestinal', ['postprandial pain', 'postprandial symptoms', 'pain after meals']),
   E_64: e('breathlessness on minimal exertion', 'respiratory', [
     'dyspnea on minimal exertion',
@@ -152,18 +156,24 @@ export const EVIDENCE_LEXICON: Readonly<Record<string, EvidenceLexiconEntry>> = 
     'reduced exercise tolerance',
   ]),
   E_96: e('weight gain', 'general', ['recent weight gain', 'increased weight']),
-  E_50: e('sweating', 'general', ['diaphoresis', 'diaphoretic', 'sweats', 'night sweats', 'excessive sweating', 'clamminess', 'perspiration']),
+  E_50: e('sweating', 'general', ['diaphoresis', 'sweats', 'night sweats', 'excessive sweating', 'clamminess', 'perspiration'], {
+    linkOnly: ['diaphoretic', 'sweaty', 'clammy'],
+  }),
   E_97: e('sore throat', 'ent', ['throat pain', 'painful throat', 'scratchy throat', 'throat soreness']),
   E_9: e('swollen lymph nodes', 'hematologic', ['lymphadenopathy', 'swollen glands', 'enlarged lymph nodes', 'painful lymph nodes', 'adenopathy']),
-  E_76: e('dizziness', 'neurological', ['lightheadedness', 'light-headedness', 'dizzy spells', 'giddiness']),
+  E_76: e('dizziness', 'neurological', ['lightheadedness', 'light-headedness', 'dizzy spells', 'giddiness'], {
+    linkOnly: ['dizzy', 'lightheaded', 'light-headed'],
+  }),
   E_65: e('difficulty swallowing', 'gastrointestinal', ['dysphagia', 'trouble swallowing', 'painful swallowing', 'odynophagia']),
   E_74: e('red eyes', 'eye', ['eye redness', 'bloodshot eyes', 'conjunctival injection', 'conjunctival redness']),
   E_205: e('trismus', 'musculoskeletal', ['lockjaw', 'jaw stiffness', 'difficulty opening the mouth', 'jaw pain on opening']),
   E_63: e('difficulty speaking', 'neurological', ['dysarthria', 'slurred speech', 'trouble speaking', 'speech difficulty']),
   E_128: e('brief episodes of suffocation', 'respiratory', ['choking spells', 'suffocating episodes', 'brief choking episodes']),
   E_190: e('drooling', 'ent', ['excessive saliva', 'hypersalivation', 'sialorrhea', 'sialorrhoea', 'increased salivation']),
-  E_39: e('confusion', 'neurological', ['disorientation', 'altered mental status', 'acute confusion']),
-  E_212: e('hoarseness', 'ent', ['hoarse voice', 'voice change', 'change in voice', 'dysphonia', 'raspy voice', 'loss of voice']),
+  E_39: e('confusion', 'neurological', ['disorientation', 'altered mental status', 'acute confusion'], { linkOnly: ['confused', 'disoriented'] }),
+  E_212: e('hoarseness', 'ent', ['hoarse voice', 'voice change', 'change in voice', 'dysphonia', 'raspy voice', 'loss of voice'], {
+    linkOnly: ['hoarse'],
+  }),
   E_206: e('mouth ulcers', 'gastrointestinal', ['oral ulcers', 'mouth sores', 'oral sores', 'aphthous ulcers', 'canker sores']),
   E_52: e('double vision', 'eye', ['diplopia', 'seeing double']),
   E_203: e('coughing fits', 'respiratory', ['paroxysmal cough', 'coughing spells', 'coughing paroxysms', 'bouts of coughing', 'cough fits']),
@@ -217,7 +227,7 @@ export const EVIDENCE_LEXICON: Readonly<Record<string, EvidenceLexiconEntry>> = 
   E_175: e('malaise', 'general', ['generalized malaise', 'general malaise', 'feeling unwell', 'general discomfort', 'vague discomfort']),
   E_174: e('wasting', 'general', ['cachexia', 'weight loss and poor appetite']),
   E_145: e('heavy menstrual periods', 'genitourinary', ['menorrhagia', 'heavy periods', 'heavy menstrual bleeding', 'prolonged periods', 'heavy menses']),
-  E_92: e('facial flushing', 'skin', ['flushing', 'flushed face', 'red cheeks', 'flushed cheeks', 'facial redness']),
+  E_92: e('facial flushing', 'skin', ['flushing', 'flushed face', 'red cheeks', 'flushed cheeks', 'facial redness'], { linkOnly: ['flushed'] }),
   E_192: e('neck spasm', 'musculoskeletal', ['torticollis', 'wry neck', 'neck muscle spasm']),
   E_188: e('pale stools and dark urine', 'gastrointestinal', ['pale stools', 'clay-colored stools', 'acholic stools', 'dark urine', 'tea-colored urine']),
   E_164: e('irregular heartbeat', 'cardiovascular', ['irregular heart beat', 'irregular pulse', 'irregularly irregular pulse', 'irregular heart rhythm']),
@@ -238,7 +248,7 @@ export const EVIDENCE_LEXICON: Readonly<Record<string, EvidenceLexiconEntry>> = 
   E_23: e('apnea episodes', 'respiratory', ['apnea', 'apnoea', 'apneic episodes', 'pauses in breathing']),
 
   // ---- Antecedents (DDXPlus history, exposures, risk factors) ----------------------------------
-  E_16: e('anxiety', 'psychiatric', ['anxiousness', 'nervousness', 'feeling anxious']),
+  E_16: e('anxiety', 'psychiatric', ['anxiousness', 'nervousness'], { linkOnly: ['anxious', 'feeling anxious', 'nervous'] }),
   E_102: e('elevated blood pressure', 'medical history', ['raised blood pressure', 'consulting for high blood pressure']),
   E_78: e('excessive alcohol use', 'lifestyle', [
     'alcohol abuse',
@@ -277,8 +287,8 @@ export const EVIDENCE_LEXICON: Readonly<Record<string, EvidenceLexiconEntry>> = 
     'birth control pills',
     'estrogen therapy',
   ]),
-  E_69: e('diabetes', 'medical history', ['diabetic', 'diabetes mellitus', 'dm']),
-  E_167: e('pregnancy', 'reproductive', ['pregnant', 'currently pregnant', 'possible pregnancy']),
+  E_69: e('diabetes', 'medical history', ['diabetes mellitus', 'dm'], { linkOnly: ['diabetic'] }),
+  E_167: e('pregnancy', 'reproductive', ['possible pregnancy', 'current pregnancy'], { linkOnly: ['pregnant', 'currently pregnant'] }),
   E_115: e('unprotected sex with multiple partners', 'lifestyle', ['multiple sexual partners', 'unprotected sex', 'unprotected intercourse', 'high-risk sexual behavior']),
   E_70: e('overweight', 'medical history', ['significantly overweight', 'excess body weight']),
   E_10: e('nsaid use', 'medication', ['nsaids', 'anti-inflammatory drugs', 'anti-inflammatories', 'nonsteroidal anti-inflammatory drugs']),
@@ -289,19 +299,19 @@ export const EVIDENCE_LEXICON: Readonly<Record<string, EvidenceLexiconEntry>> = 
   E_185: e('head trauma', 'medical history', ['head injury', 'traumatic brain injury', 'tbi', 'concussion'], { snomed: ['62106007'] }),
   E_99: e('migraine', 'medical history', ['migraine headache', 'history of migraine', 'family history of migraine']),
   E_107: e('stroke', 'medical history', ['cva', 'cerebrovascular accident', 'previous stroke', 'prior stroke'], { snomed: ['230690007'] }),
-  E_226: e('atopy', 'medical history', ['allergies', 'allergic disposition', 'prone to allergies', 'atopic', 'allergic', 'allergy']),
+  E_226: e('atopy', 'medical history', ['allergies', 'allergic disposition', 'allergy'], { linkOnly: ['prone to allergies', 'atopic', 'allergic'] }),
   E_62: e('stimulant drug use', 'lifestyle', ['stimulant use', 'stimulants', 'cocaine use', 'cocaine', 'amphetamine use', 'amphetamines']),
   E_49: e('daycare attendance', 'exposure', ['daycare', 'day care', 'nursery attendance', 'daycare work']),
   E_95: e("Parkinson's disease", 'medical history', ['parkinson disease', 'parkinsons', 'parkinsonism']),
   E_204: e('recent travel', 'exposure', ['travel', 'travel abroad', 'international travel', 'foreign travel', 'recent trip abroad']),
   E_37: e('metastatic cancer', 'medical history', ['metastases', 'metastatic disease', 'metastatic malignancy']),
   E_153: e('treated for osteoporosis', 'medical history', ['osteoporosis treatment', 'osteoporosis medication']),
-  E_124: e('asthma', 'medical history', ['asthmatic', 'history of asthma', 'bronchodilator use', 'inhaler use', 'reactive airway disease']),
+  E_124: e('asthma', 'medical history', ['history of asthma', 'bronchodilator use', 'inhaler use', 'reactive airway disease'], { linkOnly: ['asthmatic'] }),
   E_98: e('hiatal hernia', 'medical history', ['hiatus hernia']),
   E_116: e('recent cold', 'medical history', ['recent common cold', 'recent upper respiratory infection', 'recent uri']),
   E_48: e('crowded household', 'social', ['large household', 'crowded living conditions', 'overcrowding', 'living with four or more people']),
-  E_2: e('HIV infection', 'medical history', ['hiv', 'hiv positive', 'living with hiv', 'hiv disease']),
-  E_227: e('immunosuppression', 'medical history', ['immunosuppressed', 'immunocompromised', 'immune suppression', 'immunodeficiency']),
+  E_2: e('HIV infection', 'medical history', ['hiv', 'hiv disease'], { linkOnly: ['hiv positive', 'living with hiv'] }),
+  E_227: e('immunosuppression', 'medical history', ['immune suppression', 'immunodeficiency'], { linkOnly: ['immunosuppressed', 'immunocompromised'] }),
   E_61: e('intravenous drug use', 'lifestyle', ['ivdu', 'ivda', 'injection drug use', 'iv drug use', 'intravenous drug user']),
   E_47: e('inflammatory bowel disease', 'medical history', ['ibd', "crohn's disease", 'crohns', 'ulcerative colitis']),
   E_27: e('previous sexually transmitted infection', 'medical history', [
@@ -310,7 +320,8 @@ export const EVIDENCE_LEXICON: Readonly<Record<string, EvidenceLexiconEntry>> = 
     'sexually transmitted infection',
     'sexually transmitted disease',
   ]),
-  E_143: e('sedentary lifestyle', 'lifestyle', ['physical inactivity', 'lack of exercise', 'sedentary', 'inactive lifestyle'], {
+  E_143: e('sedentary lifestyle', 'lifestyle', ['physical inactivity', 'lack of exercise', 'inactive lifestyle'], {
+    linkOnly: ['sedentary'],
     inverted:
       'DDXPlus asks "Do you exercise regularly, 4 times per week or more?" as an antecedent of angina; the risk factor is its absence.',
   }),
@@ -330,19 +341,12 @@ export const EVIDENCE_LEXICON: Readonly<Record<string, EvidenceLexiconEntry>> = 
   E_0: e('recent viral infection', 'medical history', ['recent viral illness', 'recent virus', 'viral prodrome']),
   E_1: e('recent antibiotics for an ear infection', 'medication', ['recent antibiotics', 'recent antibiotic use', 'antibiotics for an ear infection']),
   E_34: e('active cancer', 'medical history', ['cancer', 'malignancy', 'active malignancy', 'chemotherapy']),
-  E_209: e('incomplete vaccinations', 'medical history', [
-    'unvaccinated',
-    'not vaccinated',
-    'incompletely vaccinated',
-    'vaccinations not up to date',
-    'immunizations not up to date',
-    'missed vaccinations',
-    'unimmunized',
-  ], {
+  E_209: e('incomplete vaccinations', 'medical history', ['vaccinations not up to date', 'immunizations not up to date', 'missed vaccinations'], {
+    linkOnly: ['unvaccinated', 'not vaccinated', 'incompletely vaccinated', 'unimmunized'],
     inverted: 'DDXPlus asks "Are your vaccinations up to date?"; the risk factor for the infections that list it is being unvaccinated.',
   }),
   E_139: e('congenital heart defect', 'medical history', ['heart defect', 'congenital heart disease']),
-  E_19: e('hyperthyroidism', 'medical history', ['overactive thyroid', 'thyrotoxicosis', 'graves disease', 'hyperthyroid']),
+  E_19: e('hyperthyroidism', 'medical history', ['overactive thyroid', 'thyrotoxicosis', 'graves disease'], { linkOnly: ['hyperthyroid'] }),
   E_31: e('severe COPD', 'medical history', ['severe copd', 'end-stage copd', 'severe chronic obstructive pulmonary disease']),
   E_22: e('heart valve disease', 'medical history', ['valvular heart disease', 'valve disease', 'aortic stenosis', 'mitral regurgitation', 'mitral valve prolapse'], {
     snomed: ['60573004'],
@@ -355,7 +359,9 @@ export const EVIDENCE_LEXICON: Readonly<Record<string, EvidenceLexiconEntry>> = 
   E_4: e('history of croup', 'medical history', ['previous croup', 'prior croup', 'family history of croup', 'croup in the family']),
   E_81: e('chronic anxiety', 'medical history', ['anxiety disorder', 'generalized anxiety disorder', 'generalised anxiety disorder']),
   E_109: e('previous deep vein thrombosis', 'medical history', ['dvt', 'deep vein thrombosis', 'deep venous thrombosis', 'history of dvt', 'prior dvt']),
-  E_110: e('immobilization', 'exposure', ['immobility', 'bed rest', 'bedridden', 'bedbound', 'prolonged immobilization', 'immobilisation']),
+  E_110: e('immobilization', 'exposure', ['immobility', 'bed rest', 'prolonged immobilization', 'immobilisation'], {
+    linkOnly: ['bedridden', 'bedbound', 'immobilized'],
+  }),
   E_17: e('Asian descent', 'demographic', ['asian', 'asian ethnicity']),
   E_18: e('cystic fibrosis', 'medical history', ['mucoviscidosis']),
   E_118: e('previous pneumonia', 'medical history', ['history of pneumonia', 'prior pneumonia', 'recurrent pneumonia']),

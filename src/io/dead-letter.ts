@@ -1,0 +1,46 @@
+/**
+ * @file The dead-letter output: one JSON line per record that could not be processed at all, with
+ * where it came from and why. Reasons name files, lines and ids, never record content.
+ */
+import type { SourcePosition } from '../records/types.js';
+import { JsonLinesSink } from './jsonl-sink.js';
+
+export interface DeadLetter {
+  file: string;
+  line?: number;
+  entry?: number;
+  recordId?: string;
+  /** Stable machine-readable code, e.g. `INVALID_JSON`, `NO_PATIENT`, `INFERENCE_FAILED`. */
+  code: string;
+  reason: string;
+}
+
+export class DeadLetterSink {
+  private readonly sink?: JsonLinesSink;
+  count = 0;
+  readonly byCode: Record<string, number> = {};
+
+  /** Without a path, dead letters are only counted (and reported in the summary). */
+  constructor(path?: string) {
+    if (path) this.sink = new JsonLinesSink(path);
+  }
+
+  async write(position: SourcePosition, code: string, reason: string, recordId?: string): Promise<DeadLetter> {
+    const letter: DeadLetter = {
+      file: position.file,
+      ...(position.line !== undefined ? { line: position.line } : {}),
+      ...(position.entry !== undefined ? { entry: position.entry } : {}),
+      ...(recordId ? { recordId } : {}),
+      code,
+      reason,
+    };
+    this.count++;
+    this.byCode[code] = (this.byCode[code] ?? 0) + 1;
+    await this.sink?.write(letter);
+    return letter;
+  }
+
+  close(): Promise<void> {
+    return this.sink?.close() ?? Promise.resolve();
+  }
+}

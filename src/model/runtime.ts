@@ -1,0 +1,228 @@
+/**
+ * @file The loaded model: a verified package, its tokenizer, knowledge graph and linker, and one
+ * ONNX Runtime session per graph, with `run()` taking a batch of featurized records through the
+ * text, image and audio encoders and the fusion head.
+ *
+ * Records without an image or audio still go through the fusion head: their embeddings are zeros
+ * and `modality_mask` tells the head which modalities are present (the model was trained with
+ * modality dropout for exactly this). The same mask lets explanations remove a modality.
+ */
+import { readFileSync } from 'node:fs';
+import { KnowledgeGraph } from '../kg/graph.js';
+import { EntityLinker } from '../kg/link.js';
+import { ClinicalBertError } from '../util/errors.js';
+import { Featurizer, type RecordFeatures } from './features.js';
+import type { HeadSpec, ModelManifest } from './manifest.js';
+import { loadModelPackage, type ModelPackage } from './package.js';
+import { createSession, ort, type Device } from './session.js';
+import { loadTokenizer, type Tokenizer } from './tokenizer.js';
+
+export interface RuntimeOptions {
+  device: Device;
+  threads: number;
+  /** `hash` verifies every file's sha256 at load (default); `size` only checks sizes. */
+  verify?: 'hash' | 'size';
+  onWarning?: (message: string) => void;
+}
+
+/** Raw per-record outputs of one run, as probabilities. */
+export interface RecordOutputs {
+  /** Head name -> probability per label (softmax or sigmoid, as the head says). */
+  heads: Record<string, Float32Array>;
+  /** Fusion attention over the record's entities (same order as features.entities). */
+  entityAttention: Float32Array;
+  /** Which modalities the fusion saw: text, image, audio, entities. */
+  modalities: { text: boolean; image: boolean; audio: boolean; entities: boolean };
+}
+
+/** What the caller may switch off for an ablation run (explanations). */
+export interface RunMask {
+  text?: boolean;
+  image?: boolean;
+  audio?: boolean;
+  entities?: boolean;
+}
+
+const DIMS = { text: 'text_embedding', image: 'image_embedding', audio: 'audio_embedding' } as const;
+
+function softmax(logits: Float32Array): Float32Array {
+  let max = -Infinity;
+  for (const v of logits) max = Math.max(max, v);
+  const out = new Float32Array(logits.length);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += out[i] = Math.exp((logits[i] as number) - max);
+  for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) / sum;
+  return out;
+}
+
+function sigmoid(logits: Float32Array): Float32Array {
+  return logits.map((v) => 1 / (1 + Math.exp(-v)));
+}
+
+export class ClinicalModel {
+  private constructor(
+    readonly pkg: ModelPackage,
+    readonly tokenizer: Tokenizer,
+    readonly graph: KnowledgeGraph,
+    readonly featurizer: Featurizer,
+    private readonly sessions: Record<'text' | 'image' | 'audio' | 'fusion', ort.InferenceSession>,
+    /** The provider each graph runs on. */
+    readonly providers: Record<string, string>,
+  ) {}
+
+  get manifest(): ModelManifest {
+    return this.pkg.manifest;
+  }
+
+  static async load(dir: string | undefined, options: RuntimeOptions): Promise<ClinicalModel> {
+    const pkg = await loadModelPackage(dir, { verify: options.verify ?? 'hash' });
+    const m = pkg.manifest;
+    const tokenizer = await loadTokenizer(pkg.dir);
+    const graph = await KnowledgeGraph.load(pkg.path(m.knowledgeGraph.file));
+    const vocabulary = JSON.parse(readFileSync(pkg.path(m.knowledgeGraph.entityVocabulary), 'utf8')) as string[];
+    const featurizer = new Featurizer(tokenizer, new EntityLinker(graph), vocabulary, {
+      maxLength: m.text.maxLength,
+      maxEntities: m.knowledgeGraph.maxEntities,
+      image: m.image,
+      audio: m.audio,
+    });
+    const warned = new Set<string>();
+    const onFallback = (message: string) => {
+      if (!warned.has(message)) options.onWarning?.(message);
+      warned.add(message);
+    };
+    const sessions = {} as Record<'text' | 'image' | 'audio' | 'fusion', ort.InferenceSession>;
+    const providers: Record<string, string> = {};
+    for (const role of ['text', 'image', 'audio', 'fusion'] as const) {
+      const created = await createSession(pkg.path(m.graphs[role].file), { device: options.device, threads: options.threads }, onFallback);
+      sessions[role] = created.session;
+      providers[role] = created.provider;
+    }
+    return new ClinicalModel(pkg, tokenizer, graph, featurizer, sessions, providers);
+  }
+
+  private head(name: string): HeadSpec {
+    const head = this.manifest.heads[name];
+    if (!head) throw new ClinicalBertError(`the model has no head ${JSON.stringify(name)}`, { code: 'MODEL_HEAD' });
+    return head;
+  }
+
+  /** Embeddings of each modality for a batch (zeros where a record lacks the modality). */
+  async encode(batch: readonly RecordFeatures[]): Promise<{ text: ort.Tensor; image: ort.Tensor; audio: ort.Tensor; specialty?: ort.Tensor }> {
+    const n = batch.length;
+    const length = Math.max(2, ...batch.map((f) => f.inputIds.length));
+    const ids = new BigInt64Array(n * length);
+    const mask = new BigInt64Array(n * length);
+    batch.forEach((f, r) => {
+      f.inputIds.forEach((id, c) => {
+        ids[r * length + c] = BigInt(id);
+        mask[r * length + c] = 1n;
+      });
+    });
+    const text = await this.sessions.text.run({
+      input_ids: new ort.Tensor('int64', ids, [n, length]),
+      attention_mask: new ort.Tensor('int64', mask, [n, length]),
+    });
+    const image = await this.encodeMedia('image', batch.map((f) => f.image));
+    const audio = await this.encodeMedia('audio', batch.map((f) => f.audio));
+    return {
+      text: text[DIMS.text] as ort.Tensor,
+      image,
+      audio,
+      ...(text.specialty_logits ? { specialty: text.specialty_logits as ort.Tensor } : {}),
+    };
+  }
+
+  private async encodeMedia(role: 'image' | 'audio', items: (Float32Array | undefined)[]): Promise<ort.Tensor> {
+    const present = items.map((x, i) => (x ? i : -1)).filter((i) => i >= 0);
+    const spec = this.manifest.graphs[role];
+    const embeddingDim = Number(spec.outputs[0]?.shape[1]);
+    if (!Number.isFinite(embeddingDim)) {
+      throw new ClinicalBertError(`manifest graphs.${role}.outputs[0] must give a numeric embedding size`, { code: 'MODEL_MANIFEST_INVALID' });
+    }
+    const out = new Float32Array(items.length * embeddingDim);
+    if (present.length > 0) {
+      const first = items[present[0] as number] as Float32Array;
+      const data = new Float32Array(present.length * first.length);
+      present.forEach((i, k) => data.set(items[i] as Float32Array, k * first.length));
+      const input = spec.inputs[0]?.name ?? role;
+      const dims = role === 'image' ? [present.length, 1, this.manifest.image.size, this.manifest.image.size] : [present.length, first.length];
+      const result = await this.sessions[role].run({ [input]: new ort.Tensor('float32', data, dims) });
+      const embedding = result[`${role}_embedding`]?.data as Float32Array;
+      present.forEach((i, k) => out.set(embedding.subarray(k * embeddingDim, (k + 1) * embeddingDim), i * embeddingDim));
+    }
+    return new ort.Tensor('float32', out, [items.length, embeddingDim]);
+  }
+
+  /** Full forward pass: encoders, then the fusion head (optionally with modalities masked off). */
+  async run(batch: readonly RecordFeatures[], masks?: readonly RunMask[]): Promise<RecordOutputs[]> {
+    const encoded = await this.encode(batch);
+    return this.fuse(batch, encoded, masks);
+  }
+
+  /**
+   * The fusion head alone on precomputed embeddings: ablations cost one cheap call. `masks[i]`
+   * turns modalities off for row i (rows may repeat records, for ablation batches).
+   */
+  async fuse(
+    batch: readonly RecordFeatures[],
+    encoded: { text: ort.Tensor; image: ort.Tensor; audio: ort.Tensor; specialty?: ort.Tensor },
+    masks?: readonly RunMask[],
+  ): Promise<RecordOutputs[]> {
+    const n = batch.length;
+    const entities = Math.max(1, ...batch.map((f) => f.entityIds.length));
+    const entityIds = new BigInt64Array(n * entities);
+    const entityFlags = new BigInt64Array(n * entities);
+    const modality = new Float32Array(n * 4);
+    const seen: RecordOutputs['modalities'][] = [];
+    batch.forEach((f, r) => {
+      const mask = masks?.[r] ?? {};
+      const useEntities = mask.entities !== false && f.entityIds.length > 0;
+      if (useEntities) {
+        f.entityIds.forEach((id, c) => {
+          entityIds[r * entities + c] = BigInt(id);
+          entityFlags[r * entities + c] = BigInt(f.entityFlags[c] as number);
+        });
+      }
+      const present = {
+        text: mask.text !== false && f.inputIds.length > 2,
+        image: mask.image !== false && f.image !== undefined,
+        audio: mask.audio !== false && f.audio !== undefined,
+        entities: useEntities,
+      };
+      seen.push(present);
+      modality.set([present.text ? 1 : 0, present.image ? 1 : 0, present.audio ? 1 : 0, present.entities ? 1 : 0], r * 4);
+    });
+    const result = await this.sessions.fusion.run({
+      text_embedding: encoded.text,
+      image_embedding: encoded.image,
+      audio_embedding: encoded.audio,
+      entity_ids: new ort.Tensor('int64', entityIds, [n, entities]),
+      entity_flags: new ort.Tensor('int64', entityFlags, [n, entities]),
+      modality_mask: new ort.Tensor('float32', modality, [n, 4]),
+    });
+    const outputs: RecordOutputs[] = [];
+    for (let r = 0; r < n; r++) {
+      const heads: Record<string, Float32Array> = {};
+      for (const [name, head] of Object.entries(this.manifest.heads)) {
+        const tensor = (result[head.output] ?? (head.output === 'specialty_logits' ? encoded.specialty : undefined)) as ort.Tensor | undefined;
+        if (!tensor) continue;
+        const width = tensor.dims[1] as number;
+        const rowIndex = tensor === encoded.specialty ? Math.min(r, (tensor.dims[0] as number) - 1) : r;
+        const logits = (tensor.data as Float32Array).slice(rowIndex * width, (rowIndex + 1) * width);
+        heads[name] = this.head(name).activation === 'softmax' ? softmax(logits) : sigmoid(logits);
+      }
+      const attention = result.entity_attention as ort.Tensor | undefined;
+      const count = batch[r]?.entityIds.length ?? 0;
+      const entityAttention = attention
+        ? (attention.data as Float32Array).slice(r * entities, r * entities + count)
+        : new Float32Array(count);
+      outputs.push({ heads, entityAttention, modalities: seen[r] as RecordOutputs['modalities'] });
+    }
+    return outputs;
+  }
+
+  async release(): Promise<void> {
+    for (const session of Object.values(this.sessions)) await session.release();
+  }
+}
