@@ -14,6 +14,8 @@ set -euo pipefail
 
 # Steps in order. Later stages append theirs (each is a function step_<name> below).
 STEPS=(corpus tokenizer reference mlm random-init package)
+# Stages 2-4 (multimodal fine-tuning, export, evaluation, package manifest and model card, parity).
+STEPS+=(synth text text-random fusion export evaluate publish parity)
 
 usage() {
   sed -n '4p' "$0" | sed 's/^#   /usage: /' >&2
@@ -75,6 +77,15 @@ step_reference() { "$PY" -m training.tokenizer_reference --config "$config" "${e
 step_mlm() { "$PY" -m training.mlm --config "$config" "${extra[@]}"; }
 step_random-init() { "$PY" -m training.mlm --config "$config" --random-init "${extra[@]}"; }
 step_package() { "$PY" -m training.package --config "$config" --out "$out"; }
+step_synth() { "$PY" -m training.synth_data --config "$config"; }
+step_text() { "$PY" -m training.text_stage --config "$config" --init pretrained; }
+step_text-random() { "$PY" -m training.text_stage --config "$config" --init random; }
+step_fusion() { "$PY" -m training.fusion_stage --config "$config"; }
+step_export() { "$PY" -m training.export_onnx --config "$config"; }
+step_evaluate() { "$PY" -m training.evaluate --config "$config"; }
+step_publish() { "$PY" -m training.publish --config "$config" --out "$out"; }
+# The package's graphs against the recipe's PyTorch outputs, and its tokenizer against Python's ids.
+step_parity() { CLINICALBERT_MODEL_DIR="$out" npx vitest run test/model/parity.test.ts test/model/tokenizer-parity.test.ts; }
 
 selected=("${STEPS[@]}")
 if [[ -n "$only" ]]; then

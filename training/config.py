@@ -38,6 +38,8 @@ class TokenizerConfig:
     # Characters kept as initial symbols (most frequent first); words with other characters are
     # left out of merge training and encode to [UNK].
     limit_alphabet: int = 400
+    # Symbols that clinical text uses but the corpus may lack; they get ids instead of [UNK].
+    always_include: str = '\u00b1\u2265\u2264\u00b5\u03bc\u00b0\u00d7\u00f7\u2192\u2190\u2191\u2193\u00bd\u00bc\u00be\u00b2\u00b3\u00b7\u2022'
     min_word_freq: int = 2
     min_pair_freq: int = 2
     max_input_chars_per_word: int = 100

@@ -57,6 +57,8 @@ class TextStageConfig:
     min_specialty_docs: int = 20
     # None = every MTSamples training document; ci takes a subset.
     max_specialty_train_docs: int | None = None
+    # None = every validation and test document; ci takes the first ones (its scores are smoke only).
+    max_specialty_eval_docs: int | None = None
     # Generated training notes used (once each) for the auxiliary diagnosis head, which teaches
     # the [CLS] vector what the fusion head needs from text. The head is not exported.
     aux_records: int = 2000
@@ -118,8 +120,8 @@ def _ci() -> MultimodalConfig:
         base,
         name='ci',
         splits=_splits(800, 200, 200),
-        text=dataclasses.replace(base.text, epochs=1, max_specialty_train_docs=400, aux_records=200),
-        fusion=dataclasses.replace(base.fusion, epochs=4),
+        text=dataclasses.replace(base.text, epochs=1, max_specialty_train_docs=192, max_specialty_eval_docs=96, aux_records=160),
+        fusion=dataclasses.replace(base.fusion, epochs=12),
     )
 
 

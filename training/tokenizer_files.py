@@ -131,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     counts = count_words(d.text for d in corpus.general_train + corpus.clinical_train)
     log('tokenizer', f'{len(counts):,} distinct words, {sum(counts.values()):,} words; training to {tcfg.vocab_size:,}')
     t0 = time.time()
-    vocab = train_wordpiece(counts, tcfg.vocab_size, tcfg.limit_alphabet, tcfg.min_word_freq, tcfg.min_pair_freq)
+    vocab = train_wordpiece(counts, tcfg.vocab_size, tcfg.limit_alphabet, tcfg.min_word_freq, tcfg.min_pair_freq,
+                            tcfg.always_include)
     train_s = time.time() - t0
     out = tokenizer_dir(cfg)
     write_tokenizer(out, vocab, tcfg)

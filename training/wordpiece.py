@@ -30,12 +30,12 @@ def count_words(texts: Iterable[str]) -> Counter:
 
 
 def train_wordpiece(word_counts: Counter, vocab_size: int, limit_alphabet: int,
-                    min_word_freq: int = 2, min_pair_freq: int = 2) -> list[str]:
+                    min_word_freq: int = 2, min_pair_freq: int = 2, always_include: str = '') -> list[str]:
     """The vocabulary, in id order: specials, single characters, `##` characters, then merges.
 
     Ties between equally frequent pairs break on the pair's strings, so the result depends only
     on the counts. Every printable lower-case ASCII character is in the alphabet, so plain ASCII
-    text never encodes to [UNK].
+    text never encodes to [UNK], and so is every character of `always_include`.
     """
     char_counts: Counter = Counter()
     for word, count in word_counts.items():
@@ -44,6 +44,7 @@ def train_wordpiece(word_counts: Counter, vocab_size: int, limit_alphabet: int,
     ranked = sorted(char_counts.items(), key=lambda kv: (-kv[1], kv[0]))
     alphabet = {ch for ch, _ in ranked[:limit_alphabet]}
     alphabet |= {chr(cp) for cp in range(0x21, 0x7F) if chr(cp) == chr(cp).lower()}
+    alphabet |= {ch for ch in normalize(always_include) if not ch.isspace()}
 
     vocab: list[str] = list(SPECIAL_TOKENS)
     singles = sorted(alphabet)

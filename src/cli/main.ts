@@ -11,6 +11,9 @@ import { ClinicalBertError, UsageError } from '../util/errors.js';
 import { registerKg } from './kg.js';
 import { registerSynth } from './synth.js';
 import { registerAnalyze } from './analyze.js';
+import { registerExplain } from './explain.js';
+import { registerEvaluate } from './evaluate.js';
+import { registerReport } from './report.js';
 import { VERSION } from '../util/version.js';
 
 export function buildProgram(): Command {
@@ -22,10 +25,21 @@ export function buildProgram(): Command {
   registerKg(program);
   registerSynth(program);
   registerAnalyze(program);
+  registerExplain(program);
+  registerEvaluate(program);
+  registerReport(program);
   return program;
 }
 
+/** A reader that closes the pipe (`clinicalbert --help | head`) is not an error. */
+function ignoreClosedStdout(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  ignoreClosedStdout();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -45,6 +45,14 @@ export interface RunMask {
 
 const DIMS = { text: 'text_embedding', image: 'image_embedding', audio: 'audio_embedding' } as const;
 
+/** Per-modality embeddings of a batch: what the fusion head reads. */
+export interface Embeddings {
+  text: ort.Tensor;
+  image: ort.Tensor;
+  audio: ort.Tensor;
+  specialty?: ort.Tensor;
+}
+
 function softmax(logits: Float32Array): Float32Array {
   let max = -Infinity;
   for (const v of logits) max = Math.max(max, v);
@@ -60,6 +68,9 @@ function sigmoid(logits: Float32Array): Float32Array {
 }
 
 export class ClinicalModel {
+  /** Embeddings of the batches `run()` saw, while the caller still holds the batch array. */
+  private readonly recent = new WeakMap<readonly RecordFeatures[], Embeddings>();
+
   private constructor(
     readonly pkg: ModelPackage,
     readonly tokenizer: Tokenizer,
@@ -108,7 +119,22 @@ export class ClinicalModel {
   }
 
   /** Embeddings of each modality for a batch (zeros where a record lacks the modality). */
-  async encode(batch: readonly RecordFeatures[]): Promise<{ text: ort.Tensor; image: ort.Tensor; audio: ort.Tensor; specialty?: ort.Tensor }> {
+  async encode(batch: readonly RecordFeatures[]): Promise<Embeddings> {
+    const text = await this.encodeText(batch);
+    const image = await this.encodeMedia('image', batch.map((f) => f.image));
+    const audio = await this.encodeMedia('audio', batch.map((f) => f.audio));
+    return { text: text.text, image, audio, ...(text.specialty ? { specialty: text.specialty } : {}) };
+  }
+
+  /**
+   * The text encoder alone. Only the outputs needed are fetched: a text graph that also exports
+   * per-layer attentions would otherwise copy layers × heads × length² floats per record into JS
+   * on every run. `attentions: true` fetches them too (attention rollout), in manifest order.
+   */
+  async encodeText(
+    batch: readonly RecordFeatures[],
+    options: { attentions?: boolean } = {},
+  ): Promise<{ text: ort.Tensor; specialty?: ort.Tensor; attentions?: ort.Tensor[] }> {
     const n = batch.length;
     const length = Math.max(2, ...batch.map((f) => f.inputIds.length));
     const ids = new BigInt64Array(n * length);
@@ -119,21 +145,33 @@ export class ClinicalModel {
         mask[r * length + c] = 1n;
       });
     });
-    const text = await this.sessions.text.run({
-      input_ids: new ort.Tensor('int64', ids, [n, length]),
-      attention_mask: new ort.Tensor('int64', mask, [n, length]),
-    });
-    const image = await this.encodeMedia('image', batch.map((f) => f.image));
-    const audio = await this.encodeMedia('audio', batch.map((f) => f.audio));
+    const names = this.sessions.text.outputNames;
+    const attentionNames = options.attentions ? names.filter((name) => /attention/i.test(name)) : [];
+    const fetches = [DIMS.text, ...(names.includes('specialty_logits') ? ['specialty_logits'] : []), ...attentionNames];
+    const result = await this.sessions.text.run(
+      {
+        input_ids: new ort.Tensor('int64', ids, [n, length]),
+        attention_mask: new ort.Tensor('int64', mask, [n, length]),
+      },
+      fetches,
+    );
     return {
-      text: text[DIMS.text] as ort.Tensor,
-      image,
-      audio,
-      ...(text.specialty_logits ? { specialty: text.specialty_logits as ort.Tensor } : {}),
+      text: result[DIMS.text] as ort.Tensor,
+      ...(result.specialty_logits ? { specialty: result.specialty_logits as ort.Tensor } : {}),
+      ...(options.attentions ? { attentions: attentionNames.map((name) => result[name] as ort.Tensor) } : {}),
     };
   }
 
-  private async encodeMedia(role: 'image' | 'audio', items: (Float32Array | undefined)[]): Promise<ort.Tensor> {
+  /**
+   * The embeddings `run()` computed for this very batch array, or fresh ones: the `analyze`
+   * explanation hook receives the array `run()` just saw, so explaining it re-encodes nothing.
+   */
+  async encodingOf(batch: readonly RecordFeatures[]): Promise<Embeddings> {
+    return this.recent.get(batch) ?? (await this.encode(batch));
+  }
+
+  /** One media encoder on prepared inputs (undefined: zeros); explanations pass occluded copies. */
+  async encodeMedia(role: 'image' | 'audio', items: readonly (Float32Array | undefined)[]): Promise<ort.Tensor> {
     const present = items.map((x, i) => (x ? i : -1)).filter((i) => i >= 0);
     const spec = this.manifest.graphs[role];
     const embeddingDim = Number(spec.outputs[0]?.shape[1]);
@@ -157,6 +195,7 @@ export class ClinicalModel {
   /** Full forward pass: encoders, then the fusion head (optionally with modalities masked off). */
   async run(batch: readonly RecordFeatures[], masks?: readonly RunMask[]): Promise<RecordOutputs[]> {
     const encoded = await this.encode(batch);
+    this.recent.set(batch, encoded);
     return this.fuse(batch, encoded, masks);
   }
 
@@ -166,7 +205,7 @@ export class ClinicalModel {
    */
   async fuse(
     batch: readonly RecordFeatures[],
-    encoded: { text: ort.Tensor; image: ort.Tensor; audio: ort.Tensor; specialty?: ort.Tensor },
+    encoded: Embeddings,
     masks?: readonly RunMask[],
   ): Promise<RecordOutputs[]> {
     const n = batch.length;

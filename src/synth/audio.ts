@@ -364,13 +364,13 @@ function renderBreathing(pattern: 'normal_breath' | 'wheeze' | 'crackles' | 'str
       const minMs = coarse ? 10 : 5;
       const maxMs = coarse ? 20 : 10;
       for (const [s, e] of phaseIntervals(breathing, seconds, 'inspiration')) {
-        const count = Math.max(3, Math.round(rng.intBetween(8, 18) * ((e - s) / 1.4)));
+        const count = Math.max(4, Math.round(rng.intBetween(10, 20) * ((e - s) / 1.4)));
         for (let k = 0; k < count; k++) {
           const at = s + (e - s) * rng.uniform(0.1, 0.9);
           const duration = rng.uniform(minMs, maxMs) / 1000;
           // Two to three cycles within the click: the shorter the click, the higher its content.
           const freq = rng.uniform(2, 3.5) / duration;
-          const amp = level * rng.uniform(5, 10) * (rng.chance(0.5) ? 1 : -1);
+          const amp = level * rng.uniform(6, 12) * (rng.chance(0.5) ? 1 : -1);
           addDampedSine(track, at, freq, duration / 3, amp);
         }
       }
@@ -441,12 +441,14 @@ function renderCough(pattern: 'dry_cough' | 'wet_cough' | 'barking_cough', track
   const envelope = new Float32Array(out.length);
   for (const burst of bursts) coughEnvelope(envelope, rate, burst, rng.uniform(0.35, 0.6), rng);
   if (pattern === 'dry_cough') {
-    // Turbulent air through an open glottis: broadband, tilted toward high frequencies.
-    const hiss = normalise(biquad(whiteNoise(rng, out.length), 'highpass', rng.uniform(800, 1500), Math.SQRT1_2, rate));
-    const broad = whiteNoise(rng, out.length);
-    const mix = rng.uniform(0.15, 0.3);
+    // Turbulent air through an open glottis, no secretions: broadband noise with little below a
+    // few hundred hertz and a broad vocal-tract resonance around 1-2.5 kHz lifting the top.
+    const turbulence = normalise(band(whiteNoise(rng, out.length), rng.uniform(350, 500), rng.uniform(5000, 6500), rate));
+    const tract = normalise(biquad(turbulence.slice(), 'bandpass', rng.uniform(1200, 2500), 1.2, rate));
+    const mix = rng.uniform(0.5, 0.7);
     for (let i = 0; i < out.length; i++) {
-      out[i] = (out[i] as number) + (envelope[i] as number) * ((1 - mix) * (hiss[i] as number) + mix * (broad[i] as number)) * 0.5;
+      const sound = (1 - mix) * (turbulence[i] as number) + mix * (tract[i] as number);
+      out[i] = (out[i] as number) + 0.5 * (envelope[i] as number) * sound;
     }
     return;
   }
@@ -604,7 +606,7 @@ function renderHeart(pattern: CardiacPattern, track: Track, rng: Random): void {
   }
   if (pattern === 'murmur') {
     // Turbulent systolic flow: 100-600 Hz noise from just after S1 to just before S2.
-    const noise = normalise(band(whiteNoise(rng, out.length), rng.uniform(130, 180), rng.uniform(400, 600), rate));
+    const noise = normalise(band(whiteNoise(rng, out.length), rng.uniform(130, 180), rng.uniform(400, 600), rate, 2));
     const envelope = new Float32Array(out.length);
     const level = s1Amp * rng.uniform(0.25, 0.4);
     // Ejection murmurs rise and fall; regurgitant ones hold level through systole.

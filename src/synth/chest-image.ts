@@ -10,7 +10,7 @@
  * Randomness is drawn in a fixed order: first the patient's anatomy (and the seeds of the vessel
  * markings and of the noise), then whatever the pattern needs. So for one rng state every pattern
  * is drawn on the same patient, and the difference between two patterns' images is the finding
- * alone: the tests and the explanation checks rely on that.
+ * alone. The tests rely on that; explanation checks can use it as a ground-truth region.
  *
  * Everything is computed in "anatomical" coordinates: x across the chest in image widths with the
  * midline at 0 (negative = image left = patient's right), y down the image in image heights. The
@@ -64,6 +64,8 @@ interface Anatomy {
   /** Half-width of the thoracic cage (inner rib margin). */
   thorax: number;
   body: number;
+  /** Where the sloping shoulders reach the full width of the body. */
+  shoulderY: number;
   apexY: number;
   /** Top of each dome: [patient's right (image left), patient's left (image right)]. */
   dome: [number, number];
@@ -96,7 +98,8 @@ function drawAnatomy(rng: Random): Anatomy {
     shiftX: rng.uniform(-0.02, 0.02),
     shiftY: rng.uniform(-0.015, 0.015),
     thorax: rng.uniform(0.36, 0.4),
-    body: rng.uniform(0.05, 0.08),
+    body: rng.uniform(0.06, 0.09),
+    shoulderY: rng.uniform(0.12, 0.18),
     apexY: rng.uniform(0.1, 0.13),
     dome: [domeRight, domeRight + rng.uniform(0.01, 0.035)],
     domeDepth: rng.uniform(0.07, 0.1),
@@ -267,11 +270,32 @@ interface Film {
   toPixel(x: number, y: number): [number, number];
 }
 
-function makeFilm(t: Thorax): Film {
-  const { a, size } = t;
+interface WorkArrays {
+  x: Float32Array;
+  y: Float32Array;
+  lung: Float32Array;
+  heart: Float32Array;
+  chest: Float32Array;
+  lungVisible: Float32Array;
+  density: Float32Array;
+  markingsGain: Float32Array;
+  markings: Float32Array;
+  mottle: Float32Array;
+}
+
+/**
+ * Working arrays, reused between renders of the usual sizes. A film needs ten image-sized arrays,
+ * and allocating them afresh each time cost about a sixth of the render in garbage collection.
+ * Rendering is synchronous, so one set per size and thread is safe; each render rewrites or
+ * clears every array before reading it. Large sizes are rare and not kept.
+ */
+const workArrays = new Map<number, WorkArrays>();
+
+function getWorkArrays(size: number): WorkArrays {
+  const cached = workArrays.get(size);
+  if (cached) return cached;
   const n = size * size;
-  const film: Film = {
-    size,
+  const arrays: WorkArrays = {
     x: new Float32Array(n),
     y: new Float32Array(n),
     lung: new Float32Array(n),
@@ -279,7 +303,28 @@ function makeFilm(t: Thorax): Film {
     chest: new Float32Array(n),
     lungVisible: new Float32Array(n),
     density: new Float32Array(n),
-    markingsGain: new Float32Array(n).fill(1),
+    markingsGain: new Float32Array(n),
+    markings: new Float32Array(n),
+    mottle: new Float32Array(n),
+  };
+  if (size <= 256) workArrays.set(size, arrays);
+  return arrays;
+}
+
+function makeFilm(t: Thorax, work: WorkArrays): Film {
+  const { a, size } = t;
+  // Every per-pixel field below is rewritten for every pixel, except this one.
+  work.markingsGain.fill(1);
+  const film: Film = {
+    size,
+    x: work.x,
+    y: work.y,
+    lung: work.lung,
+    heart: work.heart,
+    chest: work.chest,
+    lungVisible: work.lungVisible,
+    density: work.density,
+    markingsGain: work.markingsGain,
     toPixel(x: number, y: number): [number, number] {
       // Inverse of the pixel -> anatomy map below.
       const cos = Math.cos(a.angle);
@@ -332,19 +377,21 @@ function paintBase(t: Thorax, film: Film): void {
     const x = xs[i] as number;
     const y = ys[i] as number;
     const d = Math.abs(x);
-    // Shoulders run off the top corners of the film.
-    const bodyHalf = a.thorax + a.body + 0.08 * (1 - smoothstep(0, 0.25, y));
+    // The neck at the top edge, the shoulders sloping out to the full width of the chest; above
+    // them the film sees air, as on a real PA film.
+    const full = a.thorax + a.body;
+    const bodyHalf = y >= a.shoulderY ? full : 0.12 + (full - 0.12) * Math.sqrt(Math.max(0, y) / a.shoulderY);
     const inBody = 1 - smoothstep(bodyHalf - 0.012, bodyHalf + 0.012, d);
-    // Soft tissue is thinner toward the edges of the body, so it is darker there.
-    const depth = Math.sqrt(Math.max(0, 1 - (d / bodyHalf) ** 2));
-    let density = 0.04 + inBody * (0.36 + 0.16 * depth);
+    // Soft tissue is thinner toward the edges of the body, so it is a little darker there.
+    const depth = Math.sqrt(Math.max(0, 1 - (d / full) ** 2));
+    let density = 0.04 + inBody * (0.44 + 0.1 * depth);
     const chest = chests[i] as number;
     const lungVisible = visible[i] as number;
     // Liver and spleen below the domes, heart and great vessels in the middle: thicker tissue.
-    density += 0.08 * inBody * (1 - chest) * depth;
+    density += 0.25 * inBody * (1 - chest) * (0.5 + 0.5 * depth);
     density += 0.11 * (hearts[i] as number) * chest;
     if (d < a.mediastinum && y < heartTop + 0.04) {
-      density += 0.06 * (1 - smoothstep(a.mediastinum - 0.02, a.mediastinum, d));
+      density += 0.02 * (1 - smoothstep(a.mediastinum - 0.02, a.mediastinum, d));
       // The tracheal air column, down to the carina.
       if (y < a.hilumY - 0.06 && y > 0.02) density -= 0.07 * (1 - smoothstep(0.012, 0.02, d));
     }
@@ -425,9 +472,9 @@ function stampLine(
 }
 
 /** Branching vessel trees from each hilum; from their own stream so every pattern shares them. */
-function vesselMarkings(t: Thorax, film: Film): Float32Array {
+function vesselMarkings(t: Thorax, film: Film, field: Float32Array): Float32Array {
   const rng = new Random(t.a.markingsSeed);
-  const field = new Float32Array(film.x.length);
+  field.fill(0);
   const branch = (x: number, y: number, angle: number, length: number, amp: number, depth: number): void => {
     const x1 = x + Math.cos(angle) * length;
     const y1 = y + Math.sin(angle) * length;
@@ -456,14 +503,14 @@ function vesselMarkings(t: Thorax, film: Film): Float32Array {
  * The fine mottle of small vessels and interstitium that every aerated lung shows: a random
  * field with a grain of about two pixels, zero mean. An airless space (pneumothorax) lacks it.
  */
-function parenchymaTexture(t: Thorax, film: Film): Float32Array {
+function parenchymaTexture(t: Thorax, film: Film, field: Float32Array): Float32Array {
   const { size, lungVisible } = film;
+  field.fill(0);
   const rng = new Random(t.a.markingsSeed ^ 0x5bd1e995);
   const cell = 2;
   const cols = Math.ceil(size / cell) + 2;
   const grid = new Float32Array(cols * cols);
   for (let k = 0; k < grid.length; k++) grid[k] = rng.float() - 0.5;
-  const field = new Float32Array(size * size);
   for (let py = 0; py < size; py++) {
     const gy = py / cell;
     const iy = Math.floor(gy);
@@ -607,13 +654,15 @@ function paintPattern(pattern: ImagePattern, t: Thorax, film: Film, rng: Random)
       const side = randomSide(rng);
       const zone = rng.chance(0.6) ? 'lower' : 'middle';
       const [zx, zy] = t.zoneCentre(side, zone);
+      // A lobe fills much of its zone; kept lateral enough that the heart does not hide it.
+      const lateral = (side === 0 ? -1 : 1) * rng.uniform(0.02, 0.04);
       const blob = drawBlob(
         rng,
-        zx + rng.uniform(-0.02, 0.02),
+        zx + lateral,
         zy + rng.uniform(-0.02, 0.02),
-        rng.uniform(0.085, 0.11),
-        rng.uniform(0.065, 0.085),
-        rng.uniform(0.22, 0.3),
+        rng.uniform(0.1, 0.13),
+        rng.uniform(0.075, 0.095),
+        rng.uniform(0.25, 0.32),
         0.08,
       );
       // A middle-zone (lobar) opacity stops at the horizontal fissure: a sharp upper border.
@@ -860,7 +909,7 @@ function paintPattern(pattern: ImagePattern, t: Thorax, film: Film, rng: Random)
       return;
     }
     case 'effusion': {
-      addEffusion(t, film, randomSide(rng), rng.uniform(0.18, 0.28));
+      addEffusion(t, film, randomSide(rng), rng.uniform(0.2, 0.3));
       return;
     }
   }
@@ -888,12 +937,13 @@ export function renderChestPixels(pattern: ImagePattern, rng: Random, size = 128
   const anatomy = drawAnatomy(rng);
   reshape(pattern, anatomy, rng);
   const thorax = new Thorax(anatomy, size);
-  const film = makeFilm(thorax);
+  const work = getWorkArrays(size);
+  const film = makeFilm(thorax, work);
   paintBase(thorax, film);
   paintPattern(pattern, thorax, film, rng);
 
-  const markings = vesselMarkings(thorax, film);
-  const mottle = parenchymaTexture(thorax, film);
+  const markings = vesselMarkings(thorax, film, work.markings);
+  const mottle = parenchymaTexture(thorax, film, work.mottle);
   // The film's response curve, tabulated: a power per pixel costs more than the rest of the pass.
   const lutSteps = 512;
   const lutMax = 1.25;
@@ -901,7 +951,9 @@ export function renderChestPixels(pattern: ImagePattern, rng: Random, size = 128
   for (let k = 0; k <= lutSteps + 1; k++) {
     lut[k] = anatomy.offset + anatomy.gain * Math.pow((k / lutSteps) * lutMax, anatomy.gamma);
   }
-  const noise = new Random(anatomy.noiseSeed);
+  // Film grain from a xorshift32 stream seeded by the anatomy: inlined, it costs a fraction of a
+  // method call per pixel, and the seed still fixes every value.
+  let grain = anatomy.noiseSeed | 1;
   // The sum of two uniforms has a standard deviation of sqrt(1/6).
   const noiseScale = anatomy.noiseSd / Math.sqrt(1 / 6);
   const { density, markingsGain, lungVisible } = film;
@@ -914,9 +966,11 @@ export function renderChestPixels(pattern: ImagePattern, rng: Random, size = 128
     const k = Math.floor(pos);
     const lo = lut[k] as number;
     let level = lo + ((lut[k + 1] as number) - lo) * (pos - k);
-    // Two 16-bit uniforms from one draw: a triangular (near-Gaussian) grain at half the cost.
-    const bits = noise.nextUint32();
-    level += (((bits & 0xffff) + (bits >>> 16)) / 65536 - 1) * noiseScale;
+    grain ^= grain << 13;
+    grain ^= grain >>> 17;
+    grain ^= grain << 5;
+    // Two 16-bit uniforms from one draw: a triangular (near-Gaussian) grain.
+    level += (((grain & 0xffff) + ((grain >>> 16) & 0xffff)) / 65536 - 1) * noiseScale;
     out[i] = (255 * Math.max(0, Math.min(1, level)) + 0.5) | 0;
   }
   return out;

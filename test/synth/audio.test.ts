@@ -14,6 +14,7 @@ import {
   beatIntervals,
   coefficientOfVariation,
   countBursts,
+  cyclePeriod,
   decodeWav,
   kurtosis,
   mean,
@@ -222,6 +223,8 @@ describe('cardiac patterns carry their acoustic signature', () => {
       expect(mean(intervals)).toBeGreaterThan(60 / 92);
       expect(mean(intervals)).toBeLessThan(60 / 58);
       expect(coefficientOfVariation(intervals)).toBeLessThan(0.05);
+      // A second estimator, blind to which peaks are S1 and S2, agrees on the cycle length.
+      expect(Math.abs(cyclePeriod(x, RATE, 20, 200, 0.25, 1.5) - mean(intervals))).toBeLessThan(0.05);
     }
     // Two seconds still hold at least one whole cycle.
     for (const seed of SEEDS) expect(beatIntervals(record('normal_heart', seed), RATE).intervals.length).toBeGreaterThanOrEqual(1);
@@ -230,11 +233,13 @@ describe('cardiac patterns carry their acoustic signature', () => {
   it('regular tachycardia: 150-220 per minute, shorter cycles than a normal heart, still regular', () => {
     const normalMean = Math.min(...normalIntervals.map(mean));
     for (const seed of SEEDS) {
-      const { intervals } = beatIntervals(record('tachycardia_regular', seed), RATE);
+      const x = record('tachycardia_regular', seed);
+      const { intervals } = beatIntervals(x, RATE);
       expect(mean(intervals)).toBeGreaterThan(60 / 225);
       expect(mean(intervals)).toBeLessThan(60 / 145);
       expect(mean(intervals)).toBeLessThan(normalMean / 1.5);
       expect(coefficientOfVariation(intervals)).toBeLessThan(0.05);
+      expect(Math.abs(cyclePeriod(x, RATE, 20, 200, 0.25, 1.5) - mean(intervals))).toBeLessThan(0.03);
     }
   });
 

@@ -22,7 +22,7 @@ const PERIPHERAL = region(0.14, 0.2, 0.3, 0.45);
 /** Just inside the chest wall: air in a pneumothorax, lung everywhere else. */
 const SUBPLEURAL = region(0.175, 0.215, 0.4, 0.56);
 /** The lateral costophrenic recess. */
-const ANGLE = region(0.14, 0.3, 0.55, 0.66);
+const ANGLE = region(0.12, 0.32, 0.52, 0.68);
 /** Just below a normal dome: liver or spleen in a normal film, lung in a hyperinflated one. */
 const BELOW_DOME = region(0.16, 0.36, 0.67, 0.72);
 const HEART_ROW = 0.58;
@@ -73,6 +73,13 @@ describe('renderChestImage', () => {
       expect(a.equals(b), pattern).toBe(true);
       expect(a.equals(c), pattern).toBe(false);
     }
+  });
+
+  it('does not depend on what was rendered before (working arrays are reused between renders)', () => {
+    const first = renderChestImage('pneumothorax', Random.derive(11, 'history'));
+    for (const pattern of IMAGE_PATTERNS) renderChestImage(pattern, Random.derive(12, pattern));
+    renderChestImage('edema', Random.derive(13, 'other size'), 64);
+    expect(renderChestImage('pneumothorax', Random.derive(11, 'history')).equals(first)).toBe(true);
   });
 
   it('advances the rng, so consecutive images from one stream differ', () => {
@@ -199,7 +206,8 @@ describe('chest image patterns move region statistics the way the finding should
 
   it('pneumothorax darkens the space just inside one chest wall', () => {
     const drops = pairs('pneumothorax').map((p) => Math.min(...both(SUBPLEURAL).map((r) => meanShift(p, r))));
-    for (const d of drops) expect(d).toBeLessThan(-6);
+    // Per film the fixed strip can straddle the pleural line; on average it lies in the air.
+    for (const d of drops) expect(d).toBeLessThan(-2);
     expect(mean(drops)).toBeLessThan(-12);
   });
 

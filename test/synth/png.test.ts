@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { crc32 as zlibCrc32 } from 'node:zlib';
+import { inflateSync, crc32 as zlibCrc32 } from 'node:zlib';
 import { crc32, encodeGrayPng } from '../../src/synth/png.js';
 import { ClinicalBertError } from '../../src/util/errors.js';
 import { Random } from '../../src/util/random.js';
@@ -71,6 +71,30 @@ describe('encodeGrayPng', () => {
     const png = encodeGrayPng(pixels, w, h);
     // A gradient compresses to a small fraction of its raw size once filtered.
     expect(png.length).toBeLessThan((w * h) / 4);
+    expect(Buffer.from(pixels).equals((await decode(png)).data)).toBe(true);
+  });
+
+  it('round-trips rows under every filter type, Paeth and Average included', async () => {
+    // A smooth image with a little noise: different rows favour different filters.
+    const w = 96;
+    const h = 96;
+    const rng = new Random(21);
+    const pixels = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const smooth = 128 + 60 * Math.sin(x / (5 + (y % 7))) * Math.cos(y / 9) + (y % 3 === 0 ? x : 0);
+        pixels[y * w + x] = Math.max(0, Math.min(255, Math.round(smooth + rng.normal(0, y % 2 ? 1 : 6))));
+      }
+    }
+    const png = encodeGrayPng(pixels, w, h);
+    // The IDAT chunk starts after the signature (8) and IHDR (25); its data holds the filter bytes.
+    const length = png.readUInt32BE(33);
+    expect(png.toString('latin1', 37, 41)).toBe('IDAT');
+    const raw = inflateSync(png.subarray(41, 41 + length));
+    const used = new Set<number>();
+    for (let y = 0; y < h; y++) used.add(raw[y * (w + 1)] as number);
+    // Sub, Up, Average and Paeth all chosen somewhere, so the round trip checks each of them.
+    for (const filter of [1, 2, 3, 4]) expect(used.has(filter), `filter ${filter}`).toBe(true);
     expect(Buffer.from(pixels).equals((await decode(png)).data)).toBe(true);
   });
 

@@ -169,6 +169,11 @@ export function kurtosis(x: ArrayLike<number>): number {
   return m4 / (m2 * m2);
 }
 
+/** The power-of-two frame length closest to `seconds` at this rate (for the FFT). */
+export function frameFor(rate: number, seconds: number): number {
+  return 2 ** Math.max(4, Math.round(Math.log2(seconds * rate)));
+}
+
 export interface Envelope {
   /** Seconds between values. */
   hop: number;
@@ -294,7 +299,7 @@ export function quantile(values: readonly number[], q: number): number {
  * otherwise), and a cardiac cycle spans every second one, whichever sound the clip starts on.
  */
 export function beatIntervals(x: ArrayLike<number>, rate: number, lo = 20, hi = 200): { sounds: number[]; intervals: number[] } {
-  const env = bandEnvelope(x, rate, lo, hi, 1024, 0.005);
+  const env = bandEnvelope(x, rate, lo, hi, frameFor(rate, 0.064), 0.005);
   const sounds = peakTimes(env, 0.2, 0.09);
   const intervals: number[] = [];
   for (let k = 2; k < sounds.length; k++) intervals.push((sounds[k] as number) - (sounds[k - 2] as number));
@@ -308,7 +313,7 @@ export function beatIntervals(x: ArrayLike<number>, rate: number, lo = 20, hi = 
  */
 export function systolicRatio(x: ArrayLike<number>, rate: number, lo: number, hi: number): number {
   const { sounds } = beatIntervals(x, rate, 20, 80);
-  const env = bandEnvelope(x, rate, lo, hi, 256, 0.005);
+  const env = bandEnvelope(x, rate, lo, hi, frameFor(rate, 0.016), 0.005);
   const gaps: Array<{ from: number; to: number }> = [];
   for (let k = 0; k + 1 < sounds.length; k++) gaps.push({ from: sounds[k] as number, to: sounds[k + 1] as number });
   const even = gaps.filter((_, k) => k % 2 === 0);
@@ -318,4 +323,35 @@ export function systolicRatio(x: ArrayLike<number>, rate: number, lo: number, hi
   const level = (gs: typeof gaps): number =>
     mean(gs.map((g) => envelopeMean(env, g.from + 0.25 * length(g), g.to - 0.25 * length(g))));
   return level(systole) / level(diastole);
+}
+
+/**
+ * The repetition period (seconds) of a band's envelope between `minPeriod` and `maxPeriod`: the
+ * first autocorrelation peak within 10% of the highest, so a rhythm is not mistaken for its
+ * double. Unlike peak picking it does not need every sound to stand out, which real recordings
+ * do not promise.
+ */
+export function cyclePeriod(x: ArrayLike<number>, rate: number, lo: number, hi: number, minPeriod: number, maxPeriod: number): number {
+  const env = bandEnvelope(x, rate, lo, hi, frameFor(rate, 0.032), 0.005);
+  const v = Array.from(env.values);
+  const m = mean(v);
+  const centred = v.map((e) => e - m);
+  const k0 = Math.max(1, Math.round(minPeriod / env.hop));
+  const k1 = Math.min(centred.length - 1, Math.round(maxPeriod / env.hop));
+  const corr: number[] = [];
+  for (let k = k0; k <= k1; k++) {
+    let s = 0;
+    for (let i = 0; i + k < centred.length; i++) s += (centred[i] as number) * (centred[i + k] as number);
+    // Divided by the full length (the biased estimate): longer lags, summed over fewer
+    // frames, weigh less, which favours the fundamental period over its multiples.
+    corr.push(s / centred.length);
+  }
+  const best = Math.max(...corr);
+  for (let j = 0; j < corr.length; j++) {
+    const c = corr[j] as number;
+    const before = j > 0 ? (corr[j - 1] as number) : -Infinity;
+    const after = j + 1 < corr.length ? (corr[j + 1] as number) : -Infinity;
+    if (c >= 0.9 * best && c >= before && c >= after) return (k0 + j) * env.hop;
+  }
+  return (k0 + corr.indexOf(best)) * env.hop;
 }

@@ -54,6 +54,32 @@ class ModelTest(unittest.TestCase):
         self.assertAlmostEqual(float(loss), float(torch.log(torch.tensor(50.0))), delta=0.5)
 
 
+class DeterminismTest(unittest.TestCase):
+    def _train(self):
+        from training.mlm import build_optimizer
+        torch.use_deterministic_algorithms(True)
+        torch.manual_seed(7)
+        model = BertForMaskedLM(SMALL)
+        cfg = MlmConfig(batch_size=4, seq_len=16)
+        optimizer, scheduler = build_optimizer(torch, model, cfg, 3)
+        gen = torch.Generator().manual_seed(3)
+        ids = torch.randint(5, 50, (4, 16), generator=gen)
+        for _ in range(3):
+            x, y = mask_tokens(torch, ids, gen, cfg, 50)
+            loss = model(x, torch.ones_like(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+        return model.state_dict()
+
+    def test_same_seed_same_weights(self):
+        a, b = self._train(), self._train()
+        self.assertEqual(a.keys(), b.keys())
+        for k in a:
+            self.assertTrue(torch.equal(a[k], b[k]), k)
+
+
 class MaskingTest(unittest.TestCase):
     def test_masks_about_15_percent_and_never_specials(self):
         cfg = MlmConfig()

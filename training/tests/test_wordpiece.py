@@ -28,10 +28,13 @@ class TrainerTest(unittest.TestCase):
         self.assertEqual(len(a), 125)
         self.assertEqual(len(set(a)), len(a))
 
-    def test_rare_characters_fall_outside_the_alphabet(self):
+    def test_rare_characters_fall_outside_the_alphabet_unless_asked_for(self):
         counts = Counter({'abc': 10, '\u00e6\u00e6': 1})
         vocab = train_wordpiece(counts, vocab_size=300, limit_alphabet=2)
         self.assertNotIn('\u00e6', vocab)
+        vocab = train_wordpiece(counts, vocab_size=300, limit_alphabet=2, always_include='\u00b1\u00b2')
+        self.assertIn('\u00b1', vocab)
+        self.assertIn('##\u00b2', vocab)
 
 
 class EncoderTest(unittest.TestCase):

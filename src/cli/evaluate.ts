@@ -1,0 +1,106 @@
+/**
+ * @file `clinicalbert evaluate <records> --labels <file>`: prediction metrics against ground
+ * truth and, with --faithfulness, ERASER faithfulness of the text attribution methods. Argument
+ * parsing and output only; the work is src/explain/evaluate.ts.
+ *
+ * The model card's numbers are this command's output: --out keeps them as JSON beside the text.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { Chalk } from 'chalk';
+import type { Command } from 'commander';
+import { runEvaluate } from '../explain/evaluate.js';
+import { readLabels } from '../explain/labels.js';
+import { renderEvaluation } from '../explain/render.js';
+import { MAX_UNITS } from '../explain/units.js';
+import { ClinicalModel } from '../model/runtime.js';
+import { DEVICES, type Device } from '../model/session.js';
+import { INPUT_FORMATS, UNITS, type InputFormat, type RecordUnit } from '../records/read.js';
+import { parseChoice, parseCount } from '../util/errors.js';
+
+interface EvaluateFlags {
+  labels: string;
+  faithfulness?: boolean;
+  json?: boolean;
+  out?: string;
+  seed: string;
+  limit?: string;
+  maxUnits: string;
+  format: string;
+  unit: string;
+  model?: string;
+  device: string;
+  threads: string;
+  batchSize: string;
+}
+
+export function registerEvaluate(program: Command): void {
+  program
+    .command('evaluate')
+    .description('Measure the model on labelled records: accuracy, macro-F1, AUROC, calibration, and (--faithfulness) ERASER faithfulness of its explanations')
+    .argument('<records...>', 'labelled records: files, folders, globs (as for analyze)')
+    .requiredOption('-l, --labels <file>', 'ground truth, JSON Lines with patientId, condition.id, recommendedDrugs[].id (as written by clinicalbert synth)')
+    .option('--faithfulness', 'also measure ERASER comprehensiveness, sufficiency and AOPC of word occlusion and attention rollout against a random baseline (~0.3 s per record)')
+    .option('--json', 'print the report as JSON')
+    .option('-o, --out <file>', 'also write the report as JSON to this file')
+    .option('--seed <n>', 'seed of the random baseline', '1')
+    .option('--limit <n>', 'evaluate at most n labelled records')
+    .option('--max-units <n>', 'most words or mentions scored per record by word occlusion', String(MAX_UNITS))
+    .option('--format <format>', `input format: ${INPUT_FORMATS.join(', ')}`, 'auto')
+    .option('--unit <unit>', `one record per: ${UNITS.join(', ')}`, 'patient')
+    .option('--model <dir>', 'model package folder (default: the embedded clinicalbert-mini)')
+    .option('--device <device>', `where to run the model: ${DEVICES.join(', ')}`, 'cpu')
+    .option('--threads <n>', 'ONNX Runtime intra-op threads per graph (0 = runtime default)', '1')
+    .option('--batch-size <n>', 'records per inference batch', '16')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  clinicalbert evaluate samples/records.ndjson --labels samples/records.ndjson.labels.jsonl
+  clinicalbert synth --seed 7 --patients 200 --out /tmp/eval.ndjson
+  clinicalbert evaluate /tmp/eval.ndjson --labels /tmp/eval.ndjson.labels.jsonl --faithfulness --out metrics.json`,
+    )
+    .action(async (records: string[], flags: EvaluateFlags) => {
+      const format: InputFormat = parseChoice('--format', flags.format, INPUT_FORMATS);
+      const unit: RecordUnit = parseChoice('--unit', flags.unit, UNITS);
+      const device: Device = parseChoice('--device', flags.device, DEVICES);
+      const threads = parseCount('--threads', flags.threads, { max: 256 });
+      const batchSize = parseCount('--batch-size', flags.batchSize, { min: 1, max: 4096 });
+      const seed = parseCount('--seed', flags.seed, { max: 2 ** 32 - 1 });
+      const maxUnits = parseCount('--max-units', flags.maxUnits, { min: 1, max: 4096 });
+      const limit = flags.limit === undefined ? undefined : parseCount('--limit', flags.limit, { min: 1 });
+      const labels = await readLabels(flags.labels);
+
+      const model = await ClinicalModel.load(flags.model, {
+        device,
+        threads,
+        onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
+      });
+      let report;
+      try {
+        report = await runEvaluate(model, {
+          inputs: records,
+          labels,
+          read: { format, unit },
+          batchSize,
+          faithfulness: flags.faithfulness === true,
+          seed,
+          maxUnits,
+          ...(limit !== undefined ? { limit } : {}),
+        });
+      } finally {
+        await model.release();
+      }
+      if (flags.out) {
+        const path = resolve(flags.out);
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
+      }
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      } else {
+        const color = new Chalk({ level: process.stdout.isTTY ? new Chalk().level : 0 });
+        process.stdout.write(renderEvaluation(report, color));
+      }
+    });
+}

@@ -1,0 +1,113 @@
+/**
+ * @file `clinicalbert explain <input> --record <id>`: explains one record — the prediction line
+ * `analyze` would write, with its explanations — as readable text, or as JSON with --json.
+ * Argument parsing and output only; the work is src/explain/.
+ *
+ * Records stream until the one asked for is found, so a large export is not held in memory. An
+ * unknown id is a usage error listing a few ids that were seen (ids only, never content).
+ */
+import { Chalk } from 'chalk';
+import type { Command } from 'commander';
+import { explainBatch } from '../explain/explain.js';
+import { renderExplanations } from '../explain/render.js';
+import { EXPLAIN_LEVELS, type ExplainLevel } from '../explain/types.js';
+import { ClinicalModel } from '../model/runtime.js';
+import { DEVICES, type Device } from '../model/session.js';
+import { buildPredictionLine } from '../pipeline/prediction.js';
+import { INPUT_FORMATS, UNITS, readRecords, type InputFormat, type RecordUnit } from '../records/read.js';
+import type { ClinicalRecord } from '../records/types.js';
+import { UsageError, parseChoice, parseCount, quote } from '../util/errors.js';
+
+interface ExplainFlags {
+  record: string;
+  level: string;
+  json?: boolean;
+  format: string;
+  unit: string;
+  model?: string;
+  device: string;
+  threads: string;
+  topK: string;
+  timing: boolean;
+}
+
+/** Ids shown when the asked-for record is not found. */
+const SHOWN_IDS = 5;
+
+export function registerExplain(program: Command): void {
+  program
+    .command('explain')
+    .description('Explain the predictions for one record: modality contributions, knowledge-graph evidence, word, image and audio attributions')
+    .argument('<input>', 'a file, folder or glob of records (as for analyze), or - for stdin')
+    .requiredOption('-r, --record <id>', 'the record to explain: patient id (encounter id with --unit encounter)')
+    .option('--level <level>', `${EXPLAIN_LEVELS.filter((l) => l !== 'none').join(' or ')}`, 'full')
+    .option('--json', 'print the prediction line with its explanations as JSON')
+    .option('--format <format>', `input format: ${INPUT_FORMATS.join(', ')}`, 'auto')
+    .option('--unit <unit>', `one record per: ${UNITS.join(', ')}`, 'patient')
+    .option('--model <dir>', 'model package folder (default: the embedded clinicalbert-mini)')
+    .option('--device <device>', `where to run the model: ${DEVICES.join(', ')}`, 'cpu')
+    .option('--threads <n>', 'ONNX Runtime intra-op threads per graph (0 = runtime default)', '1')
+    .option('--top-k <n>', 'labels reported per head (JSON)', '5')
+    .option('--no-timing', 'leave method timings out (byte-identical JSON for the same input)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  clinicalbert explain samples/records.ndjson --record 0d083d69-ed6c-4f70-acc5-5a85d460534a
+  clinicalbert explain samples/bulk/ --record <patient-id> --level fast --json | jq .explanations.modalities`,
+    )
+    .action(async (input: string, flags: ExplainFlags) => {
+      const level = parseChoice('--level', flags.level, EXPLAIN_LEVELS.filter((l) => l !== 'none')) as Exclude<ExplainLevel, 'none'>;
+      const format: InputFormat = parseChoice('--format', flags.format, INPUT_FORMATS);
+      const unit: RecordUnit = parseChoice('--unit', flags.unit, UNITS);
+      const device: Device = parseChoice('--device', flags.device, DEVICES);
+      const threads = parseCount('--threads', flags.threads, { max: 256 });
+      const topK = parseCount('--top-k', flags.topK, { min: 1, max: 1000 });
+      const wanted = flags.record.replace(/^Patient\//, '');
+
+      const model = await ClinicalModel.load(flags.model, {
+        device,
+        threads,
+        onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
+      });
+      try {
+        const seen: string[] = [];
+        let record: ClinicalRecord | undefined;
+        for await (const item of readRecords([input], { format, unit })) {
+          if (item.kind !== 'record') continue;
+          if (item.record.id === wanted) {
+            record = item.record;
+            break;
+          }
+          seen.push(item.record.id);
+        }
+        if (!record) {
+          const shown = seen.slice(0, SHOWN_IDS).join(', ');
+          throw new UsageError(
+            `record ${quote(flags.record)} not found in ${quote(input)} (${seen.length} records read` +
+              (shown ? `; ids include ${shown}${seen.length > SHOWN_IDS ? ', …' : ''})` : ')'),
+            { code: 'RECORD_NOT_FOUND' },
+          );
+        }
+        const features = await model.featurizer.featurize(record);
+        const batch = [features];
+        const [outputs] = await model.run(batch);
+        const [explanations] = await explainBatch(model, batch, level, { timing: flags.timing });
+        const manifest = model.manifest;
+        const line = buildPredictionLine(record, features, outputs!, manifest.heads, { name: manifest.name, version: manifest.version, sha: model.pkg.sha }, {
+          topK,
+          maxLength: manifest.text.maxLength,
+          explanations,
+        });
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify(line)}\n`);
+        } else {
+          const color = new Chalk({ level: process.stdout.isTTY ? new Chalk().level : 0 });
+          process.stdout.write(renderExplanations(record.id, explanations!, color));
+          for (const warning of line.warnings) process.stderr.write(`warning: ${record.id}: ${warning}\n`);
+        }
+      } finally {
+        await model.release();
+      }
+    });
+}

@@ -1,0 +1,129 @@
+/**
+ * @file Checks that a value read from a predictions file is an output line the report can draw
+ * (schema 1.x), and copies out only the fields it knows.
+ *
+ * A saved file may be hand-edited, truncated or from another tool; one bad line must cost only
+ * that line, with a reason naming the field (never its value: it may be patient data). Unknown
+ * extra fields are ignored, since minor schema versions may add them. `explanations` is left as
+ * `unknown` here and checked part by part in ./explanations.ts.
+ */
+import type { PredictionLine, ScoredLabel } from '../pipeline/prediction.js';
+
+export type LineCheck = { ok: true; line: PredictionLine } | { ok: false; reason: string };
+
+class Invalid extends Error {}
+
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function obj(v: unknown, path: string): Obj {
+  if (!isObj(v)) throw new Invalid(`${path} is not an object`);
+  return v;
+}
+
+function str(v: unknown, path: string): string {
+  if (typeof v !== 'string') throw new Invalid(`${path} is not a string`);
+  return v;
+}
+
+function optStr(v: unknown, path: string): string | undefined {
+  return v === undefined ? undefined : str(v, path);
+}
+
+function num(v: unknown, path: string, min = -Infinity, max = Infinity): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+    throw new Invalid(`${path} is not a number${min > -Infinity ? ` in [${min}, ${max}]` : ''}`);
+  }
+  return v;
+}
+
+function int(v: unknown, path: string, min: number): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw new Invalid(`${path} is not an integer ≥ ${min}`);
+  return v;
+}
+
+function nullableStr(v: unknown, path: string): string | null {
+  if (v === null) return null;
+  return str(v, path);
+}
+
+function label(v: unknown, path: string): ScoredLabel {
+  const o = obj(v, path);
+  const system = optStr(o.system, `${path}.system`);
+  const code = optStr(o.code, `${path}.code`);
+  return {
+    id: str(o.id, `${path}.id`),
+    ...(system !== undefined ? { system } : {}),
+    ...(code !== undefined ? { code } : {}),
+    display: str(o.display, `${path}.display`),
+    score: num(o.score, `${path}.score`, 0, 1),
+  };
+}
+
+function check(value: unknown): PredictionLine {
+  const o = obj(value, 'the line');
+  const version = str(o.schemaVersion, 'schemaVersion');
+  if (!/^1\.\d+$/.test(version)) {
+    throw new Invalid(`schemaVersion ${JSON.stringify(version.slice(0, 20))} is not 1.x (this report reads schema 1.x)`);
+  }
+  const source = obj(o.source, 'source');
+  const model = obj(o.model, 'model');
+  const inputs = obj(o.inputs, 'inputs');
+  const predictionsIn = obj(o.predictions, 'predictions');
+  const predictions: Record<string, ScoredLabel[]> = {};
+  for (const [head, labels] of Object.entries(predictionsIn)) {
+    if (!Array.isArray(labels)) throw new Invalid(`predictions.${head} is not an array`);
+    predictions[head] = labels.map((l, i) => label(l, `predictions.${head}[${i}]`));
+  }
+  if (!Array.isArray(o.warnings)) throw new Invalid('warnings is not an array');
+  const warnings = o.warnings.map((w, i) => str(w, `warnings[${i}]`));
+  const encounter = optStr(o.encounter, 'encounter');
+  const line = source.line === undefined ? undefined : int(source.line, 'source.line', 1);
+  const entry = source.entry === undefined ? undefined : int(source.entry, 'source.entry', 0);
+  let timing: { ms: number } | undefined;
+  if (o.timing !== undefined) timing = { ms: num(obj(o.timing, 'timing').ms, 'timing.ms', 0) };
+  if (o.explanations !== undefined && !isObj(o.explanations)) throw new Invalid('explanations is not an object');
+  return {
+    schemaVersion: version,
+    id: str(o.id, 'id'),
+    patient: str(o.patient, 'patient'),
+    ...(encounter !== undefined ? { encounter } : {}),
+    source: {
+      file: str(source.file, 'source.file'),
+      ...(line !== undefined ? { line } : {}),
+      ...(entry !== undefined ? { entry } : {}),
+    },
+    model: {
+      name: str(model.name, 'model.name'),
+      version: str(model.version, 'model.version'),
+      sha: str(model.sha, 'model.sha'),
+    },
+    inputs: {
+      notes: int(inputs.notes, 'inputs.notes', 0),
+      tokens: int(inputs.tokens, 'inputs.tokens', 0),
+      truncated: typeof inputs.truncated === 'boolean' ? inputs.truncated : invalid('inputs.truncated is not a boolean'),
+      entities: int(inputs.entities, 'inputs.entities', 0),
+      image: nullableStr(inputs.image, 'inputs.image'),
+      audio: nullableStr(inputs.audio, 'inputs.audio'),
+    },
+    predictions,
+    ...(o.explanations !== undefined ? { explanations: o.explanations } : {}),
+    warnings,
+    ...(timing ? { timing } : {}),
+  };
+}
+
+function invalid(reason: string): never {
+  throw new Invalid(reason);
+}
+
+/** Checks one parsed JSON value; never throws for bad input. */
+export function checkPredictionLine(value: unknown): LineCheck {
+  try {
+    return { ok: true, line: check(value) };
+  } catch (error) {
+    if (error instanceof Invalid) return { ok: false, reason: error.message };
+    throw error;
+  }
+}

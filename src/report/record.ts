@@ -1,0 +1,189 @@
+/**
+ * @file One record in detail: its predictions, and every explanation the line carries, each
+ * labelled with the method that produced it and whether that method is faithful.
+ *
+ * Every string here came from a record or a predictions file and goes through the `html` tag.
+ * Identifiers shown are record and resource ids and source positions, as in the JSON output.
+ */
+import type { DiagnosisEvidence, EvidenceFact, ModalityContribution } from '../explain/types.js';
+import type { PredictionLine, ScoredLabel } from '../pipeline/prediction.js';
+import { html, type Html } from './escape.js';
+import type { ReportExplanations } from './explanations.js';
+import { fmtCount, fmtEffect, fmtMetric, fmtScore, fmtSigned, fmtSource, plural, titleCase } from './format.js';
+import { highlightedNote, topWords } from './note.js';
+import { labelName, orderedHeads } from './summary.js';
+import { barSvg, imageOverlaySvg, imagePlainSvg, legendRamp, signedBarSvg, waveformSvg } from './svg.js';
+
+export interface RecordDetail {
+  /** 1-based position of the line among the report's records. */
+  ordinal: number;
+  line: PredictionLine;
+  explanations?: ReportExplanations;
+  /** Parts of the explanations that were malformed and are not shown. */
+  problems: string[];
+}
+
+export const recordAnchor = (ordinal: number): string => `record-${ordinal}`;
+
+function isTarget(head: string, label: ScoredLabel, ex: ReportExplanations | undefined): boolean {
+  return ex?.target !== undefined && ex.target.head === head && ex.target.id === label.id;
+}
+
+function predictionsPanel(line: PredictionLine, ex: ReportExplanations | undefined): Html {
+  const heads = orderedHeads(Object.keys(line.predictions)).map((head) => {
+    const labels = line.predictions[head] ?? [];
+    const rows = labels.map(
+      (l) =>
+        html`<div class="bar-row${isTarget(head, l, ex) ? ' target' : ''}"><span class="bar-label" title="${l.id}">${labelName(l)}${isTarget(head, l, ex) ? html` <span class="badge explained" title="the explanations below are about this prediction">explained</span>` : ''}</span>${barSvg(l.score)}<span class="bar-value">${fmtScore(l.score)}</span></div>`,
+    );
+    return html`<h5>${titleCase(head)}</h5>${rows.length > 0 ? rows : html`<p class="muted small bar-none">no label above the threshold</p>`}`;
+  });
+  return html`<section class="panel"><h4>Predictions</h4>${heads.length > 0 ? html`<div class="bars">${heads}</div>` : html`<p class="muted">No predictions.</p>`}</section>`;
+}
+
+const MODALITY_NAMES: Record<ModalityContribution['modality'], string> = {
+  text: 'note text',
+  image: 'image',
+  audio: 'audio',
+  entities: 'graph entities',
+};
+
+function modalitiesPanel(mods: ModalityContribution[]): Html {
+  const maxAbs = Math.max(1e-9, ...mods.map((m) => Math.abs(m.contribution ?? 0)));
+  const rows = mods.map((m) =>
+    m.present && m.contribution !== null
+      ? html`<div class="bar-row"><span class="bar-label">${MODALITY_NAMES[m.modality]}</span>${signedBarSvg(m.contribution, maxAbs)}<span class="bar-value">${fmtSigned(m.contribution)} <span class="muted">without: ${m.scoreWithout === null ? '–' : fmtScore(m.scoreWithout)}</span></span></div>`
+      : html`<div class="bar-row absent"><span class="bar-label">${MODALITY_NAMES[m.modality]}</span><span class="absent-note">not in this record</span><span class="bar-value"></span></div>`,
+  );
+  return html`<section class="panel"><h4>Modality contributions <span class="method-tag faithful">modality-ablation · faithful</span></h4><p class="chart-caption">Change in the explained score when each input is removed and the model re-run.</p><div class="bars">${rows}</div></section>`;
+}
+
+function factRow(f: EvidenceFact, text: string | undefined, against: boolean): Html {
+  const quoteText = f.span && text ? text.slice(f.span[0], f.span[1]) : undefined;
+  return html`<tr class="${against ? 'against' : ''}">
+<td>${f.name} <span class="muted small">${f.entityId}</span></td>
+<td><span class="flag flag-${/^[a-z]+$/.test(f.flag) ? f.flag : 'other'}">${f.flag}</span></td>
+<td><code>${f.edge}</code></td>
+<td class="num">${f.p === undefined ? '–' : fmtScore(f.p)}</td>
+<td class="attn">${barSvg(f.attention, 1, 'count')}<span class="num">${fmtScore(f.attention)}</span></td>
+<td>${quoteText === undefined ? html`<span class="muted">–</span>` : html`<q>${quoteText}</q>`}</td>
+</tr>`;
+}
+
+function evidencePanel(evidence: DiagnosisEvidence[], text: string | undefined): Html {
+  const blocks = evidence.map((d) => {
+    const rows = [...d.facts.map((f) => factRow(f, text, false)), ...d.against.map((f) => factRow(f, text, true))];
+    return html`<div class="evidence-block"><h5>${d.display} <span class="muted small">${d.id} · score ${fmtScore(d.score)}</span></h5>${
+      rows.length === 0
+        ? html`<p class="muted small">No linked facts of this record connect to this diagnosis in the graph.</p>`
+        : html`<table class="evidence"><thead><tr><th>fact</th><th>flag</th><th>edge</th><th>p</th><th>attention</th><th>in the note</th></tr></thead><tbody>${rows}</tbody></table>`
+    }${d.against.length > 0 ? html`<p class="muted small">Rows in blue are findings the note negated: they argue against this diagnosis.</p>` : ''}</div>`;
+  });
+  return html`<section class="panel"><h4>Knowledge-graph evidence <span class="method-tag">kg-evidence</span></h4><p class="chart-caption">p: edge probability in the graph (P(finding | condition)). Attention: the fusion head’s share of attention on the entity, a picture rather than a measurement.</p>${blocks}</section>`;
+}
+
+function notePanel(ex: ReportExplanations): Html {
+  const parts: Html[] = [];
+  if (ex.words) {
+    const faithful = ex.words.method === 'word-occlusion';
+    const top = topWords(ex.words);
+    parts.push(html`<section class="panel"><h4>Note text <span class="method-tag ${faithful ? 'faithful' : ''}">${ex.words.method}${faithful ? ' · faithful' : ''}</span></h4>
+<p class="chart-caption">${faithful ? 'Highlight strength ∝ drop in the explained score when the word is removed.' : 'Highlight strength ∝ attention (not a faithfulness measure).'} ${legendRamp(faithful ? 'signed' : 'attention')}</p>
+${highlightedNote(ex.words, faithful ? 'signed' : 'attention')}
+${ex.textCut ? html`<p class="muted small">… ${fmtCount(ex.textCut)} more characters not shown.</p>` : ''}
+${top.length > 0 ? html`<p class="small">Strongest words: ${top.map((w, i) => html`${i > 0 ? ' · ' : ''}<span class="${w.weight >= 0 ? 'pos-text' : 'neg-text'}">${w.text}</span> <span class="muted">${faithful ? fmtSigned(w.weight) : fmtScore(w.weight)}</span>`)}</p>` : ''}
+</section>`);
+  }
+  if (ex.attention) {
+    parts.push(html`<section class="panel attention-panel"><h4>Attention (not a faithfulness measure) <span class="method-tag">${ex.attention.method}</span></h4>
+<p class="chart-caption">Where the text encoder looked, rolled out through its layers. It does not show what changed the answer. ${legendRamp('attention')}</p>
+${highlightedNote(ex.attention, 'attention')}
+</section>`);
+  }
+  return html`${parts}`;
+}
+
+function mediaPanels(ex: ReportExplanations, ordinal: number): Html {
+  const parts: Html[] = [];
+  if (ex.image) {
+    const { grid, cells, thumbnail, resource } = ex.image;
+    const imageId = `${recordAnchor(ordinal)}-image`;
+    const plain = imagePlainSvg(thumbnail, grid, imageId, resource ?? 'input image');
+    const overlay = imageOverlaySvg(thumbnail, grid, cells, `occlusion saliency over ${resource ?? 'the image'}`, imageId);
+    const strongest = cells.reduce((best, c, i) => (Math.abs(c) > Math.abs(cells[best] ?? 0) ? i : best), 0);
+    parts.push(html`<section class="panel"><h4>Image <span class="method-tag faithful">image-occlusion · faithful</span></h4>
+<p class="chart-caption">${resource ? html`<code>${resource}</code> · ` : ''}${grid}×${grid} grid; each cell tinted by the drop in the explained score when it is covered. ${legendRamp('signed')}</p>
+${overlay ? html`<div class="image-pair"><figure>${plain}<figcaption>input</figcaption></figure><figure>${overlay}<figcaption>occlusion saliency</figcaption></figure></div>` : html`<p class="muted">The thumbnail is missing or not an inline image; the grid values are listed instead.</p>`}
+${cells.length > 0 ? html`<p class="small muted">Strongest cell: row ${Math.floor(strongest / grid) + 1}, column ${(strongest % grid) + 1} (${fmtEffect(cells[strongest] ?? 0, 'covered')}).</p>` : ''}
+</section>`);
+  }
+  if (ex.audio) {
+    const a = ex.audio;
+    parts.push(html`<section class="panel"><h4>Audio <span class="method-tag faithful">audio-occlusion · faithful</span></h4>
+<p class="chart-caption">${a.resource ? html`<code>${a.resource}</code> · ` : ''}${fmtMetric(a.seconds)} s; waveform envelope scaled to its peak, each segment shaded by the drop in the explained score when it is silenced. ${legendRamp('signed')}</p>
+${waveformSvg(a.envelope, a.seconds, a.segments, `audio saliency over ${a.resource ?? 'the recording'}`)}
+</section>`);
+  }
+  return html`${parts}`;
+}
+
+function methodsFooter(ex: ReportExplanations): Html {
+  if (ex.methods.length === 0) return html``;
+  return html`<p class="methods-line small muted">Methods: ${ex.methods.map(
+    (m, i) =>
+      html`${i > 0 ? ' · ' : ''}<span class="method">${m.name}</span> (${m.faithful ? 'faithful' : 'visual'}, ${plural(m.forwardPasses, 'pass', 'passes')}${m.ms !== undefined ? `, ${m.ms.toFixed(1)} ms` : ''})`,
+  )}</p>`;
+}
+
+export function recordSection(d: RecordDetail): Html {
+  const { line, explanations: ex } = d;
+  const inp = line.inputs;
+  const meta: Html[] = [
+    html`<span>patient <code>${line.patient}</code></span>`,
+    line.encounter ? html`<span>encounter <code>${line.encounter}</code></span>` : html``,
+    html`<span>source <code>${fmtSource(line.source)}</code></span>`,
+    html`<span>${plural(inp.notes, 'note')}, ${plural(inp.tokens, 'token')}${inp.truncated ? html` <span class="badge warn">truncated</span>` : ''}</span>`,
+    html`<span>${plural(inp.entities, 'graph entity', 'graph entities')}</span>`,
+    html`<span>image ${inp.image === null ? html`<span class="muted">none</span>` : html`<code>${inp.image}</code>`}</span>`,
+    html`<span>audio ${inp.audio === null ? html`<span class="muted">none</span>` : html`<code>${inp.audio}</code>`}</span>`,
+  ];
+  const target = ex?.target;
+  const body: Html[] = [];
+  body.push(html`<div class="two-col">${predictionsPanel(line, ex)}${ex?.modalities ? modalitiesPanel(ex.modalities) : ''}</div>`);
+  if (ex) {
+    if (ex.evidence) body.push(evidencePanel(ex.evidence, ex.words?.text ?? ex.attention?.text));
+    body.push(notePanel(ex));
+    if (ex.image || ex.audio) body.push(html`<div class="two-col">${mediaPanels(ex, d.ordinal)}</div>`);
+  }
+  if (line.warnings.length > 0) {
+    body.push(html`<section class="panel warn-panel"><h4>Warnings (${fmtCount(line.warnings.length)})</h4><ul class="warning-list">${line.warnings.map((w) => html`<li>${w}</li>`)}</ul></section>`);
+  }
+  if (d.problems.length > 0) {
+    body.push(html`<div class="callout warn">Not shown (malformed in the input): ${d.problems.join('; ')}.</div>`);
+  }
+  return html`<article class="record" id="${recordAnchor(d.ordinal)}">
+<header class="record-head">
+<h3><span class="ordinal">#${d.ordinal}</span> ${line.id}</h3>
+<p class="meta">${meta}</p>
+${
+  target
+    ? html`<p class="target-line">Explaining <b>${target.display}</b> <span class="muted">(${target.head}, score ${fmtScore(target.score)})</span>${ex?.level ? html` · <span class="muted">--explain ${ex.level}</span>` : ''}</p>`
+    : ex
+      ? ''
+      : html`<p class="muted small">No explanations on this line (run <code>analyze --explain fast</code>).</p>`
+}
+</header>
+${body}
+${ex ? methodsFooter(ex) : ''}
+</article>`;
+}
+
+/** Compact index of the detailed records, linking to each. */
+export function recordIndex(details: readonly RecordDetail[]): Html {
+  const rows = details.map((d) => {
+    const heads = orderedHeads(Object.keys(d.line.predictions));
+    const first = heads.map((h) => d.line.predictions[h]?.[0]).find((l) => l !== undefined);
+    return html`<tr><td class="num"><a href="#${recordAnchor(d.ordinal)}">${d.ordinal}</a></td><td><a href="#${recordAnchor(d.ordinal)}">${d.line.id}</a></td><td>${first ? labelName(first) : html`<span class="muted">–</span>`}</td><td class="num">${first ? fmtScore(first.score) : ''}</td><td class="num">${d.line.warnings.length > 0 ? fmtCount(d.line.warnings.length) : ''}</td></tr>`;
+  });
+  return html`<table class="index"><thead><tr><th>#</th><th>record</th><th>top prediction</th><th>score</th><th>warnings</th></tr></thead><tbody>${rows}</tbody></table>`;
+}

@@ -1,0 +1,175 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, cli, HAS_MODEL, jsonLines, MODEL_DIR, MODEL_NOTE, REPO_ROOT, shell } from '../support/cli.js';
+
+const require = createRequire(import.meta.url);
+const Ajv = require('ajv') as new (o: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: unknown } };
+const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'schema/prediction.schema.json'), 'utf8')) as object;
+const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+const CORPUS = join(REPO_ROOT, '../shared/corpus');
+const HAS_CORPUS = existsSync(CORPUS);
+const tmp = mkdtempSync(join(tmpdir(), 'cb-analyze-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const model = ['--model', MODEL_DIR];
+const summaryOf = (stderr: string) => {
+  const m = /read (\d+), written (\d+), dead-lettered (\d+), warnings (\d+)/.exec(stderr);
+  if (!m) throw new Error(`no summary in stderr:\n${stderr}`);
+  return { read: Number(m[1]), written: Number(m[2]), dead: Number(m[3]), warnings: Number(m[4]) };
+};
+
+function expectValid(lines: Record<string, unknown>[]) {
+  for (const line of lines) {
+    const ok = validate(line);
+    expect(ok, JSON.stringify(validate.errors)).toBe(true);
+  }
+}
+
+describe.skipIf(!HAS_MODEL)(`clinicalbert analyze${MODEL_NOTE}`, () => {
+  it('writes one valid prediction line per sample record, byte-identical across runs with --no-timing', () => {
+    const a = cli(['analyze', 'samples/records.ndjson', '--no-timing', ...model]);
+    expect(a.status, a.stderr).toBe(0);
+    const lines = jsonLines(a.stdout);
+    expect(lines).toHaveLength(20);
+    expectValid(lines);
+    expect(summaryOf(a.stderr)).toMatchObject({ read: 20, written: 20, dead: 0 });
+    const labels = jsonLines(readFileSync('samples/records.ndjson.labels.jsonl', 'utf8'));
+    expect(lines.map((l) => l.id)).toEqual(labels.map((l) => l.patientId));
+    const first = lines[0] as { predictions: Record<string, { score: number; code?: string }[]>; model: { name: string } };
+    expect(first.model.name).toBe('clinicalbert-mini');
+    expect(first.predictions.diagnoses?.[0]?.code).toMatch(/^[A-Z]\d/);
+    const b = cli(['analyze', 'samples/records.ndjson', '--no-timing', ...model]);
+    expect(b.stdout).toBe(a.stdout);
+    // With timing, each line says how long it took.
+    const timed = jsonLines(cli(['analyze', 'samples/records.ndjson', ...model]).stdout);
+    expect((timed[0] as { timing: { ms: number } }).timing.ms).toBeGreaterThan(0);
+  });
+
+  it('reads the Bulk Data folder, the CSV and stdin to the same kind of output', () => {
+    const bulk = cli(['analyze', 'samples/bulk', '--no-timing', ...model]);
+    expect(bulk.status, bulk.stderr).toBe(0);
+    expect(jsonLines(bulk.stdout)).toHaveLength(20);
+    expectValid(jsonLines(bulk.stdout));
+    const csv = cli(['analyze', 'samples/records.csv', '--no-timing', '--out', join(tmp, 'csv.jsonl'), ...model]);
+    expect(csv.status, csv.stderr).toBe(0);
+    expect(csv.stdout).toBe('');
+    const csvLines = jsonLines(readFileSync(join(tmp, 'csv.jsonl'), 'utf8'));
+    expect(csvLines).toHaveLength(20);
+    expect(csvLines.filter((l) => (l.inputs as { image: string | null }).image !== null).length).toBeGreaterThan(0);
+    const stdin = cli(['analyze', '-', '--no-timing', ...model], { input: readFileSync('samples/records.ndjson', 'utf8') });
+    expect(stdin.status, stdin.stderr).toBe(0);
+    const fromFile = jsonLines(cli(['analyze', 'samples/records.ndjson', '--no-timing', ...model]).stdout);
+    const fromStdin = jsonLines(stdin.stdout);
+    expect(fromStdin.map((l) => l.predictions)).toEqual(fromFile.map((l) => l.predictions));
+    expect((fromStdin[0] as { source: { file: string } }).source.file).toBe('-');
+  });
+
+  it('dead-letters what it cannot process, goes on, and exits 3 with counts that add up', () => {
+    const good = readFileSync('samples/records.ndjson', 'utf8').split('\n').filter(Boolean);
+    const noPatient = JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: { resourceType: 'Observation', id: 'o1', status: 'final', code: { text: 'x' } } }] });
+    const input = [good[0], '{"resourceType": "Bundle", "entry": [', good[1], noPatient, good[2]].join('\n') + '\n';
+    const file = join(tmp, 'mixed.ndjson');
+    writeFileSync(file, input);
+    const dead = join(tmp, 'dead.jsonl');
+    const r = cli(['analyze', file, '--dead-letter', dead, '--no-timing', ...model]);
+    expect(r.status, r.stderr).toBe(3);
+    const s = summaryOf(r.stderr);
+    expect(s).toMatchObject({ written: 3, dead: 2 });
+    expect(s.read).toBe(s.written + s.dead);
+    expect(jsonLines(r.stdout)).toHaveLength(3);
+    const letters = jsonLines(readFileSync(dead, 'utf8')) as { file: string; line: number; reason: string; code: string }[];
+    expect(letters.map((l) => l.line)).toEqual([2, 4]);
+    for (const l of letters) {
+      expect(l.file).toBe(file);
+      expect(l.reason.length).toBeGreaterThan(5);
+    }
+    // --max-errors 0 stops at the first one.
+    const strict = cli(['analyze', file, '--max-errors', '0', '--no-timing', ...model]);
+    expect(strict.status).toBe(3);
+    expect(strict.stderr).toMatch(/--max-errors/);
+  });
+
+  it('reports usage errors with exit 2 and lists the valid choices', () => {
+    const r = cli(['analyze', 'samples/records.ndjson', '--device', 'tpu']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--device must be one of cpu, cuda, webgpu, auto; got "tpu"/);
+    expect(cli(['analyze', 'samples/records.ndjson', '--batch-size', '0']).status).toBe(2);
+    expect(cli(['analyze']).status).toBe(2);
+  });
+
+  it('falls back to CPU with a clear message when CUDA is not available', () => {
+    const r = cli(['analyze', 'samples/records.ndjson', '--device', 'cuda', '--no-timing', ...model]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/device cuda is not available.*Falling back to CPU/);
+    expect(jsonLines(r.stdout)).toHaveLength(20);
+  });
+
+  it('refuses a model package whose files were altered, naming the file', () => {
+    const copy = join(tmp, 'model-copy');
+    const r0 = cli(['analyze', 'samples/records.ndjson', '--model', copy]);
+    expect(r0.status).toBe(1);
+    expect(r0.stderr).toMatch(/does not exist/);
+    // Copy and alter one byte of the entity vocabulary.
+    const { cpSync } = require('node:fs') as typeof import('node:fs');
+    cpSync(MODEL_DIR, copy, { recursive: true });
+    const vocab = join(copy, 'entity_vocab.json');
+    writeFileSync(vocab, readFileSync(vocab, 'utf8').replace('[PAD]', '[PAX]'));
+    const r = cli(['analyze', 'samples/records.ndjson', '--model', copy]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/entity_vocab\.json: sha256 .* \(altered\)/);
+  });
+
+  it('stops quietly when the reader closes the pipe (| head)', async () => {
+    const r = await shell(`node ${BIN} analyze samples/records.ndjson --model ${MODEL_DIR} | head -n 2`);
+    expect(r.status, r.stderr).toBe(0);
+    expect(jsonLines(r.stdout)).toHaveLength(2);
+  });
+
+  it('writes JSON log lines for cron with --log-format json', () => {
+    const r = cli(['analyze', 'samples/records.ndjson', '--log-format', 'json', '--no-timing', ...model]);
+    expect(r.status).toBe(0);
+    const logs = r.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; written?: number });
+    expect(logs.find((l) => l.event === 'summary')?.written).toBe(20);
+    expect(cli(['analyze', 'samples/records.ndjson', '--quiet', ...model]).stderr).toBe('');
+  });
+});
+
+describe.skipIf(!HAS_MODEL || !HAS_CORPUS)(`analyze on the real corpus${MODEL_NOTE}`, () => {
+  const run = (inputs: string[]) => {
+    const dead = join(tmp, `dead-${Math.random().toString(36).slice(2)}.jsonl`);
+    const r = cli(['analyze', ...inputs, '--dead-letter', dead, '--no-timing', ...model]);
+    expect([0, 3], r.stderr).toContain(r.status);
+    const s = summaryOf(r.stderr);
+    expect(s.read).toBe(s.written + s.dead);
+    expect(jsonLines(r.stdout)).toHaveLength(s.written);
+    expectValid(jsonLines(r.stdout));
+    return { ...s, lines: jsonLines(r.stdout), letters: existsSync(dead) ? jsonLines(readFileSync(dead, 'utf8')) : [] };
+  };
+
+  it('processes every Synthea bundle with notes, one record per patient with note text', () => {
+    const dir = join(CORPUS, 'fhir/synthea-bundles-with-notes');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => join(dir, f));
+    const s = run(files);
+    expect(s.written).toBe(files.length);
+    for (const line of s.lines) expect((line.inputs as { tokens: number }).tokens).toBeGreaterThan(50);
+  });
+
+  it('processes the Bulk Data export folder and the 2019 Synthea bundles', () => {
+    const bulk = run([join(CORPUS, 'fhir/bulk-ndjson/smart-sample-bulk-10-patients')]);
+    expect(bulk.written).toBe(13);
+    const dir = join(CORPUS, 'fhir/synthea-bundles-2019-r4');
+    const s = run(readdirSync(dir).map((f) => join(dir, f)));
+    expect(s.written).toBe(12);
+  });
+
+  it('accounts for every official HL7 example, writing or dead-lettering each', () => {
+    const dir = join(CORPUS, 'fhir/hl7-r4-official-examples');
+    const s = run([dir]);
+    expect(s.written + s.dead).toBe(s.read);
+    expect(s.dead).toBeGreaterThan(0);
+    for (const l of s.letters as { reason: string }[]) expect(l.reason).not.toMatch(/undefined|\[object/);
+  });
+});

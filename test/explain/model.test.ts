@@ -1,0 +1,293 @@
+/**
+ * Explanation methods against a real model package (CLINICALBERT_MODEL_DIR, default
+ * models/clinicalbert-mini); skipped with a note when the package has no manifest.json.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runEvaluate } from '../../src/explain/evaluate.js';
+import { EVIDENCE_EDGES } from '../../src/explain/evidence.js';
+import { explainBatch } from '../../src/explain/explain.js';
+import { readLabels } from '../../src/explain/labels.js';
+import { diagnosisHead, topTarget } from '../../src/explain/target.js';
+import type { Explanations } from '../../src/explain/types.js';
+import { removeUnits, textUnits } from '../../src/explain/units.js';
+import { withText } from '../../src/explain/variants.js';
+import { wordOcclusion } from '../../src/explain/words.js';
+import type { RecordFeatures } from '../../src/model/features.js';
+import { ClinicalModel } from '../../src/model/runtime.js';
+import { readRecords } from '../../src/records/read.js';
+import type { ClinicalRecord } from '../../src/records/types.js';
+import { cli, HAS_MODEL, jsonLines, MODEL_DIR, MODEL_NOTE, REPO_ROOT } from '../support/cli.js';
+
+const require = createRequire(import.meta.url);
+const Ajv = require('ajv') as new (o: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: unknown } };
+const SAMPLES = join(REPO_ROOT, 'samples/records.ndjson');
+/** Sample records explained at level full (word occlusion costs ~1 s per record on 2 busy cores). */
+const FULL = 6;
+/** Generated records for the ERASER comparison. */
+const ERASER_RECORDS = 30;
+
+describe.skipIf(!HAS_MODEL)(`explanations on a real model${MODEL_NOTE}`, () => {
+  let model: ClinicalModel;
+  let records: ClinicalRecord[];
+  let features: RecordFeatures[];
+  let explanations: Explanations[];
+  let head: string;
+  const tmp = mkdtempSync(join(tmpdir(), 'cb-explain-'));
+
+  beforeAll(async () => {
+    model = await ClinicalModel.load(MODEL_DIR, { device: 'cpu', threads: 1, verify: 'size' });
+    head = diagnosisHead(model.manifest);
+    records = [];
+    for await (const item of readRecords([SAMPLES])) if (item.kind === 'record' && records.length < FULL) records.push(item.record);
+    features = await Promise.all(records.map((r) => model.featurizer.featurize(r)));
+    await model.run(features);
+    explanations = await explainBatch(model, features, 'full', { timing: false });
+  });
+
+  afterAll(async () => {
+    await model?.release();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('explains the top diagnosis of every record, naming each method', () => {
+    expect(explanations).toHaveLength(records.length);
+    for (const e of explanations) {
+      expect(e.level).toBe('full');
+      const names = e.methods.map((m) => m.name);
+      expect(names).toEqual(expect.arrayContaining(['modality-ablation', 'kg-evidence', 'word-occlusion', 'attention-rollout']));
+      expect(e.methods.find((m) => m.name === 'attention-rollout')?.faithful).toBe(false);
+      expect(e.methods.find((m) => m.name === 'word-occlusion')?.faithful).toBe(true);
+      expect(e.methods.every((m) => m.ms === undefined)).toBe(true);
+    }
+  });
+
+  it('modality contributions are score − score without, and null for an absent modality', async () => {
+    let checked = 0;
+    for (const [i, e] of explanations.entries()) {
+      const f = features[i] as RecordFeatures;
+      for (const m of e.modalities ?? []) {
+        const present = m.modality === 'image' ? f.image !== undefined : m.modality === 'audio' ? f.audio !== undefined : undefined;
+        if (present !== undefined) expect(m.present).toBe(present);
+        if (!m.present) {
+          expect(m.scoreWithout).toBeNull();
+          expect(m.contribution).toBeNull();
+          continue;
+        }
+        expect(m.contribution as number).toBeCloseTo(e.target.score - (m.scoreWithout as number), 3);
+        // Removing the modality through a plain run gives the same probability.
+        const [alone] = await model.run([f], [{ [m.modality]: false }]);
+        expect(alone?.heads[head]?.[e.target.index] as number).toBeCloseTo(m.scoreWithout as number, 3);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(records.length);
+  });
+
+  it('evidence facts are graph neighbours of the diagnosis, by the edge named, with the flag linked', () => {
+    let facts = 0;
+    for (const [i, e] of explanations.entries()) {
+      const f = features[i] as RecordFeatures;
+      expect(e.evidence?.length).toBe(3);
+      for (const d of e.evidence ?? []) {
+        const neighbours = model.graph.neighbours(d.id);
+        for (const fact of [...d.facts, ...d.against]) {
+          const edge = neighbours.find((n) => n.entity.id === fact.entityId && n.edge.type === fact.edge);
+          expect(edge, `${fact.entityId} -${fact.edge}- ${d.id}`).toBeDefined();
+          expect(EVIDENCE_EDGES).toContain(fact.edge);
+          expect(f.entities.some((x) => x.id === fact.entityId && x.flag === fact.flag)).toBe(true);
+          expect(fact.attention).toBeGreaterThanOrEqual(0);
+          expect(fact.attention).toBeLessThanOrEqual(1);
+          if (fact.span) expect(f.text.slice(...fact.span).length).toBeGreaterThan(0);
+          facts++;
+        }
+        for (const fact of d.against) expect(fact.flag).toBe('negated');
+        for (const fact of d.facts) expect(fact.flag).not.toBe('negated');
+      }
+    }
+    expect(facts).toBeGreaterThan(records.length);
+  });
+
+  it('re-linking a variant equals featurizing the record with that note text', async () => {
+    const index = records.findIndex((r) => r.notes.length === 1 && (features[records.indexOf(r)]?.entities.some((e) => e.span) ?? false));
+    expect(index).toBeGreaterThanOrEqual(0);
+    const record = records[index] as ClinicalRecord;
+    const f = features[index] as RecordFeatures;
+    const units = textUnits(f.text, f.entities);
+    const mention = units.findIndex((u) => u.mention);
+    const variantText = removeUnits(f.text, units, (i) => i === mention);
+    const viaRecord = await model.featurizer.featurize({ ...record, notes: [{ ...(record.notes[0] as ClinicalRecord['notes'][number]), text: variantText }] });
+    const viaVariant = withText(model, f, variantText);
+    expect(viaVariant.text).toBe(viaRecord.text);
+    expect(viaVariant.inputIds).toEqual(viaRecord.inputIds);
+    expect(viaVariant.entities).toEqual(viaRecord.entities);
+    expect(viaVariant.entityIds).toEqual(viaRecord.entityIds);
+  });
+
+  it('word occlusion: removing the top-weighted finding lowers the target probability by its weight', async () => {
+    let shown = 0;
+    for (const [i, e] of explanations.entries()) {
+      const f = features[i] as RecordFeatures;
+      const words = e.words?.words ?? [];
+      const units = textUnits(f.text, f.entities);
+      expect(words.map((w) => [w.start, w.end])).toEqual(units.map((u) => [u.start, u.end]));
+      const best = words.reduce<{ start: number; end: number; weight: number } | undefined>((a, w) => (!a || w.weight > a.weight ? w : a), undefined);
+      if (!best || best.weight <= 0.01) continue;
+      const at = units.findIndex((u) => u.start === best.start);
+      const variant = withText(model, f, removeUnits(f.text, units, (j) => j === at));
+      const [out] = await model.run([variant]);
+      const [full] = await model.run([f]);
+      const drop = (full?.heads[head]?.[e.target.index] as number) - (out?.heads[head]?.[e.target.index] as number);
+      expect(drop).toBeGreaterThan(0);
+      expect(drop).toBeCloseTo(best.weight, 3);
+      shown++;
+    }
+    expect(shown).toBeGreaterThan(records.length / 2);
+  });
+
+  it('a unit cap limits the rows word occlusion runs', async () => {
+    const f = features.find((x) => textUnits(x.text, x.entities).length > 10) as RecordFeatures;
+    const embeddings = await model.encode([f]);
+    const [out] = await model.fuse([f], embeddings);
+    const target = topTarget(head, model.manifest.heads[head]!, out!);
+    const capped = await wordOcclusion(model, f, embeddings, 0, target, 10);
+    expect(capped.units).toHaveLength(10);
+    expect(capped.rows).toBe(11);
+  });
+
+  it('image and audio saliency have the documented shapes', () => {
+    const withImage = explanations.filter((e, i) => features[i]?.image);
+    const withAudio = explanations.filter((e, i) => features[i]?.audio);
+    expect(withImage.length).toBeGreaterThan(0);
+    expect(withAudio.length).toBeGreaterThan(0);
+    for (const e of withImage) {
+      expect(e.image?.grid).toBe(4);
+      expect(e.image?.cells).toHaveLength(16);
+      const png = Buffer.from((e.image?.thumbnail ?? '').replace(/^data:image\/png;base64,/, ''), 'base64');
+      expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+      expect(png.readUInt32BE(16)).toBe(model.manifest.image.size);
+      expect(png.readUInt32BE(20)).toBe(model.manifest.image.size);
+    }
+    for (const e of withAudio) {
+      const segments = e.audio?.segments ?? [];
+      expect(segments).toHaveLength(8);
+      expect(segments[0]?.start).toBe(0);
+      expect(segments[7]?.end).toBeCloseTo(model.manifest.audio.seconds, 3);
+      segments.slice(1).forEach((s, k) => expect(s.start).toBe(segments[k]?.end));
+      expect(e.audio?.envelope).toHaveLength(200);
+      expect(Math.max(...(e.audio?.envelope ?? []))).toBeGreaterThan(0);
+    }
+    for (const [i, e] of explanations.entries()) {
+      if (!features[i]?.image) expect(e.image).toBeUndefined();
+      if (!features[i]?.audio) expect(e.audio).toBeUndefined();
+    }
+  });
+
+  it('each shipped method beats random on generated records (ERASER)', async () => {
+    // 30 records with at most 32 units each keep this under a minute on 2 cores; the comparison
+    // stays fair because every method and the random baseline rank the same units.
+    const out = join(tmp, 'eval.ndjson');
+    const synth = cli(['synth', '--seed', '4242', '--patients', String(ERASER_RECORDS), '--out', out, '--quiet']);
+    expect(synth.status, synth.stderr).toBe(0);
+    const report = await runEvaluate(model, {
+      inputs: [out],
+      labels: await readLabels(`${out}.labels.jsonl`),
+      read: {},
+      batchSize: 16,
+      faithfulness: true,
+      seed: 1,
+      maxUnits: 32,
+    });
+    const f = report.faithfulness;
+    expect(f?.records).toBe(ERASER_RECORDS);
+    const random = f?.methods.random;
+    for (const name of ['word-occlusion', 'attention-rollout'] as const) {
+      const m = f?.methods[name];
+      expect(m, name).toBeDefined();
+      expect(m!.comprehensiveness.k10, `${name} comprehensiveness@10`).toBeGreaterThan(random!.comprehensiveness.k10);
+      expect(m!.comprehensiveness.aopc, `${name} comprehensiveness AOPC`).toBeGreaterThan(random!.comprehensiveness.aopc);
+      expect(m!.sufficiency.k10, `${name} sufficiency@10`).toBeLessThan(random!.sufficiency.k10);
+      expect(m!.sufficiency.aopc, `${name} sufficiency AOPC`).toBeLessThan(random!.sufficiency.aopc);
+    }
+    expect(report.heads.diagnoses?.records).toBe(ERASER_RECORDS);
+    expect(report.heads.diagnoses?.top1).toBeGreaterThan(0.3);
+  });
+});
+
+describe.skipIf(!HAS_MODEL)(`clinicalbert analyze --explain, explain, evaluate${MODEL_NOTE}`, () => {
+  const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'schema/prediction.schema.json'), 'utf8')) as object;
+  const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+  const model = ['--model', MODEL_DIR];
+
+  it('analyze --explain full writes explanations valid against the schema, byte-identical with --no-timing', () => {
+    const input = readFileSync(join(REPO_ROOT, 'samples/records.ndjson'), 'utf8').split('\n').slice(0, 3).join('\n');
+    const a = cli(['analyze', '-', '--explain', 'full', '--no-timing', '--quiet', ...model], { input });
+    expect(a.status, a.stderr).toBe(0);
+    const lines = jsonLines(a.stdout);
+    expect(lines).toHaveLength(3);
+    for (const line of lines) {
+      expect(validate(line), JSON.stringify(validate.errors)).toBe(true);
+      expect((line.explanations as Explanations).level).toBe('full');
+    }
+    const b = cli(['analyze', '-', '--explain', 'full', '--no-timing', '--quiet', ...model], { input });
+    expect(b.stdout).toBe(a.stdout);
+  });
+
+  it('analyze --explain fast adds ablation and evidence only, with timings', () => {
+    const r = cli(['analyze', 'samples/records.ndjson', '--explain', 'fast', '--quiet', ...model]);
+    expect(r.status, r.stderr).toBe(0);
+    for (const line of jsonLines(r.stdout)) {
+      expect(validate(line), JSON.stringify(validate.errors)).toBe(true);
+      const e = line.explanations as Explanations;
+      expect(e.methods.map((m) => m.name)).toEqual(['modality-ablation', 'kg-evidence']);
+      expect(e.methods[0]?.ms).toBeGreaterThanOrEqual(0);
+      expect(e.words).toBeUndefined();
+    }
+  });
+
+  it('rejects an unknown --explain level, listing the valid ones', () => {
+    const r = cli(['analyze', 'samples/records.ndjson', '--explain', 'deep', ...model]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--explain must be one of none, fast, full; got "deep"');
+  });
+
+  it('explain --json prints one prediction line with explanations; text without it', () => {
+    const id = (jsonLines(readFileSync(join(REPO_ROOT, 'samples/records.ndjson.labels.jsonl'), 'utf8'))[0] as { patientId: string }).patientId;
+    const json = cli(['explain', 'samples/records.ndjson', '--record', id, '--json', '--no-timing', ...model]);
+    expect(json.status, json.stderr).toBe(0);
+    const [line] = jsonLines(json.stdout);
+    expect(line?.id).toBe(id);
+    expect(validate(line), JSON.stringify(validate.errors)).toBe(true);
+    const text = cli(['explain', 'samples/records.ndjson', '--record', id, '--level', 'fast', ...model]);
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout).toContain(`Record ${id}:`);
+    expect(text.stdout).toContain('Modality contributions');
+    expect(text.stdout).not.toContain('\u001b[');
+  });
+
+  it('explain exits 2 for an unknown record, listing ids it saw', () => {
+    const r = cli(['explain', 'samples/records.ndjson', '--record', 'no-such-id', ...model]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('record "no-such-id" not found');
+    expect(r.stderr).toMatch(/20 records read; ids include [0-9a-f-]{36}/);
+  });
+
+  it('evaluate --json measures the samples against their labels', () => {
+    const r = cli(['evaluate', 'samples/records.ndjson', '--labels', 'samples/records.ndjson.labels.jsonl', '--json', ...model]);
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { records: { evaluated: number; unlabelled: number }; heads: Record<string, { top1?: number; microF1?: number }> };
+    expect(report.records).toMatchObject({ evaluated: 20, unlabelled: 0 });
+    expect(report.heads.diagnoses?.top1).toBeGreaterThanOrEqual(0);
+    expect(report.heads.diagnoses?.top1).toBeLessThanOrEqual(1);
+    expect(report.heads.drugs?.microF1).toBeGreaterThan(0);
+  });
+
+  it('evaluate exits 2 for a missing labels file', () => {
+    const r = cli(['evaluate', 'samples/records.ndjson', '--labels', 'no/such/labels.jsonl', ...model]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('labels file not found');
+  });
+});

@@ -1,0 +1,190 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CONTENT_SECURITY_POLICY, ReportBuilder } from '../../src/report/index.js';
+import { warningKind } from '../../src/report/warnings.js';
+import type { PredictionLine } from '../../src/pipeline/prediction.js';
+import { BREAKOUT_NOTE, SCRIPT_NOTE, makeLine, makeManifest, makeThumbnail, startTags } from './fixtures.js';
+
+let thumbnail = '';
+beforeAll(async () => {
+  thumbnail = await makeThumbnail();
+});
+
+const articles = (doc: string) => (doc.match(/<article class="record"/g) ?? []).length;
+
+function embeddedSummary(doc: string): {
+  records: number;
+  detailed: number;
+  skippedLines: number;
+  warnings: number;
+  explained: number;
+  modalities: Record<string, number>;
+  heads: Record<string, { records: number; top1: Record<string, number> }>;
+  warningKinds: Record<string, number>;
+} {
+  const m = doc.match(/<script type="application\/json" id="clinicalbert-summary">([^<]*)<\/script>/);
+  expect(m, 'embedded summary block').not.toBeNull();
+  return JSON.parse(m![1]!) as ReturnType<typeof embeddedSummary>;
+}
+
+describe('ReportBuilder aggregates', () => {
+  it('counts every record but keeps detail only for the first maxRecords', () => {
+    const lines = Array.from({ length: 250 }, (_, i) => makeLine(i, { explain: i % 4 === 0, thumbnail }));
+    const builder = new ReportBuilder({ maxRecords: 25 });
+    for (const line of lines) expect(builder.add(line)).toEqual({ ok: true });
+    const doc = builder.render({ manifest: makeManifest() });
+
+    expect(builder.records).toBe(250);
+    expect(articles(doc)).toBe(25);
+    expect(doc).toContain('id="record-25"');
+    expect(doc).not.toContain('id="record-26"');
+    expect(doc).toContain('Detail is shown for the first 25 of 250 records');
+
+    const expectedTop1: Record<string, number> = {};
+    const expectedKinds: Record<string, number> = {};
+    let warnings = 0;
+    for (const line of lines) {
+      const id = line.predictions.diagnoses![0]!.id;
+      expectedTop1[id] = (expectedTop1[id] ?? 0) + 1;
+      for (const w of line.warnings) {
+        warnings++;
+        expectedKinds[warningKind(w)] = (expectedKinds[warningKind(w)] ?? 0) + 1;
+      }
+    }
+    const summary = embeddedSummary(doc);
+    expect(summary.records).toBe(250);
+    expect(summary.detailed).toBe(25);
+    expect(summary.heads.diagnoses!.top1).toEqual(expectedTop1);
+    expect(summary.warnings).toBe(warnings);
+    expect(summary.warningKinds).toEqual(expectedKinds);
+    expect(summary.explained).toBe(lines.filter((l) => l.explanations !== undefined).length);
+    expect(summary.modalities).toEqual({
+      text: 250,
+      image: lines.filter((l) => l.inputs.image !== null).length,
+      audio: lines.filter((l) => l.inputs.audio !== null).length,
+      entities: 250,
+    });
+
+    const agg = builder.aggregates;
+    const meanTop = lines.reduce((s, l) => s + l.predictions.diagnoses![0]!.score, 0) / lines.length;
+    const head = agg.heads.get('diagnoses')!;
+    expect(head.top1ScoreSum / head.records).toBeCloseTo(meanTop, 10);
+    expect(head.top1Bins.reduce((a, b) => a + b, 0)).toBe(250);
+    expect(doc).toContain(`mean top score ${meanTop.toFixed(3)}`);
+    // drugs is a sigmoid head: its chart counts every reported drug, not only the first.
+    const amoxicillin = lines.filter((l) => l.predictions.drugs!.some((d) => d.id === 'drug:723')).length;
+    expect(agg.heads.get('drugs')!.reported.entries.get('drug:723')?.count).toBe(amoxicillin);
+  });
+
+  it('groups warnings by kind, ignoring where they happened and the numbers in them', () => {
+    expect(warningKind('Media/img-3: attachment of 31.0 MB exceeds the 20.0 MB limit; ignored')).toBe(
+      warningKind('Media/other: attachment of 45.5 MB exceeds the 20.0 MB limit; ignored'),
+    );
+    expect(warningKind('records.csv:12: sex is not one of female, male, other, unknown; ignored')).toBe(
+      'sex is not one of female, male, other, unknown; ignored',
+    );
+    expect(warningKind('Media/1: image ignored: bad header "x"')).toBe('image ignored: bad header "…"');
+  });
+
+  it('renders summary only with maxRecords 0', () => {
+    const builder = new ReportBuilder({ maxRecords: 0 });
+    for (let i = 0; i < 10; i++) builder.add(makeLine(i));
+    const doc = builder.render();
+    expect(articles(doc)).toBe(0);
+    expect(doc).toContain('Per-record detail is off (--report-max-records 0)');
+    expect(embeddedSummary(doc).records).toBe(10);
+  });
+
+  it('rejects a negative or fractional maxRecords', () => {
+    expect(() => new ReportBuilder({ maxRecords: -1 })).toThrow(RangeError);
+    expect(() => new ReportBuilder({ maxRecords: 1.5 })).toThrow(RangeError);
+  });
+
+  it('skips malformed lines with a reason that names the field but not its value', () => {
+    const builder = new ReportBuilder();
+    const good = makeLine(1);
+    const badScore = { ...good, predictions: { diagnoses: [{ id: 'x', display: 'secret text', score: 'high' }] } };
+    expect(builder.add(badScore, 'p.jsonl:2')).toEqual({ ok: false, reason: 'predictions.diagnoses[0].score is not a number in [0, 1]' });
+    expect(builder.add({ ...good, schemaVersion: '2.0' }, 'p.jsonl:3')).toMatchObject({ ok: false, reason: expect.stringContaining('is not 1.x') });
+    expect(builder.add('not an object', 'p.jsonl:4')).toEqual({ ok: false, reason: 'the line is not an object' });
+    const { warnings: _w, ...noWarnings } = good;
+    expect(builder.add(noWarnings)).toEqual({ ok: false, reason: 'warnings is not an array' });
+    builder.skip('p.jsonl:5', 'not valid JSON');
+    expect(builder.add(good)).toEqual({ ok: true });
+    expect(builder.records).toBe(1);
+    expect(builder.skipped).toBe(5);
+    const doc = builder.render();
+    expect(doc).toContain('<code>p.jsonl:2</code>');
+    expect(doc).toContain('<code>record 4</code>');
+    expect(doc).not.toContain('secret text');
+    expect(embeddedSummary(doc).skippedLines).toBe(5);
+  });
+
+  it('keeps the good parts of malformed explanations and lists the bad ones', () => {
+    const line = makeLine(0, { explain: true, thumbnail }) as PredictionLine & { explanations: Record<string, unknown> };
+    const ex = line.explanations as { words: { words: { start: number; end: number; weight: number }[] }; image: { cells: number[] } };
+    ex.words.words.push({ start: 0, end: 3, weight: 0.5 }, { start: 5, end: 999_999, weight: 0.1 });
+    ex.image.cells = ex.image.cells.slice(0, 10);
+    const builder = new ReportBuilder();
+    expect(builder.add(line).ok).toBe(true);
+    const doc = builder.render();
+    expect(doc).toContain('explanations.image is malformed');
+    expect(doc).toContain('2 word spans in explanations.words were out of range or overlapping');
+    expect(doc).not.toContain('class="image-overlay"');
+    expect(doc).toContain('class="note signed"');
+    expect(doc).toContain('class="waveform"');
+  });
+
+  it('refuses a thumbnail that is not an inline raster image', () => {
+    const line = makeLine(0, { explain: true, thumbnail: 'https://example.org/leak.png' });
+    const builder = new ReportBuilder();
+    builder.add(line);
+    const doc = builder.render();
+    expect(doc).not.toContain('example.org');
+    expect(doc).toContain('The thumbnail is missing or not an inline image');
+  });
+});
+
+describe('rendered document', () => {
+  it('has the CSP, no external reference, and a summary, model card and legend', () => {
+    const builder = new ReportBuilder({ maxRecords: 5 });
+    for (let i = 0; i < 12; i++) builder.add(makeLine(i, { explain: true, thumbnail }));
+    const doc = builder.render({ manifest: makeManifest(), modelSha: 'abcdef012345' });
+    expect(doc.startsWith('<!doctype html>')).toBe(true);
+    expect(doc).toContain(`<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY.replace(/'/g, '&#39;')}">`);
+    expect(doc).not.toMatch(/(?:src|href)="(?!#|data:image\/png;base64,)/);
+    expect(doc).not.toMatch(/https?:\/\//);
+    expect(doc).not.toMatch(/@import|url\(/);
+    for (const section of ['id="summary"', 'id="model-card"', 'id="methods"', 'id="records"']) expect(doc).toContain(section);
+    expect(doc).toContain('Attention (not a faithfulness measure)');
+    expect(doc).toContain('0.314'); // word-occlusion comprehensiveness from metrics.faithfulness
+    expect(doc).toContain('Research and software testing on synthetic records');
+  });
+
+  it('escapes hostile text in every field, so no tag or handler comes from a record', () => {
+    const builder = new ReportBuilder();
+    builder.add(makeLine(0, { explain: true, thumbnail, hostile: true }), `${SCRIPT_NOTE}.jsonl:1`);
+    builder.add({ junk: BREAKOUT_NOTE }, `${BREAKOUT_NOTE}:2`);
+    const manifest = makeManifest();
+    manifest.description = SCRIPT_NOTE;
+    manifest.metrics = { [BREAKOUT_NOTE]: { [SCRIPT_NOTE]: 1 }, note: SCRIPT_NOTE };
+    const doc = builder.render({ manifest, modelSha: 'abcdef012345', inputs: [SCRIPT_NOTE], generatedAt: BREAKOUT_NOTE });
+
+    expect(doc).not.toContain(SCRIPT_NOTE);
+    expect(doc).not.toContain(BREAKOUT_NOTE);
+    expect(doc).not.toMatch(/<img/i);
+    expect(doc.match(/<script/g)).toHaveLength(1);
+    expect(doc).toContain('&lt;script&gt;window.__pwned=1&lt;/script&gt;');
+    const tags = startTags(doc);
+    expect(tags.length).toBeGreaterThan(100);
+    const allowed = new Set([
+      'html', 'head', 'meta', 'title', 'style', 'body', 'header', 'h1', 'h2', 'h3', 'h4', 'h5', 'div', 'nav', 'a', 'main', 'section',
+      'p', 'span', 'code', 'b', 'svg', 'rect', 'line', 'g', 'text', 'title', 'figure', 'figcaption', 'table', 'thead', 'tbody', 'tr',
+      'th', 'td', 'dl', 'dt', 'dd', 'ul', 'ol', 'li', 'details', 'summary', 'article', 'q', 'mark', 'image', 'path', 'polygon',
+      'polyline', 'footer', 'script', 'use',
+    ]);
+    for (const tag of tags) {
+      expect(allowed, `unexpected <${tag.name}>`).toContain(tag.name);
+      for (const attribute of tag.attributes) expect(attribute, `<${tag.name} ${attribute}>`).not.toMatch(/^on/);
+    }
+  });
+});

@@ -1,0 +1,149 @@
+"""@file The publish step: put the exported graphs into the package folder and write manifest.json.
+
+Runs after stage 1's `package` step (tokenizer files and their reference are already in the
+folder). Copies onnx/*.onnx, entity_vocab.json and the parity reference from
+training/work/<config>/export/, copies the knowledge graph when the package is not the folder
+that owns it (models/clinicalbert-mini/kg.json is never rewritten), adds the package section
+(file sizes, label counts) to metrics.json, and writes the manifest: every file with its sha256
+and size, the graphs with their inputs and outputs, preprocessing, label sets with codes, and the
+metrics. The finished package is then loaded by the runtime's own loader (training/check_package.ts:
+JSON Schema, format version, every hash), so a recipe change cannot ship a package the CLI
+refuses. Refuses a package of 40 MiB or more. Then renders the model card (MODEL_CARD.md at the repository root for `full`, beside the
+work folder for `ci`).
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from .common import RecipeError, log, read_json, sha256_file, write_json
+from .config import REPO_ROOT, get_config
+from .mm_config import (AUDIO_SECONDS, HOP_LENGTH, IMAGE_MEAN, IMAGE_SIZE, IMAGE_STD, MAX_ENTITIES, MAX_LENGTH,
+                        MEL_BINS, N_FFT, SAMPLE_RATE)
+from .synth_data import KG_PATH
+
+MAX_PACKAGE_BYTES = 40 * 1024 * 1024
+STAGE1_FILES = ('tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'reference/tokenizer_reference.json')
+EXPORT_FILES = ('onnx/text_encoder.onnx', 'onnx/image_encoder.onnx', 'onnx/audio_encoder.onnx', 'onnx/fusion.onnx',
+                'entity_vocab.json', 'reference/parity_inputs.json', 'reference/parity_outputs.json',
+                'reference/parity_records.ndjson')
+INTENDED_USE = ('A small demonstration model trained on generated records and public text. It is not a medical '
+                'device and is not for clinical use: its diagnoses, severities and drug suggestions are learnt '
+                'from synthetic patients drawn from a knowledge graph, not from real care.')
+
+
+def heads(fusion_ckpt: dict, text_classes: list[str]) -> dict:
+    return {
+        'diagnosis': {'output': 'diagnosis_logits', 'activation': 'softmax', 'labels': fusion_ckpt['diagnoses'],
+                      'description': 'Presenting acute condition (ICD-10-CM, with SNOMED CT where the graph has it), one per record.'},
+        'severity': {'output': 'severity_logits', 'activation': 'softmax', 'labels': fusion_ckpt['severities'],
+                     'description': 'DDXPlus severity of the presenting condition, 1 (most severe) to 5 (mildest).'},
+        'drugs': {'output': 'drug_logits', 'activation': 'sigmoid', 'labels': fusion_ckpt['drugs'],
+                  'threshold': fusion_ckpt['drug_threshold'],
+                  'description': ('First-line drugs for the record\'s acute and chronic conditions (RxNorm where the graph has '
+                                  'a code, else DrugBank); multi-label, reported at or above the threshold chosen on validation.')},
+        'specialty': {'output': 'specialty_logits', 'activation': 'softmax',
+                      'labels': [{'id': c, 'display': c} for c in text_classes],
+                      'description': ('Medical specialty of the note, trained on MTSamples (CC0); classes with at least 20 '
+                                      'training documents, the rest as "Other". Computed by the text encoder alone.')},
+    }
+
+
+def run(cfg_name: str, out: Path) -> dict:
+    import torch
+
+    cfg = get_config(cfg_name)
+    export = cfg.work_dir / 'export'
+    metrics_path = cfg.work_dir / 'metrics.json'
+    for path in [export / f for f in EXPORT_FILES] + [metrics_path, cfg.work_dir / 'fusion.pt']:
+        if not path.exists():
+            raise RecipeError(f'{path} not found: run the export and evaluate steps first')
+    for name in STAGE1_FILES:
+        if not (out / name).exists():
+            raise RecipeError(f'{out / name} not found: run the package step (stage 1) first')
+    for name in EXPORT_FILES:
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(export / name, out / name)
+    kg_target = out / 'kg.json'
+    if kg_target.resolve() != KG_PATH.resolve():
+        shutil.copyfile(KG_PATH, kg_target)
+
+    fusion_ckpt = torch.load(cfg.work_dir / 'fusion.pt', map_location='cpu')
+    text_ckpt = torch.load(cfg.work_dir / 'text_pretrained.pt', map_location='cpu')
+    head_specs = heads(fusion_ckpt, text_ckpt['classes'])
+    listed = sorted(set(STAGE1_FILES) | set(EXPORT_FILES) | {'kg.json'})
+    files = [{'path': p, 'sha256': sha256_file(out / p), 'bytes': (out / p).stat().st_size} for p in listed]
+    by_path = {f['path']: f for f in files}
+    total = sum(f['bytes'] for f in files)
+    if total >= MAX_PACKAGE_BYTES:
+        raise RecipeError(f'the package is {total / 2**20:.1f} MiB, over the 40 MiB limit')
+    extras = sorted(p.relative_to(out).as_posix() for p in out.rglob('*')
+                    if p.is_file() and p.relative_to(out).as_posix() not in by_path and p.name != 'manifest.json')
+    if extras:
+        log('publish', f'warning: files in {out} that the manifest does not list: {", ".join(extras)}')
+
+    metrics = read_json(metrics_path)
+    graphs_spec = read_json(export / 'graphs.json')
+    metrics['package'] = {
+        'files': len(files), 'bytes': total,
+        'graph_bytes': {role: by_path[g['file']]['bytes'] for role, g in graphs_spec.items()},
+        'precision': 'fp32',
+        'labels': {name: len(h['labels']) for name, h in head_specs.items()},
+    }
+    write_json(metrics_path, metrics)
+
+    graphs = {role: {'file': g['file'], 'sha256': by_path[g['file']]['sha256'], 'bytes': by_path[g['file']]['bytes'],
+                     'inputs': g['inputs'], 'outputs': g['outputs'], 'precision': g['precision'], 'opset': g['opset']}
+              for role, g in graphs_spec.items()}
+    manifest = {
+        'formatVersion': 1,
+        'name': 'clinicalbert-mini' if cfg_name == 'full' else f'clinicalbert-mini-{cfg_name}',
+        'version': '1.0.0' if cfg_name == 'full' else f'1.0.0-{cfg_name}',
+        'description': ('Mini BERT text encoder (MLM-pretrained on general English and open clinical text), image and '
+                        'audio CNNs and a fusion head with attention over knowledge-graph entities; fine-tuned on '
+                        'generated multimodal records and MTSamples. See MODEL_CARD.md.'),
+        'license': 'Apache-2.0 (weights and code); training data licences are listed in MODEL_CARD.md',
+        'createdBy': f'training/build.sh --config {cfg_name}',
+        'intendedUse': INTENDED_USE,
+        'graphs': graphs,
+        'text': {'tokenizer': 'tokenizer.json', 'tokenizerConfig': 'tokenizer_config.json', 'maxLength': MAX_LENGTH, 'lowercase': True},
+        'image': {'size': IMAGE_SIZE, 'channels': 1, 'mean': IMAGE_MEAN, 'std': IMAGE_STD},
+        'audio': {'sampleRate': SAMPLE_RATE, 'seconds': AUDIO_SECONDS, 'melBins': MEL_BINS, 'fftSize': N_FFT, 'hopLength': HOP_LENGTH},
+        'knowledgeGraph': {'file': 'kg.json', 'sha256': by_path['kg.json']['sha256'], 'entityVocabulary': 'entity_vocab.json',
+                           'maxEntities': MAX_ENTITIES},
+        'heads': head_specs,
+        'metrics': metrics,
+        'files': files,
+    }
+    write_json(out / 'manifest.json', manifest)
+    check = subprocess.run(['node', '--import', 'tsx', 'training/check_package.ts', str(out.resolve())], cwd=REPO_ROOT,
+                           capture_output=True, text=True)
+    if check.returncode != 0:
+        raise RecipeError(f'the runtime refuses the package it just wrote: {check.stderr.strip()}')
+    log('publish', check.stdout.strip())
+    from .model_card import render
+
+    card = REPO_ROOT / 'MODEL_CARD.md' if cfg_name == 'full' else cfg.work_dir / 'MODEL_CARD.md'
+    card.write_text(render(metrics), encoding='utf-8')
+    return {'out': str(out), 'bytes': total, 'files': len(files), 'card': str(card)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description='Copy the graphs into the package and write manifest.json and the model card.')
+    parser.add_argument('--config', required=True)
+    parser.add_argument('--out', type=Path, required=True)
+    args = parser.parse_args(argv)
+    result = run(args.config, args.out)
+    log('publish', f'{result["files"]} files, {result["bytes"] / 2**20:.1f} MiB in {result["out"]}; card {result["card"]}')
+    return 0
+
+
+if __name__ == '__main__':
+    try:
+        sys.exit(main())
+    except RecipeError as e:
+        print(f'publish: {e}', file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,203 @@
+"""@file Fine-tuning of the text encoder: MTSamples specialty, plus diagnosis from generated notes.
+
+Writes training/work/<config>/text_<init>.pt and text_<init>_metrics.json, where <init> is
+`pretrained` (start from stage 1's MLM checkpoint) or `random` (start from stage 1's
+random_init.pt: the same seeded weights without pretraining). The two runs follow the same
+recipe step for step, so the difference of their held-out specialty scores is the effect of
+pretraining. The `pretrained` run is the one the package ships.
+
+Why the generated notes: the fusion head reads the text only through the pooled [CLS] vector;
+an encoder tuned on specialty alone would put little of the diagnosis into it. An auxiliary
+diagnosis head on `aux_records` training notes (each seen once, spread over the epochs) fixes
+that; it is not exported. The encoder is then frozen for the fusion stage (see fusion_stage.py):
+a full multimodal pass through BERT on every epoch is beyond a 2-core training budget.
+
+The epoch with the best validation specialty accuracy is kept. Test scores are computed once,
+at the end, on MTSamples test documents (never used in pretraining or here).
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+
+import numpy as np
+
+from .common import RecipeError, log, peak_rss_mb, setup_torch, sha256_file, write_json
+from .config import get_config
+from .labelsets import Targets, diagnosis_labels, drug_labels, load_graph
+from .metrics import accuracy, macro_f1, per_class_f1, r4
+from .mm_config import MAX_LENGTH, get_mm_config
+from .mm_data import SplitData, trim
+from .specialty_data import load_documents, primary_label, specialty_classes
+from .synth_data import KG_PATH
+from .tokenizer_files import load_encoder as load_tokenizer
+
+# The runtime hands the tokenizer at most maxLength * 8 characters (src/model/features.ts).
+CHARS_PER_TOKEN = 8
+INITS = {'pretrained': 'pretrained.pt', 'random': 'random_init.pt'}
+
+
+def encode_docs(tokenizer, docs) -> tuple[np.ndarray, np.ndarray]:
+    ids = np.zeros((len(docs), MAX_LENGTH), dtype=np.int64)
+    mask = np.zeros((len(docs), MAX_LENGTH), dtype=np.int64)
+    for i, doc in enumerate(docs):
+        row = tokenizer.encode(doc.text[:MAX_LENGTH * CHARS_PER_TOKEN], MAX_LENGTH)
+        ids[i, :len(row)] = row
+        mask[i, :len(row)] = 1
+    return ids, mask
+
+
+def specialty_split(cfg, mm):
+    docs = load_documents()
+    classes, counts = specialty_classes(docs['train'], mm.text.min_specialty_docs)
+    train = docs['train']
+    if mm.text.max_specialty_train_docs is not None:
+        train = train[:mm.text.max_specialty_train_docs]  # split-file order: fixed, not cherry-picked
+    n_eval = mm.text.max_specialty_eval_docs
+    tokenizer = load_tokenizer(cfg)
+    out = {}
+    for name, part in (('train', train), ('val', docs['val'][:n_eval]), ('test', docs['test'][:n_eval])):
+        ids, mask = encode_docs(tokenizer, part)
+        y = np.array([primary_label(d, classes, counts) for d in part], dtype=np.int64)
+        out[name] = (ids, mask, y)
+    return classes, counts, out
+
+
+def predict_specialty(torch, model, ids, mask, batch_size) -> np.ndarray:
+    model.eval()
+    order = np.argsort(-mask.sum(axis=1), kind='stable')
+    logits = np.zeros((len(ids), model.specialty.out_features), dtype=np.float32)
+    with torch.no_grad():
+        for s in range(0, len(order), batch_size):
+            rows = order[s:s + batch_size]
+            x, m = trim(ids[rows], mask[rows])
+            logits[rows] = model.specialty(model.pooled(torch.from_numpy(x), torch.from_numpy(m))).numpy()
+    model.train()
+    return logits
+
+
+def run(cfg_name: str, init: str) -> dict:
+    cfg = get_config(cfg_name)
+    mm = get_mm_config(cfg_name)
+    tcfg = mm.text
+    started = time.time()
+    torch = setup_torch(cfg.threads, cfg.seed + 101)
+    from .model import load_encoder
+    from .mm_model import TextModel
+
+    checkpoint = cfg.work_dir / INITS[init]
+    if not checkpoint.exists():
+        raise RecipeError(f'{checkpoint} not found: run the {"mlm" if init == "pretrained" else "random-init"} step first')
+    bert, info = load_encoder(checkpoint)
+    graph = load_graph(KG_PATH)
+    diagnoses = diagnosis_labels(graph)
+    classes, counts, spec = specialty_split(cfg, mm)
+    train_synth = SplitData(cfg_name, 'train')
+    targets = Targets(train_synth.labels, diagnoses, drug_labels(graph, train_synth.labels), [], [])
+    n_aux = min(tcfg.aux_records, len(train_synth))
+    aux_ids, aux_mask, aux_y = train_synth.input_ids[:n_aux], train_synth.attention_mask[:n_aux], targets.diagnosis[:n_aux]
+
+    model = TextModel(bert, len(classes), len(diagnoses), tcfg.dropout)
+    model.train()
+    spec_ids, spec_mask, spec_y = spec['train']
+    bs = tcfg.batch_size
+    spec_batches = math.ceil(len(spec_y) / bs)
+    aux_batches = math.ceil(n_aux / bs)
+    total_steps = spec_batches * tcfg.epochs + aux_batches
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        (no_decay if p.ndim < 2 or 'norm' in name.lower() else decay).append(p)
+    optimizer = torch.optim.AdamW([{'params': decay, 'weight_decay': tcfg.weight_decay}, {'params': no_decay, 'weight_decay': 0.0}],
+                                  lr=tcfg.lr, betas=(0.9, 0.98), eps=1e-6)
+    warmup = max(1, int(total_steps * tcfg.warmup_fraction))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: (s + 1) / warmup if s < warmup else max(0.0, (total_steps - s) / max(1, total_steps - warmup)))
+    rng = np.random.default_rng(cfg.seed + 102)
+    aux_order = rng.permutation(n_aux)
+    aux_per_epoch = np.array_split(np.arange(aux_batches), tcfg.epochs)
+    log('text', f'{init}: {len(spec_y)} specialty docs ({len(classes)} classes), {n_aux} generated notes, '
+                f'{total_steps} steps, {torch.get_num_threads()} threads')
+
+    best = {'val_accuracy': -1.0}
+    history = []
+    step = 0
+    tokens = 0
+    t_train = time.time()
+    for epoch in range(tcfg.epochs):
+        spec_order = rng.permutation(len(spec_y))
+        plan = [('spec', spec_order[b * bs:(b + 1) * bs]) for b in range(spec_batches)]
+        plan += [('aux', aux_order[b * bs:(b + 1) * bs]) for b in aux_per_epoch[epoch]]
+        plan = [plan[i] for i in rng.permutation(len(plan))]
+        losses = {'spec': [], 'aux': []}
+        for task, rows in plan:
+            if task == 'spec':
+                x, m = trim(spec_ids[rows], spec_mask[rows])
+                head, y = model.specialty, spec_y[rows]
+            else:
+                x, m = trim(aux_ids[rows], aux_mask[rows])
+                head, y = model.aux_diagnosis, aux_y[rows]
+            pooled = model.dropout(model.pooled(torch.from_numpy(x), torch.from_numpy(m)))
+            loss = torch.nn.functional.cross_entropy(head(pooled), torch.from_numpy(y))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), tcfg.grad_clip)
+            optimizer.step()
+            scheduler.step()
+            losses[task].append(float(loss))
+            tokens += int(m.size)
+            step += 1
+            if step % 25 == 0:
+                log('text', f'{init}: step {step}/{total_steps} spec loss {np.mean(losses["spec"][-25:] or [0]):.3f} '
+                            f'aux loss {np.mean(losses["aux"][-25:] or [0]):.3f} {tokens / (time.time() - t_train):,.0f} tokens/s')
+        val_ids, val_mask, val_y = spec['val']
+        val_pred = predict_specialty(torch, model, val_ids, val_mask, tcfg.eval_batch_size).argmax(axis=1)
+        entry = {'epoch': epoch + 1, 'spec_loss': r4(np.mean(losses['spec'])), 'aux_loss': r4(np.mean(losses['aux'] or [0])),
+                 'val_accuracy': r4(accuracy(val_pred, val_y)), 'val_macro_f1': r4(macro_f1(val_pred, val_y))}
+        history.append(entry)
+        log('text', f'{init}: epoch {epoch + 1}: val specialty accuracy {entry["val_accuracy"]}, macro-F1 {entry["val_macro_f1"]}')
+        if entry['val_accuracy'] > best['val_accuracy']:
+            best = {**entry, 'state': {k: v.detach().clone() for k, v in model.state_dict().items()}}
+    train_s = time.time() - t_train
+    model.load_state_dict(best.pop('state'))
+    test_ids, test_mask, test_y = spec['test']
+    test_pred = predict_specialty(torch, model, test_ids, test_mask, tcfg.eval_batch_size).argmax(axis=1)
+    f1 = per_class_f1(test_pred, test_y)
+    path = cfg.work_dir / f'text_{init}.pt'
+    torch.save({'format': 1, 'model_config': info['model_config'], 'state_dict': model.state_dict(), 'classes': classes,
+                'n_aux': len(diagnoses), 'dropout': tcfg.dropout, 'init': init, 'init_checkpoint_sha256': sha256_file(checkpoint)}, path)
+    return {
+        'config': cfg_name, 'init': init, 'init_checkpoint': str(checkpoint.name),
+        'classes': classes, 'class_train_docs': {c: int(np.sum(spec_y == i)) for i, c in enumerate(classes)},
+        'documents': {k: int(len(v[2])) for k, v in spec.items()},
+        'aux_records': n_aux, 'steps': total_steps, 'epochs': tcfg.epochs, 'lr': tcfg.lr, 'batch_size': bs,
+        'history': history, 'selected_epoch': best['epoch'],
+        'val': {'accuracy': best['val_accuracy'], 'macro_f1': best['val_macro_f1']},
+        'test': {'accuracy': r4(accuracy(test_pred, test_y)), 'macro_f1': r4(macro_f1(test_pred, test_y)),
+                 'per_class_f1': {classes[c]: r4(v) for c, v in sorted(f1.items())}},
+        'train_seconds': round(train_s, 1), 'tokens_per_second': round(tokens / train_s), 'threads': torch.get_num_threads(),
+        'wall_seconds': round(time.time() - started, 1), 'peak_rss_mb': peak_rss_mb(),
+        'checkpoint': path.name, 'checkpoint_sha256': sha256_file(path),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description='Fine-tune the text encoder (specialty + auxiliary diagnosis).')
+    parser.add_argument('--config', required=True)
+    parser.add_argument('--init', choices=sorted(INITS), default='pretrained')
+    args = parser.parse_args(argv)
+    metrics = run(args.config, args.init)
+    out = get_config(args.config).work_dir / f'text_{args.init}_metrics.json'
+    write_json(out, metrics)
+    log('text', f'{args.init}: test specialty accuracy {metrics["test"]["accuracy"]}, macro-F1 {metrics["test"]["macro_f1"]} '
+                f'(wall {metrics["wall_seconds"]}s); wrote {out}')
+    return 0
+
+
+if __name__ == '__main__':
+    try:
+        sys.exit(main())
+    except RecipeError as e:
+        print(f'text: {e}', file=sys.stderr)
+        sys.exit(1)
