@@ -97,7 +97,7 @@ class Tfidf:
         return x
 
 
-def fit_logistic(torch, x: np.ndarray, y: np.ndarray, n_classes: int, l2: float, iterations: int = 200):
+def fit_logistic(torch, x: np.ndarray, y: np.ndarray, n_classes: int, l2: float, iterations: int = 100):
     """Multinomial logistic regression (weights and bias), L2 on the weights, full-batch L-BFGS."""
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
     w = torch.zeros(x.shape[1], n_classes, requires_grad=True)

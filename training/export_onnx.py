@@ -116,7 +116,9 @@ def export_graphs(torch, text_model, image, audio, fusion, specs: dict, out: Pat
     mask = (ids > 0).long()
     b = 2
     dummy = {
-        'text': (TextGraph(text_model), (ids, mask)),
+        # The wrapper must be in eval mode too: export restores each module's mode afterwards, and a
+        # fresh wrapper is in training mode, which would switch the text model's dropout back on.
+        'text': (TextGraph(text_model).eval(), (ids, mask)),
         'image': (image, (torch.zeros(b, 1, 64, 64),)),
         'audio': (audio, (torch.zeros(b, 32000),)),
         'fusion': (fusion, (torch.zeros(b, text_model.pooler.out_features), torch.zeros(b, image.project.out_features),
@@ -161,6 +163,9 @@ def run(cfg_name: str) -> dict:
     (out / 'reference').mkdir(parents=True)
     specs = tensor_specs(text_model.bert.config, mm, ckpt)
     export_graphs(torch, text_model, image, audio, fusion, specs, out)
+    for m in (text_model, image, audio, fusion):
+        if any(sub.training for sub in m.modules()):
+            raise RecipeError('a module left inference mode during export; the reference outputs would be wrong')
     write_json(out / 'graphs.json', {role: {'file': GRAPH_FILES[role], 'opset': ONNX_OPSET, 'precision': 'fp32', **spec}
                                      for role, spec in specs.items()})
     write_json(out / 'entity_vocab.json', ckpt['entity_vocab'], compact=True)

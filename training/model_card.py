@@ -22,6 +22,10 @@ def num(x) -> str:
     return f'{float(x):.3f}'
 
 
+def plural(n, word: str) -> str:
+    return f'{n:,} {word}' + ('' if n == 1 else 's')
+
+
 def mib(x) -> str:
     return f'{int(x) / 2**20:.1f} MiB'
 
@@ -31,7 +35,7 @@ def render(m: dict) -> str:
     s = m['specialty']
     d = m['data']
     t = m['training']
-    pkg = m.get('package', {})
+    pkg = m['package']
     gen = d['generated']
     model = g['model']
     lines = []
@@ -48,12 +52,12 @@ def render(m: dict) -> str:
     add('')
     add('## What it is')
     add('')
-    labels = pkg.get('labels', {})
+    labels = pkg['labels']
     add('Four ONNX graphs (opset 17, fp32), run by the `clinicalbert` CLI with onnxruntime-node:')
     add('')
     add(f'- **text encoder**: a mini BERT ({m["pretraining"]["parameters"]:,} parameters with its MLM head; 4 layers, hidden 256, '
         f'4 heads) pretrained by masked-language modelling ({m["pretraining"]["mlm_steps"]} steps), then fine-tuned on MTSamples '
-        f'specialty ({labels.get("specialty", len(s["classes"]))} classes) with an auxiliary diagnosis head on '
+        f'specialty ({labels["specialty"]} classes) with an auxiliary diagnosis head on '
         f'{t["text"]["aux_records"]} generated notes. It outputs the pooled [CLS] vector, token vectors, specialty logits '
         'and every layer\'s attention probabilities.')
     add(f'- **image encoder**: a 4-block CNN on the 64x64 grey image ({t["fusion"]["parameters"]["image"]:,} parameters).')
@@ -62,14 +66,13 @@ def render(m: dict) -> str:
     add(f'- **fusion head** ({t["fusion"]["parameters"]["fusion"]:,} parameters): embeddings of the linked knowledge-graph '
         'entities (with how each was found: mentioned, negated, family, history, coded, abnormal measurement), a query made '
         'from the text, image and audio vectors that attends over them, and a sum of per-entity vectors; heads for '
-        f'{labels.get("diagnosis", "the")} acute diagnoses (ICD-10-CM, SNOMED CT where known), severity 1-5, and '
-        f'{labels.get("drugs", "the")} drugs (multi-label; RxNorm where known, else DrugBank).')
+        f'{labels["diagnoses"]} acute diagnoses (ICD-10-CM, SNOMED CT where known), severity 1-5, and '
+        f'{labels["drugs"]} drugs (multi-label; RxNorm where known, else DrugBank).')
     add('')
     add('The text encoder is fine-tuned first and then frozen while the image and audio encoders and the fusion head train '
         f'(modality dropout {t["fusion"]["modality_dropout"]}: any modality may be missing, and `modality_mask` switches one off).')
-    if pkg:
-        gb = pkg['graph_bytes']
-        add(f'Package: {pkg["files"]} files, {mib(pkg["bytes"])} (text {mib(gb["text"])}, image {mib(gb["image"])}, '
+    gb = pkg['graph_bytes']
+    add(f'Package: {pkg["files"]} files, {mib(pkg["bytes"])} (text {mib(gb["text"])}, image {mib(gb["image"])}, '
             f'audio {mib(gb["audio"])}, fusion {mib(gb["fusion"])}).')
     add('')
     add('## Data')
@@ -143,19 +146,24 @@ def render(m: dict) -> str:
     add(f'| majority class | {pct(s["majority_class_test_accuracy"])} | |')
     add('')
     pe = s['pretraining_effect']
+    mlm = m['pretraining']['mlm_eval']
     add(f'Effect of the pretraining stage: {100 * pe["accuracy"]:+.1f} accuracy points and {pe["macro_f1"]:+.3f} macro-F1 '
         '(pretrained minus random initial weights, same fine-tuning). Labels: a document listed under several specialties '
         'takes the most specific one (the kept class with the fewest training documents); classes with fewer than 20 '
         'training documents are merged as "Other". Macro-F1 averages over every class present in the test truth or the '
         'predictions.')
     add('')
+    add(f'Pretraining itself (stage 1) lowered the held-out masked-token loss from {num(mlm["mtsamples_val"]["before"]["loss"])} to '
+        f'{num(mlm["mtsamples_val"]["after"]["loss"])} on MTSamples validation documents and from '
+        f'{num(mlm["general_heldout"]["before"]["loss"])} to {num(mlm["general_heldout"]["after"]["loss"])} on held-out general English.')
+    add('')
     add('## How it was trained')
     add('')
-    add(f'- Text: {t["text"]["epochs"]} epochs ({t["text"]["steps"]} steps), epoch {t["text"]["selected_epoch"]} kept by '
+    add(f'- Text: {plural(t["text"]["epochs"], "epoch")} ({t["text"]["steps"]} steps), epoch {t["text"]["selected_epoch"]} kept by '
         f'validation accuracy; {t["text"]["seconds"]:,.0f} s at {t["text"]["tokens_per_second"]:,} tokens/s.')
     add(f'- Fusion: {t["fusion"]["epochs"]} epochs, epoch {t["fusion"]["selected_epoch"]} kept by validation top-1 '
         f'({pct(t["fusion"]["val_top1"])}); {t["fusion"]["seconds"]:,.0f} s at {t["fusion"]["records_per_second"]} records/s.')
-    add(f'- {t["threads"]} CPU threads, PyTorch 1.13, deterministic algorithms, fixed seeds and splits.')
+    add(f'- {plural(t["threads"], "CPU thread")}, PyTorch 1.13, deterministic algorithms, fixed seeds and splits.')
     add('')
     add('## Limitations')
     add('')

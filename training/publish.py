@@ -37,7 +37,7 @@ INTENDED_USE = ('A small demonstration model trained on generated records and pu
 
 def heads(fusion_ckpt: dict, text_classes: list[str]) -> dict:
     return {
-        'diagnosis': {'output': 'diagnosis_logits', 'activation': 'softmax', 'labels': fusion_ckpt['diagnoses'],
+        'diagnoses': {'output': 'diagnosis_logits', 'activation': 'softmax', 'labels': fusion_ckpt['diagnoses'],
                       'description': 'Presenting acute condition (ICD-10-CM, with SNOMED CT where the graph has it), one per record.'},
         'severity': {'output': 'severity_logits', 'activation': 'softmax', 'labels': fusion_ckpt['severities'],
                      'description': 'DDXPlus severity of the presenting condition, 1 (most severe) to 5 (mildest).'},

@@ -8,6 +8,7 @@
 import type { Command } from 'commander';
 import ora, { type Ora } from 'ora';
 import { explainBatch } from '../explain/explain.js';
+import { DEFAULT_MAX_RECORDS, ReportBuilder, writeReport } from '../report/index.js';
 import { EXPLAIN_LEVELS, type ExplainLevel } from '../explain/types.js';
 import { ClinicalModel } from '../model/runtime.js';
 import { DEVICES, type Device } from '../model/session.js';
@@ -36,6 +37,8 @@ interface AnalyzeFlags {
   logFormat: string;
   progress: boolean;
   explain: string;
+  report?: string;
+  reportMaxRecords: string;
 }
 
 export function registerAnalyze(program: Command): void {
@@ -55,7 +58,7 @@ export function registerAnalyze(program: Command): void {
     .option('--no-timing', 'leave per-record timings out, so the same input gives byte-identical output')
     .option(
       '--explain <level>',
-      `explanations per record: ${EXPLAIN_LEVELS.join(', ')} (fast: modality ablation and knowledge-graph evidence, a few ms; full: adds word occlusion, attention rollout, image and audio saliency, ~0.2-0.5 s per record)`,
+      `explanations per record: ${EXPLAIN_LEVELS.join(', ')} (fast: modality ablation and knowledge-graph evidence, ~1 ms per record; full: adds word occlusion, attention rollout, image and audio saliency, ~1-2 s per record on one thread)`,
       'none',
     )
     .option('--max-errors <n>', 'abort (exit 3) once more than n records were dead-lettered')
@@ -64,6 +67,8 @@ export function registerAnalyze(program: Command): void {
     .option('-q, --quiet', 'no progress, warnings or summary on stderr (errors still print)')
     .option('--log-format <format>', `stderr format: ${LOG_FORMATS.join(', ')}`, 'text')
     .option('--no-progress', 'no progress spinner even on a terminal')
+    .option('--report <file>', 'also write a self-contained HTML report (summary of all records, detail for the first ones)')
+    .option('--report-max-records <n>', 'records shown in detail in the report', String(DEFAULT_MAX_RECORDS))
     .addHelpText(
       'after',
       `
@@ -87,7 +92,9 @@ Exit codes: 0 all records written; 3 some dead-lettered (or --max-errors exceede
       const topK = parseCount('--top-k', flags.topK, { min: 1, max: 1000 });
       const maxErrors = flags.maxErrors === undefined ? undefined : parseCount('--max-errors', flags.maxErrors);
       const maxAttachmentMb = parseCount('--max-attachment-mb', flags.maxAttachmentMb, { max: 10_000 });
+      const reportMaxRecords = parseCount('--report-max-records', flags.reportMaxRecords, { max: 1_000_000 });
       const log = new Logger(logFormat, flags.quiet === true);
+      const report = flags.report ? new ReportBuilder({ maxRecords: reportMaxRecords }) : undefined;
 
       const model = await ClinicalModel.load(flags.model, {
         device,
@@ -113,6 +120,7 @@ Exit codes: 0 all records written; 3 some dead-lettered (or --max-errors exceede
         timing: flags.timing,
         ...(maxErrors !== undefined ? { maxErrors } : {}),
         ...(explain !== 'none' ? { explain: (batch, m) => explainBatch(m, batch, explain, { timing: flags.timing }) } : {}),
+        ...(report ? { onLine: (l) => void report.add(l) } : {}),
         onProgress: (c) => {
           if (spinner) spinner.text = progressText(c);
         },
@@ -126,6 +134,13 @@ Exit codes: 0 all records written; 3 some dead-lettered (or --max-errors exceede
         `analyze: read ${summary.read}, written ${summary.written}, dead-lettered ${summary.deadLettered}, ` +
         `warnings ${summary.warnings}, ${summary.recordsPerSecond.toFixed(1)} records/s (${summary.seconds.toFixed(1)} s)` +
         (summary.stoppedByReader ? ' — output closed by the reader' : '');
+      if (report && flags.report) {
+        // Without timing the report must be byte-identical for the same input: leave rates out.
+        const { seconds: _seconds, recordsPerSecond: _rate, ...counts } = summary;
+        const runSummary = flags.timing ? summary : counts;
+        await writeReport(flags.report, report.render({ manifest: model.manifest, modelSha: model.pkg.sha, summary: runSummary, inputs }));
+        log.info('report', `report: ${report.records} records (${Math.min(report.records, reportMaxRecords)} in detail) -> ${flags.report}`);
+      }
       const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
       log.info('summary', line, { ...summary, peakRssMb, device, providers: model.providers });
       if (summary.aborted) log.error('aborted', `stopped: more than ${String(maxErrors)} records dead-lettered (--max-errors)`);

@@ -5,9 +5,11 @@
  * - fast (a few ms per batch): modality ablation (one fusion call, 5 rows per record, on the
  *   embeddings `run()` already computed) and knowledge-graph evidence (graph lookups plus the
  *   fusion attention from the same call).
- * - full (~0.2–0.5 s per record): adds word occlusion (one batched call per record), attention
+ * - full: adds word occlusion (one text-encoder row per word or mention, batched), attention
  *   rollout (one text-encoder call, not faithful), and image and audio occlusion (one batched
- *   call each, when the record has that modality).
+ *   call each, when the record has that modality). Word occlusion dominates: ~1.3 s of CPU per
+ *   record for a 180-token note with ~75 units on one thread (bench/explain.sh); the other
+ *   methods together cost ~50 ms.
  *
  * Every explanation explains the top label of the diagnosis head (target.ts). Numbers are
  * rounded to 4 decimals and timings are left out with `timing: false`, so `--no-timing` output is

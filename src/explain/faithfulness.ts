@@ -20,9 +20,7 @@ import type { ExplainTarget } from './types.js';
 import { removeUnits, type TextUnit } from './units.js';
 import { scoreTextVariants } from './variants.js';
 
-/** The k (%) ERASER reports by name. */
-export const ERASER_K = [10, 20] as const;
-/** The k (%) averaged into AOPC. */
+/** The k (%) averaged into AOPC; k = 10 and 20 are also reported by name. */
 export const AOPC_K = [1, 5, 10, 20, 50] as const;
 
 export const FAITHFULNESS_METHODS = ['word-occlusion', 'attention-rollout', 'random'] as const;
@@ -58,7 +56,7 @@ export interface RecordFaithfulness {
 }
 
 /**
- * ERASER scores of one record for each method's unit weights, from one batched call (identical
+ * ERASER scores of one record for each method's unit weights, from one batch of variants (identical
  * variant texts are run once).
  */
 export async function recordFaithfulness(

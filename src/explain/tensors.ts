@@ -27,3 +27,18 @@ export function takeEmbeddingRows(embeddings: Embeddings, rows: readonly number[
     ...(embeddings.specialty ? { specialty: takeRows(embeddings.specialty, rows) } : {}),
   };
 }
+
+/** Tensors of the same row shape stacked into one, in order. */
+export function concatRows(tensors: readonly ort.Tensor[]): ort.Tensor {
+  const first = tensors[0];
+  if (!first) throw new RangeError('concatRows needs at least one tensor');
+  if (tensors.length === 1) return first;
+  const rows = tensors.reduce((n, t) => n + Number(t.dims[0]), 0);
+  const out = new Float32Array(rows * rowWidth(first));
+  let at = 0;
+  for (const t of tensors) {
+    out.set(t.data as Float32Array, at);
+    at += (t.data as Float32Array).length;
+  }
+  return new ort.Tensor('float32', out, [rows, ...first.dims.slice(1)]);
+}

@@ -1,7 +1,8 @@
 /**
  * @file Word occlusion: for each unit of the note (a word, or a linked mention as a whole), the
  * drop in the target probability when that unit is removed, the note re-tokenized and re-linked,
- * and the record run again. All variants of a record go through the model as one batch.
+ * and the record run again. All variants of a record go through the model together (the text
+ * encoder in calls of at most TEXT_ROWS_PER_CALL rows, then one fusion call).
  *
  * This is a measurement of the model, not a picture of it (it is what ERASER comprehensiveness
  * rewards), at the cost of one text-encoder row per unit: at most MAX_UNITS (see units.ts).

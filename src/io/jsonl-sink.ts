@@ -38,9 +38,31 @@ export class JsonLinesSink {
   async write(value: unknown): Promise<void> {
     if (this.closedByReader) return;
     this.lines++;
-    if (!this.stream.write(`${JSON.stringify(value)}\n`)) {
-      await Promise.race([once(this.stream, 'drain'), once(this.stream, 'error').catch(() => undefined), once(this.stream, 'close')]);
+    let accepted: boolean;
+    try {
+      accepted = this.stream.write(`${JSON.stringify(value)}\n`);
+    } catch (error) {
+      // Writes to a pipe are synchronous on Linux: a closed pipe throws here instead of emitting.
+      if ((error as NodeJS.ErrnoException).code !== 'EPIPE') throw error;
+      this.closedByReader = true;
+      return;
     }
+    if (!accepted) await this.drained();
+  }
+
+  /** Waits for room in the stream, or for its end (an error is handled by the constructor's listener). */
+  private drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.stream.off('drain', done);
+        this.stream.off('close', done);
+        this.stream.off('error', done);
+        resolve();
+      };
+      this.stream.on('drain', done);
+      this.stream.on('close', done);
+      this.stream.on('error', done);
+    });
   }
 
   async close(): Promise<void> {

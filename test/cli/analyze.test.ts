@@ -39,7 +39,7 @@ describe.skipIf(!HAS_MODEL)(`clinicalbert analyze${MODEL_NOTE}`, () => {
     const labels = jsonLines(readFileSync('samples/records.ndjson.labels.jsonl', 'utf8'));
     expect(lines.map((l) => l.id)).toEqual(labels.map((l) => l.patientId));
     const first = lines[0] as { predictions: Record<string, { score: number; code?: string }[]>; model: { name: string } };
-    expect(first.model.name).toBe('clinicalbert-mini');
+    expect(first.model.name).toMatch(/^clinicalbert-mini/);
     expect(first.predictions.diagnoses?.[0]?.code).toMatch(/^[A-Z]\d/);
     const b = cli(['analyze', 'samples/records.ndjson', '--no-timing', ...model]);
     expect(b.stdout).toBe(a.stdout);
