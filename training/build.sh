@@ -15,7 +15,7 @@ set -euo pipefail
 # Steps in order. Later stages append theirs (each is a function step_<name> below).
 STEPS=(corpus tokenizer reference mlm random-init package)
 # Stages 2-4 (multimodal fine-tuning, export, evaluation, package manifest and model card, parity).
-STEPS+=(synth text text-random fusion export evaluate publish parity)
+STEPS+=(synth text text-random fusion export evaluate publish parity faithfulness)
 
 usage() {
   sed -n '4p' "$0" | sed 's/^#   /usage: /' >&2
@@ -85,6 +85,8 @@ step_export() { "$PY" -m training.export_onnx --config "$config"; }
 step_evaluate() { "$PY" -m training.evaluate --config "$config"; }
 step_publish() { "$PY" -m training.publish --config "$config" --out "$out"; }
 # The package's graphs against the recipe's PyTorch outputs, and its tokenizer against Python's ids.
+# `clinicalbert evaluate --faithfulness` on the published package, then publish again with its numbers.
+step_faithfulness() { "$PY" -m training.faithfulness --config "$config" --out "$out"; }
 step_parity() { CLINICALBERT_MODEL_DIR="$out" npx vitest run test/model/parity.test.ts test/model/tokenizer-parity.test.ts; }
 
 selected=("${STEPS[@]}")

@@ -66,7 +66,7 @@ class ModelConfig:
 class MlmConfig:
     seq_len: int = 128
     batch_size: int = 32
-    steps: int = 500
+    steps: int = 1500
     lr: float = 1e-3
     warmup_fraction: float = 0.06
     weight_decay: float = 0.01

@@ -157,6 +157,36 @@ def render(m: dict) -> str:
         f'{num(mlm["mtsamples_val"]["after"]["loss"])} on MTSamples validation documents and from '
         f'{num(mlm["general_heldout"]["before"]["loss"])} to {num(mlm["general_heldout"]["after"]["loss"])} on held-out general English.')
     add('')
+    add('## Faithfulness of the explanations')
+    add('')
+    f = m.get('faithfulness')
+    if not f:
+        add('Not measured for this build (the recipe\'s `faithfulness` step did not run on these graphs).')
+    else:
+        add(f'ERASER scores (DeYoung et al. 2020) of the word-level explanations for the top diagnosis, measured by the CLI '
+            f'on {plural(f["records"], "held-out test record")} with a note: `{f["command"]}`. '
+            'Comprehensiveness is the drop in the predicted diagnosis\'s probability when the top k% of attributed words '
+            'and mentions are removed (higher is better); sufficiency is the drop when only they are kept (lower is better); '
+            f'AOPC averages k over {", ".join(str(k) for k in f["aopcK"])}%. Random ranks the same units with a seeded '
+            'shuffle.')
+        add('')
+        add('| method | comprehensiveness k=10% | k=20% | AOPC | sufficiency k=10% | k=20% | AOPC | ms per record |')
+        add('|---|---|---|---|---|---|---|---|')
+        names = {'word-occlusion': 'word occlusion (shipped in `--explain full`)',
+                 'attention-rollout': 'attention rollout (a picture, not claimed faithful)',
+                 'random': 'random baseline'}
+        for key, label in names.items():
+            r = f['methods'].get(key)
+            if not r:
+                continue
+            c, su = r['comprehensiveness'], r['sufficiency']
+            add(f'| {label} | {num(c["k10"])} | {num(c["k20"])} | {num(c["aopc"])} | {num(su["k10"])} | {num(su["k20"])} | '
+                f'{num(su["aopc"])} | {r["msPerRecord"]:,.0f} |')
+        add('')
+        add(f'To rerun it without the recipe: `{f["reproduce"]}`. Image and audio saliency (grid and time-segment occlusion) '
+            'and modality ablation are exact by construction (each is the model\'s own output with that part removed) but '
+            'are not scored here.')
+    add('')
     add('## How it was trained')
     add('')
     add(f'- Text: {plural(t["text"]["epochs"], "epoch")} ({t["text"]["steps"]} steps), epoch {t["text"]["selected_epoch"]} kept by '

@@ -9,7 +9,9 @@ and size, the graphs with their inputs and outputs, preprocessing, label sets wi
 metrics. The finished package is then loaded by the runtime's own loader (training/check_package.ts:
 JSON Schema, format version, every hash), so a recipe change cannot ship a package the CLI
 refuses. Refuses a package of 40 MiB or more. Then renders the model card (MODEL_CARD.md at the repository root for `full`, beside the
-work folder for `ci`).
+work folder for `ci`). The faithfulness step (training/faithfulness.py) runs publish again once
+`clinicalbert evaluate --faithfulness` has measured the published graphs; its report enters the
+metrics only while the graph hashes it names are the package's.
 """
 from __future__ import annotations
 
@@ -50,6 +52,18 @@ def heads(fusion_ckpt: dict, text_classes: list[str]) -> dict:
                       'description': ('Medical specialty of the note, trained on MTSamples (CC0); classes with at least 20 '
                                       'training documents, the rest as "Other". Computed by the text encoder alone.')},
     }
+
+
+def _faithfulness(path: Path, graph_sha: dict[str, str]) -> dict | None:
+    """The faithfulness step's report, if it was measured on exactly these graphs."""
+    if not path.exists():
+        return None
+    report = read_json(path)
+    if report.get('graphs') != graph_sha:
+        log('publish', f'warning: {path} was measured on other graphs; left out (rerun the faithfulness step)')
+        return None
+    return {'command': report['command'], 'reproduce': report['reproduce'], 'model_top1': report['heads']['diagnoses']['top1'],
+            **report['faithfulness']}
 
 
 def run(cfg_name: str, out: Path) -> dict:
@@ -98,6 +112,11 @@ def run(cfg_name: str, out: Path) -> dict:
     graphs = {role: {'file': g['file'], 'sha256': by_path[g['file']]['sha256'], 'bytes': by_path[g['file']]['bytes'],
                      'inputs': g['inputs'], 'outputs': g['outputs'], 'precision': g['precision'], 'opset': g['opset']}
               for role, g in graphs_spec.items()}
+    metrics.pop('faithfulness', None)
+    faithfulness = _faithfulness(cfg.work_dir / 'faithfulness.json', {role: g['sha256'] for role, g in sorted(graphs.items())})
+    if faithfulness:
+        metrics['faithfulness'] = faithfulness
+    write_json(metrics_path, metrics)
     manifest = {
         'formatVersion': 1,
         'name': 'clinicalbert-mini' if cfg_name == 'full' else f'clinicalbert-mini-{cfg_name}',

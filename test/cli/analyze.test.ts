@@ -165,6 +165,47 @@ describe.skipIf(!HAS_MODEL || !HAS_CORPUS)(`analyze on the real corpus${MODEL_NO
     expect(s.written).toBe(12);
   });
 
+  it('analyzes every real X-ray, DICOM file and recording wrapped as an attachment, each accounted for', () => {
+    const media: { path: string; type: string }[] = [];
+    const add = (dir: string, type: (f: string) => string | undefined) => {
+      for (const f of readdirSync(join(CORPUS, dir)).sort()) {
+        const t = type(f);
+        if (t) media.push({ path: join(CORPUS, dir, f), type: t });
+      }
+    };
+    const imageType = (f: string) => (f.endsWith('.png') ? 'image/png' : f.endsWith('.jpg') ? 'image/jpeg' : f.endsWith('.dcm') ? 'application/dicom' : undefined);
+    add('images/chest-xray', imageType);
+    add('images/chest-xray-nih-cxr14', imageType);
+    add('images/dicom', imageType);
+    add('audio/heart-sounds-physionet2016', (f) => (f.endsWith('.wav') ? 'audio/wav' : undefined));
+    add('audio/cough-coughvid', (f) => (f.endsWith('.wav') ? 'audio/wav' : undefined));
+    const lines = media.map((m, i) =>
+      JSON.stringify({
+        resourceType: 'Bundle',
+        type: 'collection',
+        entry: [
+          { resource: { resourceType: 'Patient', id: `media-${i}` } },
+          { resource: { resourceType: 'Media', id: `m${i}`, subject: { reference: `Patient/media-${i}` }, content: { contentType: m.type, data: readFileSync(m.path).toString('base64') } } },
+        ],
+      }),
+    );
+    const input = join(tmp, 'corpus-media.ndjson');
+    writeFileSync(input, lines.join('\n') + '\n');
+    const s = run([input]);
+    expect(s.read).toBe(media.length);
+    // Every file gives a prediction line: an undecodable attachment is a warning on its record.
+    expect(s.written).toBe(media.length);
+    const used = (l: Record<string, unknown>) => l.inputs as { image: string | null; audio: string | null };
+    for (const [i, m] of media.entries()) expect(s.lines.find((l) => l.id === `media-${i}`), m.path).toBeDefined();
+    const images = s.lines.filter((l) => used(l).image !== null).length;
+    const audio = s.lines.filter((l) => used(l).audio !== null).length;
+    expect(audio).toBe(media.filter((m) => m.type === 'audio/wav').length);
+    // Compressed DICOM (JPEG, JPEG 2000) and non-image objects (SR, waveforms) are refused with a warning.
+    expect(images).toBeGreaterThanOrEqual(media.filter((m) => m.type !== 'audio/wav' && !m.path.endsWith('.dcm')).length + 5);
+    const warned = s.lines.filter((l) => (l.warnings as string[]).length > 0);
+    for (const l of warned) for (const w of l.warnings as string[]) expect(w).not.toMatch(/undefined|\[object/);
+  });
+
   it('accounts for every official HL7 example, writing or dead-lettering each', () => {
     const dir = join(CORPUS, 'fhir/hl7-r4-official-examples');
     const s = run([dir]);
