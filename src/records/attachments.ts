@@ -5,7 +5,7 @@
  * same Bundle or export, a relative file path beside the input, a `data:` URL, or an http(s) URL.
  * Every way this can go wrong (truncated or invalid base64, a size or hash that does not match,
  * an unsupported or mislabelled type, a path escaping the input folder, an oversized file, a URL
- * that would need the network) ends as a warning on the record and the attachment is dropped or
+ * that would need the network without --allow-network, a failed fetch) ends as a warning on the record and the attachment is dropped or
  * kept by reference, never as an exception. Warnings name the resource and attachment, not content.
  */
 import { createHash } from 'node:crypto';
@@ -16,13 +16,14 @@ import { isTextType, kindNoun, modalityOf, parseContentType, sniffContentType, t
 import { num, obj, str, type JsonObject, type ResourceEntry } from './fhir.js';
 import type { ReferenceResolver } from './fhir-refs.js';
 import { htmlToText } from './html-text.js';
+import { fetchAttachment } from './fetch-url.js';
 import { resolveInside } from './safe-path.js';
 import type { MediaAttachment } from './types.js';
 
 export const DEFAULT_MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
 
 export interface AttachmentOptions {
-  /** Fetching by URL is allowed by the user (not implemented yet: still a warning). */
+  /** Attachments by http(s) URL are fetched (src/records/fetch-url.ts); otherwise they stay remote with a warning. */
   allowNetwork: boolean;
   maxAttachmentBytes: number;
 }
@@ -165,12 +166,16 @@ async function load(attachment: JsonObject, where: string, ctx: AttachmentContex
     const mime = declared ? parseContentType(declared).mime : undefined;
     // a type the model cannot read would be dropped once fetched: say only that
     if (mime && !isTextType(mime) && !modalityOf(mime)) return { url };
-    ctx.warn(
-      ctx.options.allowNetwork
-        ? `${where}: attachment by URL not fetched; fetching is not implemented yet (--allow-network has no effect here)`
-        : `${where}: attachment by URL not fetched; pass --allow-network`,
-    );
-    return { url };
+    if (!ctx.options.allowNetwork) {
+      ctx.warn(`${where}: attachment by URL not fetched; pass --allow-network`);
+      return { url };
+    }
+    const fetched = await fetchAttachment(url, max);
+    if (!fetched.ok) {
+      ctx.warn(`${where}: ${fetched.reason}; attachment ignored`);
+      return undefined;
+    }
+    return fetched.contentType ? { bytes: fetched.bytes, contentType: fetched.contentType, url } : { bytes: fetched.bytes, url };
   }
   if (url.startsWith('data:')) {
     const m = /^data:([^,]*?)(;base64)?,(.*)$/s.exec(url);

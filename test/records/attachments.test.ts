@@ -1,4 +1,6 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveAttachment, type AttachmentContext, type ResolvedAttachment } from '../../src/records/attachments.js';
@@ -120,8 +122,47 @@ describe('resolveAttachment', () => {
     const plain = await resolve({ contentType: 'image/jpeg', url: 'https://images.example.org/x.jpg' });
     expect(plain.out).toEqual({ kind: 'media', media: { modality: 'image', contentType: 'image/jpeg', url: 'https://images.example.org/x.jpg', resource: 'DocumentReference/d1' } });
     expect(plain.warnings).toEqual(['DocumentReference/d1 content[0]: attachment by URL not fetched; pass --allow-network']);
-    const allowed = await resolve({ contentType: 'image/jpeg', url: 'https://images.example.org/x.jpg' }, { allowNetwork: true });
-    expect(allowed.warnings[0]).toContain('not implemented');
+  });
+
+  it('with --allow-network fetches http URLs, capped in size, naming only the host on failure', async () => {
+    const requests: string[] = [];
+    const server = createServer((req, res) => {
+      requests.push(req.url ?? '');
+      if (req.url === '/x.png') res.writeHead(200, { 'content-type': 'image/png' }).end(PNG);
+      else if (req.url === '/untyped') res.writeHead(200).end(PNG);
+      else if (req.url === '/big.wav') res.writeHead(200, { 'content-type': 'audio/wav' }).end(Buffer.concat([WAV, Buffer.alloc(4000)]));
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const png = await resolve({ contentType: 'image/png', url: `${base}/x.png` }, { allowNetwork: true });
+      expect(png.warnings).toEqual([]);
+      expect(png.out).toMatchObject({ kind: 'media', media: { modality: 'image', contentType: 'image/png', url: `${base}/x.png` } });
+      expect(Buffer.from((png.out as { media: { data: Uint8Array } }).media.data).equals(PNG)).toBe(true);
+      // No contentType on the attachment: the response's, checked against the bytes.
+      const untyped = await resolve({ url: `${base}/untyped` }, { allowNetwork: true });
+      expect(untyped.out).toMatchObject({ kind: 'media', media: { contentType: 'image/png' } });
+      const missing = await resolve({ contentType: 'image/png', url: `${base}/patient-123/x.png` }, { allowNetwork: true });
+      expect(missing.out.kind).toBe('none');
+      expect(missing.warnings).toEqual([`DocumentReference/d1 content[0]: fetching from 127.0.0.1:${new URL(base).port} failed (HTTP 404); attachment ignored`]);
+      const big = await resolve({ contentType: 'audio/wav', url: `${base}/big.wav` }, { allowNetwork: true, max: 1000 });
+      expect(big.out.kind).toBe('none');
+      expect(big.warnings[0]).toMatch(/exceeds the 0\.0 MB limit; attachment ignored$/);
+      // Without the flag nothing reaches the server.
+      const before = requests.length;
+      await resolve({ contentType: 'image/png', url: `${base}/x.png` });
+      expect(requests.length).toBe(before);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+    // A port nobody listens on any more refuses the connection.
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const refused = await resolve({ contentType: 'image/png', url: `http://127.0.0.1:${port}/x.png` }, { allowNetwork: true });
+    expect(refused.warnings).toEqual([`DocumentReference/d1 content[0]: fetching from 127.0.0.1:${port} failed (ECONNREFUSED); attachment ignored`]);
   });
 
   it('resolves Binary references inside the input, and reports missing ones', async () => {
