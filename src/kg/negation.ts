@@ -94,8 +94,6 @@ export const NEGATED_WORDS: Readonly<Record<string, string>> = {
 
 /** Words that join list items: a scope crosses them without counting them. */
 const LIST_WORDS = new Set(['and', 'or', 'nor', 'as', 'well', 'and/or', 'also', 'any']);
-/** Punctuation that ends every scope (commas do not). */
-const BOUNDARIES = new Set(['.', ';', ':', '!', '?', '\n']);
 
 interface TrieNode {
   next: Map<string, TrieNode>;

@@ -67,6 +67,21 @@ function sigmoid(logits: Float32Array): Float32Array {
   return logits.map((v) => 1 / (1 + Math.exp(-v)));
 }
 
+/** The tokenizer, knowledge graph and featurizer a package describes (no ONNX session). */
+export async function packageFeaturizer(pkg: ModelPackage): Promise<{ tokenizer: Tokenizer; graph: KnowledgeGraph; featurizer: Featurizer }> {
+  const m = pkg.manifest;
+  const tokenizer = await loadTokenizer(pkg.dir);
+  const graph = await KnowledgeGraph.load(pkg.path(m.knowledgeGraph.file));
+  const vocabulary = JSON.parse(readFileSync(pkg.path(m.knowledgeGraph.entityVocabulary), 'utf8')) as string[];
+  const featurizer = new Featurizer(tokenizer, new EntityLinker(graph), vocabulary, {
+    maxLength: m.text.maxLength,
+    maxEntities: m.knowledgeGraph.maxEntities,
+    image: m.image,
+    audio: m.audio,
+  });
+  return { tokenizer, graph, featurizer };
+}
+
 export class ClinicalModel {
   /** Embeddings of the batches `run()` saw, while the caller still holds the batch array. */
   private readonly recent = new WeakMap<readonly RecordFeatures[], Embeddings>();
@@ -88,15 +103,7 @@ export class ClinicalModel {
   static async load(dir: string | undefined, options: RuntimeOptions): Promise<ClinicalModel> {
     const pkg = await loadModelPackage(dir, { verify: options.verify ?? 'hash' });
     const m = pkg.manifest;
-    const tokenizer = await loadTokenizer(pkg.dir);
-    const graph = await KnowledgeGraph.load(pkg.path(m.knowledgeGraph.file));
-    const vocabulary = JSON.parse(readFileSync(pkg.path(m.knowledgeGraph.entityVocabulary), 'utf8')) as string[];
-    const featurizer = new Featurizer(tokenizer, new EntityLinker(graph), vocabulary, {
-      maxLength: m.text.maxLength,
-      maxEntities: m.knowledgeGraph.maxEntities,
-      image: m.image,
-      audio: m.audio,
-    });
+    const { tokenizer, graph, featurizer } = await packageFeaturizer(pkg);
     const warned = new Set<string>();
     const onFallback = (message: string) => {
       if (!warned.has(message)) options.onWarning?.(message);

@@ -18,11 +18,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KnowledgeGraph } from '../../src/kg/graph.js';
-import { EntityLinker } from '../../src/kg/link.js';
-import { ENTITY_FLAGS, Featurizer } from '../../src/model/features.js';
+import { ENTITY_FLAGS } from '../../src/model/features.js';
+import { packageFeaturizer } from '../../src/model/runtime.js';
 import { loadModelPackage, ModelPackageError, type ModelPackage } from '../../src/model/package.js';
-import { loadTokenizer } from '../../src/model/tokenizer.js';
 import { readRecords } from '../../src/records/read.js';
 import { defaultModelDir } from '../../src/util/version.js';
 
@@ -243,16 +241,7 @@ describe.skipIf(!ready)(`model package parity (${modelDir})`, () => {
   }
 
   it('featurizes the reference bundles into exactly the features the recipe trained on', async () => {
-    const m = pkg.manifest;
-    const tokenizer = await loadTokenizer(pkg.dir);
-    const graph = await KnowledgeGraph.load(pkg.path(m.knowledgeGraph.file));
-    const vocabulary = JSON.parse(readFileSync(pkg.path(m.knowledgeGraph.entityVocabulary), 'utf8')) as string[];
-    const featurizer = new Featurizer(tokenizer, new EntityLinker(graph), vocabulary, {
-      maxLength: m.text.maxLength,
-      maxEntities: m.knowledgeGraph.maxEntities,
-      image: m.image,
-      audio: m.audio,
-    });
+    const { featurizer } = await packageFeaturizer(pkg);
     const byPatient = new Map((inputs?.records ?? []).map((r) => [r.patientId, r]));
     const flagName = Object.fromEntries(Object.entries(ENTITY_FLAGS).map(([k, v]) => [v, k]));
     let seen = 0;
