@@ -12,7 +12,9 @@ import { DEFAULT_MAX_RECORDS, ReportBuilder, writeReport } from '../report/index
 import { EXPLAIN_LEVELS, type ExplainLevel } from '../explain/types.js';
 import { ClinicalModel } from '../model/runtime.js';
 import { DEVICES, type Device } from '../model/session.js';
+import { estimateRecordCount } from '../io/estimate.js';
 import { runAnalyze, type AnalyzeCounts } from '../pipeline/analyze.js';
+import { progressLine } from '../pipeline/progress.js';
 import { Logger, LOG_FORMATS, type LogFormat } from '../pipeline/logger.js';
 import { INPUT_FORMATS, UNITS, type InputFormat, type RecordUnit } from '../records/read.js';
 import { parseChoice, parseCount } from '../util/errors.js';
@@ -104,11 +106,13 @@ Exit codes: 0 all records written; 3 some dead-lettered (or --max-errors exceede
       const showProgress = flags.progress && !flags.quiet && logFormat === 'text' && process.stderr.isTTY === true;
       let spinner: Ora | undefined;
       const began = Date.now();
-      const progressText = (c: AnalyzeCounts) => {
-        const rate = c.written / Math.max(0.001, (Date.now() - began) / 1000);
-        return `${c.written} written, ${c.deadLettered} dead-lettered (${rate.toFixed(1)} records/s)`;
-      };
-      if (showProgress) spinner = ora({ text: 'analyzing…', stream: process.stderr }).start();
+      let total: number | undefined;
+      const progressText = (c: AnalyzeCounts) => progressLine(c, (Date.now() - began) / 1000, total);
+      if (showProgress) {
+        spinner = ora({ text: 'analyzing…', stream: process.stderr }).start();
+        // Counting costs a read of the inputs; only worth it when someone watches.
+        void estimateRecordCount(inputs, { unit, format }).then((n) => (total = n));
+      }
 
       const summary = await runAnalyze(model, {
         inputs,

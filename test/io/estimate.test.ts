@@ -1,0 +1,40 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { estimateRecordCount } from '../../src/io/estimate.js';
+import { tempFolder } from './corpus.js';
+
+let dir = '';
+let remove = () => {};
+const bundle = (id: string) => JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: { resourceType: 'Patient', id } }] });
+const opts = { unit: 'patient', format: 'auto' };
+
+beforeAll(() => {
+  ({ dir, remove } = tempFolder());
+  writeFileSync(join(dir, 'three.ndjson'), `${bundle('a')}\n\n${bundle('b')}\n${bundle('c')}`);
+  writeFileSync(join(dir, 'two.ndjson.gz'), gzipSync(`${bundle('d')}\n${bundle('e')}\n`));
+  writeFileSync(join(dir, 'one.json'), JSON.stringify(JSON.parse(bundle('f')), null, 2));
+  writeFileSync(join(dir, 'rows.csv'), 'id,note\n1,x\n');
+  writeFileSync(join(dir, 'Observation.ndjson'), '{"resourceType":"Observation","id":"o1"}\n');
+  mkdirSync(join(dir, 'bulk'));
+  writeFileSync(join(dir, 'bulk', 'Patient.000.ndjson'), '{"resourceType":"Patient","id":"p1"}\n{"resourceType":"Patient","id":"p2"}\n');
+  writeFileSync(join(dir, 'bulk', 'Patient.001.ndjson'), '{"resourceType":"Patient","id":"p3"}\n');
+  writeFileSync(join(dir, 'bulk', 'Condition.000.ndjson'), '{"resourceType":"Condition","id":"c1"}\n');
+});
+afterAll(() => remove());
+
+describe('estimateRecordCount', () => {
+  it('counts Bundles per line, gzipped or not, a Bundle document as one, and Patient lines of a Bulk folder', async () => {
+    const inputs = ['three.ndjson', 'two.ndjson.gz', 'one.json', 'bulk'].map((f) => join(dir, f));
+    expect(await estimateRecordCount(inputs, opts)).toBe(3 + 2 + 1 + 3);
+  });
+
+  it('gives up (undefined) where there is no cheap count', async () => {
+    expect(await estimateRecordCount([join(dir, 'rows.csv')], opts)).toBeUndefined();
+    expect(await estimateRecordCount([join(dir, 'Observation.ndjson')], opts)).toBeUndefined();
+    expect(await estimateRecordCount(['-'], opts)).toBeUndefined();
+    expect(await estimateRecordCount([join(dir, 'missing.ndjson')], opts)).toBeUndefined();
+    expect(await estimateRecordCount([join(dir, 'three.ndjson')], { unit: 'encounter', format: 'auto' })).toBeUndefined();
+  });
+});
