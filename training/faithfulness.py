@@ -12,7 +12,7 @@ hashes no longer match the package (a stale measurement never reaches the card).
 Anyone can rerun the measurement without the recipe (the test split is `clinicalbert synth` with
 the split's seed and size):
 
-    clinicalbert synth --seed 3003 --patients 1000 --out test.ndjson
+    clinicalbert synth --seed 3003 --patients 1000 --out test.ndjson --labels test.labels.jsonl
     clinicalbert evaluate test.ndjson --labels test.labels.jsonl --faithfulness --limit 200 --json
 """
 from __future__ import annotations
@@ -59,7 +59,7 @@ def measure(cfg_name: str, package: Path) -> dict:
     if 'faithfulness' not in report:
         raise RecipeError('clinicalbert evaluate --faithfulness wrote no faithfulness section')
     report['command'] = ' '.join(['clinicalbert', *args[:-2]])
-    report['reproduce'] = (f'clinicalbert synth --seed {test.seed} --patients {test.patients} --out test.ndjson && '
+    report['reproduce'] = (f'clinicalbert synth --seed {test.seed} --patients {test.patients} --out test.ndjson --labels test.labels.jsonl && '
                            f'clinicalbert evaluate test.ndjson --labels test.labels.jsonl --faithfulness --limit {limit} --json')
     report['graphs'] = graph_hashes(package)
     write_json(out, report)
