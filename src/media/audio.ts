@@ -7,6 +7,7 @@
  */
 import wavefile from 'wavefile';
 import { MediaError } from './errors.js';
+import { decodePcmWav, type PcmChannels } from './wav-pcm.js';
 
 export interface AudioInputSpec {
   sampleRate: number;
@@ -36,12 +37,8 @@ export function decodeWav(bytes: Uint8Array): DecodedAudio {
     });
   }
   try {
-    const wav = new wavefile.WaveFile(bytes);
-    const sampleRate = Number((wav.fmt as { sampleRate: number }).sampleRate);
+    const { sampleRate, channels: list } = decodePcmWav(bytes) ?? decodeWithWavefile(bytes);
     if (!(sampleRate > 0)) throw new MediaError('WAV header has no valid sample rate', { code: 'AUDIO_DECODE' });
-    wav.toBitDepth('32f');
-    const channels = wav.getSamples(false, Float32Array) as unknown as Float32Array | Float32Array[];
-    const list = Array.isArray(channels) ? channels : [channels];
     const first = list[0];
     if (!first || first.length === 0) throw new MediaError('WAV file holds no samples', { code: 'AUDIO_EMPTY' });
     const mono = new Float32Array(first.length);
@@ -51,6 +48,16 @@ export function decodeWav(bytes: Uint8Array): DecodedAudio {
     if (cause instanceof MediaError) throw cause;
     throw new MediaError(`WAV file could not be decoded (${(cause as Error).message})`, { code: 'AUDIO_DECODE', cause });
   }
+}
+
+/** The general (slow) path, for encodings decodePcmWav leaves out: A-law, mu-law, ADPCM, odd depths. */
+function decodeWithWavefile(bytes: Uint8Array): PcmChannels {
+  const wav = new wavefile.WaveFile(bytes);
+  const sampleRate = Number((wav.fmt as { sampleRate: number }).sampleRate);
+  if (!(sampleRate > 0)) throw new MediaError('WAV header has no valid sample rate', { code: 'AUDIO_DECODE' });
+  wav.toBitDepth('32f');
+  const channels = wav.getSamples(false, Float32Array) as unknown as Float32Array | Float32Array[];
+  return { sampleRate, channels: Array.isArray(channels) ? channels : [channels] };
 }
 
 /** Linear-interpolation resampling; enough for a model that sees log-mel bands below 8 kHz. */
