@@ -103,7 +103,10 @@ Exit codes: 0 all records written; 3 some dead-lettered (or --max-errors exceede
         threads,
         onWarning: (message) => log.warn('device_fallback', message),
       });
-      const showProgress = flags.progress && !flags.quiet && logFormat === 'text' && process.stderr.isTTY === true;
+      // A pseudo-terminal of zero width (`script` without a terminal, some containers) sends ora
+      // into an endless line-clearing loop: no spinner there.
+      const showProgress =
+        flags.progress && !flags.quiet && logFormat === 'text' && process.stderr.isTTY === true && (process.stderr.columns ?? 0) > 0;
       let spinner: Ora | undefined;
       const began = Date.now();
       let total: number | undefined;

@@ -58,11 +58,12 @@ async function fileShape(path: string): Promise<'bundle-lines' | 'one-bundle' | 
   if (isGzip(head)) return /\.ndjson(\.gz)?$/i.test(path) ? 'bundle-lines' : undefined;
   const text = head.toString('utf8').trimStart();
   if (!text.startsWith('{')) return undefined;
-  const firstLine = text.split('\n', 1)[0] ?? '';
-  const isBundle = /"resourceType"\s*:\s*"Bundle"/.test(text.slice(0, 512)) || /"resourceType"\s*:\s*"Bundle"/.test(firstLine);
-  if (!isBundle) return undefined;
-  // A pretty-printed document spans lines; NDJSON keeps each Bundle on one line.
-  return firstLine.trimEnd().endsWith('}') ? 'bundle-lines' : 'one-bundle';
+  if (!/"resourceType"\s*:\s*"Bundle"/.test(text)) return undefined;
+  // A pretty-printed document spans short lines; NDJSON keeps each Bundle on one (often long)
+  // line, which may not even end within the head.
+  const newline = text.indexOf('\n');
+  const prettyPrinted = newline !== -1 && !text.slice(0, newline).trimEnd().endsWith('}');
+  return prettyPrinted ? 'one-bundle' : 'bundle-lines';
 }
 
 /** Records the inputs will give, or undefined when there is no cheap, reliable count. */

@@ -13,6 +13,9 @@ const opts = { unit: 'patient', format: 'auto' };
 beforeAll(() => {
   ({ dir, remove } = tempFolder());
   writeFileSync(join(dir, 'three.ndjson'), `${bundle('a')}\n\n${bundle('b')}\n${bundle('c')}`);
+  // Lines far longer than the head that is sniffed (inline images make them so).
+  const long = (id: string) => JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: { resourceType: 'Patient', id } }, { resource: { resourceType: 'Binary', data: 'A'.repeat(20_000) } }] });
+  writeFileSync(join(dir, 'long.ndjson'), `${long('l1')}\n${long('l2')}\n`);
   writeFileSync(join(dir, 'two.ndjson.gz'), gzipSync(`${bundle('d')}\n${bundle('e')}\n`));
   writeFileSync(join(dir, 'one.json'), JSON.stringify(JSON.parse(bundle('f')), null, 2));
   writeFileSync(join(dir, 'rows.csv'), 'id,note\n1,x\n');
@@ -26,8 +29,8 @@ afterAll(() => remove());
 
 describe('estimateRecordCount', () => {
   it('counts Bundles per line, gzipped or not, a Bundle document as one, and Patient lines of a Bulk folder', async () => {
-    const inputs = ['three.ndjson', 'two.ndjson.gz', 'one.json', 'bulk'].map((f) => join(dir, f));
-    expect(await estimateRecordCount(inputs, opts)).toBe(3 + 2 + 1 + 3);
+    const inputs = ['three.ndjson', 'two.ndjson.gz', 'one.json', 'bulk', 'long.ndjson'].map((f) => join(dir, f));
+    expect(await estimateRecordCount(inputs, opts)).toBe(3 + 2 + 1 + 3 + 2);
   });
 
   it('gives up (undefined) where there is no cheap count', async () => {
