@@ -21,6 +21,7 @@ export function fmtSigned(x: number, digits = 3): string {
  * piece is removed, so +0.12 reads "score −0.120 when removed" (the piece supported it).
  */
 export function fmtEffect(weight: number, removed: string): string {
+  if (Math.abs(weight) < 0.0005) return `score unchanged (under 0.001) when ${removed}`;
   return `score ${fmtSigned(-weight)} when ${removed}`;
 }
 

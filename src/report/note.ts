@@ -11,11 +11,12 @@
 import type { WordExplanation } from '../explain/types.js';
 import { html, type Html } from './escape.js';
 import { fmtEffect } from './format.js';
-import { ATTENTION_RGB, weightFill } from './svg.js';
+import { ATTENTION_RGB, effectScale, weightFill } from './svg.js';
 
 export function highlightedNote(words: WordExplanation, kind: 'signed' | 'attention'): Html {
   const { text } = words;
-  const maxAbs = Math.max(0, ...words.words.map((w) => Math.abs(w.weight)));
+  // Attention is a distribution: scale to its peak. Occlusion effects keep an absolute floor.
+  const maxAbs = kind === 'attention' ? Math.max(0, ...words.words.map((w) => Math.abs(w.weight))) : effectScale(words.words.map((w) => w.weight));
   const parts: Html[] = [];
   let at = 0;
   for (const w of words.words) {

@@ -12,7 +12,7 @@ import type { ReportExplanations } from './explanations.js';
 import { fmtCount, fmtEffect, fmtMetric, fmtScore, fmtSigned, fmtSource, plural, titleCase } from './format.js';
 import { highlightedNote, topWords } from './note.js';
 import { labelName, orderedHeads } from './summary.js';
-import { barSvg, imageOverlaySvg, imagePlainSvg, legendRamp, signedBarSvg, waveformSvg } from './svg.js';
+import { barSvg, effectScale, imageOverlaySvg, imagePlainSvg, legendRamp, signedBarSvg, waveformSvg } from './svg.js';
 
 export interface RecordDetail {
   /** 1-based position of the line among the report's records. */
@@ -88,7 +88,7 @@ function notePanel(ex: ReportExplanations): Html {
     const faithful = ex.words.method === 'word-occlusion';
     const top = topWords(ex.words);
     parts.push(html`<section class="panel"><h4>Note text <span class="method-tag ${faithful ? 'faithful' : ''}">${ex.words.method}${faithful ? ' · faithful' : ''}</span></h4>
-<p class="chart-caption">${faithful ? 'Highlight strength ∝ drop in the explained score when the word is removed.' : 'Highlight strength ∝ attention (not a faithfulness measure).'} ${legendRamp(faithful ? 'signed' : 'attention')}</p>
+<p class="chart-caption">${faithful ? `Highlight strength ∝ drop in the explained score when the word is removed (full colour at ${fmtScore(effectScale(ex.words.words.map((w) => w.weight)))}).` : 'Highlight strength ∝ attention (not a faithfulness measure).'} ${legendRamp(faithful ? 'signed' : 'attention')}</p>
 ${highlightedNote(ex.words, faithful ? 'signed' : 'attention')}
 ${ex.textCut ? html`<p class="muted small">… ${fmtCount(ex.textCut)} more characters not shown.</p>` : ''}
 ${top.length > 0 ? html`<p class="small">Strongest words: ${top.map((w, i) => html`${i > 0 ? ' · ' : ''}<span class="${w.weight >= 0 ? 'pos-text' : 'neg-text'}">${w.text}</span> <span class="muted">${faithful ? fmtSigned(w.weight) : fmtScore(w.weight)}</span>`)}</p>` : ''}
@@ -112,7 +112,7 @@ function mediaPanels(ex: ReportExplanations, ordinal: number): Html {
     const overlay = imageOverlaySvg(thumbnail, grid, cells, `occlusion saliency over ${resource ?? 'the image'}`, imageId);
     const strongest = cells.reduce((best, c, i) => (Math.abs(c) > Math.abs(cells[best] ?? 0) ? i : best), 0);
     parts.push(html`<section class="panel"><h4>Image <span class="method-tag faithful">image-occlusion · faithful</span></h4>
-<p class="chart-caption">${resource ? html`<code>${resource}</code> · ` : ''}${grid}×${grid} grid; each cell tinted by the drop in the explained score when it is covered. ${legendRamp('signed')}</p>
+<p class="chart-caption">${resource ? html`<code>${resource}</code> · ` : ''}${grid}×${grid} grid; each cell tinted by the drop in the explained score when it is covered (full colour at ${fmtScore(effectScale(cells))}). ${legendRamp('signed')}</p>
 ${overlay ? html`<div class="image-pair"><figure>${plain}<figcaption>input</figcaption></figure><figure>${overlay}<figcaption>occlusion saliency</figcaption></figure></div>` : html`<p class="muted">The thumbnail is missing or not an inline image; the grid values are listed instead.</p>`}
 ${cells.length > 0 ? html`<p class="small muted">Strongest cell: row ${Math.floor(strongest / grid) + 1}, column ${(strongest % grid) + 1} (${fmtEffect(cells[strongest] ?? 0, 'covered')}).</p>` : ''}
 </section>`);
@@ -120,7 +120,7 @@ ${cells.length > 0 ? html`<p class="small muted">Strongest cell: row ${Math.floo
   if (ex.audio) {
     const a = ex.audio;
     parts.push(html`<section class="panel"><h4>Audio <span class="method-tag faithful">audio-occlusion · faithful</span></h4>
-<p class="chart-caption">${a.resource ? html`<code>${a.resource}</code> · ` : ''}${fmtMetric(a.seconds)} s; waveform envelope scaled to its peak, each segment shaded by the drop in the explained score when it is silenced. ${legendRamp('signed')}</p>
+<p class="chart-caption">${a.resource ? html`<code>${a.resource}</code> · ` : ''}${fmtMetric(a.seconds)} s; waveform envelope scaled to its peak, each segment shaded by the drop in the explained score when it is silenced (full colour at ${fmtScore(effectScale(a.segments.map((s) => s.weight)))}). ${legendRamp('signed')}</p>
 ${waveformSvg(a.envelope, a.seconds, a.segments, `audio saliency over ${a.resource ?? 'the recording'}`)}
 </section>`);
   }

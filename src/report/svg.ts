@@ -17,6 +17,18 @@ export const ATTENTION_RGB = '124, 58, 237';
 const r2 = (x: number): number => Math.round(x * 100) / 100;
 const clamp01 = (x: number): number => (Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0);
 
+/**
+ * Occlusion effects below this never reach full colour: a record whose strongest piece moves the
+ * score by 0.0002 must not look as decisive as one where it moves it by 0.3. Tints saturate at
+ * max(this, the strongest effect); captions say so.
+ */
+export const MIN_EFFECT_SCALE = 0.05;
+
+/** The value at which signed occlusion tints saturate. */
+export function effectScale(weights: readonly number[]): number {
+  return Math.max(MIN_EFFECT_SCALE, ...weights.map((w) => Math.abs(w)));
+}
+
 /** Background for a weight: hue by sign, opacity ∝ |weight| / maxAbs. */
 export function weightFill(weight: number, maxAbs: number, rgb?: string, maxAlpha = 0.75): string {
   const alpha = maxAbs > 0 ? r2(clamp01(Math.abs(weight) / maxAbs) * maxAlpha) : 0;
@@ -66,7 +78,7 @@ export function imageOverlaySvg(
 ): Html | undefined {
   const url = safeDataImageUrl(thumbnail);
   if (!url) return undefined;
-  const maxAbs = Math.max(0, ...cells.map((c) => Math.abs(c)));
+  const maxAbs = effectScale(cells);
   const rects: Html[] = [];
   cells.forEach((weight, i) => {
     if (weight === 0 || maxAbs === 0) return;
@@ -112,7 +124,7 @@ export function waveformSvg(
   const xs = (i: number) => r2(n <= 1 ? 0 : (i / (n - 1)) * W);
   const top = envelope.map((e, i) => `${xs(i)},${r2(mid - (Math.abs(e) / peak) * (mid - 4))}`);
   const bottom = envelope.map((e, i) => `${xs(i)},${r2(mid + (Math.abs(e) / peak) * (mid - 4))}`).reverse();
-  const maxAbs = Math.max(0, ...segments.map((s) => Math.abs(s.weight)));
+  const maxAbs = effectScale(segments.map((s) => s.weight));
   const bands = segments.map((s) => {
     const x = r2((s.start / seconds) * W);
     const w = r2(((s.end - s.start) / seconds) * W);
