@@ -60,7 +60,7 @@ export function registerAnalyze(program: Command): void {
     .option('--no-timing', 'leave per-record timings out, so the same input gives byte-identical output')
     .option(
       '--explain <level>',
-      `explanations per record: ${EXPLAIN_LEVELS.join(', ')} (fast: modality ablation and knowledge-graph evidence, ~1 ms per record; full: adds word occlusion, attention rollout, image and audio saliency, ~0.5-1 s per record on one thread)`,
+      `explanations per record: ${EXPLAIN_LEVELS.join(', ')} (fast: modality ablation and knowledge-graph evidence, ~1 ms per record; full: adds word occlusion, attention rollout, image and audio saliency, ~0.4 s per record on one thread)`,
       'none',
     )
     .option('--max-errors <n>', 'abort (exit 3) once more than n records were dead-lettered')
