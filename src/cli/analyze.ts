@@ -12,6 +12,7 @@ import { DEFAULT_MAX_RECORDS, ReportBuilder, writeReport } from '../report/index
 import { EXPLAIN_LEVELS, type ExplainLevel } from '../explain/types.js';
 import { ClinicalModel } from '../model/runtime.js';
 import { DEVICES, type Device } from '../model/session.js';
+import type { DeadLetter } from '../io/dead-letter.js';
 import { estimateRecordCount } from '../io/estimate.js';
 import { runAnalyze, type AnalyzeCounts } from '../pipeline/analyze.js';
 import { progressLine } from '../pipeline/progress.js';
@@ -131,8 +132,22 @@ Exit codes: 0 all records written; 3 some dead-lettered (or --max-errors exceede
         onProgress: (c) => {
           if (spinner) spinner.text = progressText(c);
         },
+        // Without a dead-letter file the letters would be lost: print each one (as an error, so
+        // --quiet still shows it), naming the position and the reason, never record content.
+        ...(flags.deadLetter
+          ? {}
+          : {
+              onDeadLetter: (l: DeadLetter) => {
+                const where = `${l.file}${l.line !== undefined ? `:${l.line}` : ''}${l.entry !== undefined ? ` entry ${l.entry}` : ''}`;
+                spinner?.clear();
+                log.error('dead_letter', `${where}${l.recordId ? ` (${l.recordId})` : ''}: ${l.code}: ${l.reason}`, { ...l });
+                spinner?.render();
+              },
+            }),
         onWarning: (recordId, warning) => {
-          if (!showProgress) log.warn('record_warning', `${recordId}: ${warning}`, { record: recordId });
+          spinner?.clear();
+          log.warn('record_warning', `${recordId}: ${warning}`, { record: recordId });
+          spinner?.render();
         },
       });
       await model.release();

@@ -12,7 +12,7 @@
  */
 import type { RecordFeatures } from '../model/features.js';
 import type { ClinicalModel } from '../model/runtime.js';
-import { DeadLetterSink } from '../io/dead-letter.js';
+import { DeadLetterSink, type DeadLetter } from '../io/dead-letter.js';
 import { JsonLinesSink } from '../io/jsonl-sink.js';
 import { readRecords, type ReadOptions } from '../records/read.js';
 import type { ClinicalRecord } from '../records/types.js';
@@ -36,6 +36,8 @@ export interface AnalyzeOptions {
   explain?: (batch: readonly RecordFeatures[], model: ClinicalModel) => Promise<unknown[]>;
   onProgress?: (counts: AnalyzeCounts) => void;
   onWarning?: (recordId: string, warning: string) => void;
+  /** Called for each dead letter (the CLI prints them when there is no --dead-letter file). */
+  onDeadLetter?: (letter: DeadLetter) => void;
   /** Called for each output line before it is written (the HTML report collects them). */
   onLine?: (line: PredictionLine) => void;
 }
@@ -79,7 +81,8 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
   let aborted = false;
 
   const deadLetter = async (...args: Parameters<DeadLetterSink['write']>) => {
-    await dead.write(...args);
+    const letter = await dead.write(...args);
+    options.onDeadLetter?.(letter);
     counts.deadLettered++;
     if (options.maxErrors !== undefined && counts.deadLettered > options.maxErrors) {
       aborted = true;

@@ -90,6 +90,16 @@ describe.skipIf(!HAS_MODEL)(`clinicalbert analyze${MODEL_NOTE}`, () => {
     const strict = cli(['analyze', file, '--max-errors', '0', '--no-timing', ...model]);
     expect(strict.status).toBe(3);
     expect(strict.stderr).toMatch(/--max-errors/);
+    // Without --dead-letter nothing is lost either: each letter is printed, even with --quiet,
+    // by position and reason, never with record content.
+    const printed = cli(['analyze', file, 'missing.ndjson', '--quiet', '--no-timing', ...model]);
+    expect(printed.status).toBe(3);
+    const errors = printed.stderr.split('\n').filter((l) => l.startsWith('error: '));
+    expect(errors).toHaveLength(3);
+    expect(errors[0]).toMatch(new RegExp(`^error: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: INVALID_JSON: `));
+    expect(errors[1]).toMatch(/:4: NO_PATIENT: Bundle without a Patient/);
+    expect(errors[2]).toBe('error: missing.ndjson: NOT_FOUND: input not found: "missing.ndjson"');
+    expect(printed.stderr).not.toMatch(/Observation|"x"/);
   });
 
   it('reports usage errors with exit 2 and lists the valid choices', () => {
