@@ -65,6 +65,10 @@ export async function createSession(path: string, options: SessionOptions, onFal
   let lastError: unknown;
   for (const provider of tried) {
     try {
+      // A missing GPU provider is expected and reported below in one clear line; ORT's own native
+      // error log for it (several lines, in red) goes through its process-wide logger, which
+      // takes its level when the first session is created.
+      if (provider !== 'cpu') ort.env.logLevel = 'fatal';
       const session = await ort.InferenceSession.create(path, { ...baseOptions(options.threads), executionProviders: [provider] });
       return { session, provider };
     } catch (error) {

@@ -114,6 +114,9 @@ describe.skipIf(!HAS_MODEL)(`clinicalbert analyze${MODEL_NOTE}`, () => {
     const r = cli(['analyze', 'samples/records.ndjson', '--device', 'cuda', '--no-timing', ...model]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/device cuda is not available.*Falling back to CPU/);
+    // One line for the four graphs, and none of ORT's own native error log.
+    expect(r.stderr.match(/Falling back to CPU/g)).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/\[E:onnxruntime|onnxruntime_src/);
     expect(jsonLines(r.stdout)).toHaveLength(20);
   });
 
