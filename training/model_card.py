@@ -47,7 +47,8 @@ def render(m: dict) -> str:
     add('> generator draws from a knowledge graph; nothing here says how it would do on real patients.')
     add('')
     add(f'Built by `{m["recipe"]}` (seed {m["seed"]}). Every number below comes from that run\'s evaluation '
-        '(`training/evaluate.py`), stored in the package\'s `manifest.json` under `metrics`; this card is rendered from it '
+        '(`training/evaluate.py`; the faithfulness table from `clinicalbert evaluate --faithfulness`, run by the recipe\'s '
+        '`faithfulness` step), stored in the package\'s `manifest.json` under `metrics`; this card is rendered from it '
         'by `training/model_card.py`.')
     add('')
     add('## What it is')
