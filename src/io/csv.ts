@@ -38,6 +38,7 @@ function newlines(row: Record<string, string>): number {
 /** Stream the rows of a CSV input. Never throws. */
 export async function* readCsv(stream: Readable, file: string, baseDir: string): AsyncGenerator<SourceItem> {
   const skipped: SourceItem[] = [];
+  let lastSkippedLine: number | undefined;
   const parser = parse({
     columns: checkHeader,
     bom: true,
@@ -46,12 +47,15 @@ export async function* readCsv(stream: Readable, file: string, baseDir: string):
     skip_records_with_error: true,
     on_skip: (error: CsvError | undefined) => {
       const line: unknown = error?.lines;
+      // csv-parse may report one row twice (a quote inside a cell, then again at the next one):
+      // one row is one record read, so one error per line.
+      if (typeof line === 'number' && line === lastSkippedLine) return undefined;
+      if (typeof line === 'number') lastSkippedLine = line;
       skipped.push({
         kind: 'error',
         position: typeof line === 'number' ? { file, line } : { file },
         code: error?.code ?? 'CSV_INVALID_ROW',
-        // csv-parse messages describe structure (lengths, quotes, line numbers), never values
-        reason: `CSV row skipped: ${error?.message ?? 'invalid row'}`,
+        reason: `CSV row skipped: ${error ? contentFree(error.message) : 'invalid row'}`,
       });
       return undefined;
     },
@@ -77,5 +81,16 @@ export async function* readCsv(stream: Readable, file: string, baseDir: string):
 
 function csvMessage(error: unknown): string {
   const code = errorCode(error);
-  return code.startsWith('CSV_') && error instanceof Error ? error.message : code;
+  return code.startsWith('CSV_') && error instanceof Error ? contentFree(error.message) : code;
+}
+
+/**
+ * csv-parse's messages describe structure (lengths, quotes, line numbers) but some quote the cell
+ * (`…, value is "Patient John "`) or a character of it (`got "b"`): a note or a name must never
+ * reach a log or a dead letter, so those parts go.
+ */
+export function contentFree(message: string): string {
+  return message
+    .replace(/,\s*value is\s*"[\s\S]*$/, '')
+    .replace(/\bgot\s+"[\s\S]*?"(?=\s+at line)/, 'got another character');
 }

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { readCsv } from '../../src/io/csv.js';
+import { contentFree, readCsv } from '../../src/io/csv.js';
 import { collect } from './corpus.js';
 
 const read = (text: string) => collect(readCsv(Readable.from([Buffer.from(text, 'utf8')]), 'rows.csv', '/data'));
@@ -22,6 +22,23 @@ describe('readCsv', () => {
   it('reports an unclosed quote at the end', async () => {
     const items = await read('id,note_text\nr1,"never closed\n');
     expect(items.at(-1)).toMatchObject({ kind: 'error', code: 'CSV_QUOTE_NOT_CLOSED' });
+  });
+
+  it('never quotes a cell in its reasons (csv-parse does), and reports each bad row once', async () => {
+    const items = await read('id,note_text\nr1,Patient John "Smith" reports pain\nr2,"a"Doe\nr3,fine\n');
+    const errors = items.filter((i) => i.kind === 'error');
+    // r2's stray quote opens a field that swallows r3: csv-parse reports it when the input ends.
+    expect(errors.map((e) => (e.kind === 'error' ? `${e.code}@${e.position.line}` : ''))).toEqual([
+      'INVALID_OPENING_QUOTE@2',
+      'CSV_INVALID_CLOSING_QUOTE@3',
+      'CSV_QUOTE_NOT_CLOSED@4',
+    ]);
+    for (const e of errors) {
+      const reason = e.kind === 'error' ? e.reason : '';
+      expect(reason).toMatch(/^CSV row skipped: (Invalid (Opening|Closing)|Quote Not Closed).*line \d/);
+      expect(reason).not.toMatch(/John|Smith|Doe|"D"/);
+    }
+    expect(contentFree('Invalid Closing Quote: got "D" at line 3 instead of delimiter')).toBe('Invalid Closing Quote: got another character at line 3 instead of delimiter');
   });
 
   it('refuses a header without the id column', async () => {
