@@ -112,6 +112,12 @@ Exit codes: 0 all records written; 3 some dead-lettered (or --max-errors exceede
       const began = Date.now();
       let total: number | undefined;
       const progressText = (c: AnalyzeCounts) => progressLine(c, (Date.now() - began) / 1000, total);
+      /** Log lines go above the spinner, which is drawn again below them. */
+      const aboveSpinner = (print: () => void) => {
+        spinner?.clear();
+        print();
+        spinner?.render();
+      };
       if (showProgress) {
         spinner = ora({ text: 'analyzing…', stream: process.stderr }).start();
         // Counting costs a read of the inputs; only worth it when someone watches.
@@ -139,15 +145,11 @@ Exit codes: 0 all records written; 3 some dead-lettered (or --max-errors exceede
           : {
               onDeadLetter: (l: DeadLetter) => {
                 const where = `${l.file}${l.line !== undefined ? `:${l.line}` : ''}${l.entry !== undefined ? ` entry ${l.entry}` : ''}`;
-                spinner?.clear();
-                log.error('dead_letter', `${where}${l.recordId ? ` (${l.recordId})` : ''}: ${l.code}: ${l.reason}`, { ...l });
-                spinner?.render();
+                aboveSpinner(() => log.error('dead_letter', `${where}${l.recordId ? ` (${l.recordId})` : ''}: ${l.code}: ${l.reason}`, { ...l }));
               },
             }),
         onWarning: (recordId, warning) => {
-          spinner?.clear();
-          log.warn('record_warning', `${recordId}: ${warning}`, { record: recordId });
-          spinner?.render();
+          aboveSpinner(() => log.warn('record_warning', `${recordId}: ${warning}`, { record: recordId }));
         },
       });
       await model.release();

@@ -7,9 +7,8 @@
  *   fusion attention from the same call).
  * - full: adds word occlusion (one text-encoder row per word or mention, batched), attention
  *   rollout (one text-encoder call, not faithful), and image and audio occlusion (one batched
- *   call each, when the record has that modality). Word occlusion dominates: ~1.3 s of CPU per
- *   record for a 180-token note with ~75 units on one thread (bench/explain.sh); the other
- *   methods together cost ~50 ms.
+ *   call each, when the record has that modality). Word occlusion dominates: ~0.4 s per record for
+ *   a note of ~75 units on one thread (bench/explain.sh); the other methods together cost ~20 ms.
  *
  * Every explanation explains the top label of the diagnosis head (target.ts). Numbers are
  * rounded to 4 decimals and timings are left out with `timing: false`, so `--no-timing` output is

@@ -54,7 +54,6 @@ export function decodeWav(bytes: Uint8Array): DecodedAudio {
 function decodeWithWavefile(bytes: Uint8Array): PcmChannels {
   const wav = new wavefile.WaveFile(bytes);
   const sampleRate = Number((wav.fmt as { sampleRate: number }).sampleRate);
-  if (!(sampleRate > 0)) throw new MediaError('WAV header has no valid sample rate', { code: 'AUDIO_DECODE' });
   wav.toBitDepth('32f');
   const channels = wav.getSamples(false, Float32Array) as unknown as Float32Array | Float32Array[];
   return { sampleRate, channels: Array.isArray(channels) ? channels : [channels] };

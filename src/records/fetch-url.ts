@@ -60,12 +60,7 @@ export async function fetchAttachment(url: string, maxBytes: number, timeoutMs =
   } catch (error) {
     return { ok: false, reason: `reading from ${host} failed (${(error as Error).name})` };
   }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
+  const bytes = Buffer.concat(chunks, total);
   const contentType = response.headers.get('content-type') ?? undefined;
   return contentType ? { ok: true, bytes, contentType } : { ok: true, bytes };
 }
