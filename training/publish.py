@@ -107,7 +107,6 @@ def run(cfg_name: str, out: Path) -> dict:
         'precision': 'fp32',
         'labels': {name: len(h['labels']) for name, h in head_specs.items()},
     }
-    write_json(metrics_path, metrics)
 
     graphs = {role: {'file': g['file'], 'sha256': by_path[g['file']]['sha256'], 'bytes': by_path[g['file']]['bytes'],
                      'inputs': g['inputs'], 'outputs': g['outputs'], 'precision': g['precision'], 'opset': g['opset']}
