@@ -15,7 +15,7 @@ import { serializeKnowledgeGraph } from '../kg/build/serialize.js';
 import { KnowledgeGraph, type Neighbour } from '../kg/graph.js';
 import { EntityLinker } from '../kg/link.js';
 import { phraseKey } from '../kg/normalize.js';
-import { SYSTEMS, type Coding, type Entity } from '../kg/types.js';
+import { SYSTEMS, type Coding, type Entity, type SurfaceFormOrigin } from '../kg/types.js';
 import { ClinicalBertError, UsageError, quote } from '../util/errors.js';
 
 interface GraphFlags {
@@ -152,10 +152,29 @@ async function runBuild(flags: { from: string; out?: string; json?: boolean }): 
   else print(`kg build: wrote ${summary.out} (${summary.bytes} bytes, sha256 ${summary.sha256.slice(0, 16)}…): ${summary.entities} entities, ${summary.edges} edges`);
 }
 
+/** Surface forms the build added, counted by source (see provenance.surfaceForms). */
+function addedFormCounts(graph: KnowledgeGraph): Record<SurfaceFormOrigin['source'], number> {
+  const counts = { icd10cm: 0, abbreviation: 0 };
+  for (const o of graph.file.provenance?.surfaceForms ?? []) counts[o.source]++;
+  return counts;
+}
+
+function originsOf(graph: KnowledgeGraph, entityId: string): SurfaceFormOrigin[] {
+  return (graph.file.provenance?.surfaceForms ?? []).filter((o) => o.entity === entityId);
+}
+
+/** "paroxysmal atrial fibrillation [ICD-10-CM I48.0]", "paf [abbreviation]", or the bare form. */
+function formWithOrigin(form: string, origins: readonly SurfaceFormOrigin[]): string {
+  const o = origins.find((x) => x.form === form);
+  if (!o) return form;
+  return o.source === 'icd10cm' ? `${form} [ICD-10-CM ${o.code ?? ''}]` : `${form} [abbreviation]`;
+}
+
 async function runStats(flags: GraphFlags): Promise<void> {
   const graph = await loadGraph(flags);
   const stats = graph.stats();
-  if (flags.json) return printJson(stats);
+  const added = addedFormCounts(graph);
+  if (flags.json) return printJson({ ...stats, addedSurfaceForms: added });
   const rows: string[][] = [
     ...Object.entries(stats.entities).map(([k, v]) => ['entity', k, String(v)]),
     ['condition', 'acute', String(stats.conditionsByCourse.acute)],
@@ -163,6 +182,8 @@ async function runStats(flags: GraphFlags): Promise<void> {
     ...Object.entries(stats.edges).map(([k, v]) => ['edge', k, String(v)]),
     ['other', 'icd10 descriptions', String(stats.icd10Descriptions)],
     ['other', 'surface forms', String(stats.surfaceForms)],
+    ['other', 'added from ICD-10-CM', String(added.icd10cm)],
+    ['other', 'added abbreviations', String(added.abbreviation)],
   ];
   print(`${color.bold(stats.name)} (format ${stats.formatVersion})\n${table(['KIND', 'WHAT', 'COUNT'], rows)}`);
 }
@@ -171,9 +192,11 @@ async function runQuery(term: string, flags: GraphFlags): Promise<void> {
   const graph = await loadGraph(flags);
   const entity = resolveTerm(graph, term);
   const neighbours = graph.neighbours(entity.id);
+  const origins = originsOf(graph, entity.id);
   if (flags.json) {
     return printJson({
       entity,
+      surfaceFormOrigins: origins,
       neighbours: neighbours.map((n) => ({
         direction: n.direction,
         edge: n.edge,
@@ -186,7 +209,7 @@ async function runQuery(term: string, flags: GraphFlags): Promise<void> {
     `codes:     ${entity.codes.map((c) => (c.display ? `${codeText(c)} ${c.display}` : codeText(c))).join('; ')}`,
   ];
   if (entity.synonyms.length > 0) head.push(`synonyms:  ${entity.synonyms.join(', ')}`);
-  if (entity.linkOnly?.length) head.push(`link-only: ${entity.linkOnly.join(', ')}`);
+  if (entity.linkOnly?.length) head.push(`link-only: ${entity.linkOnly.map((f) => formWithOrigin(f, origins)).join(', ')}`);
   const body = neighbours.length > 0 ? table(['DIR', 'EDGE', 'P', 'ABNORMAL', 'ID', 'NAME'], neighbourRows(neighbours)) : '(no edges)';
   print(`${head.join('\n')}\n\n${body}`);
 }

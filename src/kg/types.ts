@@ -123,11 +123,30 @@ export interface SourceProvenance {
   used: string;
 }
 
+/**
+ * Where a surface form added by the build came from: a rule applied to an ICD-10-CM description
+ * (src/kg/build/icd10-forms.ts) or the curated abbreviation table (src/kg/lexicon/abbreviations.ts).
+ * Curated names and synonyms are not listed: the lexicon files are their source.
+ */
+export interface SurfaceFormOrigin {
+  /** The entity whose `linkOnly` holds the form. */
+  entity: string;
+  /** The form exactly as it appears on the entity. */
+  form: string;
+  source: 'icd10cm' | 'abbreviation';
+  /** `icd10cm`: the dotted ICD-10-CM code whose description gave the form. */
+  code?: string;
+  /** `icd10cm`: that description as the code file writes it; `abbreviation`: what a clinician reads. */
+  text: string;
+}
+
 export interface Provenance {
   builtBy: string;
   sources: SourceProvenance[];
   /** Decisions made by the build that are not in any source (e.g. how probabilities were set). */
   notes: string[];
+  /** The source of every surface form the build added beyond the curated lexicon. */
+  surfaceForms?: SurfaceFormOrigin[];
 }
 
 export interface KnowledgeGraphFile {

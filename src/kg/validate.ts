@@ -1,6 +1,6 @@
 /**
- * @file Checks on a knowledge-graph file: structure and references (run on every load) and
- * surface-form and code clashes (run by the build and the tests).
+ * @file Checks on a knowledge-graph file: structure, references and the surface-form provenance
+ * (run on every load) and surface-form and code clashes (run by the build and the tests).
  *
  * Why at load time too: kg.json may come from another package or be edited by hand; a dangling
  * edge or an unknown format version must fail loudly with the offending ids, not surface later
@@ -8,7 +8,15 @@
  */
 import { ClinicalBertError, quote } from '../util/errors.js';
 import { phraseKey } from './normalize.js';
-import { KG_FORMAT_VERSION, type Edge, type EdgeType, type Entity, type EntityType, type KnowledgeGraphFile } from './types.js';
+import {
+  KG_FORMAT_VERSION,
+  type Edge,
+  type EdgeType,
+  type Entity,
+  type EntityType,
+  type KnowledgeGraphFile,
+  type SurfaceFormOrigin,
+} from './types.js';
 
 export const ENTITY_TYPES: readonly EntityType[] = ['condition', 'finding', 'antecedent', 'drug', 'allergen', 'observation'];
 export const EDGE_TYPES: readonly EdgeType[] = [
@@ -78,7 +86,44 @@ export function validateGraphFile(data: unknown, source: string): KnowledgeGraph
   });
   if (problems.length > 0) throw invalid(source, listSome(problems));
   if (dangling.length > 0) throw invalid(source, `edges refer to missing entities: ${listSome(dangling)}`, 'KG_DANGLING_EDGE');
+  const origins = file.provenance?.surfaceForms;
+  if (origins !== undefined) {
+    const wrong = surfaceFormProblems(origins, file.entities as Entity[]);
+    if (wrong.length > 0) throw invalid(source, `provenance.surfaceForms: ${listSome(wrong)}`, 'KG_PROVENANCE');
+  }
   return file as KnowledgeGraphFile;
+}
+
+export const SURFACE_FORM_SOURCES: readonly SurfaceFormOrigin['source'][] = ['icd10cm', 'abbreviation'];
+
+/**
+ * What is wrong with a graph's surface-form provenance: each record must name an entity of the
+ * graph, a form that entity has (name, synonym or link-only form, spelled exactly), a known source,
+ * and for ICD-10-CM its code; no form may be recorded twice.
+ */
+export function surfaceFormProblems(origins: unknown, entities: readonly Entity[]): string[] {
+  if (!Array.isArray(origins)) return ['not an array'];
+  const forms = new Map(entities.map((e) => [e.id, new Set([e.name, ...e.synonyms, ...(e.linkOnly ?? [])])]));
+  const seen = new Set<string>();
+  const problems: string[] = [];
+  origins.forEach((raw: Partial<SurfaceFormOrigin> | null, i) => {
+    if (typeof raw?.entity !== 'string' || typeof raw.form !== 'string' || typeof raw.text !== 'string') {
+      problems.push(`record #${i} lacks entity, form or text`);
+      return;
+    }
+    const label = `${quote(raw.form)} on ${raw.entity}`;
+    if (!SURFACE_FORM_SOURCES.includes(raw.source as SurfaceFormOrigin['source'])) {
+      problems.push(`${label} has source ${quote(raw.source)}; expected one of ${SURFACE_FORM_SOURCES.join(', ')}`);
+    }
+    if (raw.source === 'icd10cm' && typeof raw.code !== 'string') problems.push(`${label} comes from ICD-10-CM but names no code`);
+    const own = forms.get(raw.entity);
+    if (!own) problems.push(`${label}: no such entity`);
+    else if (!own.has(raw.form)) problems.push(`${label}: the entity has no such form`);
+    const key = `${raw.entity}|${raw.form}`;
+    if (seen.has(key)) problems.push(`${label} is recorded twice`);
+    seen.add(key);
+  });
+  return problems;
 }
 
 export interface SurfaceClash {

@@ -45,6 +45,21 @@ describe('clinicalbert kg', () => {
     expect(r.stdout).not.toContain('\u001b[');
   });
 
+  it('shows where added surface forms come from (query) and counts them (stats)', () => {
+    const json = cli(['kg', 'query', 'PAF', '--json']);
+    expect(json.status, json.stderr).toBe(0);
+    const out = JSON.parse(json.stdout) as { entity: { id: string }; surfaceFormOrigins: { form: string; source: string; code?: string }[] };
+    expect(out.entity.id).toBe('condition:I48.91');
+    expect(out.surfaceFormOrigins).toContainEqual(expect.objectContaining({ form: 'paf', source: 'abbreviation' }));
+    expect(out.surfaceFormOrigins).toContainEqual(expect.objectContaining({ form: 'paroxysmal atrial fibrillation', source: 'icd10cm', code: 'I48.0' }));
+    const text = cli(['kg', 'query', 'condition:I48.91']);
+    expect(text.stdout).toContain('paroxysmal atrial fibrillation [ICD-10-CM I48.0]');
+    expect(text.stdout).toContain('paf [abbreviation]');
+    const stats = JSON.parse(cli(['kg', 'stats', '--json']).stdout) as { addedSurfaceForms: { icd10cm: number; abbreviation: number } };
+    expect(stats.addedSurfaceForms.icd10cm).toBeGreaterThan(50);
+    expect(stats.addedSurfaceForms.abbreviation).toBeGreaterThan(10);
+  });
+
   it('exits 2 for an unknown term and suggests close matches', () => {
     const r = cli(['kg', 'query', 'pnemonia']);
     expect(r.status).toBe(2);

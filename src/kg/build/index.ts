@@ -17,6 +17,7 @@ import { buildMeasures } from './measures.js';
 import { buildRelations } from './relations.js';
 import { BACKGROUND, ruleNotes } from './rules.js';
 import { SOURCE_FILES, readSources, type SourceKey, type Sources } from './sources.js';
+import { addSurfaceForms } from './surface-forms.js';
 import { phraseKey } from '../normalize.js';
 
 export const KG_NAME = 'clinicalbert-mini medical knowledge graph';
@@ -104,7 +105,9 @@ export async function buildKnowledgeGraph(fromDir: string): Promise<KnowledgeGra
   const relations = buildRelations(conditions.entities, evidences.edges, new Set(allEntities.map((e) => e.id)), conditions.byDdxName);
 
   const typeRank = (e: Entity): number => ENTITY_TYPES.indexOf(e.type);
-  const entities = allEntities.map(dedupeSurfaceForms).sort((a, b) => typeRank(a) - typeRank(b) || compare(a.id, b.id));
+  const curated = allEntities.map(dedupeSurfaceForms).sort((a, b) => typeRank(a) - typeRank(b) || compare(a.id, b.id));
+  const surface = addSurfaceForms(curated, sources.icd10);
+  const entities = surface.entities;
   const edges: Edge[] = [...evidences.edges, ...drugs.edges, ...measures.edges, ...relations.edges].sort(
     (a, b) => compare(a.source, b.source) || compare(a.type, b.type) || compare(a.target, b.target),
   );
@@ -141,9 +144,11 @@ export async function buildKnowledgeGraph(fromDir: string): Promise<KnowledgeGra
         ...relations.notes,
         'Surface forms: "synonyms" are noun phrases a generator may write into a note ("reports ___"); "linkOnly" holds further forms only the linker matches (adjectives such as "febrile"). ' +
           'Within one entity, forms that normalise alike are kept once.',
+        ...surface.notes,
         `Surface forms shared by entities of different types are resolved by the linker in the order ${LINK_PRIORITY.join(' > ')}` +
           (crossType.length > 0 ? `: ${crossType.join('; ')}.` : '; there are none.'),
       ],
+      surfaceForms: surface.origins,
     },
     background: { findingRate: BACKGROUND.findingRate, antecedentRate: BACKGROUND.antecedentRate },
     entities,

@@ -12,11 +12,20 @@ function lines(items: readonly unknown[]): string {
   return items.map((item) => JSON.stringify(item)).join(',\n');
 }
 
+/** Provenance indented, except its list of surface-form origins: one origin per line. */
+function provenance(file: KnowledgeGraphFile): string {
+  const { surfaceForms, ...rest } = file.provenance;
+  const text = JSON.stringify(rest, null, 2);
+  if (surfaceForms === undefined) return text;
+  const list = surfaceForms.length > 0 ? `[\n${surfaceForms.map((o) => `    ${JSON.stringify(o)}`).join(',\n')}\n  ]` : '[]';
+  return `${text.slice(0, -2)},\n  "surfaceForms": ${list}\n}`;
+}
+
 export function serializeKnowledgeGraph(file: KnowledgeGraphFile): string {
   const parts = [
     `"formatVersion": ${JSON.stringify(file.formatVersion)}`,
     `"name": ${JSON.stringify(file.name)}`,
-    `"provenance": ${JSON.stringify(file.provenance, null, 2)}`,
+    `"provenance": ${provenance(file)}`,
   ];
   if (file.background) parts.push(`"background": ${JSON.stringify(file.background)}`);
   parts.push(`"entities": [\n${lines(file.entities)}\n]`);
