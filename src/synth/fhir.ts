@@ -6,13 +6,14 @@
  *
  * References are written by a caller-supplied function because the two output shapes differ: a
  * Bundle links entries by `urn:uuid:` full URLs, a Bulk Data export by `Type/id`.
- * The presenting diagnosis never appears here: it is the label, kept in a separate file.
+ * The presenting diagnosis never appears here: it is the label, kept in a separate file. Nor does
+ * an open-set patient's problem outside the labels: only its chronic conditions are coded.
  */
 import type { Entity } from '../kg/types.js';
 import { SYSTEMS } from '../kg/types.js';
 import type { Random } from '../util/random.js';
 import type { SyntheticPatient } from './sample.js';
-import { isCardiac } from './sample.js';
+import { isCardiac, isEmergencyVisit } from './sample.js';
 
 export interface FhirResource {
   resourceType: string;
@@ -70,7 +71,7 @@ export function buildResources(p: SyntheticPatient, media: RenderedMedia, style:
     gender: p.sex,
     birthDate: p.birthDate,
   });
-  const emergency = (p.condition.severity ?? 3) <= 2;
+  const emergency = isEmergencyVisit(p);
   resources.push({
     resourceType: 'Encounter',
     id: p.encounterId,

@@ -8,12 +8,17 @@
  * made from it, so they can never disagree. Each patient has its own random stream
  * (`Random.derive(seed, 'patient', index)`), so patient 12 is the same whether 20 or 1,000 are
  * generated.
+ *
+ * The helpers after `samplePatient` (ids, dates, background evidences, comorbidities, allergies,
+ * media) each draw from their own stream; open-set.ts draws patients with no acute condition, or
+ * with a problem outside the labels, from the same helpers.
  */
 import type { Entity } from '../kg/types.js';
 import { Random } from '../util/random.js';
 import type { AudioPattern } from './audio.js';
 import type { ImagePattern } from './chest-image.js';
 import { GeneratorGraphView } from './graph-view.js';
+import type { OutsideProblem } from './outside-conditions.js';
 import {
   CHRONIC_IMAGE_PATTERNS,
   INCIDENTAL_AUDIO_RATE,
@@ -27,7 +32,7 @@ import { SYSTEMS } from '../kg/types.js';
 /** Evidences only a female patient of childbearing age can have (DDXPlus ids). */
 const FEMALE_ONLY_EVIDENCES: ReadonlySet<string> = new Set(['finding:E_145', 'finding:E_163', 'antecedent:E_11', 'antecedent:E_167']);
 
-function plausibleFor(evidence: Entity, sex: 'female' | 'male', ageYears: number): boolean {
+export function plausibleFor(evidence: Entity, sex: 'female' | 'male', ageYears: number): boolean {
   return !FEMALE_ONLY_EVIDENCES.has(evidence.id) || (sex === 'female' && ageYears >= 13 && ageYears <= 55);
 }
 
@@ -40,6 +45,12 @@ const COMORBIDITY_COUNTS = [0.45, 0.3, 0.17, 0.08];
 const TREATED_RATE = 0.75;
 const ALLERGY_RATE = 0.22;
 
+/** A routine visit with no acute problem. */
+export type RoutineVisit = 'annual-physical' | 'medication-check' | 'chronic-follow-up' | 'well-child';
+
+/** What brought an open-set patient in: nothing acute, or a problem outside the 49 labels. */
+export type OpenSetVisit = { kind: 'no-acute'; visit: RoutineVisit } | { kind: 'outside'; problem: OutsideProblem };
+
 export interface SyntheticPatient {
   index: number;
   patientId: string;
@@ -49,7 +60,10 @@ export interface SyntheticPatient {
   birthDate: string;
   /** ISO date-time of the visit. */
   visitTime: string;
-  condition: Entity;
+  /** The presenting acute condition (the diagnosis label); null for an open-set patient. */
+  condition: Entity | null;
+  /** Why an open-set patient came (no acute condition, or a problem outside the labels); else null. */
+  openSet: OpenSetVisit | null;
   /** Evidences drawn as present (findings and antecedents), sorted by id. */
   present: Entity[];
   /** Evidences of the presenting condition drawn as absent, sorted by id. */
@@ -65,7 +79,7 @@ export interface SyntheticPatient {
   audio?: { pattern: AudioPattern; shown: AudioPattern };
 }
 
-function presentationOf(condition: Entity): Presentation {
+export function presentationOf(condition: Entity): Presentation {
   const code = GeneratorGraphView.icd10(condition);
   return (code && PRESENTATIONS[code]) || {};
 }
@@ -81,18 +95,18 @@ export function firstLineDrug(view: GeneratorGraphView, conditionId: string): En
   return (coded ?? options[0])?.drug;
 }
 
-export function samplePatient(view: GeneratorGraphView, seed: number, index: number): SyntheticPatient {
+/** A patient drawn with an acute condition (the diagnosis label). */
+export type LabelledPatient = SyntheticPatient & { condition: Entity; openSet: null };
+
+export function samplePatient(view: GeneratorGraphView, seed: number, index: number): LabelledPatient {
   const rng = Random.derive(seed, 'patient', index);
-  // Separate streams per concern: changing how notes or vitals are drawn never changes who is sick.
-  const ids = Random.derive(seed, 'ids', index);
   const condition = view.acute[rng.weightedIndex(view.acute.map((c) => c.prior ?? 1))] as Entity;
   const presentation = presentationOf(condition);
 
   const [minAge, maxAge] = presentation.ages ?? [18, 85];
   const ageYears = rng.intBetween(minAge, maxAge);
   const sex = rng.chance(presentation.female ?? 0.5) ? 'female' : 'male';
-  const visitMs = REFERENCE_DATE - rng.int(365) * 86_400_000 - rng.int(10 * 3600) * 1000 - 7 * 3600_000;
-  const birthMs = visitMs - ageYears * 365.25 * 86_400_000 - rng.int(360) * 86_400_000;
+  const visit = drawVisitDates(rng, ageYears);
 
   // Evidences: linked ones by their probability, every other one at the background rate.
   const linked = view.evidencesFor(condition.id);
@@ -112,23 +126,89 @@ export function samplePatient(view: GeneratorGraphView, seed: number, index: num
     present.push(best.entity);
     absentLinked.splice(absentLinked.indexOf(best.entity), 1);
   }
+  present.push(...drawBackgroundEvidences(view, seed, index, sex, ageYears, linkedIds));
+  present.sort(byId);
+
+  const { chronic, medications } = drawChronic(view, seed, index, ageYears, { exclude: condition.id });
+  return {
+    index,
+    ...drawIds(seed, index),
+    sex,
+    ageYears,
+    ...visit,
+    condition,
+    openSet: null,
+    present,
+    absentLinked,
+    chronic,
+    medications,
+    recommended: recommendedDrugs(view, [condition, ...chronic]),
+    allergies: drawAllergies(view, seed, index),
+    measurements: drawMeasurements(Random.derive(seed, 'vitals', index), abnormalLoinc(view, [condition, ...chronic]), ageYears),
+    ...drawMedia(seed, index, presentation, chronic),
+  };
+}
+
+const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : 1);
+
+/**
+ * The parts of a patient every kind of visit draws the same way, each from its own stream:
+ * the helpers below are shared with the open-set patients (open-set.ts).
+ */
+
+/** Patient and encounter ids (`ids` stream). */
+export function drawIds(seed: number, index: number): { patientId: string; encounterId: string } {
+  const ids = Random.derive(seed, 'ids', index);
+  return { patientId: ids.uuid(), encounterId: ids.uuid() };
+}
+
+/** Visit time in the year before REFERENCE_DATE and a birth date that gives `ageYears` then. */
+export function drawVisitDates(rng: Random, ageYears: number): { visitTime: string; birthDate: string } {
+  const visitMs = REFERENCE_DATE - rng.int(365) * 86_400_000 - rng.int(10 * 3600) * 1000 - 7 * 3600_000;
+  const birthMs = visitMs - ageYears * 365.25 * 86_400_000 - rng.int(360) * 86_400_000;
+  return { visitTime: new Date(visitMs).toISOString().replace('.000Z', 'Z'), birthDate: isoDate(birthMs) };
+}
+
+/** Every evidence not in `exclude`, each at the graph's background rate (`background` stream). */
+export function drawBackgroundEvidences(
+  view: GeneratorGraphView,
+  seed: number,
+  index: number,
+  sex: 'female' | 'male',
+  ageYears: number,
+  exclude: ReadonlySet<string>,
+): Entity[] {
   const background = Random.derive(seed, 'background', index);
+  const out: Entity[] = [];
   for (const evidence of view.evidences) {
     const drawn = background.chance(view.backgroundRate(evidence));
-    if (drawn && !linkedIds.has(evidence.id) && plausibleFor(evidence, sex, ageYears)) present.push(evidence);
+    if (drawn && !exclude.has(evidence.id) && plausibleFor(evidence, sex, ageYears)) out.push(evidence);
   }
-  present.sort((a, b) => (a.id < b.id ? -1 : 1));
+  return out;
+}
 
-  // Comorbidities and their treatment.
+/**
+ * Comorbid chronic conditions and the drugs treating them (`chronic` stream). `include` is a
+ * chronic condition the visit is about (an outside problem such as a knee osteoarthritis flare):
+ * it joins the drawn ones before treatment is drawn.
+ */
+export function drawChronic(
+  view: GeneratorGraphView,
+  seed: number,
+  index: number,
+  ageYears: number,
+  options: { exclude?: string; include?: Entity } = {},
+): { chronic: Entity[]; medications: { drug: Entity; forCondition: Entity }[] } {
   const chronicRng = Random.derive(seed, 'chronic', index);
   const nChronic = ageYears < 18 ? Math.min(1, chronicRng.weightedIndex(COMORBIDITY_COUNTS)) : chronicRng.weightedIndex(COMORBIDITY_COUNTS);
   const chronic: Entity[] = [];
-  const pool = view.chronic.filter((c) => c.id !== condition.id);
+  const pool = view.chronic.filter((c) => c.id !== options.exclude);
   for (let k = 0; k < nChronic && pool.length > 0; k++) {
     const i = chronicRng.weightedIndex(pool.map((c) => c.prior ?? 1));
     chronic.push(pool.splice(i, 1)[0] as Entity);
   }
-  chronic.sort((a, b) => (a.id < b.id ? -1 : 1));
+  if (options.include && !chronic.some((c) => c.id === options.include?.id)) chronic.push(options.include);
+  chronic.sort(byId);
   const medications: { drug: Entity; forCondition: Entity }[] = [];
   for (const c of chronic) {
     const drug = firstLineDrug(view, c.id);
@@ -136,26 +216,49 @@ export function samplePatient(view: GeneratorGraphView, seed: number, index: num
       medications.push({ drug, forCondition: c });
     }
   }
+  return { chronic, medications };
+}
+
+/** The first-line drug of each condition, by id: the drug-recommendation ground truth. */
+export function recommendedDrugs(view: GeneratorGraphView, conditions: readonly Entity[]): Entity[] {
   const recommended = new Map<string, Entity>();
-  for (const c of [condition, ...chronic]) {
+  for (const c of conditions) {
     const drug = firstLineDrug(view, c.id);
     if (drug) recommended.set(drug.id, drug);
   }
+  return [...recommended.values()].sort(byId);
+}
 
+/** At most one allergy (`allergy` stream). */
+export function drawAllergies(view: GeneratorGraphView, seed: number, index: number): Entity[] {
   const allergyRng = Random.derive(seed, 'allergy', index);
   const allergies: Entity[] = [];
   if (view.allergens.length > 0 && allergyRng.chance(ALLERGY_RATE)) allergies.push(allergyRng.pick(view.allergens));
+  return allergies;
+}
 
+/** LOINC codes the graph says are abnormal in any of these conditions. */
+export function abnormalLoinc(view: GeneratorGraphView, conditions: readonly Entity[]): Set<string> {
   const abnormal = new Set<string>();
-  for (const c of [condition, ...chronic]) {
+  for (const c of conditions) {
     for (const obsId of view.abnormalObservations(c.id)) {
       const obs = view.get(obsId);
       for (const code of obs?.codes ?? []) if (code.system === SYSTEMS.loinc) abnormal.add(code.code);
     }
   }
-  const measurements = drawMeasurements(Random.derive(seed, 'vitals', index), abnormal, ageYears);
+  return abnormal;
+}
 
-  // Modalities: the condition's own pattern when it has one, else an incidental normal study.
+/**
+ * Which image and audio the record carries (`media` stream): the condition's own pattern when its
+ * presentation has one, else an incidental normal study (or a chronic condition's own trace).
+ */
+export function drawMedia(
+  seed: number,
+  index: number,
+  presentation: Presentation,
+  chronic: readonly Entity[],
+): Pick<SyntheticPatient, 'image' | 'audio'> {
   const media = Random.derive(seed, 'media', index);
   let image: SyntheticPatient['image'];
   const chronicImage = chronic.map((c) => CHRONIC_IMAGE_PATTERNS[GeneratorGraphView.code(c, SYSTEMS.snomed)?.code ?? ''])
@@ -180,26 +283,7 @@ export function samplePatient(view: GeneratorGraphView, seed: number, index: num
   } else if (uAudio > 1 - INCIDENTAL_AUDIO_RATE) {
     audio = { pattern: incidentalAudio, shown: incidentalAudio };
   }
-
-  return {
-    index,
-    patientId: ids.uuid(),
-    encounterId: ids.uuid(),
-    sex,
-    ageYears,
-    birthDate: isoDate(birthMs),
-    visitTime: new Date(visitMs).toISOString().replace('.000Z', 'Z'),
-    condition,
-    present,
-    absentLinked,
-    chronic,
-    medications,
-    recommended: [...recommended.values()].sort((a, b) => (a.id < b.id ? -1 : 1)),
-    allergies,
-    measurements,
-    ...(image ? { image } : {}),
-    ...(audio ? { audio } : {}),
-  };
+  return { ...(image ? { image } : {}), ...(audio ? { audio } : {}) };
 }
 
 const CARDIAC_PATTERNS: ReadonlySet<string> = new Set([
@@ -209,6 +293,12 @@ const CARDIAC_PATTERNS: ReadonlySet<string> = new Set([
   'pericardial_rub',
   'murmur',
 ]);
+
+/** Seen in the emergency department: a severe acute condition, or an outside problem seen there. */
+export function isEmergencyVisit(p: SyntheticPatient): boolean {
+  if (p.openSet) return p.openSet.kind === 'outside' && p.openSet.problem.setting === 'emergency';
+  return (p.condition?.severity ?? 3) <= 2;
+}
 
 export function isCardiac(pattern: AudioPattern): boolean {
   return CARDIAC_PATTERNS.has(pattern);

@@ -62,12 +62,14 @@ describe('synth ndjson', () => {
       expect(patient?.resource.id).toBe(labels[i]?.patientId);
       // The presenting diagnosis is the label: it must not be coded anywhere in the record.
       const label = labels[i] as PatientLabel;
+      expect(label.openSet).toBeNull();
+      const condition = label.condition as NonNullable<PatientLabel['condition']>;
       const chronicIds = new Set(label.chronic.map((c) => c.id));
-      if (!chronicIds.has(label.condition.id)) {
+      if (!chronicIds.has(condition.id)) {
         const conditionCodes = entries
           .filter((e) => e.resource.resourceType === 'Condition')
           .flatMap((e) => ((e.resource.code as { coding: { code: string }[] }).coding ?? []).map((c) => c.code));
-        expect(conditionCodes).not.toContain(label.condition.icd10);
+        expect(conditionCodes).not.toContain(condition.icd10);
       }
       const doc = entries.find((e) => e.resource.resourceType === 'DocumentReference');
       const note = Buffer.from(
@@ -75,7 +77,7 @@ describe('synth ndjson', () => {
         'base64',
       ).toString('utf8');
       expect(note.length).toBeGreaterThan(80);
-      expect(note).not.toContain(label.condition.icd10 ?? '@@');
+      expect(note).not.toContain(condition.icd10 ?? '@@');
     }
   }, 120_000);
 
