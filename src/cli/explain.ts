@@ -97,6 +97,7 @@ Examples:
         const line = buildPredictionLine(record, features, outputs!, manifest.heads, { name: manifest.name, version: manifest.version, sha: model.pkg.sha }, {
           topK,
           maxLength: manifest.text.maxLength,
+          graph: model.graph,
           explanations,
         });
         if (flags.json) {

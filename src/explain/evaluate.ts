@@ -4,18 +4,44 @@
  * model has one), micro/macro-F1 and AUROC of the drug head — and, with `faithfulness`, the ERASER
  * scores of word occlusion and attention rollout beside a seeded random baseline.
  *
+ * Diagnoses are an open set. Records whose true answer is "none of these" (labels version 2 with
+ * `condition: null`, or a condition the head does not have) are out-of-label: the diagnosis
+ * metrics above cover the in-label records only, ranking the head's labels without its none
+ * label ("closed-set"), and `openSet` measures the abstention (src/explain/metrics.ts defines
+ * each number). A package whose head cannot abstain gets `openSet` too when the labels hold
+ * out-of-label records, with 1 − the highest label probability as a reference score and no
+ * threshold (nothing abstains). Drugs are measured on what the output lines report (the
+ * `follows` rule of src/model/decide.ts applied), over all records.
+ *
  * The model card's numbers come from rerunning this, so it reads records exactly as `analyze`
- * does (same reader, same featurizer, same batches of the model) and every number is a mean over
- * records anyone can regenerate with `clinicalbert synth`.
+ * does (same reader, same featurizer, same batches of the model, same decisions) and every number
+ * is a mean over records anyone can regenerate with `clinicalbert synth`.
  */
-import type { HeadSpec } from '../model/manifest.js';
+import { abstentionScore, answerIndices, decideHeads, rankIndices, type HeadDecision } from '../model/decide.js';
+import type { AbstentionScoreKind, HeadSpec, ModelManifest } from '../model/manifest.js';
 import type { RecordFeatures } from '../model/features.js';
 import type { ClinicalModel, RecordOutputs } from '../model/runtime.js';
 import { readRecords, type ReadOptions } from '../records/read.js';
+import type { CodedFact } from '../records/types.js';
 import { ClinicalBertError } from '../util/errors.js';
 import { recordFaithfulness, randomWeights, summarizeFaithfulness, AOPC_K, type EraserSummary, type FaithfulnessMethod, type RecordFaithfulness } from './faithfulness.js';
 import type { GroundTruth } from './labels.js';
-import { argmax, auroc, expectedCalibrationError, macroAuroc, macroF1, multiLabelF1, topKAccuracy } from './metrics.js';
+import {
+  abstentionRates,
+  argmax,
+  auroc,
+  coverageCurve,
+  expectedCalibrationError,
+  macroAuroc,
+  macroF1,
+  multiLabelF1,
+  openSetAuroc,
+  selectiveAt,
+  topKAccuracy,
+  type CoveragePoint,
+  type OpenSetRecord,
+  type SelectivePoint,
+} from './metrics.js';
 import { attentionRollout } from './rollout.js';
 import { diagnosisHead, topTarget } from './target.js';
 import { MAX_UNITS, textUnits } from './units.js';
@@ -39,7 +65,10 @@ export interface EvaluateOptions {
 export interface SingleLabelMetrics {
   head: string;
   records: number;
-  /** Records whose true label is not one of the head's labels (counted as misses). */
+  /**
+   * Records whose true label is not one of the head's labels. Severity: counted as misses. The
+   * diagnosis head: left out of these metrics and evaluated as out-of-label in `openSet`.
+   */
   outsideLabels: number;
   top1: number | null;
   top3: number | null;
@@ -60,11 +89,36 @@ export interface MultiLabelMetrics {
   macroF1: number | null;
   /** Per-label AUROC averaged over labels with positives and negatives. */
   auroc: number | null;
+  /** The head this one follows: F1 is over the drugs the lines report after the rule. */
+  follows?: string;
+}
+
+/** The abstention of the diagnosis head measured against labels (src/explain/metrics.ts). */
+export interface OpenSetMetrics {
+  head: string;
+  /** How the abstention score is computed; `one-minus-max` as a reference when the head cannot abstain. */
+  score: AbstentionScoreKind;
+  /** The package's threshold; null when the head cannot abstain (then nothing abstains). */
+  threshold: number | null;
+  inLabel: number;
+  outOfLabel: number;
+  /** Out-of-label records by the labels' `openSet.kind`; `outside-labels`: a condition the head lacks; `unspecified`: no kind given. */
+  outOfLabelKinds: Record<string, number>;
+  /** At the package's threshold: share of out-of-label records that abstained (right), of in-label ones (wrong). */
+  abstentionRate: { outOfLabel: number | null; inLabel: number | null };
+  /** AUROC of the abstention score, out-of-label records positive. */
+  auroc: number | null;
+  /** Coverage, accuracy and top-3 at the package's threshold. */
+  atThreshold: SelectivePoint;
+  /** Accuracy against coverage at 5 %, 10 %, …, 100 % (nearest achievable points). */
+  curve: CoveragePoint[];
 }
 
 export interface FaithfulnessReport {
   /** Records with at least one text unit (the others have no note to attribute). */
   records: number;
+  /** Of those, records whose explained target was the abstention ("none of these"). */
+  abstentionTargets: number;
   seed: number;
   maxUnits: number;
   aopcK: number[];
@@ -83,17 +137,23 @@ export interface EvaluationReport {
     /** Inputs that could not become a record or be featurized. */
     failed: number;
   };
+  /** Diagnoses: closed-set metrics over in-label records only. */
   heads: { diagnoses?: SingleLabelMetrics; severity?: SingleLabelMetrics; drugs?: MultiLabelMetrics };
+  /** Present when the labels hold out-of-label records or the diagnosis head can abstain. */
+  openSet?: OpenSetMetrics;
   faithfulness?: FaithfulnessReport;
   seconds: number;
 }
 
-interface Scored {
+/** One evaluated record: its labels, the model's outputs and what each head decided. */
+export interface Scored {
   truth: GroundTruth;
   outputs: RecordOutputs;
+  decisions: Record<string, HeadDecision>;
 }
 
-function singleLabel(head: string, spec: HeadSpec, rows: readonly { truth: number; scores: Float32Array }[]): SingleLabelMetrics {
+/** Metrics of a softmax head; column j of `scores` is the label `ids[j]`. */
+function singleLabel(head: string, ids: readonly string[], rows: readonly { truth: number; scores: ArrayLike<number> }[]): SingleLabelMetrics {
   const truth = rows.map((r) => r.truth);
   const scores = rows.map((r) => r.scores);
   const predicted = scores.map(argmax);
@@ -110,7 +170,7 @@ function singleLabel(head: string, spec: HeadSpec, rows: readonly { truth: numbe
       scores.map((s, i) => s[predicted[i] as number] as number),
       predicted.map((p, i) => p === truth[i]),
     ),
-    aurocPerClass: Object.fromEntries([...perClass].map(([c, v]) => [spec.labels[c]?.id ?? String(c), v])),
+    aurocPerClass: Object.fromEntries([...perClass].map(([c, v]) => [ids[c] ?? String(c), v])),
   };
 }
 
@@ -126,24 +186,77 @@ function severityIndex(spec: HeadSpec, s: number): number {
   return spec.labels.findIndex((l) => l.id === key || l.id.endsWith(`:${key}`) || l.code === key || l.display === key);
 }
 
-function headMetrics(model: ClinicalModel, scored: readonly Scored[]): EvaluationReport['heads'] {
-  const heads = model.manifest.heads;
+/** The head's abstention score of a record, or 1 − its highest answer probability when it cannot abstain. */
+function openSetScore(spec: HeadSpec, scores: Float32Array): number {
+  const score = abstentionScore(spec, scores);
+  if (score !== undefined) return score;
+  let max = 0;
+  for (const i of answerIndices(spec)) max = Math.max(max, scores[i] as number);
+  return 1 - max;
+}
+
+function openSetMetrics(head: string, spec: HeadSpec, scored: readonly Scored[], position: ReadonlyMap<string, number>, answers: readonly number[]): OpenSetMetrics {
+  const kinds: Record<string, number> = {};
+  const records: OpenSetRecord[] = scored.map((s) => {
+    const scores = s.outputs.heads[head] as Float32Array;
+    const truth = s.truth.condition === null ? undefined : position.get(s.truth.condition);
+    const outOfLabel = truth === undefined;
+    if (outOfLabel) {
+      const kind = s.truth.openSet?.kind ?? (s.truth.condition === null ? 'unspecified' : 'outside-labels');
+      kinds[kind] = (kinds[kind] ?? 0) + 1;
+    }
+    const top = rankIndices(scores, answers).slice(0, 3);
+    const at = truth === undefined ? -1 : top.indexOf(answers[truth] as number);
+    return { score: openSetScore(spec, scores), outOfLabel, correct1: at === 0, correct3: at >= 0 };
+  });
+  const threshold = spec.abstention?.threshold ?? null;
+  return {
+    head,
+    score: spec.abstention ? (spec.abstention.score ?? 'label') : 'one-minus-max',
+    threshold,
+    inLabel: records.filter((r) => !r.outOfLabel).length,
+    outOfLabel: records.filter((r) => r.outOfLabel).length,
+    outOfLabelKinds: Object.fromEntries(Object.entries(kinds).sort(([a], [b]) => (a < b ? -1 : 1))),
+    abstentionRate: abstentionRates(records, threshold),
+    auroc: openSetAuroc(records),
+    atThreshold: selectiveAt(records, threshold),
+    curve: coverageCurve(records),
+  };
+}
+
+/**
+ * Every head's metrics over scored records (exported for tests on hand-made outputs). The
+ * diagnosis head's closed-set metrics rank its answer labels only (the none label left out) over
+ * the in-label records.
+ */
+export function headMetrics(manifest: ModelManifest, scored: readonly Scored[]): { heads: EvaluationReport['heads']; openSet?: OpenSetMetrics } {
+  const heads = manifest.heads;
   const out: EvaluationReport['heads'] = {};
-  const dx = diagnosisHead(model.manifest);
+  const dx = diagnosisHead(manifest);
   const dxSpec = heads[dx] as HeadSpec;
-  const dxIndex = new Map(dxSpec.labels.map((l, i) => [l.id, i]));
-  out.diagnoses = singleLabel(
-    dx,
-    dxSpec,
-    scored.map((s) => ({ truth: dxIndex.get(s.truth.condition) ?? -1, scores: s.outputs.heads[dx] as Float32Array })),
-  );
+  const answers = answerIndices(dxSpec);
+  const position = new Map(answers.map((labelIndex, j) => [dxSpec.labels[labelIndex]?.id ?? String(labelIndex), j]));
+  const inLabel = scored.filter((s) => s.truth.condition !== null && position.has(s.truth.condition));
+  out.diagnoses = {
+    ...singleLabel(
+      dx,
+      answers.map((i) => dxSpec.labels[i]?.id ?? String(i)),
+      inLabel.map((s) => {
+        const scores = s.outputs.heads[dx] as Float32Array;
+        return { truth: position.get(s.truth.condition as string) as number, scores: answers.map((i) => scores[i] as number) };
+      }),
+    ),
+    outsideLabels: scored.filter((s) => s.truth.condition !== null && !position.has(s.truth.condition)).length,
+  };
+  const outOfLabel = scored.length - inLabel.length;
+  const openSet = outOfLabel > 0 || dxSpec.abstention ? openSetMetrics(dx, dxSpec, scored, position, answers) : undefined;
 
   const severity = heads.severity;
   if (severity && severity.activation === 'softmax') {
     const rows = scored
       .filter((s) => s.truth.severity !== undefined && s.outputs.heads.severity)
       .map((s) => ({ truth: severityIndex(severity, s.truth.severity as number), scores: s.outputs.heads.severity as Float32Array }));
-    if (rows.length > 0 && rows.some((r) => r.truth >= 0)) out.severity = singleLabel('severity', severity, rows);
+    if (rows.length > 0 && rows.some((r) => r.truth >= 0)) out.severity = singleLabel('severity', severity.labels.map((l) => l.id), rows);
   }
 
   const drugs = drugHead(heads);
@@ -162,7 +275,7 @@ function headMetrics(model: ClinicalModel, scored: readonly Scored[]): Evaluatio
       return set;
     });
     const scores = scored.map((s) => s.outputs.heads[drugs] as Float32Array);
-    const predicted = scores.map((row) => new Set(Array.from(row.keys()).filter((i) => (row[i] as number) >= threshold)));
+    const predicted = scored.map((s) => new Set(s.decisions[drugs]?.labels ?? []));
     const f1 = multiLabelF1(truth, predicted);
     const perLabel = spec.labels
       .map((_, c) => auroc(scores.map((row) => row[c] as number), truth.map((t) => t.has(c))))
@@ -175,9 +288,10 @@ function headMetrics(model: ClinicalModel, scored: readonly Scored[]): Evaluatio
       microF1: f1.micro,
       macroF1: f1.macro,
       auroc: perLabel.length > 0 ? perLabel.reduce((a, b) => a + b, 0) / perLabel.length : null,
+      ...(spec.follows !== undefined ? { follows: spec.follows } : {}),
     };
   }
-  return out;
+  return { heads: out, ...(openSet ? { openSet } : {}) };
 }
 
 export async function runEvaluate(model: ClinicalModel, options: EvaluateOptions): Promise<EvaluationReport> {
@@ -195,14 +309,16 @@ export async function runEvaluate(model: ClinicalModel, options: EvaluateOptions
   const head = diagnosisHead(model.manifest);
   const headSpec = model.manifest.heads[head] as HeadSpec;
 
-  let batch: { id: string; truth: GroundTruth; features: RecordFeatures }[] = [];
+  let abstentionTargets = 0;
+  let batch: { id: string; truth: GroundTruth; features: RecordFeatures; facts: readonly CodedFact[] }[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
     const features = batch.map((b) => b.features);
     const outputs = await model.run(features);
     for (const [r, item] of batch.entries()) {
       const out = outputs[r] as RecordOutputs;
-      scored.push({ truth: item.truth, outputs: out });
+      const decisions = decideHeads(model.manifest.heads, out.heads, { graph: model.graph, facts: item.facts });
+      scored.push({ truth: item.truth, outputs: out, decisions });
       if (!options.faithfulness) continue;
       const embeddings = await model.encodingOf(features);
       const target = topTarget(head, headSpec, out);
@@ -218,7 +334,10 @@ export async function runEvaluate(model: ClinicalModel, options: EvaluateOptions
         ...(rollout ? { 'attention-rollout': rollout.weights } : {}),
         random: randomWeights(units.length, options.seed, item.id),
       });
-      if (result) faithful.push(result);
+      if (result) {
+        faithful.push(result);
+        if (target.abstention) abstentionTargets++;
+      }
     }
     counts.evaluated += batch.length;
     options.onProgress?.(counts.evaluated);
@@ -245,7 +364,7 @@ export async function runEvaluate(model: ClinicalModel, options: EvaluateOptions
       continue;
     }
     matched.add(truth);
-    batch.push({ id: item.record.id, truth, features });
+    batch.push({ id: item.record.id, truth, features, facts: item.record.facts });
     if (batch.length >= options.batchSize) await flush();
   }
   await flush();
@@ -260,7 +379,7 @@ export async function runEvaluate(model: ClinicalModel, options: EvaluateOptions
   const report: EvaluationReport = {
     model: { name: manifest.name, version: manifest.version, sha: model.pkg.sha },
     records: { ...counts, labelsWithoutRecord: options.labels.filter((l) => !matched.has(l)).length },
-    heads: headMetrics(model, scored),
+    ...headMetrics(manifest, scored),
     seconds: 0,
   };
   if (options.faithfulness) {
@@ -269,7 +388,7 @@ export async function runEvaluate(model: ClinicalModel, options: EvaluateOptions
     for (const [name, s] of Object.entries(summary) as [FaithfulnessMethod, EraserSummary][]) {
       methods[name] = { ...s, msPerRecord: scored.length > 0 ? cost[name] / scored.length : 0 };
     }
-    report.faithfulness = { records: faithful.length, seed: options.seed, maxUnits: options.maxUnits ?? MAX_UNITS, aopcK: [...AOPC_K], methods };
+    report.faithfulness = { records: faithful.length, abstentionTargets, seed: options.seed, maxUnits: options.maxUnits ?? MAX_UNITS, aopcK: [...AOPC_K], methods };
   }
   report.seconds = (performance.now() - started) / 1000;
   return report;

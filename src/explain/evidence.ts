@@ -15,7 +15,7 @@ import type { KnowledgeGraph } from '../kg/graph.js';
 import type { EdgeType } from '../kg/types.js';
 import type { HeadSpec } from '../model/manifest.js';
 import type { RecordOutputs } from '../model/runtime.js';
-import { ranked } from './target.js';
+import { rankedAnswers } from './target.js';
 import type { DiagnosisEvidence, EvidenceFact } from './types.js';
 
 /** Edge types that make an entity evidence for (or against) a condition. */
@@ -39,7 +39,11 @@ function linksOf(graph: KnowledgeGraph, conditionId: string): Map<string, Link> 
   return links;
 }
 
-/** Evidence for the top diagnoses of one record; `entities` and `outputs` come from the same run. */
+/**
+ * Evidence for the top diagnoses of one record (the head's "none of these" label is not a
+ * diagnosis and is left out; for a record that abstained these are the closest labels, whose
+ * weak support is part of "why none of these"). `entities` and `outputs` come from the same run.
+ */
 export function diagnosisEvidence(
   graph: KnowledgeGraph,
   head: string,
@@ -50,7 +54,7 @@ export function diagnosisEvidence(
 ): DiagnosisEvidence[] {
   const scores = outputs.heads[head];
   if (!scores) return [];
-  return ranked(scores)
+  return rankedAnswers(spec, scores)
     .slice(0, count)
     .map((index) => {
       const label = spec.labels[index];

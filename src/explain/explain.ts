@@ -10,7 +10,8 @@
  *   call each, when the record has that modality). Word occlusion dominates: ~0.4 s per record for
  *   a note of ~75 units on one thread (bench/explain.sh); the other methods together cost ~20 ms.
  *
- * Every explanation explains the top label of the diagnosis head (target.ts). Numbers are
+ * Every explanation explains the top label of the diagnosis head, or its abstention when the
+ * record abstained ("why none of these", target.ts). Numbers are
  * rounded to 4 decimals and timings are left out with `timing: false`, so `--no-timing` output is
  * byte-identical between runs.
  */

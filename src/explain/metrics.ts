@@ -1,7 +1,8 @@
 /**
  * @file Prediction metrics against ground truth, as pure functions over arrays: top-k accuracy,
- * macro-F1, one-vs-rest AUROC, expected calibration error, and micro/macro F1 for multi-label
- * heads. `clinicalbert evaluate` and the model card use these; each is checked on hand-computed
+ * macro-F1, one-vs-rest AUROC, expected calibration error, micro/macro F1 for multi-label heads,
+ * and the open-set metrics of a head that can abstain (defined exactly above `OpenSetRecord`).
+ * `clinicalbert evaluate` and the model card use these; each is checked on hand-computed
  * examples (test/explain/metrics.test.ts).
  *
  * Conventions (the usual ones, spelled out because they change the numbers):
@@ -144,4 +145,114 @@ export function multiLabelF1(
     macro += f1(e.tp, e.fp, e.fn);
   }
   return { micro: f1(tp, fp, fn), macro: macro / counts.size };
+}
+
+/*
+ * Open-set metrics: how well the abstention score separates records whose true answer is one of
+ * the head's labels ("in-label") from records whose true answer is "none of these"
+ * ("out-of-label"), and what answering only below a threshold buys. Definitions, exactly (the
+ * training recipe's Python computes the same quantities):
+ *
+ * - Each evaluated record i has an abstention score s_i (the package's: p(none label) or
+ *   1 − max label probability), out_i (true answer is "none of these"), and correct1_i /
+ *   correct3_i: the true label is the top-1 / among the top-3 of the labels ranked without the
+ *   none label (always false for an out-of-label record).
+ * - A record abstains at threshold t when s_i >= t, and answers when s_i < t. "No threshold"
+ *   (t = null) means it never abstains.
+ * - Abstention rate on out-of-label records (right) = #{out_i, s_i >= t} / #{out_i}; on in-label
+ *   records (wrong) = #{not out_i, s_i >= t} / #{not out_i}; null when the group is empty.
+ * - AUROC of s between in-label (negative) and out-of-label (positive) records: the
+ *   Mann–Whitney statistic of `auroc` above (ties count one half).
+ * - At threshold t: answered = #{s_i < t}; coverage = answered / N (N = all evaluated records);
+ *   accuracy = #{s_i < t, correct1_i} / answered (an answered out-of-label record is always
+ *   wrong); top-3 likewise with correct3_i; accuracy and top-3 are null when nothing is answered.
+ * - Accuracy against coverage: sort the scores ascending, s_(1) <= … <= s_(N). Answering exactly
+ *   the k lowest-scored records is achievable for 1 <= k < N with s_(k) < s_(k+1), at
+ *   t = s_(k+1) (the smallest unanswered score), and for k = N at t = 1 (null if a score is 1, as
+ *   then no threshold in (0, 1] answers every record); k = 0 is left out (no accuracy). For each
+ *   target coverage c = i / 20 (i = 1 … 20) the curve reports the achievable k nearest to c·N
+ *   (ties, within 1e-9: the smaller k), with its coverage, accuracy, threshold and answered count.
+ *   This is training/open_set.py's `coverage_curve` (which rounds to 4 decimals).
+ */
+
+/** One evaluated record, as the open-set metrics see it. */
+export interface OpenSetRecord {
+  /** The abstention score (higher: more "none of these"). */
+  score: number;
+  /** True answer is "none of these" (no label, or a label outside the head). */
+  outOfLabel: boolean;
+  /** The true label is the top-1 answer label (false for out-of-label records). */
+  correct1: boolean;
+  /** The true label is among the top-3 answer labels (false for out-of-label records). */
+  correct3: boolean;
+}
+
+/** Coverage, accuracy and top-3 when answering below a threshold (null: never abstain). */
+export interface SelectivePoint {
+  threshold: number | null;
+  answered: number;
+  coverage: number | null;
+  accuracy: number | null;
+  top3: number | null;
+}
+
+/** Share of out-of-label (right) and in-label (wrong) records that abstain at `threshold`. */
+export function abstentionRates(records: readonly OpenSetRecord[], threshold: number | null): { outOfLabel: number | null; inLabel: number | null } {
+  const rate = (group: readonly OpenSetRecord[]) =>
+    group.length === 0 ? null : group.filter((r) => threshold !== null && r.score >= threshold).length / group.length;
+  return { outOfLabel: rate(records.filter((r) => r.outOfLabel)), inLabel: rate(records.filter((r) => !r.outOfLabel)) };
+}
+
+/** AUROC of the abstention score, out-of-label records positive. */
+export function openSetAuroc(records: readonly OpenSetRecord[]): number | null {
+  return auroc(records.map((r) => r.score), records.map((r) => r.outOfLabel));
+}
+
+/** The records answered below `threshold` (all of them when null), with their accuracy. */
+export function selectiveAt(records: readonly OpenSetRecord[], threshold: number | null): SelectivePoint {
+  const answered = records.filter((r) => threshold === null || r.score < threshold);
+  const n = answered.length;
+  return {
+    threshold,
+    answered: n,
+    coverage: records.length === 0 ? null : n / records.length,
+    accuracy: n === 0 ? null : answered.filter((r) => r.correct1).length / n,
+    top3: n === 0 ? null : answered.filter((r) => r.correct3).length / n,
+  };
+}
+
+/** The target coverages of the accuracy-against-coverage curve: 0.05, 0.10, …, 1.00. */
+export const COVERAGE_TARGETS: readonly number[] = Array.from({ length: 20 }, (_, i) => (i + 1) / 20);
+
+export interface CoveragePoint {
+  /** The coverage asked for. */
+  target: number;
+  /** The nearest achievable coverage, and the accuracy, threshold and count there. */
+  coverage: number;
+  accuracy: number;
+  threshold: number | null;
+  answered: number;
+}
+
+/** Accuracy against coverage at the nearest achievable point to each target coverage. */
+export function coverageCurve(records: readonly OpenSetRecord[], targets: readonly number[] = COVERAGE_TARGETS): CoveragePoint[] {
+  const n = records.length;
+  if (n === 0) return [];
+  const sorted = records.slice().sort((a, b) => a.score - b.score);
+  // correct[k] = correct answers among the k lowest-scored records.
+  const correct = [0];
+  for (const r of sorted) correct.push((correct[correct.length - 1] as number) + (r.correct1 ? 1 : 0));
+  const achievable: { k: number; threshold: number | null }[] = [];
+  for (let k = 1; k < n; k++) {
+    const here = (sorted[k - 1] as OpenSetRecord).score;
+    const next = (sorted[k] as OpenSetRecord).score;
+    if (here < next) achievable.push({ k, threshold: next });
+  }
+  achievable.push({ k: n, threshold: (sorted[n - 1] as OpenSetRecord).score < 1 ? 1 : null });
+  return targets.map((target) => {
+    // Achievable points are in increasing k, so a tie keeps the smaller one.
+    let best = achievable[0] as { k: number; threshold: number | null };
+    for (const point of achievable) if (Math.abs(point.k - target * n) < Math.abs(best.k - target * n) - 1e-9) best = point;
+    return { target, coverage: best.k / n, accuracy: (correct[best.k] as number) / best.k, threshold: best.threshold, answered: best.k };
+  });
 }

@@ -7,7 +7,7 @@
  * see that record explained, never to logs.
  */
 import type { ChalkInstance } from 'chalk';
-import type { EvaluationReport } from './evaluate.js';
+import type { EvaluationReport, OpenSetMetrics } from './evaluate.js';
 import { FAITHFULNESS_METHODS } from './faithfulness.js';
 import type { EvidenceFact, Explanations, WordExplanation } from './types.js';
 
@@ -43,7 +43,21 @@ function factLine(f: EvidenceFact): string[] {
 /** A readable rendering of one record's explanations. */
 export function renderExplanations(recordId: string, e: Explanations, c: ChalkInstance): string {
   const out: string[] = [];
-  out.push(c.bold(`Record ${recordId}: ${e.target.display} (${e.target.id}), ${e.target.head} score ${fmt(e.target.score)}  [level ${e.level}]`));
+  const t = e.target;
+  out.push(
+    c.bold(
+      t.abstention
+        ? `Record ${recordId}: ${t.display} (${t.head} abstained), abstention score ${fmt(t.score)}  [level ${e.level}]`
+        : `Record ${recordId}: ${t.display} (${t.id}), ${t.head} score ${fmt(t.score)}  [level ${e.level}]`,
+    ),
+  );
+  if (t.abstention) {
+    out.push(
+      c.dim(
+        `  Explaining why no label fits: the target is ${t.abstention === 'label' ? 'the probability of the "none of these" label' : '1 − the highest label probability'}; the evidence lists the closest labels.`,
+      ),
+    );
+  }
   if (e.modalities) {
     out.push('', c.bold('Modality contributions') + c.dim(' (ablation through the fusion head; faithful)'));
     out.push(
@@ -90,6 +104,41 @@ export function renderExplanations(recordId: string, e: Explanations, c: ChalkIn
   return out.join('\n') + '\n';
 }
 
+const pct = (x: number | null): string => (x === null ? '—' : `${(100 * x).toFixed(1)}%`);
+
+/** The open-set section of an evaluation: counts, abstention at the threshold, AUROC, accuracy against coverage. */
+function openSetLines(o: OpenSetMetrics, c: ChalkInstance): string[] {
+  const kinds = Object.entries(o.outOfLabelKinds).map(([k, n]) => `${k} ${n}`).join(', ');
+  const score = o.score === 'label' ? 'p(none of these)' : '1 − highest label probability';
+  const out: string[] = [
+    c.bold('Open set') + c.dim(` (${o.head}: abstains when the score ≥ the threshold; score = ${score})`),
+    `  ${o.inLabel} in-label, ${o.outOfLabel} out-of-label${kinds ? ` (${kinds})` : ''}; ` +
+      (o.threshold === null ? 'the package cannot abstain: reference score, no threshold' : `package threshold ${o.threshold}`),
+  ];
+  const at = o.atThreshold;
+  out.push(
+    ...table([
+      ['abstained on out-of-label (right)', pct(o.abstentionRate.outOfLabel)],
+      ['abstained on in-label (wrong)', pct(o.abstentionRate.inLabel)],
+      ['AUROC in- vs out-of-label', fmt(o.auroc)],
+      [
+        'at the package threshold',
+        `coverage ${pct(at.coverage)}, accuracy ${fmt(at.accuracy)}, top-3 ${fmt(at.top3)} (${at.answered} answered)`,
+      ],
+    ]),
+  );
+  if (o.curve.length > 0) {
+    out.push('', c.bold('Accuracy against coverage') + c.dim(' (answer the records with the lowest scores; an answered out-of-label record is wrong)'));
+    out.push(
+      ...table([
+        ['target', 'coverage', 'accuracy', 'threshold', 'answered'],
+        ...o.curve.map((p) => [pct(p.target), pct(p.coverage), fmt(p.accuracy), p.threshold === null ? 'never abstain' : fmt(p.threshold), String(p.answered)]),
+      ]),
+    );
+  }
+  return out;
+}
+
 /** A readable rendering of an evaluation report. */
 export function renderEvaluation(r: EvaluationReport, c: ChalkInstance): string {
   const out: string[] = [];
@@ -101,19 +150,22 @@ export function renderEvaluation(r: EvaluationReport, c: ChalkInstance): string 
   const { diagnoses, severity, drugs } = r.heads;
   const rows: string[][] = [['head', 'records', 'top-1', 'top-3', 'macro-F1', 'AUROC', 'ECE']];
   for (const h of [diagnoses, severity]) {
-    if (h) rows.push([h.head, String(h.records), fmt(h.top1), fmt(h.top3), fmt(h.macroF1), fmt(h.auroc), fmt(h.ece)]);
+    if (h) rows.push([h === diagnoses && r.openSet ? `${h.head} (in-label)` : h.head, String(h.records), fmt(h.top1), fmt(h.top3), fmt(h.macroF1), fmt(h.auroc), fmt(h.ece)]);
   }
   out.push('', ...table(rows));
-  if (diagnoses && diagnoses.outsideLabels > 0) out.push(c.yellow(`  ${diagnoses.outsideLabels} records have a diagnosis outside the head's labels (counted as misses)`));
+  if (r.openSet) out.push(c.dim('  diagnoses: closed-set, over in-label records, ranking the labels without "none of these"'));
+  if (severity && severity.outsideLabels > 0) out.push(c.yellow(`  ${severity.outsideLabels} records have a severity outside the head's labels (counted as misses)`));
   if (drugs) {
     out.push('', ...table([
       ['head', 'records', 'micro-F1', 'macro-F1', 'AUROC', 'threshold'],
       [drugs.head, String(drugs.records), fmt(drugs.microF1), fmt(drugs.macroF1), fmt(drugs.auroc), String(drugs.threshold)],
     ]));
+    if (drugs.follows) out.push(c.dim(`  F1 of the drugs the lines report: kept only when the graph links them to the ${drugs.follows} made or a coded condition`));
   }
+  if (r.openSet) out.push('', ...openSetLines(r.openSet, c));
   if (r.faithfulness) {
     const f = r.faithfulness;
-    out.push('', c.bold(`ERASER faithfulness on ${f.records} records`) + c.dim(` (comprehensiveness ↑, sufficiency ↓; AOPC over k = ${f.aopcK.join(', ')}%; random seed ${f.seed})`));
+    out.push('', c.bold(`ERASER faithfulness on ${f.records} records${f.abstentionTargets > 0 ? ` (${f.abstentionTargets} explaining an abstention)` : ''}`) + c.dim(` (comprehensiveness ↑, sufficiency ↓; AOPC over k = ${f.aopcK.join(', ')}%; random seed ${f.seed})`));
     const frows: string[][] = [['method', 'comp@10%', 'comp@20%', 'comp AOPC', 'suff@10%', 'suff@20%', 'suff AOPC', 'ms/record']];
     for (const name of FAITHFULNESS_METHODS) {
       const m = f.methods[name];

@@ -22,13 +22,19 @@ export interface MethodInfo {
   ms?: number;
 }
 
-/** The prediction being explained: by default the top diagnosis. */
+/**
+ * The prediction being explained: the top diagnosis, or, when the diagnosis head abstained, the
+ * abstention ("why none of these": id `none`, display "none of these labels").
+ */
 export interface ExplainTarget {
   head: string;
+  /** Label index; for an abstention scored `one-minus-max` on a head without a none label, -1. */
   index: number;
   id: string;
   display: string;
   score: number;
+  /** Set when the target is the abstention: how its score is computed (src/model/decide.ts). */
+  abstention?: 'label' | 'one-minus-max';
 }
 
 export interface ModalityContribution {

@@ -42,6 +42,30 @@ export interface LabelSpec {
   codings?: { system: string; code: string; display?: string }[];
 }
 
+/** How a softmax head's abstention score is computed. */
+export const ABSTENTION_SCORES = ['label', 'one-minus-max'] as const;
+export type AbstentionScoreKind = (typeof ABSTENTION_SCORES)[number];
+
+/**
+ * "None of these": a softmax head over an open set of answers may decline to report a label.
+ * The record abstains when its abstention score is at or above `threshold` (calibrated on
+ * validation data by the recipe). The abstention label, when the head has one, is never reported
+ * as a prediction.
+ */
+export interface AbstentionSpec {
+  /**
+   * `label` (the default): the score is the probability of the head's "none of these" label.
+   * `one-minus-max`: the score is 1 − the highest probability among the other labels (for a
+   * package without a none class).
+   */
+  score?: AbstentionScoreKind;
+  /** Id of the head's "none of these" label (by convention its last label, id `none`). Required with `score: "label"`. */
+  label?: string;
+  /** In (0, 1]: the record abstains when its score is >= threshold. */
+  threshold: number;
+  description?: string;
+}
+
 export interface HeadSpec {
   /** Which fusion output holds this head's logits. */
   output: string;
@@ -51,6 +75,15 @@ export interface HeadSpec {
   description: string;
   /** Sigmoid heads: the score at or above which a label is reported as predicted. */
   threshold?: number;
+  /** Softmax heads only: when the head reports no label at all (src/model/decide.ts). */
+  abstention?: AbstentionSpec;
+  /**
+   * Name of a softmax head this head depends on (e.g. `diagnoses`). A softmax head that follows
+   * reports nothing when the followed head abstains; a sigmoid head over `drug:` labels reports a
+   * drug only when the knowledge graph has it treat or palliate a label the followed head reports
+   * or an active coded condition of the record (src/kg/treatments.ts).
+   */
+  follows?: string;
 }
 
 export interface ImagePreprocessing {

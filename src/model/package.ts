@@ -11,9 +11,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { createRequire } from 'node:module';
-import { ClinicalBertError } from '../util/errors.js';
+import { ClinicalBertError, quote } from '../util/errors.js';
 import { defaultModelDir, projectRoot } from '../util/version.js';
-import { MANIFEST_FORMAT_VERSION, type ModelManifest } from './manifest.js';
+import { ABSTENTION_SCORES, MANIFEST_FORMAT_VERSION, type HeadSpec, type ModelManifest } from './manifest.js';
 
 export class ModelPackageError extends ClinicalBertError {
   constructor(
@@ -35,7 +35,12 @@ export interface ModelPackage {
 }
 
 const require = createRequire(import.meta.url);
-type ValidateFn = ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null };
+interface SchemaError {
+  instancePath: string;
+  message?: string;
+  params?: { allowedValues?: unknown[]; additionalProperty?: string };
+}
+type ValidateFn = ((data: unknown) => boolean) & { errors?: SchemaError[] | null };
 let validateManifest: ValidateFn | undefined;
 
 function schemaValidator(): ValidateFn {
@@ -57,6 +62,79 @@ export function sha256File(path: string): Promise<string> {
   });
 }
 
+/** The value a JSON Pointer (ajv's `instancePath`) points at, or undefined. */
+function valueAt(data: unknown, pointer: string): unknown {
+  let value = data;
+  for (const raw of pointer.split('/').slice(1)) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+/** One schema error as a sentence that quotes the bad value and lists the valid ones. */
+function describeSchemaError(data: unknown, e: SchemaError): string {
+  const value = valueAt(data, e.instancePath);
+  const got = value === null || ['string', 'number', 'boolean'].includes(typeof value) ? ` (got ${quote(value)})` : '';
+  const allowed = e.params?.allowedValues ? `: ${e.params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}` : '';
+  const extra = e.params?.additionalProperty !== undefined ? `: ${quote(e.params.additionalProperty)}` : '';
+  return `${e.instancePath || '/'} ${e.message ?? ''}${allowed}${extra}${got}`.trim();
+}
+
+/** Label ids for an error message: all of them when few, else the first and last three. */
+function someLabels(head: HeadSpec): string {
+  const ids = head.labels.map((l) => JSON.stringify(l.id));
+  return ids.length <= 8 ? ids.join(', ') : `${ids.slice(0, 3).join(', ')}, …, ${ids.slice(-3).join(', ')} (${ids.length} labels)`;
+}
+
+/**
+ * What the JSON Schema cannot say about heads: `abstention` only on softmax heads, its label one
+ * of the head's labels, and `follows` naming another softmax head that follows no head itself
+ * (a sigmoid head that follows must be over `drug:` labels, the only rule the runtime knows).
+ */
+export function headProblems(heads: Record<string, HeadSpec>): string[] {
+  const problems: string[] = [];
+  const names = Object.keys(heads);
+  const softmax = names.filter((n) => heads[n]?.activation === 'softmax');
+  for (const [name, head] of Object.entries(heads)) {
+    const a = head.abstention;
+    if (a) {
+      const kind = a.score ?? 'label';
+      if (head.activation !== 'softmax') {
+        problems.push(`heads.${name}.abstention: only a softmax head can abstain; this head's activation is ${quote(head.activation)}`);
+      }
+      if (!(ABSTENTION_SCORES as readonly string[]).includes(kind)) {
+        problems.push(`heads.${name}.abstention.score must be one of ${ABSTENTION_SCORES.join(', ')}; got ${quote(kind)}`);
+      }
+      if (kind === 'label' && a.label === undefined) {
+        problems.push(`heads.${name}.abstention.label is required with score "label" (the id of the head's "none of these" label; use "score": "one-minus-max" for a package without one)`);
+      }
+      if (a.label !== undefined && !head.labels.some((l) => l.id === a.label)) {
+        problems.push(`heads.${name}.abstention.label ${quote(a.label)} is not one of the head's labels: ${someLabels(head)}`);
+      }
+      if (!(typeof a.threshold === 'number' && a.threshold > 0 && a.threshold <= 1)) {
+        problems.push(`heads.${name}.abstention.threshold must be in (0, 1]; got ${quote(a.threshold)}`);
+      }
+    }
+    if (head.follows !== undefined) {
+      const followed = heads[head.follows];
+      const at = `heads.${name}.follows ${quote(head.follows)}`;
+      if (head.follows === name) problems.push(`${at} names the head itself; it must name another softmax head: ${softmax.filter((n) => n !== name).join(', ') || 'none'}`);
+      else if (!followed) problems.push(`${at} is not a head of this model; heads: ${names.join(', ')}`);
+      else if (followed.activation !== 'softmax') problems.push(`${at} must name a softmax head: ${softmax.join(', ') || 'none'}`);
+      else if (followed.follows !== undefined) problems.push(`${at}: that head follows ${quote(followed.follows)} itself, and chains are not supported`);
+      if (head.activation === 'sigmoid') {
+        const other = head.labels.find((l) => !l.id.startsWith('drug:'));
+        if (other) {
+          problems.push(`${at}: a sigmoid head that follows must have only drug: labels (drugs are kept by the graph's treats/palliates edges); label ${quote(other.id)} is not one`);
+        }
+      }
+    }
+  }
+  return problems;
+}
+
 /** Parses and schema-checks a manifest without touching the files it lists. */
 export function parseManifest(dir: string, text: string): ModelManifest {
   let data: unknown;
@@ -75,12 +153,19 @@ export function parseManifest(dir: string, text: string): ModelManifest {
   }
   const validate = schemaValidator();
   if (!validate(data)) {
-    const problems = (validate.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`.trim());
+    const problems = (validate.errors ?? []).slice(0, 5).map((e) => describeSchemaError(data, e));
     throw new ModelPackageError(`${join(dir, 'manifest.json')}: invalid manifest: ${problems.join('; ')}`, dir, {
       code: 'MODEL_MANIFEST_INVALID',
     });
   }
-  return data as ModelManifest;
+  const manifest = data as ModelManifest;
+  const problems = headProblems(manifest.heads);
+  if (problems.length > 0) {
+    throw new ModelPackageError(`${join(dir, 'manifest.json')}: invalid manifest: ${problems.join('; ')}`, dir, {
+      code: 'MODEL_MANIFEST_INVALID',
+    });
+  }
+  return manifest;
 }
 
 /**

@@ -107,6 +107,7 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
             buildPredictionLine(p.record, p.features, outputs[k]!, manifest.heads, ref, {
               topK: options.topK,
               maxLength: manifest.text.maxLength,
+              graph: model.graph,
               ...(options.timing ? { timingMs: Number(now - p.started) / 1e6 } : {}),
               ...(explanations ? { explanations: explanations[k] } : {}),
             }),
@@ -123,6 +124,7 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
               buildPredictionLine(p.record, p.features, output!, manifest.heads, ref, {
                 topK: options.topK,
                 maxLength: manifest.text.maxLength,
+                graph: model.graph,
                 ...(options.timing ? { timingMs: Number(process.hrtime.bigint() - p.started) / 1e6 } : {}),
                 ...(explanations ? { explanations: explanations[0] } : {}),
               }),

@@ -5,13 +5,20 @@
  * Scores are rounded to 4 decimals and keys are written in a fixed order so that the same input
  * gives byte-identical output (with `--no-timing`). Change the shape only together with the
  * schema and its version.
+ *
+ * What each head reports is decided in src/model/decide.ts: a head that abstains ("none of these")
+ * writes an empty list and an entry in the top-level `abstained` object with the reason, and the
+ * abstention label never appears among the predictions. Lines of records where no head abstained
+ * have no `abstained` key (1.1 adds it; 1.0 lines are 1.1 lines without abstentions).
  */
+import type { KnowledgeGraph } from '../kg/graph.js';
+import { decideHeads, type Abstention } from '../model/decide.js';
 import type { HeadSpec } from '../model/manifest.js';
 import type { RecordFeatures } from '../model/features.js';
 import type { RecordOutputs } from '../model/runtime.js';
 import type { ClinicalRecord } from '../records/types.js';
 
-export const PREDICTION_SCHEMA_VERSION = '1.0';
+export const PREDICTION_SCHEMA_VERSION = '1.1';
 
 export interface ScoredLabel {
   id: string;
@@ -43,33 +50,60 @@ export interface PredictionLine {
     audio: string | null;
   };
   predictions: Record<string, ScoredLabel[]>;
+  /** Heads that reported no label, keyed by head name (absent when none did). */
+  abstained?: Record<string, LineAbstention>;
   explanations?: unknown;
   warnings: string[];
   timing?: { ms: number };
 }
 
+/**
+ * One head's abstention as written (`Abstention` of src/model/decide.ts, numbers rounded). The
+ * reason is typed as a string here: readers of saved lines meet codes that later 1.x versions add.
+ */
+export interface LineAbstention {
+  reason: string;
+  message: string;
+  score?: number;
+  threshold?: number;
+  head?: string;
+}
+
 export const round4 = (x: number): number => Math.round(x * 1e4) / 1e4;
 
-/** Top-k labels of a head; sigmoid heads keep only labels at or above their threshold. */
-export function topLabels(head: HeadSpec, scores: Float32Array, topK: number): ScoredLabel[] {
-  const order = Array.from(scores.keys()).sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
-  const threshold = head.activation === 'sigmoid' ? (head.threshold ?? 0.5) : -Infinity;
+/** A label as written in a line. */
+function scoredLabel(head: HeadSpec, index: number, scores: Float32Array): ScoredLabel | undefined {
+  const label = head.labels[index];
+  if (!label) return undefined;
+  return {
+    id: label.id,
+    ...(label.system ? { system: label.system } : {}),
+    ...(label.code ? { code: label.code } : {}),
+    display: label.display,
+    score: round4(scores[index] as number),
+  };
+}
+
+/** The first `topK` of a head's reported label indices (best first), as written in a line. */
+export function topLabels(head: HeadSpec, scores: Float32Array, indices: readonly number[], topK: number): ScoredLabel[] {
   const out: ScoredLabel[] = [];
-  for (const i of order) {
+  for (const i of indices) {
     if (out.length >= topK) break;
-    const score = scores[i] as number;
-    if (score < threshold) break;
-    const label = head.labels[i];
-    if (!label) continue;
-    out.push({
-      id: label.id,
-      ...(label.system ? { system: label.system } : {}),
-      ...(label.code ? { code: label.code } : {}),
-      display: label.display,
-      score: round4(score),
-    });
+    const label = scoredLabel(head, i, scores);
+    if (label) out.push(label);
   }
   return out;
+}
+
+/** An abstention as written: reason and message, then score (rounded) and threshold, or the head followed. */
+export function lineAbstention(a: Abstention): LineAbstention {
+  return {
+    reason: a.reason,
+    message: a.message,
+    ...(a.score !== undefined ? { score: round4(a.score) } : {}),
+    ...(a.threshold !== undefined ? { threshold: a.threshold } : {}),
+    ...(a.head !== undefined ? { head: a.head } : {}),
+  };
 }
 
 export function buildPredictionLine(
@@ -78,12 +112,24 @@ export function buildPredictionLine(
   outputs: RecordOutputs,
   heads: Record<string, HeadSpec>,
   model: ModelRef,
-  options: { topK: number; maxLength: number; timingMs?: number; explanations?: unknown },
+  options: {
+    topK: number;
+    maxLength: number;
+    /** The package's knowledge graph: required when a drug head follows the diagnoses. */
+    graph?: KnowledgeGraph;
+    timingMs?: number;
+    explanations?: unknown;
+  },
 ): PredictionLine {
+  const decisions = decideHeads(heads, outputs.heads, { ...(options.graph ? { graph: options.graph } : {}), facts: record.facts });
   const predictions: Record<string, ScoredLabel[]> = {};
+  const abstained: Record<string, LineAbstention> = {};
   for (const name of Object.keys(heads).sort()) {
     const scores = outputs.heads[name];
-    if (scores) predictions[name] = topLabels(heads[name] as HeadSpec, scores, options.topK);
+    const decision = decisions[name];
+    if (!scores || !decision) continue;
+    predictions[name] = topLabels(heads[name] as HeadSpec, scores, decision.labels, options.topK);
+    if (decision.abstained) abstained[name] = lineAbstention(decision.abstained);
   }
   return {
     schemaVersion: PREDICTION_SCHEMA_VERSION,
@@ -105,6 +151,7 @@ export function buildPredictionLine(
       audio: features.audioResource ?? null,
     },
     predictions,
+    ...(Object.keys(abstained).length > 0 ? { abstained } : {}),
     ...(options.explanations !== undefined ? { explanations: options.explanations } : {}),
     warnings: [...record.warnings, ...features.warnings],
     ...(options.timingMs !== undefined ? { timing: { ms: Math.round(options.timingMs * 100) / 100 } } : {}),

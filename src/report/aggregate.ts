@@ -15,6 +15,7 @@ const MAX_WARNING_KINDS = 500;
 const MAX_FILES = 200;
 const MAX_MODELS = 20;
 const MAX_SKIP_EXAMPLES = 20;
+const MAX_ABSTENTION_KINDS = 200;
 export const SCORE_BINS = 10;
 
 export interface LabelTally {
@@ -63,6 +64,8 @@ function smallerLabel(kept: LabelTally, candidate: LabelTally): boolean {
 export interface HeadTally {
   /** Records whose line had at least one label for this head. */
   records: number;
+  /** Records for which this head abstained (reported no label; in `abstained`). */
+  abstained: number;
   /** The best label of each record. */
   top1: CappedTally<LabelTally>;
   /** Every label reported (for sigmoid heads: every label at or above the threshold). */
@@ -102,6 +105,10 @@ export class Aggregates {
   /** Sum and count of each present modality's contribution to the explained prediction. */
   readonly contributions = new Map<string, { sum: number; count: number; negative: number }>();
   readonly heads = new Map<string, HeadTally>();
+  /** Records where at least one head abstained. */
+  abstainedRecords = 0;
+  /** Abstentions by head and reason code. */
+  readonly abstentions = new CappedTally<{ head: string; reason: string; count: number }>(MAX_ABSTENTION_KINDS);
   readonly models = new CappedTally<{ name: string; version: string; sha: string; count: number }>(MAX_MODELS);
   readonly files = new CappedTally<{ file: string; count: number }>(MAX_FILES);
   readonly timing = { count: 0, sum: 0, max: 0 };
@@ -130,13 +137,20 @@ export class Aggregates {
       this.warningKinds.add(kind, () => ({ kind, count: 0 }));
     }
 
+    const abstained = line.abstained ?? {};
+    if (Object.keys(abstained).length > 0) this.abstainedRecords++;
+    for (const [head, a] of Object.entries(abstained)) {
+      this.abstentions.add(`${head}\u0000${a.reason}`, () => ({ head, reason: a.reason, count: 0 }));
+    }
+
     for (const [name, labels] of Object.entries(line.predictions)) {
       const first = labels[0];
-      if (!first) continue;
+      if (!first && abstained[name] === undefined) continue;
       let head = this.heads.get(name);
       if (!head) {
         head = {
           records: 0,
+          abstained: 0,
           top1: new CappedTally(MAX_LABELS_PER_HEAD),
           reported: new CappedTally(MAX_LABELS_PER_HEAD),
           top1ScoreSum: 0,
@@ -144,6 +158,8 @@ export class Aggregates {
         };
         this.heads.set(name, head);
       }
+      if (abstained[name] !== undefined) head.abstained++;
+      if (!first) continue;
       head.records++;
       head.top1ScoreSum += first.score;
       const bin = Math.min(SCORE_BINS - 1, Math.floor(first.score * SCORE_BINS));
@@ -178,6 +194,9 @@ export class Aggregates {
         t.msCount++;
       }
     }
+    // Contributions to "none of these" (an abstention explained) are not contributions to a
+    // diagnosis: the mean is over explained labels only.
+    if (explanations.target?.abstention) return;
     for (const c of explanations.modalities ?? []) {
       if (!c.present || c.contribution === null) continue;
       const t = this.contributions.get(c.modality) ?? { sum: 0, count: 0, negative: 0 };

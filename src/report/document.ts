@@ -35,6 +35,14 @@ export interface RenderOptions {
   inputs?: string[];
 }
 
+/** Abstention counts as { head: { reason: records } }, heads and reasons sorted. */
+function abstainedByHead(agg: Aggregates): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  const rows = agg.abstentions.sorted().sort((a, b) => (a.head < b.head ? -1 : a.head > b.head ? 1 : a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
+  for (const r of rows) (out[r.head] ??= {})[r.reason] = r.count;
+  return out;
+}
+
 /** Machine-readable counts embedded in the page, for scripts that want the numbers back. */
 function summaryData(agg: Aggregates, run: RunSummary | undefined, details: number): unknown {
   const heads: Record<string, { records: number; top1: Record<string, number> }> = {};
@@ -52,6 +60,10 @@ function summaryData(agg: Aggregates, run: RunSummary | undefined, details: numb
     ...(run?.deadLettered !== undefined ? { deadLettered: run.deadLettered } : {}),
     modalities: agg.modalities,
     heads,
+    abstained: {
+      records: agg.abstainedRecords,
+      byHead: abstainedByHead(agg),
+    },
     warningKinds: Object.fromEntries(agg.warningKinds.sorted().slice(0, 50).map((k) => [k.kind, k.count])),
   };
 }

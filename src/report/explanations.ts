@@ -53,7 +53,8 @@ const MODALITIES = ['text', 'image', 'audio', 'entities'] as const;
 
 function readTarget(v: unknown): ExplainTarget | undefined {
   if (!isObj(v) || !isStr(v.head) || !isInt(v.index) || !isStr(v.id) || !isStr(v.display) || !isNum(v.score)) return undefined;
-  return { head: v.head, index: v.index, id: v.id, display: v.display, score: v.score };
+  const abstention = v.abstention === 'label' || v.abstention === 'one-minus-max' ? v.abstention : undefined;
+  return { head: v.head, index: v.index, id: v.id, display: v.display, score: v.score, ...(abstention ? { abstention } : {}) };
 }
 
 function readMethod(v: unknown): MethodInfo | undefined {

@@ -7,7 +7,7 @@
  * extra fields are ignored, since minor schema versions may add them. `explanations` is left as
  * `unknown` here and checked part by part in ./explanations.ts.
  */
-import type { PredictionLine, ScoredLabel } from '../pipeline/prediction.js';
+import type { LineAbstention, PredictionLine, ScoredLabel } from '../pipeline/prediction.js';
 
 export type LineCheck = { ok: true; line: PredictionLine } | { ok: false; reason: string };
 
@@ -61,6 +61,23 @@ function label(v: unknown, path: string): ScoredLabel {
   };
 }
 
+/** An entry of `abstained` (schema 1.1): a reason code and message; score and threshold or the head followed. */
+function abstention(v: unknown, path: string): LineAbstention {
+  const o = obj(v, path);
+  const reason = str(o.reason, `${path}.reason`);
+  if (!/^[A-Z][A-Z0-9_]{0,63}$/.test(reason)) throw new Invalid(`${path}.reason is not a reason code`);
+  const score = o.score === undefined ? undefined : num(o.score, `${path}.score`, 0, 1);
+  const threshold = o.threshold === undefined ? undefined : num(o.threshold, `${path}.threshold`, 0, 1);
+  const head = optStr(o.head, `${path}.head`);
+  return {
+    reason,
+    message: str(o.message, `${path}.message`),
+    ...(score !== undefined ? { score } : {}),
+    ...(threshold !== undefined ? { threshold } : {}),
+    ...(head !== undefined ? { head } : {}),
+  };
+}
+
 function check(value: unknown): PredictionLine {
   const o = obj(value, 'the line');
   const version = str(o.schemaVersion, 'schemaVersion');
@@ -75,6 +92,11 @@ function check(value: unknown): PredictionLine {
   for (const [head, labels] of Object.entries(predictionsIn)) {
     if (!Array.isArray(labels)) throw new Invalid(`predictions.${head} is not an array`);
     predictions[head] = labels.map((l, i) => label(l, `predictions.${head}[${i}]`));
+  }
+  let abstained: Record<string, LineAbstention> | undefined;
+  if (o.abstained !== undefined) {
+    abstained = {};
+    for (const [head, entry] of Object.entries(obj(o.abstained, 'abstained'))) abstained[head] = abstention(entry, `abstained.${head}`);
   }
   if (!Array.isArray(o.warnings)) throw new Invalid('warnings is not an array');
   const warnings = o.warnings.map((w, i) => str(w, `warnings[${i}]`));
@@ -108,6 +130,7 @@ function check(value: unknown): PredictionLine {
       audio: nullableStr(inputs.audio, 'inputs.audio'),
     },
     predictions,
+    ...(abstained && Object.keys(abstained).length > 0 ? { abstained } : {}),
     ...(o.explanations !== undefined ? { explanations: o.explanations } : {}),
     warnings,
     ...(timing ? { timing } : {}),

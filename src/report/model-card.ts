@@ -1,6 +1,7 @@
 /**
  * @file The model card section: which model made these predictions, what it is for, and how well
- * it did on its held-out data (the manifest's `metrics`, rendered generically).
+ * it did on its held-out data (the manifest's `metrics`, rendered generically), real notes first:
+ * `metrics.real_notes` as a table with its accuracy-against-coverage curve drawn, when present.
  *
  * The card states the package it was read from; if the lines were produced by a different model
  * (another sha) the report says so plainly, since the numbers would then describe the wrong model.
@@ -8,7 +9,8 @@
 import type { ModelManifest } from '../model/manifest.js';
 import type { Aggregates } from './aggregate.js';
 import { html, type Html } from './escape.js';
-import { fmtCount, plural } from './format.js';
+import { fmtCount, fmtMetric, plural } from './format.js';
+import { lineChartSvg } from './svg.js';
 import { valueTable } from './value-table.js';
 
 export interface ModelCardInput {
@@ -41,7 +43,7 @@ export function modelCard(card: ModelCardInput, agg: Aggregates): Html {
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(
       ([name, h]) =>
-        html`<tr><th scope="row">${name}</th><td>${h.activation === 'softmax' ? 'one label (softmax)' : 'any number of labels (sigmoid)'}</td><td class="num">${fmtCount(h.labels.length)}</td><td class="num">${h.threshold ?? '–'}</td><td>${h.description}</td></tr>`,
+        html`<tr><th scope="row">${name}</th><td>${h.activation === 'softmax' ? (h.abstention ? 'one label or none (softmax, may abstain)' : 'one label (softmax)') : 'any number of labels (sigmoid)'}${h.follows ? html` <span class="muted small">· follows ${h.follows}</span>` : ''}</td><td class="num">${fmtCount(h.labels.length)}</td><td class="num">${h.abstention ? `abstains at ≥ ${h.abstention.threshold}` : (h.threshold ?? '–')}</td><td>${h.description}${h.abstention?.description ? html` <span class="muted small">· ${h.abstention.description}</span>` : ''}</td></tr>`,
     );
   return html`<dl class="card-facts">
 <dt>Model</dt><dd><b>${m.name}</b> ${m.version}${card.sha ? html` · sha <code>${card.sha}</code>` : ''}</dd>
@@ -54,6 +56,55 @@ export function modelCard(card: ModelCardInput, agg: Aggregates): Html {
 ${seenList}
 <h4>Heads</h4>
 <table class="legend"><thead><tr><th>head</th><th>kind</th><th>labels</th><th>threshold</th><th>description</th></tr></thead><tbody>${heads}</tbody></table>
+${realNotes(m.metrics)}
 <h4>Measured on held-out data</h4>
-${Object.keys(m.metrics).length > 0 ? valueTable(m.metrics) : html`<p class="muted">The manifest records no metrics.</p>`}`;
+${Object.keys(otherMetrics(m.metrics)).length > 0 ? valueTable(otherMetrics(m.metrics)) : html`<p class="muted">The manifest records no metrics.</p>`}`;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const inUnit = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1;
+
+/** The metrics but `real_notes` when it is shown on its own (realNotes). */
+function otherMetrics(metrics: Record<string, unknown>): Record<string, unknown> {
+  if (!isPlainObject(metrics.real_notes)) return metrics;
+  const { real_notes: _shown, ...rest } = metrics;
+  return rest;
+}
+
+/** The well-formed points of `real_notes.open_set.curve`, by coverage. */
+export function coverageCurvePoints(realNotes: Record<string, unknown>): { coverage: number; accuracy: number; threshold: number | null }[] {
+  const openSet = realNotes.open_set;
+  const curve = isPlainObject(openSet) ? openSet.curve : undefined;
+  if (!Array.isArray(curve)) return [];
+  return curve
+    .slice(0, 1000)
+    .filter((p): p is Record<string, unknown> => isPlainObject(p) && inUnit(p.coverage) && inUnit(p.accuracy))
+    .map((p) => ({ coverage: p.coverage as number, accuracy: p.accuracy as number, threshold: inUnit(p.threshold) ? p.threshold : null }))
+    .sort((a, b) => a.coverage - b.coverage || a.accuracy - b.accuracy);
+}
+
+/**
+ * `metrics.real_notes`, first, because a real-data number comes before a generated-data one: its
+ * numbers as a table (the curve left out) and accuracy against coverage from
+ * `real_notes.open_set.curve` as a line plot. Nothing when the manifest has no `real_notes`.
+ */
+function realNotes(metrics: Record<string, unknown>): Html {
+  const real = metrics.real_notes;
+  if (!isPlainObject(real)) return html``;
+  const points = coverageCurvePoints(real);
+  const openSet = real.open_set;
+  const shown = isPlainObject(openSet) && 'curve' in openSet ? { ...real, open_set: Object.fromEntries(Object.entries(openSet).filter(([k]) => k !== 'curve')) } : real;
+  const plot =
+    points.length > 0
+      ? lineChartSvg(
+          points.map((p) => ({
+            x: p.coverage,
+            y: p.accuracy,
+            title: `coverage ${fmtMetric(p.coverage)}, accuracy ${fmtMetric(p.accuracy)}, threshold ${p.threshold === null ? 'none (never abstains)' : fmtMetric(p.threshold)}`,
+          })),
+          { x: 'coverage', y: 'accuracy' },
+          'Accuracy against coverage on real notes: answering only the records with the lowest abstention scores (an answered record whose answer is "none of these" counts as wrong).',
+        )
+      : html``;
+  return html`<h4>Measured on real notes</h4><div class="real-notes"><div>${Object.keys(shown).length > 0 ? valueTable(shown) : ''}</div>${plot}</div>`;
 }

@@ -1,12 +1,13 @@
 /**
- * @file One record in detail: its predictions, and every explanation the line carries, each
- * labelled with the method that produced it and whether that method is faithful.
+ * @file One record in detail: its predictions (or, for a head that abstained, why it reports
+ * none), and every explanation the line carries, each labelled with the method that produced it
+ * and whether that method is faithful.
  *
  * Every string here came from a record or a predictions file and goes through the `html` tag.
  * Identifiers shown are record and resource ids and source positions, as in the JSON output.
  */
 import type { DiagnosisEvidence, EvidenceFact, ModalityContribution } from '../explain/types.js';
-import type { PredictionLine, ScoredLabel } from '../pipeline/prediction.js';
+import type { LineAbstention, PredictionLine, ScoredLabel } from '../pipeline/prediction.js';
 import { html, type Html } from './escape.js';
 import type { ReportExplanations } from './explanations.js';
 import { fmtCount, fmtEffect, fmtMetric, fmtScore, fmtSigned, fmtSource, plural, titleCase } from './format.js';
@@ -29,9 +30,30 @@ function isTarget(head: string, label: ScoredLabel, ex: ReportExplanations | und
   return ex?.target !== undefined && ex.target.head === head && ex.target.id === label.id;
 }
 
+/** "diagnosis" for the diagnosis head, the head's name otherwise: "No diagnosis", "No severity". */
+function headNoun(head: string): string {
+  return head === 'diagnoses' || head === 'diagnosis' ? 'diagnosis' : head;
+}
+
+/** Why a head reports nothing, in words: "No diagnosis — none of the labels fits (score 0.93 ≥ threshold 0.42)". */
+export function abstentionText(head: string, a: LineAbstention): string {
+  const no = `No ${headNoun(head)}`;
+  if (a.reason === 'NO_LABEL_FITS') {
+    const numbers = a.score !== undefined && a.threshold !== undefined ? ` (score ${fmtMetric(a.score)} ≥ threshold ${fmtMetric(a.threshold)})` : '';
+    return `${no} — none of the labels fits${numbers}`;
+  }
+  if (a.reason === 'FOLLOWS_ABSTAINED') return `${no} — it follows ${a.head ?? 'another head'}, which abstained`;
+  return `${no} — ${a.message}`;
+}
+
 function predictionsPanel(line: PredictionLine, ex: ReportExplanations | undefined): Html {
   const heads = orderedHeads(Object.keys(line.predictions)).map((head) => {
     const labels = line.predictions[head] ?? [];
+    const abstained = line.abstained?.[head];
+    if (abstained && labels.length === 0) {
+      const explained = ex?.target?.head === head && ex.target.abstention !== undefined;
+      return html`<h5>${titleCase(head)}</h5><p class="abstained-note small">${abstentionText(head, abstained)}${explained ? html` <span class="badge explained" title="the explanations below are about this abstention">explained</span>` : ''}</p>`;
+    }
     const rows = labels.map(
       (l) =>
         html`<div class="bar-row${isTarget(head, l, ex) ? ' target' : ''}"><span class="bar-label" title="${l.id}">${labelName(l)}${isTarget(head, l, ex) ? html` <span class="badge explained" title="the explanations below are about this prediction">explained</span>` : ''}</span>${barSvg(l.score)}<span class="bar-value">${fmtScore(l.score)}</span></div>`,
@@ -70,7 +92,7 @@ function factRow(f: EvidenceFact, text: string | undefined, against: boolean): H
 </tr>`;
 }
 
-function evidencePanel(evidence: DiagnosisEvidence[], text: string | undefined): Html {
+function evidencePanel(evidence: DiagnosisEvidence[], text: string | undefined, abstained: boolean): Html {
   const blocks = evidence.map((d) => {
     const rows = [...d.facts.map((f) => factRow(f, text, false)), ...d.against.map((f) => factRow(f, text, true))];
     return html`<div class="evidence-block"><h5>${d.display} <span class="muted small">${d.id} · score ${fmtScore(d.score)}</span></h5>${
@@ -79,7 +101,7 @@ function evidencePanel(evidence: DiagnosisEvidence[], text: string | undefined):
         : html`<table class="evidence"><thead><tr><th>fact</th><th>flag</th><th>edge</th><th>p</th><th>attention</th><th>in the note</th></tr></thead><tbody>${rows}</tbody></table>`
     }${d.against.length > 0 ? html`<p class="muted small">Rows in blue are findings the note negated: they argue against this diagnosis.</p>` : ''}</div>`;
   });
-  return html`<section class="panel"><h4>Knowledge-graph evidence <span class="method-tag">kg-evidence</span></h4><p class="chart-caption">p: edge probability in the graph (P(finding | condition)). Attention: the fusion head’s share of attention on the entity, a picture rather than a measurement.</p>${blocks}</section>`;
+  return html`<section class="panel"><h4>Knowledge-graph evidence <span class="method-tag">kg-evidence</span></h4>${abstained ? html`<p class="chart-caption">No label fitted this record; these are the closest labels, with the record’s facts the graph connects to each.</p>` : ''}<p class="chart-caption">p: edge probability in the graph (P(finding | condition)). Attention: the fusion head’s share of attention on the entity, a picture rather than a measurement.</p>${blocks}</section>`;
 }
 
 function notePanel(ex: ReportExplanations): Html {
@@ -151,7 +173,7 @@ export function recordSection(d: RecordDetail): Html {
   const body: Html[] = [];
   body.push(html`<div class="two-col">${predictionsPanel(line, ex)}${ex?.modalities ? modalitiesPanel(ex.modalities) : ''}</div>`);
   if (ex) {
-    if (ex.evidence) body.push(evidencePanel(ex.evidence, ex.words?.text ?? ex.attention?.text));
+    if (ex.evidence) body.push(evidencePanel(ex.evidence, ex.words?.text ?? ex.attention?.text, ex.target?.abstention !== undefined));
     body.push(notePanel(ex));
     if (ex.image || ex.audio) body.push(html`<div class="two-col">${mediaPanels(ex, d.ordinal)}</div>`);
   }
@@ -167,7 +189,7 @@ export function recordSection(d: RecordDetail): Html {
 <p class="meta">${meta}</p>
 ${
   target
-    ? html`<p class="target-line">Explaining <b>${target.display}</b> <span class="muted">(${target.head}, score ${fmtScore(target.score)})</span>${ex?.level ? html` · <span class="muted">--explain ${ex.level}</span>` : ''}</p>`
+    ? html`<p class="target-line">Explaining <b>${target.display}</b> <span class="muted">(${target.head}${target.abstention ? ' abstained: why no label fits; abstention' : ','} score ${fmtScore(target.score)})</span>${ex?.level ? html` · <span class="muted">--explain ${ex.level}</span>` : ''}</p>`
     : ex
       ? ''
       : html`<p class="muted small">No explanations on this line (run <code>analyze --explain fast</code>).</p>`
@@ -181,9 +203,18 @@ ${ex ? methodsFooter(ex) : ''}
 /** Compact index of the detailed records, linking to each. */
 export function recordIndex(details: readonly RecordDetail[]): Html {
   const rows = details.map((d) => {
+    // The first head (in report order) that has a label or abstained: an abstained diagnosis is
+    // the record's answer, not the drug after it.
     const heads = orderedHeads(Object.keys(d.line.predictions));
-    const first = heads.map((h) => d.line.predictions[h]?.[0]).find((l) => l !== undefined);
-    return html`<tr><td class="num"><a href="#${recordAnchor(d.ordinal)}">${d.ordinal}</a></td><td><a href="#${recordAnchor(d.ordinal)}">${d.line.id}</a></td><td>${first ? labelName(first) : html`<span class="muted">–</span>`}</td><td class="num">${first ? fmtScore(first.score) : ''}</td><td class="num">${d.line.warnings.length > 0 ? fmtCount(d.line.warnings.length) : ''}</td></tr>`;
+    const head = heads.find((h) => (d.line.predictions[h]?.length ?? 0) > 0 || d.line.abstained?.[h] !== undefined);
+    const first = head === undefined ? undefined : d.line.predictions[head]?.[0];
+    const abstained = head === undefined || first ? undefined : d.line.abstained?.[head];
+    const shown = first
+      ? labelName(first)
+      : abstained
+        ? html`<span class="muted">no ${headNoun(head as string)} (abstained)</span>`
+        : html`<span class="muted">–</span>`;
+    return html`<tr><td class="num"><a href="#${recordAnchor(d.ordinal)}">${d.ordinal}</a></td><td><a href="#${recordAnchor(d.ordinal)}">${d.line.id}</a></td><td>${shown}</td><td class="num">${first ? fmtScore(first.score) : abstained?.score !== undefined ? fmtScore(abstained.score) : ''}</td><td class="num">${d.line.warnings.length > 0 ? fmtCount(d.line.warnings.length) : ''}</td></tr>`;
   });
   return html`<table class="index"><thead><tr><th>#</th><th>record</th><th>top prediction</th><th>score</th><th>warnings</th></tr></thead><tbody>${rows}</tbody></table>`;
 }

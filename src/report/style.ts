@@ -58,6 +58,16 @@ figure{margin:0}
 .hist text{font-size:10px;fill:var(--muted)}
 .hist .axis{stroke:#9aa5b1;stroke-width:.8}
 .hist figcaption{color:var(--muted);font-size:.8em;text-align:center}
+.linechart svg{width:340px;max-width:100%;height:auto;display:block}
+.linechart .grid{stroke:#eef1f4;stroke-width:.8}
+.linechart .axis{stroke:#9aa5b1;stroke-width:.8}
+.linechart .curve{fill:none;stroke:var(--accent);stroke-width:1.6}
+.linechart .markers rect{fill:var(--accent)}
+.linechart text{font-size:10px;fill:var(--muted)}
+.linechart figcaption{color:var(--muted);font-size:.8em}
+.real-notes{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:8px 18px;align-items:start}
+.abstained-note{margin:0;padding:4px 8px;border-left:3px solid #9aa5b1;background:#f5f7fa;border-radius:0 4px 4px 0}
+.bars .abstained-note{grid-column:1/-1}
 table{border-collapse:collapse;width:100%;font-size:.92em}
 th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 thead th{color:var(--muted);font-weight:600;font-size:.9em;border-bottom:1px solid #cbd2d9}

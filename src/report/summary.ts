@@ -1,7 +1,8 @@
 /**
  * @file The summary section: the whole run at a glance, computed over every record (not only the
  * ones shown in detail): counts, what inputs the records had, what the model predicted, how sure
- * it was, which warnings came up and how often.
+ * it was, how often a head abstained ("none of these") and why, which warnings came up and how
+ * often.
  */
 import type { ModelManifest } from '../model/manifest.js';
 import type { Aggregates, HeadTally, LabelTally } from './aggregate.js';
@@ -69,9 +70,26 @@ function headBlock(name: string, tally: HeadTally, agg: Aggregates, manifest?: M
     return spec ? { id: e.id, display: spec.display, ...(spec.code ? { code: spec.code } : {}), count: e.count } : e;
   });
   return html`<div class="head-block">
-<h4>${titleCase(name)} <span class="muted small">${plural(tally.records, 'record')} · mean top score ${fmtScore(tally.top1ScoreSum / Math.max(1, tally.records))}</span></h4>
+<h4>${titleCase(name)} <span class="muted small">${plural(tally.records, 'record')} · mean top score ${fmtScore(tally.top1ScoreSum / Math.max(1, tally.records))}${tally.abstained > 0 ? ` · ${fmtCount(tally.abstained)} abstained (${fmtPercent(tally.abstained, agg.records)})` : ''}</span></h4>
 <div class="head-grid"><div>${distribution(entries, chosen.other, agg.records, caption)}</div>${histogramSvg(tally.top1Bins, 'top-1 score distribution')}</div>
 </div>`;
+}
+
+/** What an abstention reason code means, for the summary table. */
+export const ABSTENTION_MEANINGS: Record<string, string> = {
+  NO_LABEL_FITS: 'none of the labels fits the evidence (abstention score at or above the threshold)',
+  FOLLOWS_ABSTAINED: 'the head follows one that abstained',
+  NO_EVIDENCE: 'the record had nothing to read',
+};
+
+/** Abstained records by head and reason; nothing when no record abstained. */
+function abstentionTable(agg: Aggregates): Html {
+  const rows = agg.abstentions.sorted();
+  if (rows.length === 0) return html``;
+  return html`<h4>Abstained <span class="muted small">${plural(agg.abstainedRecords, 'record')} with no label for at least one head</span></h4><table class="warnings abstentions"><thead><tr><th>head</th><th>reason</th><th>records</th><th>meaning</th></tr></thead><tbody>${rows.map(
+    (r) =>
+      html`<tr><td>${r.head}</td><td><code>${r.reason}</code></td><td class="num">${fmtCount(r.count)} <span class="muted">${fmtPercent(r.count, agg.records)}</span></td><td class="muted">${ABSTENTION_MEANINGS[r.reason] ?? ''}</td></tr>`,
+  )}${agg.abstentions.other > 0 ? html`<tr><td class="muted" colspan="2">other</td><td class="num">${fmtCount(agg.abstentions.other)}</td><td></td></tr>` : ''}</tbody></table>`;
 }
 
 function warningTable(agg: Aggregates, run: RunSummary | undefined): Html {
@@ -103,6 +121,7 @@ export function summarySection(agg: Aggregates, run: RunSummary | undefined, man
   if (run?.read !== undefined) stats.push(stat(fmtCount(run.read), 'records read'));
   if (run?.deadLettered !== undefined) stats.push(stat(fmtCount(run.deadLettered), 'dead-lettered', run.deadLettered > 0 ? 'bad' : ''));
   stats.push(stat(fmtCount(agg.warnings), `warnings on ${plural(agg.recordsWithWarnings, 'record')}`, agg.warnings > 0 ? 'warn' : ''));
+  if (agg.abstainedRecords > 0) stats.push(stat(fmtCount(agg.abstainedRecords), 'abstained (no label for a head)'));
   stats.push(stat(fmtCount(agg.explained), 'with explanations'));
   if (agg.truncated > 0) stats.push(stat(fmtCount(agg.truncated), 'notes truncated to fit', 'warn'));
   if (agg.skipped > 0) stats.push(stat(fmtCount(agg.skipped), 'input lines skipped', 'bad'));
@@ -128,7 +147,7 @@ export function summarySection(agg: Aggregates, run: RunSummary | undefined, man
   const contributionBlock =
     contributions.length === 0
       ? ''
-      : html`<div class="panel"><h3>Mean modality contribution</h3><p class="chart-caption">Average change in the explained score when each input is removed (records that had it). Positive: the input supported the prediction.</p><div class="bars">${contributions.map(
+      : html`<div class="panel"><h3>Mean modality contribution</h3><p class="chart-caption">Average change in the explained score when each input is removed (records that had it; explained abstentions left out). Positive: the input supported the prediction.</p><div class="bars">${contributions.map(
           ([m, t]) =>
             html`<div class="bar-row"><span class="bar-label">${m}</span>${signedBarSvg(t.sum / t.count, maxMean)}<span class="bar-value">${fmtSigned(t.sum / t.count)} <span class="muted">n=${fmtCount(t.count)}${t.negative > 0 ? `, ${fmtCount(t.negative)} against` : ''}</span></span></div>`,
         )}</div></div>`;
@@ -147,7 +166,7 @@ ${run?.stoppedByReader ? html`<div class="callout warn">The run stopped early: t
 <p class="muted small">From ${plural(files.length + (agg.files.other > 0 ? 1 : 0), 'input file')}: ${files.slice(0, 5).map((f, i) => html`${i > 0 ? ', ' : ''}<code>${f.file}</code> (${fmtCount(f.count)})`)}${files.length > 5 || agg.files.other > 0 ? ' …' : ''}</p></div>
 ${contributionBlock}
 </div>
-<div class="panel"><h3>Predictions</h3>${heads.length > 0 ? heads : html`<p class="muted">No predictions.</p>`}</div>
+<div class="panel"><h3>Predictions</h3>${heads.length > 0 ? heads : html`<p class="muted">No predictions.</p>`}${abstentionTable(agg)}</div>
 <div class="panel"><h3>Warnings</h3>${warningTable(agg, run)}</div>
 <div class="panel" id="model-card"><h3>Model card</h3>${extras.modelCard}</div>
 <div class="panel" id="methods"><h3>Explanation methods</h3>${extras.legend}</div>

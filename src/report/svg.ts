@@ -1,6 +1,7 @@
 /**
  * @file The report's pictures as inline SVG: score bars, signed contribution bars, score
- * histograms, the image occlusion overlay and the audio waveform with saliency bands.
+ * histograms, a line plot (the model card's accuracy against coverage), the image occlusion
+ * overlay and the audio waveform with saliency bands.
  *
  * Inline SVG needs no script and no request, prints well and survives being mailed as one file.
  * Coordinates are rounded to two decimals so the same numbers give the same bytes. One colour
@@ -62,6 +63,38 @@ export function histogramSvg(bins: readonly number[], caption: string): Html {
     return html`<rect x="${r2(i * bw + 1)}" y="${r2(H - h)}" width="${r2(bw - 2)}" height="${h}"><title>${`${lo.toFixed(1)}–${hi.toFixed(1)}: ${count}`}</title></rect>`;
   });
   return html`<figure class="hist"><svg viewBox="0 0 ${W} ${H + 14}" role="img" aria-label="${caption}"><g class="cols">${cols}</g><line class="axis" x1="0" x2="${W}" y1="${H}" y2="${H}"></line><text x="0" y="${H + 12}">0</text><text x="${W / 2}" y="${H + 12}" text-anchor="middle">0.5</text><text x="${W}" y="${H + 12}" text-anchor="end">1</text></svg><figcaption>${caption}</figcaption></figure>`;
+}
+
+/** One point of a line plot over [0, 1]², with the tooltip text for its marker. */
+export interface PlotPoint {
+  x: number;
+  y: number;
+  title: string;
+}
+
+/**
+ * A line plot over the unit square (e.g. accuracy against coverage): axes with ticks at 0, 0.5
+ * and 1, a polyline through the points in the order given (values clamped to [0, 1]), and a small
+ * square marker per point whose `<title>` is its tooltip. Texts are escaped like every value.
+ */
+export function lineChartSvg(points: readonly PlotPoint[], axes: { x: string; y: string }, caption: string): Html {
+  const W = 320;
+  const H = 200;
+  const left = 36;
+  const bottom = 30;
+  const top = 8;
+  const right = 10;
+  const pw = W - left - right;
+  const ph = H - top - bottom;
+  const px = (x: number) => r2(left + clamp01(x) * pw);
+  const py = (y: number) => r2(top + (1 - clamp01(y)) * ph);
+  const ticks = [0, 0.5, 1].map(
+    (t) =>
+      html`<line class="grid" x1="${px(0)}" x2="${px(1)}" y1="${py(t)}" y2="${py(t)}"></line><line class="grid" x1="${px(t)}" x2="${px(t)}" y1="${py(0)}" y2="${py(1)}"></line><text x="${left - 4}" y="${r2(py(t) + 3.5)}" text-anchor="end">${String(t)}</text><text x="${px(t)}" y="${H - bottom + 13}" text-anchor="${t === 0 ? 'start' : t === 1 ? 'end' : 'middle'}">${String(t)}</text>`,
+  );
+  const line = points.map((p) => `${px(p.x)},${py(p.y)}`).join(' ');
+  const markers = points.map((p) => html`<rect x="${r2(px(p.x) - 2.5)}" y="${r2(py(p.y) - 2.5)}" width="5" height="5"><title>${p.title}</title></rect>`);
+  return html`<figure class="linechart"><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${caption}"><g class="ticks">${ticks}</g><line class="axis" x1="${px(0)}" x2="${px(1)}" y1="${py(0)}" y2="${py(0)}"></line><line class="axis" x1="${px(0)}" x2="${px(0)}" y1="${py(0)}" y2="${py(1)}"></line>${points.length > 1 ? html`<polyline class="curve" points="${line}"></polyline>` : ''}<g class="markers">${markers}</g><text x="${r2(left + pw / 2)}" y="${H - 3}" text-anchor="middle">${axes.x}</text><text x="10" y="${r2(top + ph / 2)}" text-anchor="middle" transform="rotate(-90 10 ${r2(top + ph / 2)})">${axes.y}</text></svg><figcaption>${caption}</figcaption></figure>`;
 }
 
 /**

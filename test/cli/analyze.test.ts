@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Explanations } from '../../src/explain/types.js';
+import { KnowledgeGraph } from '../../src/kg/graph.js';
+import { drugsFor } from '../../src/kg/treatments.js';
+import type { PredictionLine } from '../../src/pipeline/prediction.js';
 import { BIN, cli, HAS_MODEL, jsonLines, MODEL_DIR, MODEL_NOTE, REPO_ROOT, shell } from '../support/cli.js';
+import { abstainOneMinusMax, splittingThreshold, variantPackage } from '../support/variant-package.js';
 
 const require = createRequire(import.meta.url);
 const Ajv = require('ajv') as new (o: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: unknown } };
@@ -147,6 +152,91 @@ describe.skipIf(!HAS_MODEL)(`clinicalbert analyze${MODEL_NOTE}`, () => {
     const logs = r.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; written?: number });
     expect(logs.find((l) => l.event === 'summary')?.written).toBe(20);
     expect(cli(['analyze', 'samples/records.ndjson', '--quiet', ...model]).stderr).toBe('');
+  });
+});
+
+describe.skipIf(!HAS_MODEL)(`analyze, report and evaluate with a package that abstains${MODEL_NOTE}`, () => {
+  // The committed package has no "none of these" class yet; a copy of it whose manifest adds a
+  // one-minus-max abstention (and severity and drugs following the diagnoses) runs the same
+  // graphs through the new rules.
+  it('writes abstentions valid against the schema; followers follow; drugs only for the diagnosis made or coded conditions', async () => {
+    const probeDir = variantPackage(MODEL_DIR, join(tmp, 'probe-pkg'), abstainOneMinusMax(1, false));
+    const probe = cli(['analyze', 'samples/records.ndjson', '--no-timing', '--quiet', '--model', probeDir]);
+    expect(probe.status, probe.stderr).toBe(0);
+    const plain = jsonLines(probe.stdout) as unknown as PredictionLine[];
+    expect(plain.every((l) => l.abstained === undefined)).toBe(true);
+    const scores = plain.map((l) => 1 - (l.predictions.diagnoses?.[0]?.score as number));
+    const threshold = splittingThreshold(scores);
+    const pkg = variantPackage(MODEL_DIR, join(tmp, 'abstaining-pkg'), abstainOneMinusMax(threshold));
+    const r = cli(['analyze', 'samples/records.ndjson', '--explain', 'fast', '--no-timing', '--quiet', '--model', pkg]);
+    expect(r.status, r.stderr).toBe(0);
+    const lines = jsonLines(r.stdout) as unknown as PredictionLine[];
+    expectValid(lines as unknown as Record<string, unknown>[]);
+    expect(lines.map((l) => l.schemaVersion)).toEqual(lines.map(() => '1.1'));
+
+    const graph = await KnowledgeGraph.load(join(MODEL_DIR, 'kg.json'));
+    const labels = jsonLines(readFileSync('samples/records.ndjson.labels.jsonl', 'utf8')) as { patientId: string; chronic: { id: string }[] }[];
+    let abstained = 0;
+    let drugs = 0;
+    lines.forEach((line, i) => {
+      const target = (line.explanations as Explanations).target;
+      const before = plain[i] as PredictionLine;
+      if ((scores[i] as number) >= threshold) {
+        abstained++;
+        expect(line.predictions.diagnoses).toEqual([]);
+        expect(line.predictions.severity).toEqual([]);
+        expect(line.abstained?.diagnoses).toMatchObject({ reason: 'NO_LABEL_FITS', threshold });
+        expect(line.abstained?.diagnoses?.score).toBeCloseTo(scores[i] as number, 3);
+        expect(line.abstained?.severity).toEqual({ reason: 'FOLLOWS_ABSTAINED', message: expect.any(String), head: 'diagnoses' });
+        expect(target).toMatchObject({ id: 'none', display: 'none of these labels', abstention: 'one-minus-max' });
+        expect(target.score).toBeCloseTo(scores[i] as number, 3);
+      } else {
+        expect(line.abstained).toBeUndefined();
+        expect(line.predictions.diagnoses).toEqual(before.predictions.diagnoses);
+        expect(line.predictions.severity).toEqual(before.predictions.severity);
+        expect(target.id).toBe(before.predictions.diagnoses?.[0]?.id);
+      }
+      // Drugs: those of the unfiltered run that treat the diagnosis made or a coded condition.
+      const made = line.predictions.diagnoses?.[0]?.id;
+      const coded = labels.find((l) => l.patientId === line.id)?.chronic.map((c) => c.id) ?? [];
+      const reported = (line.predictions.drugs ?? []).map((d) => d.id);
+      const unfiltered = (before.predictions.drugs ?? []).map((d) => d.id);
+      expect(reported).toEqual(drugsFor(graph, unfiltered, [...(made ? [made] : []), ...coded]));
+      drugs += reported.length;
+    });
+    expect(abstained).toBe(scores.filter((s) => s >= threshold).length);
+    expect(abstained).toBeGreaterThanOrEqual(2);
+    expect(drugs).toBeGreaterThan(0);
+
+    // The report counts and shows them.
+    const out = join(tmp, 'abstaining-predictions.jsonl');
+    writeFileSync(out, r.stdout);
+    const html = join(tmp, 'abstaining.html');
+    const report = cli(['report', out, '-o', html, '--model', pkg, '--quiet']);
+    expect(report.status, report.stderr).toBe(0);
+    const doc = readFileSync(html, 'utf8');
+    expect(doc).toContain(`<div class="stat-value">${abstained}</div><div class="stat-label">abstained (no label for a head)</div>`);
+    expect(doc).toContain('No diagnosis — none of the labels fits (score ');
+    expect(doc).toContain('abstains at ≥ ');
+
+    // evaluate: two records relabelled as open-set ("none of these") give the open-set section.
+    const v2 = labels.map((l, i) => {
+      const raw = JSON.parse(JSON.stringify(l)) as Record<string, unknown>;
+      return JSON.stringify({ ...raw, labelsVersion: 2, ...(i < 2 ? { condition: null, openSet: { kind: 'outside' } } : { openSet: null }) });
+    });
+    const labelsFile = join(tmp, 'open-set.labels.jsonl');
+    writeFileSync(labelsFile, `${v2.join('\n')}\n`);
+    const evaluated = cli(['evaluate', 'samples/records.ndjson', '--labels', labelsFile, '--json', '--model', pkg]);
+    expect(evaluated.status, evaluated.stderr).toBe(0);
+    const e = JSON.parse(evaluated.stdout) as { heads: { diagnoses: { records: number } }; openSet: { inLabel: number; outOfLabel: number; threshold: number; score: string; curve: unknown[]; abstentionRate: { inLabel: number } } };
+    expect(e.heads.diagnoses.records).toBe(18);
+    expect(e.openSet).toMatchObject({ inLabel: 18, outOfLabel: 2, threshold, score: 'one-minus-max' });
+    expect(e.openSet.curve).toHaveLength(20);
+    const inLabelAbstained = scores.slice(2).filter((s) => s >= threshold).length;
+    expect(e.openSet.abstentionRate.inLabel).toBeCloseTo(inLabelAbstained / 18, 10);
+    const text = cli(['evaluate', 'samples/records.ndjson', '--labels', labelsFile, '--model', pkg]);
+    expect(text.stdout).toContain('18 in-label, 2 out-of-label (outside 2)');
+    expect(text.stdout).toContain('Accuracy against coverage');
   });
 });
 

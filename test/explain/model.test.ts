@@ -11,7 +11,7 @@ import { runEvaluate } from '../../src/explain/evaluate.js';
 import { EVIDENCE_EDGES } from '../../src/explain/evidence.js';
 import { explainBatch } from '../../src/explain/explain.js';
 import type { EraserSummary } from '../../src/explain/faithfulness.js';
-import { readLabels } from '../../src/explain/labels.js';
+import { parseLabels, readLabels } from '../../src/explain/labels.js';
 import { diagnosisHead, topTarget } from '../../src/explain/target.js';
 import type { Explanations } from '../../src/explain/types.js';
 import { removeUnits, textUnits } from '../../src/explain/units.js';
@@ -21,7 +21,10 @@ import type { RecordFeatures } from '../../src/model/features.js';
 import { ClinicalModel } from '../../src/model/runtime.js';
 import { readRecords } from '../../src/records/read.js';
 import type { ClinicalRecord } from '../../src/records/types.js';
+import { auroc } from '../../src/explain/metrics.js';
+import { answerIndices } from '../../src/model/decide.js';
 import { cli, HAS_MODEL, jsonLines, MODEL_DIR, MODEL_NOTE, REPO_ROOT } from '../support/cli.js';
+import { abstainOneMinusMax, splittingThreshold, variantPackage } from '../support/variant-package.js';
 
 const require = createRequire(import.meta.url);
 const Ajv = require('ajv') as new (o: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: unknown } };
@@ -222,6 +225,87 @@ describe.skipIf(!HAS_MODEL)(`explanations on a real model${MODEL_NOTE}`, () => {
     }
     expect(report.heads.diagnoses?.records).toBe(ERASER_RECORDS);
     expect(report.heads.diagnoses?.top1).toBeGreaterThan(0.3);
+  });
+});
+
+describe.skipIf(!HAS_MODEL)(`explaining and evaluating abstentions on a real model${MODEL_NOTE}`, () => {
+  // The committed package cannot abstain yet: a copy whose manifest adds a one-minus-max
+  // abstention, with a threshold between the sample records' own scores, runs the same graphs.
+  let model: ClinicalModel;
+  let features: RecordFeatures[];
+  let scores: number[];
+  let threshold: number;
+  const tmp = mkdtempSync(join(tmpdir(), 'cb-abstain-'));
+
+  beforeAll(async () => {
+    const base = await ClinicalModel.load(MODEL_DIR, { device: 'cpu', threads: 1, verify: 'size' });
+    const records: ClinicalRecord[] = [];
+    for await (const item of readRecords([SAMPLES])) if (item.kind === 'record') records.push(item.record);
+    features = await Promise.all(records.map((r) => base.featurizer.featurize(r)));
+    const spec = base.manifest.heads.diagnoses!;
+    const answers = answerIndices(spec);
+    scores = (await base.run(features)).map((o) => 1 - Math.max(...answers.map((i) => o.heads.diagnoses![i] as number)));
+    await base.release();
+    threshold = splittingThreshold(scores);
+    const dir = variantPackage(MODEL_DIR, join(tmp, 'pkg'), abstainOneMinusMax(threshold));
+    model = await ClinicalModel.load(dir, { device: 'cpu', threads: 1, verify: 'size' });
+  });
+
+  afterAll(async () => {
+    await model?.release();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('explains an abstained record as "none of these", and its modality contributions are measured on that score', async () => {
+    await model.run(features);
+    const explanations = await explainBatch(model, features, 'fast', { timing: false });
+    let abstained = 0;
+    for (const [i, e] of explanations.entries()) {
+      const f = features[i] as RecordFeatures;
+      if ((scores[i] as number) < threshold) {
+        expect(e.target.id).not.toBe('none');
+        expect(e.target.abstention).toBeUndefined();
+        continue;
+      }
+      abstained++;
+      expect(e.target).toMatchObject({ head: 'diagnoses', id: 'none', display: 'none of these labels', abstention: 'one-minus-max' });
+      expect(e.target.score).toBeCloseTo(scores[i] as number, 4);
+      // The evidence lists the closest labels, never "none".
+      expect(e.evidence?.map((d) => d.id)).not.toContain('none');
+      for (const m of e.modalities ?? []) {
+        if (!m.present) continue;
+        expect(m.contribution as number).toBeCloseTo(e.target.score - (m.scoreWithout as number), 3);
+        // Without the modality, the abstention score is 1 − the best label probability of a plain run.
+        const [alone] = await model.run([f], [{ [m.modality]: false }]);
+        expect(1 - Math.max(...(alone?.heads.diagnoses ?? []))).toBeCloseTo(m.scoreWithout as number, 3);
+      }
+    }
+    expect(abstained).toBe(scores.filter((s) => s >= threshold).length);
+  });
+
+  it('measures ERASER faithfulness on abstained records too, and the open set against v2 labels', async () => {
+    const labels = parseLabels(readFileSync(join(REPO_ROOT, 'samples/records.ndjson.labels.jsonl'), 'utf8'), 'samples');
+    // The two records whose score is highest become open-set records ("none of these").
+    const order = scores.map((_, i) => i).sort((a, b) => (scores[b] as number) - (scores[a] as number));
+    const open = new Set(order.slice(0, 2));
+    const relabelled = labels.map((l, i) => (open.has(i) ? { ...l, condition: null, openSet: { kind: 'outside' as const } } : l));
+    const report = await runEvaluate(model, { inputs: [SAMPLES], labels: relabelled, read: {}, batchSize: 8, faithfulness: true, seed: 1, maxUnits: 12 });
+    const f = report.faithfulness!;
+    expect(f.records).toBe(features.filter((x) => textUnits(x.text, x.entities).length > 0).length);
+    expect(f.abstentionTargets).toBe(scores.filter((s, i) => s >= threshold && textUnits(features[i]!.text, features[i]!.entities).length > 0).length);
+    expect(f.abstentionTargets).toBeGreaterThan(0);
+    for (const m of Object.values(f.methods)) {
+      expect(Number.isFinite(m.comprehensiveness.aopc)).toBe(true);
+      expect(Number.isFinite(m.sufficiency.aopc)).toBe(true);
+    }
+    const o = report.openSet!;
+    expect(o).toMatchObject({ score: 'one-minus-max', threshold, inLabel: 18, outOfLabel: 2, outOfLabelKinds: { outside: 2 } });
+    // The two open-set records have the highest scores, so both abstain, and the AUROC is that of
+    // the scores computed from the plain run (1 unless a third record ties with them).
+    expect(o.abstentionRate.outOfLabel).toBe(1);
+    expect(o.auroc).toBeCloseTo(auroc(scores, scores.map((_, i) => open.has(i))) as number, 10);
+    expect(o.auroc).toBeGreaterThan(0.9);
+    expect(report.heads.diagnoses?.records).toBe(18);
   });
 });
 

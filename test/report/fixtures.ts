@@ -187,6 +187,33 @@ export interface LineOptions {
   hostile?: boolean;
   explain?: boolean;
   thumbnail?: string;
+  /**
+   * The diagnosis head abstained ("none of these", schema 1.1): no diagnoses, no severity (it
+   * follows the diagnoses), and the explanations, if any, explain the abstention.
+   */
+  abstain?: boolean;
+}
+
+/** The abstention score of an abstaining fixture line (threshold ABSTENTION_THRESHOLD). */
+export const ABSTENTION_SCORE = 0.9312;
+export const ABSTENTION_THRESHOLD = 0.42;
+
+/** Makes a line abstain on the diagnosis head, as analyze writes it. */
+function abstain(line: PredictionLine): PredictionLine {
+  return {
+    ...line,
+    schemaVersion: '1.1',
+    predictions: { ...line.predictions, diagnoses: [], severity: [] },
+    abstained: {
+      diagnoses: {
+        reason: 'NO_LABEL_FITS',
+        message: `none of the ${DIAGNOSES.length} diagnosis labels fits the evidence`,
+        score: ABSTENTION_SCORE,
+        threshold: ABSTENTION_THRESHOLD,
+      },
+      severity: { reason: 'FOLLOWS_ABSTAINED', message: 'nothing reported: this head follows diagnoses, which abstained', head: 'diagnoses' },
+    },
+  };
 }
 
 /** Output line number `i` of a synthetic run (seeded: the same i gives the same line). */
@@ -228,7 +255,7 @@ export function makeLine(i: number, options: LineOptions = {}): PredictionLine {
     warnings,
   };
   if (hostile) line.predictions.diagnoses![0] = { ...top, display: `${top.display} ${SCRIPT_NOTE}` };
-  if (!options.explain) return line;
+  if (!options.explain) return options.abstain ? abstain(line) : line;
 
   // Words of the script sentence get no weight, so that text is drawn unmarked (between spans);
   // the breakout sentence is one weighted span, so its markup characters are drawn inside <mark>.
@@ -316,6 +343,10 @@ export function makeLine(i: number, options: LineOptions = {}): PredictionLine {
         }
       : {}),
   };
+  if (options.abstain) {
+    const target = { head: 'diagnoses', index: DIAGNOSES.length, id: 'none', display: 'none of these labels', score: ABSTENTION_SCORE, abstention: 'label' as const };
+    return { ...abstain(line), explanations: { ...explanations, target } };
+  }
   return { ...line, explanations };
 }
 
