@@ -24,10 +24,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from .common import RecipeError, log, peak_rss_mb, setup_torch, sha256_file, write_json
-from .config import CLS_ID, MASK_ID, SEP_ID, SPECIAL_TOKENS, RecipeConfig, get_config
+from .config import CLS_ID, MASK_ID, PAD_ID, SEP_ID, UNK_ID, RecipeConfig, get_config
 from .corpus import Document, load_checked
 from .tokenizer_files import load_encoder, tokenizer_dir
-from .wordpiece import WordPieceEncoder
+from .wordpiece import SpecialIds, WordPieceEncoder
+
+# The recipe's own vocabulary; an imported one (hf_checkpoint.py) passes the encoder's `special`.
+RECIPE_SPECIAL_IDS = SpecialIds(PAD_ID, UNK_ID, CLS_ID, SEP_ID, MASK_ID)
 
 IGNORE = -100
 
@@ -47,9 +50,9 @@ def pack_sequences(encoder: WordPieceEncoder, docs: list[Document], seq_len: int
             break  # evaluation sets never repeat
         for doc in order:
             buffer += encoder.encode(doc.text, add_special_tokens=False)
-            buffer.append(SEP_ID)
+            buffer.append(encoder.sep_id)
             while len(buffer) >= body and len(out) < count:
-                out.append([CLS_ID] + buffer[:body] + [SEP_ID])
+                out.append([encoder.cls_id] + buffer[:body] + [encoder.sep_id])
                 buffer = buffer[body:]
             if len(out) >= count:
                 break
@@ -59,9 +62,18 @@ def pack_sequences(encoder: WordPieceEncoder, docs: list[Document], seq_len: int
     return out
 
 
-def mask_tokens(torch, ids, generator, cfg, vocab_size: int):
-    """BERT masking of a batch of ids: returns (inputs, labels) with labels -100 where not chosen."""
-    special = ids < len(SPECIAL_TOKENS)
+def mask_tokens(torch, ids, generator, cfg, vocab_size: int, specials: SpecialIds = RECIPE_SPECIAL_IDS):
+    """BERT masking of a batch of ids: returns (inputs, labels) with labels -100 where not chosen.
+
+    Special tokens are never chosen. Random replacement tokens are drawn from the ids above the
+    highest special id: the recipe's whole vocabulary but its 5 specials, and for a Hugging Face
+    vocabulary everything after [MASK]=103 (so also not its first [unused] block).
+    """
+    special_ids = specials.all()
+    low = max(special_ids) + 1
+    if low >= vocab_size:
+        raise ValueError(f'no ordinary token above the special ids {special_ids} in a vocabulary of {vocab_size}')
+    special = torch.isin(ids, torch.tensor(special_ids, dtype=ids.dtype))
     prob = torch.full(ids.shape, cfg.mask_prob)
     prob[special] = 0.0
     picked = torch.bernoulli(prob, generator=generator).bool()
@@ -70,9 +82,9 @@ def mask_tokens(torch, ids, generator, cfg, vocab_size: int):
     labels = ids.masked_fill(~picked, IGNORE)
     r = torch.rand(ids.shape, generator=generator)
     inputs = ids.clone()
-    inputs[picked & (r < cfg.mask_token_fraction)] = MASK_ID
+    inputs[picked & (r < cfg.mask_token_fraction)] = specials.mask
     randomize = picked & (r >= cfg.mask_token_fraction) & (r < cfg.mask_token_fraction + cfg.random_token_fraction)
-    random_ids = torch.randint(len(SPECIAL_TOKENS), vocab_size, ids.shape, generator=generator)
+    random_ids = torch.randint(low, vocab_size, ids.shape, generator=generator)
     inputs[randomize] = random_ids[randomize]
     return inputs, labels
 
@@ -126,7 +138,7 @@ def run(cfg: RecipeConfig, extra_text: Path | None, random_init: bool) -> dict:
         seqs = pack_sequences(encoder, docs, mcfg.seq_len, mcfg.eval_sequences)
         ids = torch.tensor(seqs, dtype=torch.long)
         gen = torch.Generator().manual_seed(cfg.seed + (1 if name == 'mtsamples_val' else 2))
-        eval_sets[name] = mask_tokens(torch, ids, gen, mcfg, model_cfg.vocab_size)
+        eval_sets[name] = mask_tokens(torch, ids, gen, mcfg, model_cfg.vocab_size, encoder.special)
     total = 0 if random_init else mcfg.steps * mcfg.batch_size
     n_clinical = round(total * mcfg.clinical_share)
     clinical = pack_sequences(encoder, corpus.clinical_train, mcfg.seq_len, n_clinical, seed=cfg.seed)
@@ -160,7 +172,7 @@ def run(cfg: RecipeConfig, extra_text: Path | None, random_init: bool) -> dict:
     t_train = time.time()
     for step in range(mcfg.steps):
         batch = train[step * mcfg.batch_size:(step + 1) * mcfg.batch_size]
-        inputs, labels = mask_tokens(torch, batch, mask_gen, mcfg, model_cfg.vocab_size)
+        inputs, labels = mask_tokens(torch, batch, mask_gen, mcfg, model_cfg.vocab_size, encoder.special)
         loss = model(inputs, torch.ones_like(inputs), labels)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

@@ -12,7 +12,8 @@ Python's:
   `str.isspace` differ (U+001C..U+001F, U+0085) and are never used here.
 - CJK padding looks at UTF-16 code units, so only the BMP ranges can match (the supplementary
   ideographs of the JavaScript table are dead code there, and here).
-- lower-casing uses full case mapping, then NFD and removal of every Mn character.
+- lower-casing uses full case mapping, then NFD and removal of every Mn character; with
+  `lowercase: false` (cased vocabularies) neither happens unless `strip_accents` is true.
 - pre-tokenization splits on JavaScript `\\s` and isolates each punctuation character, where
   punctuation is \\p{P} plus all ASCII symbols (so `%`, `+`, `$`, `^` split, but `°`, `±`, `µ`
   do not).
@@ -74,13 +75,24 @@ _PRETOKEN_RE = re.compile(f'[^{_CLASSES["space"]}{_CLASSES["punct"]}]+|[{_CLASSE
 _PUNCT_RE = re.compile(f'[{_CLASSES["punct"]}]')
 
 
-def normalize(text: str) -> str:
-    """BertNormalizer(clean_text, handle_chinese_chars, lowercase, strip_accents) as tokenizers.js does it."""
+def strips_accents(lowercase: bool, strip_accents: bool | None) -> bool:
+    """Whether accents go: `strip_accents` None follows `lowercase` (tokenizers.js, and Hugging Face's BertNormalizer)."""
+    return strip_accents is not False if lowercase else bool(strip_accents)
+
+
+def normalize(text: str, lowercase: bool = True, strip_accents: bool | None = None) -> str:
+    """BertNormalizer(clean_text, handle_chinese_chars, lowercase, strip_accents) as tokenizers.js does it.
+
+    The defaults are the recipe's own tokenizer (lower-case, accents stripped). A cased vocabulary
+    (for example Bio_ClinicalBERT's, imported by hf_checkpoint.py) passes lowercase=False, which keeps
+    case and, unless strip_accents is True, accents.
+    """
     text = _CONTROL_RE.sub('', text)
     text = _SPACE_RE.sub(' ', text)
     text = _CJK_RE.sub(lambda m: f' {m.group(0)} ', text)
-    text = text.lower()
-    if not text.isascii():
+    if lowercase:
+        text = text.lower()
+    if strips_accents(lowercase, strip_accents) and not text.isascii():
         text = _MN_RE.sub('', unicodedata.normalize('NFD', text))
     return text
 

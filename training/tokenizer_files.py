@@ -26,7 +26,11 @@ def tokenizer_dir(cfg: RecipeConfig) -> Path:
     return cfg.work_dir / 'tokenizer'
 
 
-def tokenizer_json(vocab: list[str], tcfg: TokenizerConfig) -> dict:
+def tokenizer_json(vocab: list[str], tcfg: TokenizerConfig, lowercase: bool = True,
+                   strip_accents: bool | None = True) -> dict:
+    """The Hugging Face tokenizer.json. Special ids come from `vocab` (the recipe's own vocabulary has
+    them at 0..4, an imported BERT vocabulary elsewhere); `lowercase`/`strip_accents` go to the
+    BertNormalizer (the defaults are the recipe's: lower-case, accents stripped)."""
     cls, sep = SPECIAL_TOKENS[2], SPECIAL_TOKENS[3]
     ids = {tok: i for i, tok in enumerate(vocab)}
 
@@ -38,12 +42,12 @@ def tokenizer_json(vocab: list[str], tcfg: TokenizerConfig) -> dict:
         'truncation': None,
         'padding': None,
         'added_tokens': [
-            {'id': i, 'content': tok, 'single_word': False, 'lstrip': False, 'rstrip': False,
+            {'id': ids[tok], 'content': tok, 'single_word': False, 'lstrip': False, 'rstrip': False,
              'normalized': False, 'special': True}
-            for i, tok in enumerate(SPECIAL_TOKENS)
+            for tok in SPECIAL_TOKENS
         ],
         'normalizer': {'type': 'BertNormalizer', 'clean_text': True, 'handle_chinese_chars': True,
-                       'strip_accents': True, 'lowercase': True},
+                       'strip_accents': strip_accents, 'lowercase': lowercase},
         'pre_tokenizer': {'type': 'BertPreTokenizer'},
         'post_processor': {
             'type': 'TemplateProcessing',
@@ -59,32 +63,35 @@ def tokenizer_json(vocab: list[str], tcfg: TokenizerConfig) -> dict:
     }
 
 
-def tokenizer_config_json(tcfg: TokenizerConfig) -> dict:
+def tokenizer_config_json(tcfg: TokenizerConfig, vocab: list[str], lowercase: bool = True,
+                          strip_accents: bool | None = True) -> dict:
     pad, unk, cls, sep, mask = SPECIAL_TOKENS
+    ids = {tok: i for i, tok in enumerate(vocab)}
     return {
         'tokenizer_class': 'BertTokenizer',
-        'do_lower_case': True,
-        'strip_accents': True,
+        'do_lower_case': lowercase,
+        'strip_accents': strip_accents,
         'tokenize_chinese_chars': True,
         'model_max_length': tcfg.model_max_length,
         'padding_side': 'right',
         'clean_up_tokenization_spaces': True,
         'pad_token': pad, 'unk_token': unk, 'cls_token': cls, 'sep_token': sep, 'mask_token': mask,
         'added_tokens_decoder': {
-            str(i): {'content': tok, 'lstrip': False, 'normalized': False, 'rstrip': False,
-                     'single_word': False, 'special': True}
-            for i, tok in enumerate(SPECIAL_TOKENS)
+            str(ids[tok]): {'content': tok, 'lstrip': False, 'normalized': False, 'rstrip': False,
+                            'single_word': False, 'special': True}
+            for tok in SPECIAL_TOKENS
         },
     }
 
 
-def write_tokenizer(out_dir: Path, vocab: list[str], tcfg: TokenizerConfig) -> None:
+def write_tokenizer(out_dir: Path, vocab: list[str], tcfg: TokenizerConfig, lowercase: bool = True,
+                    strip_accents: bool | None = True) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     # Compact JSON keeps the committed file small; sort_keys would reorder the vocab, so not here.
     with open(out_dir / 'tokenizer.json', 'w', encoding='utf-8') as f:
-        json.dump(tokenizer_json(vocab, tcfg), f, ensure_ascii=False, separators=(',', ':'))
+        json.dump(tokenizer_json(vocab, tcfg, lowercase, strip_accents), f, ensure_ascii=False, separators=(',', ':'))
         f.write('\n')
-    write_json(out_dir / 'tokenizer_config.json', tokenizer_config_json(tcfg))
+    write_json(out_dir / 'tokenizer_config.json', tokenizer_config_json(tcfg, vocab, lowercase, strip_accents))
     with open(out_dir / 'vocab.txt', 'w', encoding='utf-8') as f:
         f.write(''.join(tok + '\n' for tok in vocab))
 
@@ -101,11 +108,25 @@ def load_vocab(tokenizer_json_path: Path) -> list[str]:
     return vocab
 
 
+def encoder_from_file(path: Path) -> WordPieceEncoder:
+    """The Python encoder for a tokenizer.json: its vocabulary (special ids included), its
+    normalizer's lowercase/strip_accents and its max_input_chars_per_word, as the runtime reads them."""
+    data = read_json(path)
+    normalizer = data.get('normalizer') or {}
+    if normalizer.get('type') != 'BertNormalizer':
+        raise RecipeError(f'{path}: normalizer must be a BertNormalizer, got type {normalizer.get("type")!r}')
+    try:
+        return WordPieceEncoder(load_vocab(path), data['model'].get('max_input_chars_per_word', 100),
+                                lowercase=bool(normalizer.get('lowercase')), strip_accents=normalizer.get('strip_accents'))
+    except ValueError as e:
+        raise RecipeError(f'{path}: {e}') from e
+
+
 def load_encoder(cfg: RecipeConfig) -> WordPieceEncoder:
     path = tokenizer_dir(cfg) / 'tokenizer.json'
     if not path.exists():
         raise RecipeError(f'{path} not found: run the tokenizer step first')
-    return WordPieceEncoder(load_vocab(path), cfg.tokenizer.max_input_chars_per_word)
+    return encoder_from_file(path)
 
 
 def unk_stats(encoder: WordPieceEncoder, docs: list[Document]) -> dict:
@@ -113,7 +134,7 @@ def unk_stats(encoder: WordPieceEncoder, docs: list[Document]) -> dict:
     for doc in docs:
         toks = encoder.tokenize(doc.text)
         tokens += len(toks)
-        unk += sum(1 for t in toks if t == SPECIAL_TOKENS[UNK_ID])
+        unk += sum(1 for t in toks if t == SPECIAL_TOKENS[UNK_ID])  # the token string, whatever its id
         words += sum(1 for t in toks if not t.startswith(PREFIX))
     return {'documents': len(docs), 'tokens': tokens, 'unk_tokens': unk,
             'unk_rate': round(unk / max(tokens, 1), 6), 'tokens_per_word': round(tokens / max(words, 1), 4)}
@@ -149,7 +170,6 @@ def main(argv: list[str] | None = None) -> int:
         'unicode_version': __import__('unicodedata').unidata_version,
         'heldout': {
             'mtsamples_val': unk_stats(encoder, corpus.mtsamples_val),
-            'mtsamples_test': unk_stats(encoder, corpus.mtsamples_test),
             'general_heldout': unk_stats(encoder, corpus.general_heldout),
         },
     }

@@ -13,9 +13,10 @@ from __future__ import annotations
 import heapq
 import re
 from collections import Counter
+from dataclasses import astuple, dataclass
 from typing import Iterable
 
-from .config import CLS_ID, SEP_ID, SPECIAL_TOKENS, UNK_ID
+from .config import SPECIAL_TOKENS, UNK_ID
 from .normalize import is_punctuation, normalize, pre_tokenize
 
 PREFIX = '##'
@@ -135,17 +136,48 @@ def train_wordpiece(word_counts: Counter, vocab_size: int, limit_alphabet: int,
     return vocab
 
 
-class WordPieceEncoder:
-    """Token ids for text, exactly as transformers.js 4.3.2 computes them from our tokenizer.json."""
+@dataclass(frozen=True)
+class SpecialIds:
+    """Where the five special tokens sit in a vocabulary.
 
-    def __init__(self, vocab: list[str], max_input_chars_per_word: int = 100):
+    The recipe's own vocabulary puts them first ([PAD]=0 ... [MASK]=4, config.PAD_ID..MASK_ID);
+    Hugging Face BERT vocabularies put [PAD]=0, [UNK]=100, [CLS]=101, [SEP]=102, [MASK]=103. So
+    every id is read from the vocabulary, never assumed.
+    """
+    pad: int
+    unk: int
+    cls: int
+    sep: int
+    mask: int
+
+    @classmethod
+    def of(cls, ids: dict[str, int]) -> 'SpecialIds':
+        missing = [tok for tok in SPECIAL_TOKENS if tok not in ids]
+        if missing:
+            raise ValueError(f'the vocabulary has no {", ".join(missing)}; a BERT vocabulary needs all of {", ".join(SPECIAL_TOKENS)}')
+        return cls(*(ids[tok] for tok in SPECIAL_TOKENS))
+
+    def all(self) -> tuple[int, ...]:
+        return astuple(self)
+
+
+class WordPieceEncoder:
+    """Token ids for text, exactly as transformers.js 4.3.2 computes them from our tokenizer.json.
+
+    `lowercase` and `strip_accents` are the tokenizer.json normalizer's (see normalize.normalize);
+    the defaults are the recipe's own tokenizer.
+    """
+
+    def __init__(self, vocab: list[str], max_input_chars_per_word: int = 100, lowercase: bool = True,
+                 strip_accents: bool | None = None):
         self.vocab = vocab
         self.ids = {tok: i for i, tok in enumerate(vocab)}
         if len(self.ids) != len(vocab):
             raise ValueError('vocabulary has duplicate entries')
-        for i, tok in enumerate(SPECIAL_TOKENS):
-            if self.ids.get(tok) != i:
-                raise ValueError(f'special token {tok} must have id {i}')
+        self.special = SpecialIds.of(self.ids)
+        self.cls_id, self.sep_id = self.special.cls, self.special.sep
+        self.lowercase = lowercase
+        self.strip_accents = strip_accents
         self.max_chars = max_input_chars_per_word
         self._cache: dict[str, list[str]] = {}
 
@@ -189,7 +221,7 @@ class WordPieceEncoder:
 
     def _tokenize_plain(self, text: str) -> list[str]:
         out: list[str] = []
-        for word in pre_tokenize(normalize(text)):
+        for word in pre_tokenize(normalize(text, self.lowercase, self.strip_accents)):
             out += self.word_pieces(word)
         return out
 
@@ -202,4 +234,4 @@ class WordPieceEncoder:
             if max_length < 2:
                 raise ValueError(f'max_length must be at least 2, got {max_length}')
             ids = ids[:max_length - 2]
-        return [CLS_ID] + ids + [SEP_ID]
+        return [self.cls_id] + ids + [self.sep_id]

@@ -11,7 +11,9 @@
  * transformers.js's own `truncation: true` cuts it off, so it is not used.
  *
  * Offsets are optional and computed here, because transformers.js does not report them: the text
- * is normalized one character at a time (keeping where each normalized character came from), split
+ * is normalized one character at a time with the tokenizer.json normalizer's own `lowercase` and
+ * `strip_accents` (a cased vocabulary, e.g. one imported from Bio_ClinicalBERT, keeps both case
+ * and accents), keeping where each normalized character came from, split
  * into words with the tokenizer's own rules, and each word's pieces are laid over it. The pieces
  * must spell the normalized word exactly; if they do not (a rare context-dependent case such as a
  * final Greek sigma), offsets are left out rather than guessed.
@@ -36,6 +38,15 @@ export interface EncodeOptions {
   offsets?: boolean;
 }
 
+/** The BertNormalizer settings that change characters (clean_text and CJK padding are always on). */
+export interface NormalizerOptions {
+  lowercase: boolean;
+  stripAccents: boolean;
+}
+
+/** The recipe's own tokenizer: lower-case, accents stripped. */
+export const UNCASED: NormalizerOptions = { lowercase: true, stripAccents: true };
+
 export interface SpecialIds {
   pad: number;
   unk: number;
@@ -50,6 +61,8 @@ export interface Tokenizer {
   /** The longest sequence the model accepts (tokenizer_config.json `model_max_length`). */
   readonly modelMaxLength: number;
   readonly specialIds: SpecialIds;
+  /** The normalizer's case and accent handling (tokenizer.json), which offsets follow. */
+  readonly normalizer: NormalizerOptions;
   /** Ids with [CLS] first and [SEP] last, at most `maxLength` (default: modelMaxLength) of them. */
   encode(text: string, maxLength?: number, options?: EncodeOptions): Encoding;
 }
@@ -60,6 +73,7 @@ const CONTINUATION = '##';
 interface TokenizerJson {
   model?: { type?: string; vocab?: Record<string, number>; continuing_subword_prefix?: string };
   added_tokens?: { id: number; content: string }[];
+  normalizer?: { type?: string; lowercase?: boolean; strip_accents?: boolean | null } | null;
 }
 
 interface TokenizerConfigJson {
@@ -105,6 +119,19 @@ export async function loadTokenizer(modelDir: string): Promise<Tokenizer> {
     }
     specialIds[key] = id;
   }
+  // As transformers.js reads it: strip_accents null/absent follows lowercase.
+  const normalizer = tokenizerJson.normalizer;
+  if (normalizer?.type !== 'BertNormalizer') {
+    throw new ClinicalBertError(
+      `${jsonPath}: expected a BertNormalizer, got normalizer type ${quote(normalizer?.type ?? null)}; valid: "BertNormalizer"`,
+      { code: 'TOKENIZER_INVALID' },
+    );
+  }
+  const lowercase = normalizer.lowercase === true;
+  const options: NormalizerOptions = {
+    lowercase,
+    stripAccents: lowercase ? normalizer.strip_accents !== false : normalizer.strip_accents === true,
+  };
   const modelMaxLength = config.model_max_length;
   if (typeof modelMaxLength !== 'number' || !Number.isInteger(modelMaxLength) || modelMaxLength < 2) {
     throw new ClinicalBertError(
@@ -123,7 +150,7 @@ export async function loadTokenizer(modelDir: string): Promise<Tokenizer> {
     });
   }
   const literalSpecials = (tokenizerJson.added_tokens ?? []).map((t) => t.content);
-  return new WordPieceTokenizer(dir, hf, vocab, specialIds, modelMaxLength, literalSpecials);
+  return new WordPieceTokenizer(dir, hf, vocab, specialIds, modelMaxLength, literalSpecials, options);
 }
 
 class WordPieceTokenizer implements Tokenizer {
@@ -136,6 +163,7 @@ class WordPieceTokenizer implements Tokenizer {
     readonly specialIds: SpecialIds,
     readonly modelMaxLength: number,
     private readonly literalSpecials: string[],
+    readonly normalizer: NormalizerOptions,
   ) {
     this.vocabSize = vocab.length;
   }
@@ -158,7 +186,7 @@ class WordPieceTokenizer implements Tokenizer {
     if (options.offsets) {
       // Offsets are laid over the whole text (between [CLS] and [SEP]), then cut like the ids.
       const inner = full.slice(1, -1).map((id) => this.vocab[id] ?? SPECIAL_NAMES.unk);
-      const spans = computeOffsets(text, inner, this.literalSpecials);
+      const spans = computeOffsets(text, inner, this.literalSpecials, this.normalizer);
       if (spans) encoding.offsets = [[0, 0], ...spans.slice(0, ids.length - 2), [0, 0]];
     }
     return encoding;
@@ -181,7 +209,12 @@ function escapeRegExp(text: string): string {
 }
 
 /** Spans for `tokens` (no [CLS]/[SEP]) over `text`, or undefined when they cannot be laid exactly. */
-export function computeOffsets(text: string, tokens: string[], literalSpecials: string[]): Offset[] | undefined {
+export function computeOffsets(
+  text: string,
+  tokens: string[],
+  literalSpecials: string[],
+  normalizer: NormalizerOptions = UNCASED,
+): Offset[] | undefined {
   const spans: Offset[] = [];
   let next = 0;
   const specials = [...literalSpecials].sort((a, b) => b.length - a.length).map(escapeRegExp);
@@ -224,8 +257,10 @@ export function computeOffsets(text: string, tokens: string[], literalSpecials: 
         emit(' ', start, offset);
         continue;
       }
-      const padded = ch.length === 1 && isChineseBmp(cp) ? ` ${ch} ` : ch;
-      emit(padded.toLowerCase().normalize('NFD').replace(MARK, ''), start, offset);
+      let out = ch.length === 1 && isChineseBmp(cp) ? ` ${ch} ` : ch;
+      if (normalizer.lowercase) out = out.toLowerCase();
+      if (normalizer.stripAccents) out = out.normalize('NFD').replace(MARK, '');
+      emit(out, start, offset);
     }
     for (const word of normalized.matchAll(PRE_TOKEN)) {
       const wordStart = word.index;

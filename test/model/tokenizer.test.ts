@@ -13,17 +13,19 @@ import { ClinicalBertError } from '../../src/util/errors.js';
 const SPECIALS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
 const WORDS = ['un', '##aff', '##able', 'the', 'cafe', '!', ',', '/', '%', '1', '##2', '##0', '8', '##0', 'o', '##2', 'sat', 'x', '-', 'ray'];
 
-/** The same shape of tokenizer.json that training/tokenizer_files.py writes. */
-function tokenizerJson(vocab: string[]): object {
+/** The same shape of tokenizer.json that training/tokenizer_files.py writes (cased: as for an imported cased vocabulary). */
+function tokenizerJson(vocab: string[], cased = false): object {
   const ids = Object.fromEntries(vocab.map((t, i) => [t, i]));
   return {
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: SPECIALS.map((content, id) => ({
-      id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
+    added_tokens: SPECIALS.map((content) => ({
+      id: ids[content], content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
     })),
-    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: true, lowercase: true },
+    normalizer: cased
+      ? { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: false }
+      : { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: true, lowercase: true },
     pre_tokenizer: { type: 'BertPreTokenizer' },
     post_processor: {
       type: 'TemplateProcessing',
@@ -145,6 +147,50 @@ describe('encode', () => {
   });
 });
 
+describe('a cased vocabulary with Hugging Face special ids', () => {
+  // As an imported Bio_ClinicalBERT-style vocabulary: [PAD]=0, [UNK]=100, [CLS]=101, [SEP]=102, [MASK]=103.
+  const cased = ['[PAD]', ...Array.from({ length: 99 }, (_, i) => `[unused${i}]`), '[UNK]', '[CLS]', '[SEP]', '[MASK]',
+    'The', 'the', 'caf', '##é', '##e', 'BP', 'bp', '!'];
+  let casedDir: string;
+  let casedTokenizer: Tokenizer;
+
+  beforeAll(async () => {
+    casedDir = await mkdtemp(join(tmpdir(), 'clinicalbert-tok-cased-'));
+    await writeFile(join(casedDir, 'tokenizer.json'), JSON.stringify(tokenizerJson(cased, true)));
+    await writeFile(join(casedDir, 'tokenizer_config.json'), JSON.stringify({ do_lower_case: false, model_max_length: 16 }));
+    casedTokenizer = await loadTokenizer(casedDir);
+  });
+
+  afterAll(async () => {
+    await rm(casedDir, { recursive: true, force: true });
+  });
+
+  it('reads the special ids and keeps case and accents', () => {
+    expect(casedTokenizer.specialIds).toEqual({ pad: 0, unk: 100, cls: 101, sep: 102, mask: 103 });
+    expect(casedTokenizer.normalizer).toEqual({ lowercase: false, stripAccents: false });
+    const { ids, tokens } = casedTokenizer.encode('The the BP café cafe bP [MASK]!');
+    expect(tokens).toEqual(['[CLS]', 'The', 'the', 'BP', 'caf', '##é', 'caf', '##e', '[UNK]', '[MASK]', '!', '[SEP]']);
+    expect(ids).toEqual(tokens.map((t) => cased.indexOf(t)));
+  });
+
+  it('lays offsets over the cased text', () => {
+    const text = 'The café!';
+    const { offsets } = casedTokenizer.encode(text, undefined, { offsets: true });
+    expect((offsets ?? []).map(([s, e]) => text.slice(s, e))).toEqual(['', 'The', 'caf', 'é', '!', '']);
+  });
+
+  it('refuses a normalizer other than BertNormalizer, quoting it', async () => {
+    const bad = await mkdtemp(join(tmpdir(), 'clinicalbert-tok-norm-'));
+    try {
+      await writeFile(join(bad, 'tokenizer.json'), JSON.stringify({ ...tokenizerJson(cased, true), normalizer: { type: 'Lowercase' } }));
+      await writeFile(join(bad, 'tokenizer_config.json'), '{"model_max_length": 8}');
+      await expect(loadTokenizer(bad)).rejects.toThrow(/expected a BertNormalizer, got normalizer type "Lowercase"/);
+    } finally {
+      await rm(bad, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('computeOffsets', () => {
   it('refuses pieces that do not spell the text', () => {
     expect(computeOffsets('the cafe', ['the', 'cafx'], [])).toBeUndefined();
@@ -158,5 +204,11 @@ describe('computeOffsets', () => {
     // U+200B is a format character (Cf): removed, so "the" and "cafe" join into one word.
     expect(computeOffsets('the\u200bcafe', ['thecafe'], [])).toEqual([[0, 8]]);
     expect(computeOffsets('\u{1F642} cafe', ['[UNK]', 'cafe'], [])).toEqual([[0, 2], [3, 7]]);
+  });
+
+  it('follows the normalizer: lower-cased pieces do not spell cased text', () => {
+    expect(computeOffsets('The', ['the'], [], { lowercase: false, stripAccents: false })).toBeUndefined();
+    expect(computeOffsets('The', ['The'], [], { lowercase: false, stripAccents: false })).toEqual([[0, 3]]);
+    expect(computeOffsets('Café', ['Cafe'], [], { lowercase: false, stripAccents: true })).toEqual([[0, 4]]);
   });
 });

@@ -61,9 +61,15 @@ class EncoderTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             self.enc.encode('the', max_length=1)
 
-    def test_rejects_a_vocab_with_specials_out_of_place(self):
-        with self.assertRaises(ValueError):
-            WordPieceEncoder(['[UNK]', '[PAD]', '[CLS]', '[SEP]', '[MASK]'])
+    def test_special_ids_come_from_the_vocabulary(self):
+        # A Hugging Face layout ([UNK] after [PAD], specials not at 0..4) is read, not refused.
+        enc = WordPieceEncoder(['[PAD]', 'the', '[UNK]', '[CLS]', '[SEP]', '[MASK]'])
+        self.assertEqual((enc.special.pad, enc.special.unk, enc.special.cls, enc.special.sep, enc.special.mask), (0, 2, 3, 4, 5))
+        self.assertEqual(enc.encode('the zebra'), [3, 1, 2, 4])
+
+    def test_rejects_a_vocab_without_a_special_token(self):
+        with self.assertRaisesRegex(ValueError, r'no \[MASK\]'):
+            WordPieceEncoder(['[UNK]', '[PAD]', '[CLS]', '[SEP]', 'the'])
 
 
 if __name__ == '__main__':
