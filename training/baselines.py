@@ -1,6 +1,7 @@
 """@file Reference points for the model card: the generator's naive-Bayes ceiling, the prior-only
-diagnosis baseline, and a TF-IDF + logistic-regression specialty baseline (numpy and torch: there
-is no scikit-learn on this machine).
+diagnosis baseline, TF-IDF + logistic regression (specialty, and real-note diagnosis from the
+training half's weak labels), the linker alone and the majority class on real notes (numpy and
+torch: the recipe does not depend on scikit-learn).
 
 Naive-Bayes ceiling: the generator draws a patient's condition by its prior, then each finding
 and antecedent independently, with P(e | c) = p of the `symptom_of` / `risk_factor_for` edge
@@ -133,3 +134,47 @@ def tfidf_logreg(torch, splits: dict[str, tuple[list[str], np.ndarray]], n_class
         pred = (x[name] @ w + b).argmax(axis=1)
         out[name] = {'accuracy': r4(accuracy(pred, splits[name][1])), 'macro_f1': r4(macro_f1(pred, splits[name][1]))}
     return out
+
+
+def tfidf_logreg_scores(train_texts: list[str], train_y: np.ndarray, val_texts: list[str], val_y: np.ndarray,
+                        eval_texts: dict[str, list[str]], n_classes: int, penalties=(1e-4, 1e-3, 1e-2),
+                        k_select: int = 3) -> tuple[dict[str, np.ndarray], dict]:
+    """Class probabilities for each text set in `eval_texts`; the penalty is the one with the best
+    validation top-`k_select` accuracy (ties to the smaller penalty). Classes never seen in training
+    get no weight and score at the bottom, as a classifier trained on these notes would."""
+    tfidf = Tfidf(train_texts)
+    xt = tfidf.transform(train_texts)
+    xv = tfidf.transform(val_texts)
+    best = None
+    for l2 in penalties:
+        import torch  # the recipe's Python always has it; kept local so the module imports without it
+
+        w, b = fit_logistic(torch, xt, train_y, n_classes, l2)
+        seen = np.zeros(n_classes, dtype=bool)
+        seen[np.unique(train_y)] = True
+        b = np.where(seen, b, -1e9).astype(np.float32)
+        acc = topk_accuracy(xv @ w + b, val_y, k_select) if len(val_y) else 0.0
+        if best is None or acc > best[0] + 1e-12:
+            best = (acc, l2, w, b)
+    _, l2, w, b = best
+    out = {}
+    for name, texts in eval_texts.items():
+        logits = tfidf.transform(texts) @ w + b
+        z = logits - logits.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        out[name] = e / e.sum(axis=1, keepdims=True)
+    return out, {'features': len(tfidf.vocab), 'l2': l2, 'train_documents': len(train_texts)}
+
+
+def linker_ranking(entities: list[str], label_index: dict[str, int]) -> list[int]:
+    """The "linker alone" baseline for one record: the labels it names, affirmed mentions first (in
+    order of first mention), then mentions flagged historical. Nothing else is guessed: a note that
+    names fewer than k labels has fewer than k answers. `entities` are the featurizer's
+    `entity|flag` strings in reading order."""
+    ranked: list[int] = []
+    for wanted in ('mentioned', 'historical'):
+        for item in entities:
+            entity, flag = item.rsplit('|', 1)
+            if flag == wanted and entity in label_index and label_index[entity] not in ranked:
+                ranked.append(label_index[entity])
+    return ranked

@@ -1,21 +1,27 @@
 #!/usr/bin/env bash
 # @file The one entry point of the training recipe: builds the model package step by step.
 #
-#   training/build.sh --config full|ci [--out DIR] [--threads N] [--extra-text FILE] [--steps a,b,...]
+#   training/build.sh --config full|ci [--out DIR] [--threads N] [--extra-text FILE] [--steps a,b,...] [--init-from HF_DIR]
 #
 # Why a shell script: every step is a separate `python3 -m training.<module>` process on Debian's
 # /usr/bin/python3 (PyTorch 1.13; the pyenv python3 on PATH has no torch), so one failing step
 # stops the build with its own message, and later stages add steps to STEPS below.
-# Intermediate artefacts go to training/work/<config>/ (git-ignored); package files go to --out
-# (default models/clinicalbert-mini for full; training/work/ci/package for ci, so a CI run never
-# overwrites the committed model). Thread variables are set here because Debian's PyTorch 1.13
-# would otherwise use hardware_concurrency()/2 = 1 thread on a 2-vCPU machine.
+# Intermediate artefacts go to training/work/<config>/ (git-ignored; $CLINICALBERT_WORK_ROOT/<config>/
+# when that is set); package files go to --out (default models/clinicalbert-mini for full;
+# training/work/ci/package for ci, so a CI run never overwrites the committed model).
+#
+# --init-from HF_DIR starts from a Hugging Face BERT checkpoint folder (training/hf_checkpoint.py):
+# the import step replaces the tokenizer, mlm and random-init steps, every later step is unchanged,
+# and --out defaults to <work>/package for both configs (never the committed model).
+#
+# Thread variables are set here because Debian's PyTorch 1.13 would otherwise use
+# hardware_concurrency()/2 = 1 thread on a 2-vCPU machine.
 set -euo pipefail
 
 # Steps in order. Later stages append theirs (each is a function step_<name> below).
 STEPS=(corpus tokenizer reference mlm random-init package)
 # Stages 2-4 (multimodal fine-tuning, export, evaluation, package manifest and model card, parity).
-STEPS+=(synth text text-random fusion export evaluate publish parity faithfulness)
+STEPS+=(synth real text text-random fusion export evaluate publish parity cli-check faithfulness)
 
 usage() {
   sed -n '4p' "$0" | sed 's/^#   /usage: /' >&2
@@ -28,6 +34,7 @@ out=""
 threads="${CLINICALBERT_TRAIN_THREADS:-2}"
 extra_text=""
 only=""
+init_from=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --config) config="${2:-}"; shift 2 ;;
@@ -35,6 +42,7 @@ while [[ $# -gt 0 ]]; do
     --threads) threads="${2:-}"; shift 2 ;;
     --extra-text) extra_text="${2:-}"; shift 2 ;;
     --steps) only="${2:-}"; shift 2 ;;
+    --init-from) init_from="${2:-}"; shift 2 ;;
     -h|--help) usage ;;
     *) echo "build.sh: unknown argument \"$1\"" >&2; usage ;;
   esac
@@ -55,9 +63,24 @@ if ! "$PY" -c 'import torch' 2>/dev/null; then
   echo "build.sh: $PY cannot import torch; install Debian's python3-torch python3-onnx libopenblas0-openmp" >&2
   exit 1
 fi
-work="training/work/$config"
+# The same folder training/config.py uses (a relative CLINICALBERT_WORK_ROOT is from the repository root).
+work="${CLINICALBERT_WORK_ROOT:-training/work}/$config"
+if [[ -n "$init_from" ]]; then
+  [[ -d "$init_from" ]] || { echo "build.sh: --init-from must be a Hugging Face BERT checkpoint folder, got \"$init_from\"" >&2; exit 2; }
+  init_from="$(cd "$init_from" && pwd)"
+  # Stage 1 comes from the checkpoint: one import step instead of tokenizer, mlm and random-init.
+  imported=()
+  for s in "${STEPS[@]}"; do
+    case "$s" in
+      tokenizer) imported+=(import) ;;
+      mlm|random-init) ;;
+      *) imported+=("$s") ;;
+    esac
+  done
+  STEPS=("${imported[@]}")
+fi
 if [[ -z "$out" ]]; then
-  if [[ "$config" == full ]]; then out="models/clinicalbert-mini"; else out="$work/package"; fi
+  if [[ "$config" == full && -z "$init_from" ]]; then out="models/clinicalbert-mini"; else out="$work/package"; fi
 fi
 mkdir -p "$work" "$out"
 
@@ -76,8 +99,11 @@ step_tokenizer() { "$PY" -m training.tokenizer_files --config "$config" "${extra
 step_reference() { "$PY" -m training.tokenizer_reference --config "$config" "${extra[@]}"; }
 step_mlm() { "$PY" -m training.mlm --config "$config" "${extra[@]}"; }
 step_random-init() { "$PY" -m training.mlm --config "$config" --random-init "${extra[@]}"; }
+step_import() { "$PY" -m training.hf_checkpoint --config "$config" --init-from "$init_from" "${extra[@]}"; }
 step_package() { "$PY" -m training.package --config "$config" --out "$out"; }
 step_synth() { "$PY" -m training.synth_data --config "$config"; }
+# Weak-labelled MTSamples notes as records (training half for training, test half for the evaluation).
+step_real() { "$PY" -m training.real_notes --config "$config"; }
 step_text() { "$PY" -m training.text_stage --config "$config" --init pretrained; }
 step_text-random() { "$PY" -m training.text_stage --config "$config" --init random; }
 step_fusion() { "$PY" -m training.fusion_stage --config "$config"; }
@@ -87,6 +113,8 @@ step_publish() { "$PY" -m training.publish --config "$config" --out "$out"; }
 # The package's graphs against the recipe's PyTorch outputs, and its tokenizer against Python's ids.
 # `clinicalbert evaluate --faithfulness` on the published package, then publish again with its numbers.
 step_faithfulness() { "$PY" -m training.faithfulness --config "$config" --out "$out"; }
+# `clinicalbert evaluate` on the real-note test files must reproduce the recipe's numbers; then publish again with them.
+step_cli-check() { "$PY" -m training.cli_check --config "$config" --out "$out"; }
 step_parity() { CLINICALBERT_MODEL_DIR="$out" npx vitest run test/model/parity.test.ts test/model/tokenizer-parity.test.ts; }
 
 selected=("${STEPS[@]}")
@@ -95,6 +123,11 @@ if [[ -n "$only" ]]; then
   for s in "${selected[@]}"; do
     if ! declare -F "step_$s" > /dev/null; then
       echo "build.sh: unknown step \"$s\"; steps: ${STEPS[*]}" >&2
+      exit 2
+    fi
+    if [[ " ${STEPS[*]} " != *" $s "* ]]; then
+      if [[ -n "$init_from" ]]; then why="--init-from imports stage 1 instead"; else why="it needs --init-from"; fi
+      echo "build.sh: step \"$s\" is not part of this build ($why); steps: ${STEPS[*]}" >&2
       exit 2
     fi
   done

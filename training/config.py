@@ -14,9 +14,17 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TRAINING_DIR = REPO_ROOT / 'training'
-WORK_ROOT = TRAINING_DIR / 'work'
+# Intermediate artefacts; CLINICALBERT_WORK_ROOT moves them (a test, or a build from imported
+# weights) so that a run never touches training/work/. A relative value is taken from the repository root.
+WORK_ROOT = REPO_ROOT / os.environ['CLINICALBERT_WORK_ROOT'] if os.environ.get('CLINICALBERT_WORK_ROOT') else TRAINING_DIR / 'work'
 # Splits do not depend on the config: ci and full must hold out the same documents.
 SPLITS_DIR = WORK_ROOT / 'splits'
+
+
+def repo_relative(path) -> str:
+    """A path as the recipe prints and passes it: relative to the repository root (with `..` when the
+    work root is elsewhere, e.g. CLINICALBERT_WORK_ROOT=/tmp/work), so commands run from the root."""
+    return os.path.relpath(Path(path).resolve(), REPO_ROOT)
 
 SPECIAL_TOKENS = ('[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]')
 PAD_ID, UNK_ID, CLS_ID, SEP_ID, MASK_ID = range(len(SPECIAL_TOKENS))

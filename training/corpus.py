@@ -7,10 +7,12 @@ later step rebuilds the same documents and checks the digest, so a changed sourc
 never a silent difference.
 
 Sources:
-- MTSamples (CC0): 4,999 rows but only ~2,360 distinct transcriptions, because most notes are
+- MTSamples (CC0): 4,999 rows but only 2,357 distinct transcriptions, because most notes are
   listed under two or more specialties. The split is therefore made per distinct transcription
-  (a group), not per row, or the same note would sit in train and test. Test groups are never
-  used for pretraining; the later specialty stage evaluates on them.
+  (a group), not per row, or the same note would sit in train and test: the smallest note_id of
+  a group decides (`mtsamples_half`: even -> the real-text test half, odd -> training and
+  validation). Test groups are never read by pretraining, the tokenizer, the specialty stage or
+  diagnosis training; only the final evaluation reads them.
 - Medical Abstracts TC test file (CC BY-SA 3.0, Schopf et al. 2022): 90% used, 10% held out.
 - General English (offline, licence-clean): Python's own documentation shipped with the
   interpreter (pydoc topics: the language reference; stdlib docstrings), GNU manuals in
@@ -33,17 +35,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .common import RecipeError, log, read_json, sha256_bytes, sha256_file, stable_unit, write_json
-from .config import REPO_ROOT, SPLITS_DIR, RecipeConfig, get_config
+from .config import REPO_ROOT, SPLITS_DIR, RecipeConfig, get_config, repo_relative
 
 MTSAMPLES_REL = 'text/mtsamples/mtsamples.csv.gz'
 ABSTRACTS_REL = 'text/medical-abstracts-tc/medical_tc_test.csv'
 MTSAMPLES_SPLIT_FILE = 'mtsamples_split.json'
 ABSTRACTS_SPLIT_FILE = 'medical_abstracts_split.json'
-MTSAMPLES_SALT = 'clinicalbert/mtsamples-split/v1'
+MTSAMPLES_SALT = 'clinicalbert/mtsamples-split/v2'
 ABSTRACTS_SALT = 'clinicalbert/abstracts-split/v1'
 GENERAL_SALT = 'clinicalbert/general-heldout/v1'
 ORDER_SALT = 'clinicalbert/corpus-order/v1'
-MTSAMPLES_FRACTIONS = {'train': 0.8, 'val': 0.1, 'test': 0.1}
+# Share of the training half (odd note_ids) held out for validation; the test half is fixed by parity.
+MTSAMPLES_VAL_FRACTION = 0.15
 ABSTRACTS_HELDOUT = 0.1
 MANIFEST_NAME = 'corpus_manifest.json'
 
@@ -65,7 +68,6 @@ class Corpus:
     general_heldout: list[Document]
     clinical_train: list[Document]
     mtsamples_val: list[Document]
-    mtsamples_test: list[Document]
     sources: list[dict] = field(default_factory=list)
 
     def parts(self) -> dict[str, list[Document]]:
@@ -74,7 +76,6 @@ class Corpus:
             'general_heldout': self.general_heldout,
             'clinical_train': self.clinical_train,
             'mtsamples_val': self.mtsamples_val,
-            'mtsamples_test': self.mtsamples_test,
         }
 
     def digest(self) -> str:
@@ -130,32 +131,57 @@ def mtsamples_group_key(transcription: str) -> str:
     return _collapse((transcription or '').lower())
 
 
+def mtsamples_half(note_ids: list[int]) -> str:
+    """'test' or 'train' for a transcription carried by rows with these note_ids: the smallest decides.
+
+    The project's split rule for MTSamples (one function, used by every stage): even smallest
+    `note_id` -> the real-text test half, odd -> the half for training and validation.
+    """
+    if not note_ids:
+        raise ValueError('a transcription needs at least one row')
+    return 'test' if min(note_ids) % 2 == 0 else 'train'
+
+
 def build_mtsamples_split(rows: list[dict], source_sha: str) -> dict:
-    """Assign every row to train/val/test by a salted hash of its transcription (one split per group)."""
+    """Assign every row to train/val/test; all rows that carry one transcription share one split.
+
+    Rows are grouped by their transcription (trimmed; case and runs of whitespace ignored, so
+    near-identical copies cannot straddle the halves). `mtsamples_half` sends a group to the test
+    half or the training half by the smallest note_id among its rows; inside the training half a
+    salted sha256 of the group key sends VAL_FRACTION of the groups to validation.
+    """
+    members: dict[str, list[int]] = {}
+    for row in rows:
+        transcription = row.get('transcription') or ''
+        key = f'<empty>:{row["note_id"]}' if not transcription.strip() else mtsamples_group_key(transcription)
+        members.setdefault(key, []).append(int(row['note_id']))
+    split_of: dict[str, str] = {}
+    for key, ids in members.items():
+        half = mtsamples_half(ids)
+        split_of[key] = half if half == 'test' else ('val' if stable_unit(MTSAMPLES_SALT, key) < MTSAMPLES_VAL_FRACTION else 'train')
     group_of_key: dict[str, int] = {}
     out_rows = []
-    counts = {name: {'rows': 0, 'groups': 0} for name in MTSAMPLES_FRACTIONS}
+    counts = {name: {'rows': 0, 'groups': 0} for name in ('train', 'val', 'test')}
     for row in rows:
         transcription = row.get('transcription') or ''
         empty = not transcription.strip()
         key = f'<empty>:{row["note_id"]}' if empty else mtsamples_group_key(transcription)
-        u = stable_unit(MTSAMPLES_SALT, key)
-        split = 'train' if u < MTSAMPLES_FRACTIONS['train'] else (
-            'val' if u < MTSAMPLES_FRACTIONS['train'] + MTSAMPLES_FRACTIONS['val'] else 'test')
+        split = split_of[key]
         if key not in group_of_key:
             group_of_key[key] = len(group_of_key)
             counts[split]['groups'] += 1
         counts[split]['rows'] += 1
         out_rows.append({'note_id': row['note_id'], 'group': group_of_key[key], 'split': split, 'empty': empty})
     return {
-        'format': 1,
+        'format': 2,
         'source': {'path': MTSAMPLES_REL, 'sha256': source_sha, 'licence': 'CC0 (MTSamples via Kaggle tboyle10/medicaltranscriptions)'},
-        'method': ('Rows are grouped by their transcription (lower-cased, whitespace collapsed), because '
-                   'most transcriptions appear under two or more specialties; each group goes to one split '
-                   'by sha256(salt, group key). Rows with an empty transcription form their own group and '
-                   'are flagged empty. The test split is never used for pretraining.'),
+        'method': ('Rows are grouped by their transcription (trimmed, lower-cased, whitespace collapsed), because most '
+                   'transcriptions appear under two or more specialties. For each group the smallest note_id among its '
+                   'rows decides: even -> test (the real-text test half, read by no stage but the final evaluation), '
+                   'odd -> the training half, of which sha256(salt, group key) sends val_fraction of the groups to '
+                   'validation. Rows with an empty transcription form their own group and are flagged empty.'),
         'salt': MTSAMPLES_SALT,
-        'fractions': MTSAMPLES_FRACTIONS,
+        'val_fraction': MTSAMPLES_VAL_FRACTION,
         'counts': counts,
         'rows': out_rows,
     }
@@ -438,9 +464,9 @@ def load_corpus(cfg: RecipeConfig, extra_text: Path | None = None, write_splits:
     clinical = mts_train + abs_train
     sources = sources + [
         {'name': 'mtsamples', 'licence': mts_split['source']['licence'], 'location': str(mts_path), 'files': 1,
-         'sha256': mts_split['source']['sha256'], 'split_file': str((SPLITS_DIR / MTSAMPLES_SPLIT_FILE).relative_to(REPO_ROOT))},
+         'sha256': mts_split['source']['sha256'], 'split_file': repo_relative(SPLITS_DIR / MTSAMPLES_SPLIT_FILE)},
         {'name': 'medical-abstracts-tc', 'licence': abs_split['source']['licence'], 'location': str(abs_path), 'files': 1,
-         'sha256': abs_split['source']['sha256'], 'split_file': str((SPLITS_DIR / ABSTRACTS_SPLIT_FILE).relative_to(REPO_ROOT))},
+         'sha256': abs_split['source']['sha256'], 'split_file': repo_relative(SPLITS_DIR / ABSTRACTS_SPLIT_FILE)},
     ]
     if extra_text is not None:
         extra, info = extra_documents(extra_text)
@@ -451,7 +477,6 @@ def load_corpus(cfg: RecipeConfig, extra_text: Path | None = None, write_splits:
         general_heldout=_ordered(general_heldout),
         clinical_train=clinical,
         mtsamples_val=_ordered(mtsamples_documents(mts_rows, mts_split, 'val')),
-        mtsamples_test=_ordered(mtsamples_documents(mts_rows, mts_split, 'test')),
         sources=sources,
     )
 

@@ -49,7 +49,8 @@ def load_trained(torch, cfg, mm):
     if ckpt['text_checkpoint_sha256'] != sha256_file(text_path):
         raise RecipeError(f'{path} was trained on another text checkpoint: rerun the fusion step')
     image, audio, fusion, _ = build_models(torch, mm, len(ckpt['entity_vocab']), ckpt['text_dim'], len(ckpt['diagnoses']),
-                                           len(ckpt['drugs']), len(ckpt['image_patterns']), len(ckpt['audio_patterns']))
+                                           len(ckpt['drugs']), len(ckpt['image_patterns']), len(ckpt['audio_patterns']),
+                                           ckpt['label_entities'])
     image.load_state_dict(ckpt['image'])
     audio.load_state_dict(ckpt['audio'])
     fusion.load_state_dict(ckpt['fusion'])
@@ -70,7 +71,8 @@ def tensor_specs(model_cfg, mm, ckpt) -> dict:
         'text': {
             'inputs': [t('input_ids', 'int64', ['batch', 'sequence'], 'WordPiece ids, [CLS] first and [SEP] last, 0-padded'),
                        t('attention_mask', 'int64', ['batch', 'sequence'], '1 for real tokens, 0 for padding')],
-            'outputs': [t('text_embedding', 'float32', ['batch', hidden], 'pooled [CLS] vector (dense + tanh): the fusion head\'s text input'),
+            'outputs': [t('text_embedding', 'float32', ['batch', hidden],
+                          'pooled vector ([CLS] beside the token mean, dense + tanh): the fusion head\'s text input'),
                         t('token_embeddings', 'float32', ['batch', 'sequence', hidden], 'last-layer hidden state of every token'),
                         t('specialty_logits', 'float32', ['batch', len(ckpt['classes'])], 'MTSamples specialty logits (softmax)'),
                         t('attentions', 'float32', [model_cfg.num_layers, 'batch', model_cfg.num_heads, 'sequence', 'sequence'],
@@ -92,7 +94,8 @@ def tensor_specs(model_cfg, mm, ckpt) -> dict:
                        t('entity_flags', 'int64', ['batch', 'entities'],
                          '0 pad, 1 mentioned, 2 negated, 3 family, 4 historical, 5 coded fact, 6 abnormal measurement'),
                        t('modality_mask', 'float32', ['batch', 4], 'text, image, audio, entities: 1 present, 0 absent or ablated')],
-            'outputs': [t('diagnosis_logits', 'float32', ['batch', len(ckpt['diagnoses'])], 'acute diagnosis logits (softmax)'),
+            'outputs': [t('diagnosis_logits', 'float32', ['batch', len(ckpt['diagnoses'])],
+                          'logits of the acute diagnosis labels and, last, "none of these" (softmax)'),
                         t('severity_logits', 'float32', ['batch', 5], 'severity 1..5 logits (softmax)'),
                         t('drug_logits', 'float32', ['batch', len(ckpt['drugs'])], 'drug recommendation logits (sigmoid)'),
                         t('entity_attention', 'float32', ['batch', 'entities'],

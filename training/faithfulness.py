@@ -12,7 +12,7 @@ hashes no longer match the package (a stale measurement never reaches the card).
 Anyone can rerun the measurement without the recipe (the test split is `clinicalbert synth` with
 the split's seed and size):
 
-    clinicalbert synth --seed 3003 --patients 1000 --out test.ndjson --labels test.labels.jsonl
+    clinicalbert synth --seed 3003 --patients 1000 --open-set 0.15 --out test.ndjson --labels test.labels.jsonl
     clinicalbert evaluate test.ndjson --labels test.labels.jsonl --faithfulness --limit 200 --json
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from .common import RecipeError, log, read_json, write_json
-from .config import REPO_ROOT, get_config
+from .config import REPO_ROOT, get_config, repo_relative
 from .mm_config import get_mm_config
 from .synth_data import split_paths
 
@@ -48,9 +48,9 @@ def measure(cfg_name: str, package: Path) -> dict:
     test = get_mm_config(cfg_name).split('test')
     limit = RECORDS[cfg_name]
     out = report_path(cfg_name)
-    args = ['evaluate', str(paths['records'].relative_to(REPO_ROOT)), '--labels', str(paths['labels'].relative_to(REPO_ROOT)),
-            '--faithfulness', '--limit', str(limit), '--model', str(package.resolve().relative_to(REPO_ROOT)),
-            '--json', '--out', str(out.relative_to(REPO_ROOT))]
+    args = ['evaluate', repo_relative(paths['records']), '--labels', repo_relative(paths['labels']),
+            '--faithfulness', '--limit', str(limit), '--model', repo_relative(package.resolve()),
+            '--json', '--out', repo_relative(out)]
     started = time.time()
     result = subprocess.run(['node', '--import', 'tsx', 'src/cli/main.ts', *args], cwd=REPO_ROOT, capture_output=True, text=True)
     if result.returncode != 0:
@@ -59,7 +59,9 @@ def measure(cfg_name: str, package: Path) -> dict:
     if 'faithfulness' not in report:
         raise RecipeError('clinicalbert evaluate --faithfulness wrote no faithfulness section')
     report['command'] = ' '.join(['clinicalbert', *args[:-2]])
-    report['reproduce'] = (f'clinicalbert synth --seed {test.seed} --patients {test.patients} --out test.ndjson --labels test.labels.jsonl && '
+    open_set = get_mm_config(cfg_name).open_set_fraction
+    report['reproduce'] = (f'clinicalbert synth --seed {test.seed} --patients {test.patients} --open-set {open_set} '
+                           '--out test.ndjson --labels test.labels.jsonl && '
                            f'clinicalbert evaluate test.ndjson --labels test.labels.jsonl --faithfulness --limit {limit} --json')
     report['graphs'] = graph_hashes(package)
     write_json(out, report)

@@ -25,8 +25,9 @@ import numpy as np
 
 from .common import RecipeError, log, peak_rss_mb, read_json, setup_torch, sha256_file, write_json
 from .config import get_config
-from .labelsets import Targets, diagnosis_labels, drug_labels, load_graph, pattern_vocab, severity_labels
-from .metrics import best_threshold, micro_f1, r4, topk_accuracy
+from .labelsets import NONE_ID, Targets, diagnosis_labels, drug_labels, load_graph, none_index, pattern_vocab, severity_labels
+from .metrics import best_threshold, micro_f1, r4
+from .open_set import abstention_score, at_threshold, auroc, closed_set_topk, softmax, youden_threshold
 from .mm_config import (AUDIO_SECONDS, ENTITY_FLAG_NAMES, HOP_LENGTH, MEL_BINS, N_FFT, SAMPLE_RATE, MultimodalConfig,
                         get_mm_config)
 from .mm_data import SplitData, trim, trim_entities
@@ -42,7 +43,8 @@ def load_text_model(torch, cfg):
     if not path.exists():
         raise RecipeError(f'{path} not found: run the text step first')
     ckpt = torch.load(path, map_location='cpu')
-    model = TextModel(MiniBert(ModelConfig(**ckpt['model_config'])), len(ckpt['classes']), ckpt['n_aux'], ckpt['dropout'])
+    model = TextModel(MiniBert(ModelConfig(**ckpt['model_config'])), len(ckpt['classes']), ckpt['n_aux'], ckpt['dropout'],
+                      ckpt.get('pooling', 'cls'))
     model.load_state_dict(ckpt['state_dict'])
     model.eval()
     return model, ckpt, path
@@ -96,21 +98,42 @@ class Prepared:
         self.targets = targets
 
 
-def build_models(torch, mm: MultimodalConfig, n_entities, text_dim, n_diag, n_drugs, n_img, n_aud):
+def build_models(torch, mm: MultimodalConfig, n_entities, text_dim, n_diag, n_drugs, n_img, n_aud, label_entities=None):
     from .mm_model import AudioEncoder, Fusion, ImageEncoder, MediaHeads
 
     f = mm.fusion
     image = ImageEncoder(f.embed_dim)
     audio = AudioEncoder(f.embed_dim, N_FFT, HOP_LENGTH, MEL_BINS, SAMPLE_RATE)
     fusion = Fusion(n_entities, len(ENTITY_FLAG_NAMES), text_dim, f.embed_dim, f.fusion_dim, f.fusion_heads, f.trunk_dim,
-                    n_diag, 5, n_drugs, f.dropout)
+                    n_diag, 5, n_drugs, f.dropout, label_entities)
     heads = MediaHeads(f.embed_dim, n_img, n_aud)
     return image, audio, fusion, heads
 
 
+def label_entity_indices(diagnoses: list[dict], entity_vocab: list[str]) -> list[int]:
+    """Each diagnosis label's index in the entity vocabulary (0 for "none", which no entity names)."""
+    index = {e: i for i, e in enumerate(entity_vocab)}
+    out = []
+    for d in diagnoses:
+        if d['id'] == NONE_ID:
+            out.append(0)
+        elif d['id'] in index:
+            out.append(index[d['id']])
+        else:
+            raise RecipeError(f'diagnosis label {d["id"]} is not in the entity vocabulary')
+    return out
+
+
+def compact_entities(ids: np.ndarray, flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Move each row's entities to the front (dropout leaves holes), keeping their order."""
+    order = np.argsort(ids == 0, axis=1, kind='stable')
+    return np.take_along_axis(ids, order, axis=1), np.take_along_axis(flags, order, axis=1)
+
+
 def forward_batch(torch, prep: Prepared, rows: np.ndarray, mask: np.ndarray, image_enc, audio_enc, fusion, embed_dim: int,
-                  entity_keep: np.ndarray | None = None):
-    """Fusion outputs for `rows` under `mask` [len(rows), 4]; embeddings only for rows whose modality is on."""
+                  entity_keep: np.ndarray | None = None, entities: tuple[np.ndarray, np.ndarray] | None = None):
+    """Fusion outputs for `rows` under `mask` [len(rows), 4]; embeddings only for rows whose modality is on.
+    `entities` replaces the rows' (ids, flags) (augmented copies); `entity_keep` drops single entities."""
     b = len(rows)
     text = torch.from_numpy(prep.text[rows])
     img_emb = torch.zeros(b, embed_dim)
@@ -124,16 +147,46 @@ def forward_batch(torch, prep: Prepared, rows: np.ndarray, mask: np.ndarray, ima
     if aud_idx:
         aud_raw = audio_enc.from_logmel(torch.from_numpy(np.stack([prep.logmel[int(rows[k])] for k in aud_idx])))
         aud_emb = aud_emb.index_copy(0, torch.tensor(aud_idx), aud_raw)
-    ids, flags = prep.data.entity_ids[rows], prep.data.entity_flags[rows]
+    ids, flags = entities if entities is not None else (prep.data.entity_ids[rows], prep.data.entity_flags[rows])
     if entity_keep is not None:
-        ids = ids * entity_keep
-        flags = flags * entity_keep
+        ids, flags = compact_entities(ids * entity_keep, flags * entity_keep)
     ids, flags = trim_entities(ids, flags)
     out = fusion(text, img_emb, aud_emb, torch.from_numpy(ids), torch.from_numpy(flags), torch.from_numpy(mask))
     return out, (img_idx, img_raw), (aud_idx, aud_raw)
 
 
+FLAG = {name: i for i, name in enumerate(ENTITY_FLAG_NAMES)}
+DISTRACTOR_FLAGS = (FLAG['negated'], FLAG['historical'], FLAG['family'])
+
+
+def inject_label_mentions(rng, ids: np.ndarray, flags: np.ndarray, diagnosis: np.ndarray, label_entities: list[int],
+                          none: int, fcfg) -> tuple[np.ndarray, np.ndarray]:
+    """Augmented copies of generated records' entities (see FusionStageConfig): the true label named
+    or coded now and then, and other labels named as negated, historical or a family member's."""
+    ids, flags = ids.copy(), flags.copy()
+    candidates = [i for i in range(len(label_entities)) if i != none]
+    for r in range(len(ids)):
+        added: list[tuple[int, int]] = []
+        u = rng.random()
+        if diagnosis[r] != none:
+            if u < fcfg.mention_injection:
+                added.append((label_entities[diagnosis[r]], FLAG['mentioned']))
+            elif u < fcfg.mention_injection + fcfg.coded_injection:
+                added.append((label_entities[diagnosis[r]], FLAG['coded']))
+        if rng.random() < fcfg.distractor_injection:
+            for _ in range(int(rng.integers(1, 3))):
+                other = candidates[int(rng.integers(len(candidates)))]
+                if other != diagnosis[r]:
+                    added.append((label_entities[other], DISTRACTOR_FLAGS[int(rng.integers(len(DISTRACTOR_FLAGS)))]))
+        free = np.flatnonzero(ids[r] == 0)
+        for (entity, flag), slot in zip(added, free):
+            ids[r, slot] = entity
+            flags[r, slot] = flag
+    return compact_entities(ids, flags)
+
+
 def predict(torch, prep: Prepared, models, embed_dim: int, mask: np.ndarray | None = None, batch_size: int = 128) -> dict:
+    """Diagnosis and severity logits, diagnosis probabilities (softmax with "none") and drug probabilities."""
     image_enc, audio_enc, fusion = models
     for m in models:
         m.eval()
@@ -148,7 +201,19 @@ def predict(torch, prep: Prepared, models, embed_dim: int, mask: np.ndarray | No
             drug.append(torch.sigmoid(g).numpy())
     for m in models:
         m.train()
-    return {'diagnosis': np.concatenate(diag), 'severity': np.concatenate(sev), 'drugs': np.concatenate(drug)}
+    diagnosis = np.concatenate(diag)
+    return {'diagnosis': diagnosis, 'probs': softmax(diagnosis), 'severity': np.concatenate(sev), 'drugs': np.concatenate(drug)}
+
+
+def validation_scores(out: dict, targets: Targets, in_label: np.ndarray) -> dict:
+    """Closed-set top-1 and top-3 on in-label records and the abstention AUROC (in vs out of label)."""
+    probs, truth = out['probs'], targets.diagnosis
+    score = abstention_score(probs)
+    result = {'top1': r4(closed_set_topk(probs[in_label], truth[in_label], 1)) if in_label.any() else None,
+              'top3': r4(closed_set_topk(probs[in_label], truth[in_label], 3)) if in_label.any() else None}
+    a = auroc(score[~in_label], score[in_label])
+    result['auroc'] = r4(a) if a is not None else None
+    return result
 
 
 def run(cfg_name: str) -> dict:
@@ -160,52 +225,78 @@ def run(cfg_name: str) -> dict:
     F = torch.nn.functional
 
     graph = load_graph(KG_PATH)
-    train_data, val_data = SplitData(cfg_name, 'train'), SplitData(cfg_name, 'val')
-    if train_data.entity_vocab != val_data.entity_vocab:
-        raise RecipeError('train and val were featurized with different entity vocabularies')
+    parts = {name: SplitData(cfg_name, name) for name in ('train', 'val', 'real_train', 'real_val', 'real_val_removed')}
+    vocab = parts['train'].entity_vocab
+    for name, data in parts.items():
+        if data.entity_vocab != vocab:
+            raise RecipeError(f'{name} was featurized with another entity vocabulary than train')
     diagnoses = diagnosis_labels(graph)
-    drugs = drug_labels(graph, train_data.labels)
-    image_patterns = pattern_vocab(train_data.labels, 'image')
-    audio_patterns = pattern_vocab(train_data.labels, 'audio')
+    none = none_index(diagnoses)
+    label_entities = label_entity_indices(diagnoses, vocab)
+    drugs = drug_labels(graph, parts['train'].labels)
+    image_patterns = pattern_vocab(parts['train'].labels, 'image')
+    audio_patterns = pattern_vocab(parts['train'].labels, 'audio')
     text_model, text_ckpt, text_path = load_text_model(torch, cfg)
     image_enc, audio_enc, fusion, media_heads = build_models(
-        torch, mm, len(train_data.entity_vocab), text_model.pooler.out_features, len(diagnoses), len(drugs),
-        len(image_patterns), len(audio_patterns))
+        torch, mm, len(vocab), text_model.pooler.out_features, len(diagnoses), len(drugs),
+        len(image_patterns), len(audio_patterns), label_entities)
     t0 = time.time()
     prep = {}
-    for data in (train_data, val_data):
+    for name, data in parts.items():
         targets = Targets(data.labels, diagnoses, drugs, image_patterns, audio_patterns)
-        prep[data.name] = Prepared(torch, cfg, data, text_model, text_path, audio_enc.frontend, targets)
+        prep[name] = Prepared(torch, cfg, data, text_model, text_path, audio_enc.frontend, targets)
     prepare_s = time.time() - t0
-    log('fusion', f'prepared train ({prep["train"].n}) and val ({prep["val"].n}) in {prepare_s:.0f}s; '
-                  f'{len(diagnoses)} diagnoses, {len(drugs)} drugs, {len(image_patterns)} image and {len(audio_patterns)} audio patterns')
+    log('fusion', f'prepared {", ".join(f"{k} ({v.n})" for k, v in prep.items())} in {prepare_s:.0f}s; '
+                  f'{len(diagnoses) - 1} diagnoses + none, {len(drugs)} drugs, {len(image_patterns)} image and '
+                  f'{len(audio_patterns)} audio patterns')
 
     params = [p for m in (image_enc, audio_enc, fusion, media_heads) for p in m.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=fcfg.lr, weight_decay=fcfg.weight_decay)
-    train = prep['train']
-    steps_per_epoch = (train.n + fcfg.batch_size - 1) // fcfg.batch_size
-    total = steps_per_epoch * fcfg.epochs
+    # The label-mention weights are a handful of scalars that must move by several units: their own
+    # learning rate (x mention_lr_scale) and no weight decay.
+    mention = [fusion.mention_weight]
+    rest = [p for p in params if p is not fusion.mention_weight]
+    optimizer = torch.optim.AdamW([{'params': rest, 'weight_decay': fcfg.weight_decay},
+                                   {'params': mention, 'weight_decay': 0.0, 'lr': fcfg.lr * fcfg.mention_lr_scale}],
+                                  lr=fcfg.lr)
+    train, real = prep['train'], prep['real_train']
+    bs = fcfg.batch_size
+    gen_batches = (train.n + bs - 1) // bs
+    real_rows_per_epoch = real.n * fcfg.real_repeats
+    real_batches = (real_rows_per_epoch + bs - 1) // bs
+    total = (gen_batches + real_batches) * fcfg.epochs
     warmup = max(1, total // 20)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: (s + 1) / warmup if s < warmup else 0.5 * (1 + np.cos(np.pi * (s - warmup) / max(1, total - warmup))))
     rng = np.random.default_rng(cfg.seed + 202)
     models = (image_enc, audio_enc, fusion)
     history = []
-    best = {'val_top1': -1.0}
+    best = {'score': -1.0}
     t_train = time.time()
     for epoch in range(fcfg.epochs):
-        order = rng.permutation(train.n)
+        gen_order = rng.permutation(train.n)
+        real_order = np.concatenate([rng.permutation(real.n) for _ in range(fcfg.real_repeats)])
+        plan = [(train, gen_order[b * bs:(b + 1) * bs]) for b in range(gen_batches)]
+        plan += [(real, real_order[b * bs:(b + 1) * bs]) for b in range(real_batches)]
+        plan = [plan[i] for i in rng.permutation(len(plan))]
         sums = {'loss': 0.0, 'n': 0}
-        for s in range(steps_per_epoch):
-            rows = order[s * fcfg.batch_size:(s + 1) * fcfg.batch_size]
-            mask = train.mask[rows] * (rng.random((len(rows), 4)) >= fcfg.modality_dropout).astype(np.float32)
-            keep = (rng.random((len(rows), train.data.entity_ids.shape[1])) >= fcfg.entity_dropout).astype(np.int64)
+        for part, rows in plan:
+            t = part.targets
+            mask = part.mask[rows] * (rng.random((len(rows), 4)) >= fcfg.modality_dropout).astype(np.float32)
+            keep = (rng.random((len(rows), part.data.entity_ids.shape[1])) >= fcfg.entity_dropout).astype(np.int64)
+            entities = None
+            if not part.data.is_real:
+                entities = inject_label_mentions(rng, part.data.entity_ids[rows], part.data.entity_flags[rows],
+                                                 t.diagnosis[rows], label_entities, none, fcfg)
             (diag, sev, drug, _), (img_idx, img_raw), (aud_idx, aud_raw) = forward_batch(
-                torch, train, rows, mask, image_enc, audio_enc, fusion, fcfg.embed_dim, keep)
-            t = train.targets
-            loss = F.cross_entropy(diag, torch.from_numpy(t.diagnosis[rows])) \
-                + F.cross_entropy(sev, torch.from_numpy(t.severity[rows])) \
-                + F.binary_cross_entropy_with_logits(drug, torch.from_numpy(t.drugs[rows]), reduction='sum') / len(rows)
+                torch, part, rows, mask, image_enc, audio_enc, fusion, fcfg.embed_dim, keep, entities)
+            loss = F.cross_entropy(diag, torch.from_numpy(t.diagnosis[rows]))
+            sev_y = torch.from_numpy(t.severity[rows])
+            if bool((sev_y >= 0).any()):
+                loss = loss + F.cross_entropy(sev, sev_y, ignore_index=-100)
+            with_drugs = torch.from_numpy(t.has_drug_truth[rows].astype(np.float32)).unsqueeze(1)
+            if float(with_drugs.sum()) > 0:
+                drug_loss = F.binary_cross_entropy_with_logits(drug, torch.from_numpy(t.drugs[rows]), reduction='none')
+                loss = loss + (drug_loss * with_drugs).sum() / len(rows)
             if img_raw is not None:
                 y = torch.from_numpy(t.image_pattern[rows[img_idx]])
                 if (y >= 0).any():
@@ -221,41 +312,61 @@ def run(cfg_name: str) -> dict:
             scheduler.step()
             sums['loss'] += float(loss) * len(rows)
             sums['n'] += len(rows)
-        val = prep['val']
-        out = predict(torch, val, models, fcfg.embed_dim)
-        entry = {'epoch': epoch + 1, 'train_loss': r4(sums['loss'] / sums['n']),
-                 'val_top1': r4(topk_accuracy(out['diagnosis'], val.targets.diagnosis, 1)),
-                 'val_top3': r4(topk_accuracy(out['diagnosis'], val.targets.diagnosis, 3)),
-                 'val_drug_micro_f1_at_0.5': r4(micro_f1(out['drugs'] >= 0.5, val.targets.drugs)),
+        val = {name: validation_scores(predict(torch, prep[name], models, fcfg.embed_dim), prep[name].targets,
+                                       prep[name].data.in_label())
+               for name in ('val', 'real_val', 'real_val_removed')}
+        parts_of_score = [val['val']['top1'], val['val']['auroc'], val['real_val']['top3'], val['real_val']['auroc'],
+                          val['real_val_removed']['top3']]
+        score = float(np.mean([x for x in parts_of_score if x is not None]))
+        entry = {'epoch': epoch + 1, 'train_loss': r4(sums['loss'] / sums['n']), 'val': val, 'score': r4(score),
+                 'mention_weight': [r4(w) for w in fusion.mention_weight.detach().numpy()],
                  'seconds': round(time.time() - t_train, 1)}
         history.append(entry)
-        log('fusion', f'epoch {epoch + 1}/{fcfg.epochs}: loss {entry["train_loss"]}, val top-1 {entry["val_top1"]}, '
-                      f'top-3 {entry["val_top3"]}, drug F1 {entry["val_drug_micro_f1_at_0.5"]} ({entry["seconds"]}s)')
-        if entry['val_top1'] > best['val_top1']:
+        log('fusion', f'epoch {epoch + 1}/{fcfg.epochs}: loss {entry["train_loss"]}, generated val top-1 {val["val"]["top1"]} '
+                      f'AUROC {val["val"]["auroc"]}; real val top-3 {val["real_val"]["top3"]} AUROC {val["real_val"]["auroc"]}, '
+                      f'naming removed top-3 {val["real_val_removed"]["top3"]}; score {entry["score"]} ({entry["seconds"]}s)')
+        if score > best['score']:
             best = {**entry, 'state': [{k: v.detach().clone() for k, v in m.state_dict().items()} for m in models]}
     train_s = time.time() - t_train
     for m, state in zip(models, best.pop('state')):
         m.load_state_dict(state)
-    val_out = predict(torch, prep['val'], models, fcfg.embed_dim)
-    threshold = best_threshold(val_out['drugs'], prep['val'].targets.drugs)
+    outs = {name: predict(torch, prep[name], models, fcfg.embed_dim) for name in ('val', 'real_val')}
+    threshold = best_threshold(outs['val']['drugs'], prep['val'].targets.drugs)
+    domains = [(abstention_score(outs[n]['probs']), prep[n].data.in_label()) for n in ('val', 'real_val')]
+    abstain_threshold, youden = youden_threshold(domains)
+    calibration = {n: at_threshold(outs[n]['probs'], prep[n].targets.diagnosis, prep[n].data.in_label(), abstain_threshold)
+                   for n in ('val', 'real_val')}
+    log('fusion', f'abstention threshold {abstain_threshold:.4f} (mean Youden J {youden:.3f} over generated and real validation): '
+                  + '; '.join(f'{n}: abstains on {c["abstained_out_of_label"]} of out-of-label, {c["abstained_in_label"]} of in-label'
+                              for n, c in calibration.items()))
 
     path = cfg.work_dir / 'fusion.pt'
     torch.save({
-        'format': 1, 'image': image_enc.state_dict(), 'audio': audio_enc.state_dict(), 'fusion': fusion.state_dict(),
-        'entity_vocab': train_data.entity_vocab, 'diagnoses': diagnoses, 'drugs': drugs, 'severities': severity_labels(),
+        'format': 2, 'image': image_enc.state_dict(), 'audio': audio_enc.state_dict(), 'fusion': fusion.state_dict(),
+        'entity_vocab': vocab, 'diagnoses': diagnoses, 'drugs': drugs, 'severities': severity_labels(),
+        'label_entities': label_entities, 'abstention_threshold': abstain_threshold,
         'image_patterns': image_patterns, 'audio_patterns': audio_patterns, 'drug_threshold': threshold,
         'text_checkpoint_sha256': sha256_file(text_path), 'text_dim': text_model.pooler.out_features,
     }, path)
     return {
-        'config': cfg_name, 'records': {'train': train.n, 'val': prep['val'].n}, 'epochs': fcfg.epochs,
-        'batch_size': fcfg.batch_size, 'lr': fcfg.lr, 'modality_dropout': fcfg.modality_dropout,
-        'entity_dropout': fcfg.entity_dropout, 'history': history, 'selected_epoch': best['epoch'],
-        'val': {'top1': best['val_top1'], 'top3': best['val_top3']}, 'drug_threshold': threshold,
+        'config': cfg_name, 'records': {k: v.n for k, v in prep.items()}, 'epochs': fcfg.epochs,
+        'batch_size': bs, 'lr': fcfg.lr, 'modality_dropout': fcfg.modality_dropout,
+        'entity_dropout': fcfg.entity_dropout, 'real_repeats': fcfg.real_repeats,
+        'injection': {'mention': fcfg.mention_injection, 'coded': fcfg.coded_injection, 'distractor': fcfg.distractor_injection},
+        'history': history, 'selected_epoch': best['epoch'], 'selection_score': best['score'],
+        'val': {'top1': best['val']['val']['top1'], 'top3': best['val']['val']['top3'], 'auroc': best['val']['val']['auroc'],
+                'real': best['val']['real_val'], 'real_removed': best['val']['real_val_removed']},
+        'drug_threshold': threshold,
+        'abstention': {'threshold': abstain_threshold, 'mean_youden_j': r4(youden), 'calibration': calibration,
+                       'method': ('the threshold on P(none) that maximises Youden\'s J (abstention rate on out-of-label records '
+                                  'minus the rate on in-label records), averaged over the generated and the real validation '
+                                  'records')},
+        'mention_weight': dict(zip(ENTITY_FLAG_NAMES, best['mention_weight'])),
         'parameters': {'image': sum(p.numel() for p in image_enc.parameters()),
                        'audio': sum(p.numel() for p in audio_enc.parameters() if p.requires_grad),
                        'fusion': sum(p.numel() for p in fusion.parameters())},
         'prepare_seconds': round(prepare_s, 1), 'train_seconds': round(train_s, 1),
-        'records_per_second': round(train.n * fcfg.epochs / train_s, 1), 'threads': torch.get_num_threads(),
+        'records_per_second': round((train.n + real_rows_per_epoch) * fcfg.epochs / train_s, 1), 'threads': torch.get_num_threads(),
         'wall_seconds': round(time.time() - started, 1), 'peak_rss_mb': peak_rss_mb(),
         'checkpoint': path.name, 'checkpoint_sha256': sha256_file(path),
     }
@@ -268,8 +379,9 @@ def main(argv: list[str] | None = None) -> int:
     metrics = run(args.config)
     out = get_config(args.config).work_dir / 'fusion_metrics.json'
     write_json(out, metrics)
-    log('fusion', f'val top-1 {metrics["val"]["top1"]} (epoch {metrics["selected_epoch"]}), drug threshold '
-                  f'{metrics["drug_threshold"]}, wall {metrics["wall_seconds"]}s; wrote {out}')
+    log('fusion', f'generated val top-1 {metrics["val"]["top1"]} (epoch {metrics["selected_epoch"]}), drug threshold '
+                  f'{metrics["drug_threshold"]}, abstention threshold {metrics["abstention"]["threshold"]}, '
+                  f'wall {metrics["wall_seconds"]}s; wrote {out}')
     return 0
 
 

@@ -3,7 +3,9 @@
 Why derived, not listed: every set comes from a file the recipe already trusts, in a fixed order,
 so the manifest, the training targets and the evaluation can never disagree:
 - diagnosis: the graph's acute conditions (course "acute"), sorted by entity id; ICD-10 code
-  first, SNOMED and DDXPlus codes as extra codings;
+  first, SNOMED and DDXPlus codes as extra codings; then one more label, NONE ("none of these
+  labels"): diagnoses are an open set, and a record whose evidence fits no label is trained
+  towards it (generated open-set patients, real notes that name no label);
 - severity: DDXPlus severity 1 (most severe) to 5 (mildest);
 - drugs: every drug named in the training labels' recommendedDrugs, sorted by id; RxNorm code
   where the graph has one, else DrugBank;
@@ -43,11 +45,22 @@ def _label(entity: dict, preferred: list[str]) -> dict:
     return label
 
 
+NONE_ID = 'none'
+NONE_LABEL = {'id': NONE_ID, 'display': 'none of these labels'}
+
+
 def diagnosis_labels(graph: dict) -> list[dict]:
+    """The acute conditions, then NONE_LABEL (always last)."""
     acute = sorted((e for e in graph['entities'] if e['type'] == 'condition' and e.get('course') == 'acute'), key=lambda e: e['id'])
     if len(acute) < 2:
         raise RecipeError('the knowledge graph has fewer than two acute conditions')
-    return [_label(e, [ICD10]) for e in acute]
+    return [_label(e, [ICD10]) for e in acute] + [dict(NONE_LABEL)]
+
+
+def none_index(diagnoses: list[dict]) -> int:
+    if not diagnoses or diagnoses[-1]['id'] != NONE_ID:
+        raise RecipeError('the diagnosis labels must end with the "none" label')
+    return len(diagnoses) - 1
 
 
 def severity_labels() -> list[dict]:
@@ -74,21 +87,30 @@ class Targets:
         aud_index = {p: i for i, p in enumerate(audio_patterns)}
         n = len(labels)
         self.diagnosis = np.zeros(n, dtype=np.int64)
-        self.severity = np.zeros(n, dtype=np.int64)
+        # -100 = no severity to learn (open-set records: no acute condition).
+        self.severity = np.full(n, -100, dtype=np.int64)
+        # Real notes carry no drug ground truth: their drug loss is switched off.
+        self.has_drug_truth = np.ones(n, dtype=bool)
         self.drugs = np.zeros((n, len(drugs)), dtype=np.float32)
         # -100 = no recording (ignored by the pattern losses).
         self.image_pattern = np.full(n, -100, dtype=np.int64)
         self.audio_pattern = np.full(n, -100, dtype=np.int64)
         self.unknown_drugs = 0
         for i, label in enumerate(labels):
-            cid = label['condition']['id']
-            if cid not in diag_index:
-                raise RecipeError(f'label row {i}: condition {cid} is not an acute condition of the graph')
-            self.diagnosis[i] = diag_index[cid]
-            severity = label['condition'].get('severity')
-            if severity not in SEVERITY_NAMES:
-                raise RecipeError(f'label row {i}: severity {severity!r} is not 1..5')
-            self.severity[i] = severity - 1
+            if label.get('realNote'):
+                self.has_drug_truth[i] = False
+            if label.get('condition') is None:
+                self.diagnosis[i] = none_index(diagnosis)
+            else:
+                cid = label['condition']['id']
+                if cid not in diag_index or cid == NONE_ID:
+                    raise RecipeError(f'label row {i}: condition {cid} is not an acute condition of the graph')
+                self.diagnosis[i] = diag_index[cid]
+                severity = label['condition'].get('severity')
+                if severity is not None:
+                    if severity not in SEVERITY_NAMES:
+                        raise RecipeError(f'label row {i}: severity {severity!r} is not 1..5')
+                    self.severity[i] = severity - 1
             for d in label['recommendedDrugs']:
                 if d['id'] in drug_index:
                     self.drugs[i, drug_index[d['id']]] = 1.0

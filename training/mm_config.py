@@ -63,6 +63,13 @@ class TextStageConfig:
     # the [CLS] vector what the fusion head needs from text. The head is not exported.
     aux_records: int = 2000
     eval_batch_size: int = 32
+    # How the pooled text vector is made (mm_model.POOLINGS): [CLS] alone, or [CLS] beside the token mean.
+    pooling: str = 'cls_mean'
+    # Real training notes (real_notes.py) in the auxiliary diagnosis task, every epoch: all named notes
+    # and their naming-removed copies, and this share of the unnamed (out-of-label) ones.
+    real_unnamed_share: float = 0.25
+    # Named real notes (and their naming-removed copies) are this many times in every epoch's plan.
+    real_named_repeats: int = 3
 
 
 @dataclass(frozen=True)
@@ -80,10 +87,27 @@ class FusionStageConfig:
     entity_dropout: float = 0.1
     # Weight of the auxiliary image/audio pattern heads (training only, not exported).
     pattern_loss_weight: float = 0.5
+    # Real training notes (text and linked entities only) are seen this many times per epoch.
+    real_repeats: int = 3
+    # Label-mention augmentation of generated records (their notes never name the diagnosis): the
+    # true label's entity is added as "mentioned" with this probability, as "coded" with the next,
+    # and other labels' entities as negated / historical / family distractors with the third.
+    mention_injection: float = 0.25
+    coded_injection: float = 0.05
+    distractor_injection: float = 0.3
+    mention_lr_scale: float = 10.0
     embed_dim: int = 128  # image and audio embedding size
     fusion_dim: int = 128
     fusion_heads: int = 4
     trunk_dim: int = 256
+
+
+@dataclass(frozen=True)
+class RealNotesConfig:
+    """Weak-labelled MTSamples notes (real_notes.py): how many out-of-label notes each part keeps."""
+    # None = every unnamed (out-of-label) note of the split; ci keeps fewer for training.
+    max_unnamed_train: int | None = None
+    max_unnamed_eval: int | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +116,10 @@ class MultimodalConfig:
     splits: tuple[SynthSplit, ...]
     text: TextStageConfig = field(default_factory=TextStageConfig)
     fusion: FusionStageConfig = field(default_factory=FusionStageConfig)
+    real: RealNotesConfig = field(default_factory=RealNotesConfig)
+    # Share of generated patients with no acute condition or one outside the label set
+    # (`clinicalbert synth --open-set`): their right answer is "none of these".
+    open_set_fraction: float = 0.15
     # Test records whose features and outputs go into the package for the Node parity test.
     parity_records: int = 4
 
@@ -122,6 +150,7 @@ def _ci() -> MultimodalConfig:
         splits=_splits(800, 200, 200),
         text=dataclasses.replace(base.text, epochs=1, max_specialty_train_docs=192, max_specialty_eval_docs=96, aux_records=160),
         fusion=dataclasses.replace(base.fusion, epochs=12),
+        real=RealNotesConfig(max_unnamed_train=300),
     )
 
 

@@ -18,6 +18,8 @@ from .synth_data import read_labels, split_paths
 
 
 class SplitData:
+    """A generated split ('train', 'val', 'test') or a real-note part ('real_train', 'real_test', ...)."""
+
     def __init__(self, cfg_name: str, split: str):
         paths = split_paths(cfg_name, split)
         folder: Path = paths['features']
@@ -57,6 +59,14 @@ class SplitData:
 
     def __len__(self) -> int:
         return len(self.labels)
+
+    @property
+    def is_real(self) -> bool:
+        return self.name.startswith('real_')
+
+    def in_label(self) -> np.ndarray:
+        """[N] bool: the record's true answer is one of the diagnosis labels (not "none of these")."""
+        return np.array([label.get('condition') is not None for label in self.labels], dtype=bool)
 
     def modality_mask(self) -> np.ndarray:
         """[N, 4] float32: text, image, audio, entities present (what the runtime passes)."""

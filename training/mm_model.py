@@ -26,18 +26,27 @@ from .model import MiniBert
 
 # ---------------------------------------------------------------- text
 
-class TextModel(nn.Module):
-    """The encoder with a BERT-style pooler ([CLS] -> dense -> tanh) and the specialty head.
+POOLINGS = ('cls', 'cls_mean')
 
-    `aux_diagnosis` reads the same pooled vector and is trained on generated notes so that the
-    pooled vector carries what the fusion head needs; it is not exported.
+
+class TextModel(nn.Module):
+    """The encoder with a BERT-style pooler (-> dense -> tanh) and the specialty head.
+
+    Pooling `cls` reads the [CLS] vector, as BERT does; `cls_mean` reads [CLS] beside the mean of
+    every token's last hidden state (padding excluded). With a small encoder and a few thousand
+    labelled notes the mean carries the note's words much better than [CLS] alone.
+    `aux_diagnosis` reads the same pooled vector and is trained on generated and real notes so
+    that the pooled vector carries what the fusion head needs; it is not exported.
     """
 
-    def __init__(self, bert: MiniBert, n_specialties: int, n_aux: int, dropout: float):
+    def __init__(self, bert: MiniBert, n_specialties: int, n_aux: int, dropout: float, pooling: str = 'cls'):
         super().__init__()
+        if pooling not in POOLINGS:
+            raise ValueError(f'pooling {pooling!r} is not one of {", ".join(POOLINGS)}')
         hidden = bert.config.hidden_size
         self.bert = bert
-        self.pooler = nn.Linear(hidden, hidden)
+        self.pooling = pooling
+        self.pooler = nn.Linear(hidden * (2 if pooling == 'cls_mean' else 1), hidden)
         self.dropout = nn.Dropout(dropout)
         self.specialty = nn.Linear(hidden, n_specialties)
         self.aux_diagnosis = nn.Linear(hidden, n_aux)
@@ -45,14 +54,21 @@ class TextModel(nn.Module):
             nn.init.normal_(layer.weight, std=bert.config.initializer_range)
             nn.init.zeros_(layer.bias)
 
+    def _pool(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        if self.pooling == 'cls':
+            return torch.tanh(self.pooler(hidden[:, 0]))
+        m = attention_mask.to(hidden.dtype).unsqueeze(-1)
+        mean = (hidden * m).sum(dim=1) / m.sum(dim=1).clamp(min=1.0)
+        return torch.tanh(self.pooler(torch.cat([hidden[:, 0], mean], dim=-1)))
+
     def pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         hidden = self.bert(input_ids, attention_mask)
-        return torch.tanh(self.pooler(hidden[:, 0]))
+        return self._pool(hidden, attention_mask)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor):
         """(text_embedding, token_embeddings, specialty_logits, attentions [layers, batch, heads, seq, seq])."""
         hidden, attentions = self.bert(input_ids, attention_mask, output_attentions=True)
-        pooled = torch.tanh(self.pooler(hidden[:, 0]))
+        pooled = self._pool(hidden, attention_mask)
         return pooled, hidden, self.specialty(pooled), torch.stack(attentions, dim=0)
 
 
@@ -167,11 +183,25 @@ class Fusion(nn.Module):
     A masked sum of per-entity vectors runs beside it, because the evidence behaves additively
     (each present finding multiplies the odds of the conditions it belongs to), which a softmax
     average alone cannot count.
+
+    Label mentions: when a record's linked entities include a diagnosis label's own entity (a note
+    that names the condition, a coded Condition), `mention_weight[flag]` is added to that label's
+    logit, one weight per flag shared by every label, and the counts per flag enter the trunk. A
+    per-entity embedding could learn "pneumonia named -> pneumonia" only for labels seen named in
+    training; a shared weight carries the rule to every label, including those real notes never
+    named in the training data. `label_entities[l]` is label l's index in the entity vocabulary (0
+    for the "none of these" label, which no entity names).
     """
 
     def __init__(self, n_entities: int, n_flags: int, text_dim: int, media_dim: int, dim: int, heads: int,
-                 trunk_dim: int, n_diagnoses: int, n_severities: int, n_drugs: int, dropout: float):
+                 trunk_dim: int, n_diagnoses: int, n_severities: int, n_drugs: int, dropout: float,
+                 label_entities: list[int] | None = None):
         super().__init__()
+        if label_entities is not None and len(label_entities) != n_diagnoses:
+            raise ValueError(f'{len(label_entities)} label entities for {n_diagnoses} diagnosis labels')
+        self.register_buffer('label_entities', torch.tensor(label_entities or [0] * n_diagnoses, dtype=torch.long))
+        self.register_buffer('flag_values', torch.tensor(list(range(n_flags)), dtype=torch.long))
+        self.mention_weight = nn.Parameter(torch.zeros(n_flags))
         if dim % heads:
             raise ValueError(f'fusion dim {dim} is not a multiple of {heads} heads')
         self.heads = heads
@@ -191,7 +221,7 @@ class Fusion(nn.Module):
         self.attn_out = nn.Linear(dim, dim)
         self.bag = nn.Sequential(nn.Linear(dim, dim), nn.GELU(), nn.Linear(dim, dim))
         self.trunk = nn.Sequential(
-            nn.LayerNorm(5 * dim), nn.Linear(5 * dim, trunk_dim), nn.GELU(), nn.Dropout(dropout),
+            nn.LayerNorm(5 * dim + n_flags), nn.Linear(5 * dim + n_flags, trunk_dim), nn.GELU(), nn.Dropout(dropout),
             nn.Linear(trunk_dim, trunk_dim), nn.GELU(), nn.Dropout(dropout),
         )
         self.diagnosis = nn.Linear(trunk_dim, n_diagnoses)
@@ -202,6 +232,12 @@ class Fusion(nn.Module):
         with torch.no_grad():
             self.entity.weight[0].zero_()
             self.flag.weight[0].zero_()
+
+    def label_mentions(self, entity_ids: torch.Tensor, entity_flags: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+        """[B, L, F]: how many of the record's (valid) entities are label l's entity with flag f."""
+        names_label = (entity_ids.unsqueeze(-1) == self.label_entities.view(1, 1, -1)).to(torch.float32) * valid.unsqueeze(-1)
+        has_flag = (entity_flags.unsqueeze(-1) == self.flag_values.view(1, 1, -1)).to(torch.float32)
+        return torch.matmul(names_label.transpose(1, 2), has_flag)
 
     def forward(self, text_embedding, image_embedding, audio_embedding, entity_ids, entity_flags, modality_mask):
         m_text = modality_mask[:, 0:1]
@@ -227,8 +263,10 @@ class Fusion(nn.Module):
         entity_attention = weights[:, :, 0, 1:].mean(dim=1)  # [B, E]
         bag = (self.bag(u) * valid.unsqueeze(-1)).sum(dim=1)
 
-        h = self.trunk(torch.cat([t, i, a, attended, bag], dim=1))
-        return self.diagnosis(h), self.severity(h), self.drugs(h), entity_attention
+        mentions = self.label_mentions(entity_ids, entity_flags, valid)
+        mention_logits = torch.matmul(mentions, self.mention_weight.unsqueeze(-1)).squeeze(-1)  # [B, L]
+        h = self.trunk(torch.cat([t, i, a, attended, bag, mentions.sum(dim=1)], dim=1))
+        return self.diagnosis(h) + mention_logits, self.severity(h), self.drugs(h), entity_attention
 
 
 class MediaHeads(nn.Module):

@@ -26,7 +26,6 @@ import base64
 import numpy as np
 
 from .common import write_json
-from .config import SEP_ID
 from .mm_data import SplitData, trim, trim_entities
 
 FORMAT = 1
@@ -104,7 +103,8 @@ def write_reference(torch, cfg_name: str, mm, text_model, image_enc, audio_enc, 
                       'check_attentions': {'shape': list(text_out[3].shape)}})
 
         short = min(24, int(mask.sum(axis=1).min()))
-        s_ids = np.concatenate([ids[:2, :short - 1], np.full((min(2, len(rows)), 1), SEP_ID, dtype=np.int64)], axis=1)
+        sep = int(ids[0, int(mask[0].sum()) - 1])  # the tokenizer's own [SEP] (always last), whatever its vocabulary
+        s_ids = np.concatenate([ids[:2, :short - 1], np.full((min(2, len(rows)), 1), sep, dtype=np.int64)], axis=1)
         s_out = run(text_model, s_ids, np.ones_like(s_ids))
         cases.append({'name': 'text_short', 'graph': 'text', 'inputs': {'input_ids': s_ids, 'attention_mask': np.ones_like(s_ids)},
                       'outputs': dict(zip(('text_embedding', 'token_embeddings', 'specialty_logits', 'attentions'), s_out))})

@@ -23,8 +23,10 @@ from pathlib import Path
 
 from .common import RecipeError, log, read_json, sha256_file, write_json
 from .config import REPO_ROOT, get_config
+from .hf_checkpoint import weights_source
 from .mm_config import (AUDIO_SECONDS, HOP_LENGTH, IMAGE_MEAN, IMAGE_SIZE, IMAGE_STD, MAX_ENTITIES, MAX_LENGTH,
                         MEL_BINS, N_FFT, SAMPLE_RATE)
+from .labelsets import NONE_ID
 from .synth_data import KG_PATH
 
 MAX_PACKAGE_BYTES = 40 * 1024 * 1024
@@ -40,13 +42,20 @@ INTENDED_USE = ('A small demonstration model trained on generated records and pu
 def heads(fusion_ckpt: dict, text_classes: list[str]) -> dict:
     return {
         'diagnoses': {'output': 'diagnosis_logits', 'activation': 'softmax', 'labels': fusion_ckpt['diagnoses'],
-                      'description': 'Presenting acute condition (ICD-10-CM, with SNOMED CT where the graph has it), one per record.'},
-        'severity': {'output': 'severity_logits', 'activation': 'softmax', 'labels': fusion_ckpt['severities'],
-                     'description': 'DDXPlus severity of the presenting condition, 1 (most severe) to 5 (mildest).'},
+                      'abstention': {'label': NONE_ID, 'threshold': round(float(fusion_ckpt['abstention_threshold']), 4),
+                                     'description': ('The record gets no diagnosis when P(none of these) is at or above the '
+                                                     'threshold, chosen on validation records (generated and real) to maximise '
+                                                     'the mean of Youden\'s J (abstention on out-of-label records minus '
+                                                     'abstention on in-label ones).')},
+                      'description': ('Presenting acute condition (ICD-10-CM, with SNOMED CT where the graph has it), one per '
+                                      'record, or none of these: diagnoses are an open set.')},
+        'severity': {'output': 'severity_logits', 'activation': 'softmax', 'labels': fusion_ckpt['severities'], 'follows': 'diagnoses',
+                     'description': 'DDXPlus severity of the presenting condition, 1 (most severe) to 5 (mildest); none when no diagnosis is made.'},
         'drugs': {'output': 'drug_logits', 'activation': 'sigmoid', 'labels': fusion_ckpt['drugs'],
-                  'threshold': fusion_ckpt['drug_threshold'],
+                  'threshold': fusion_ckpt['drug_threshold'], 'follows': 'diagnoses',
                   'description': ('First-line drugs for the record\'s acute and chronic conditions (RxNorm where the graph has '
-                                  'a code, else DrugBank); multi-label, reported at or above the threshold chosen on validation.')},
+                                  'a code, else DrugBank); multi-label, reported at or above the threshold chosen on validation, '
+                                  'and only when the graph has the drug treat a diagnosis made or an active coded condition.')},
         'specialty': {'output': 'specialty_logits', 'activation': 'softmax',
                       'labels': [{'id': c, 'display': c} for c in text_classes],
                       'description': ('Medical specialty of the note, trained on MTSamples (CC0); classes with at least 20 '
@@ -92,7 +101,9 @@ def run(cfg_name: str, out: Path) -> dict:
     files = [{'path': p, 'sha256': sha256_file(out / p), 'bytes': (out / p).stat().st_size} for p in listed]
     by_path = {f['path']: f for f in files}
     total = sum(f['bytes'] for f in files)
-    if total >= MAX_PACKAGE_BYTES:
+    # The cap is for the committed default; a package built from imported weights (build.sh --init-from) may be larger.
+    source = weights_source(cfg.work_dir)
+    if source is None and total >= MAX_PACKAGE_BYTES:
         raise RecipeError(f'the package is {total / 2**20:.1f} MiB, over the 40 MiB limit')
     extras = sorted(p.relative_to(out).as_posix() for p in out.rglob('*')
                     if p.is_file() and p.relative_to(out).as_posix() not in by_path and p.name != 'manifest.json')
@@ -112,9 +123,18 @@ def run(cfg_name: str, out: Path) -> dict:
                      'inputs': g['inputs'], 'outputs': g['outputs'], 'precision': g['precision'], 'opset': g['opset']}
               for role, g in graphs_spec.items()}
     metrics.pop('faithfulness', None)
-    faithfulness = _faithfulness(cfg.work_dir / 'faithfulness.json', {role: g['sha256'] for role, g in sorted(graphs.items())})
+    hashes = {role: g['sha256'] for role, g in sorted(graphs.items())}
+    faithfulness = _faithfulness(cfg.work_dir / 'faithfulness.json', hashes)
     if faithfulness:
         metrics['faithfulness'] = faithfulness
+    metrics.get('real_notes', {}).pop('cli', None)
+    cli_path = cfg.work_dir / 'cli_check.json'
+    if cli_path.exists() and 'real_notes' in metrics:
+        cli = read_json(cli_path)
+        if cli.get('graphs') == hashes:
+            metrics['real_notes']['cli'] = {'commands': cli['commands'], **cli['cli']}
+        else:
+            log('publish', f'warning: {cli_path} was measured on other graphs; left out (rerun the cli-check step)')
     write_json(metrics_path, metrics)
     manifest = {
         'formatVersion': 1,
@@ -124,10 +144,12 @@ def run(cfg_name: str, out: Path) -> dict:
                         'audio CNNs and a fusion head with attention over knowledge-graph entities; fine-tuned on '
                         'generated multimodal records and MTSamples. See MODEL_CARD.md.'),
         'license': 'Apache-2.0 (weights and code); training data licences are listed in MODEL_CARD.md',
-        'createdBy': f'training/build.sh --config {cfg_name}',
+        'createdBy': f'training/build.sh --config {cfg_name}' + (
+            f' --init-from {source["folder"]} ({source["weights_file"]} sha256 {source["weights_sha256"]})' if source else ''),
         'intendedUse': INTENDED_USE,
         'graphs': graphs,
-        'text': {'tokenizer': 'tokenizer.json', 'tokenizerConfig': 'tokenizer_config.json', 'maxLength': MAX_LENGTH, 'lowercase': True},
+        'text': {'tokenizer': 'tokenizer.json', 'tokenizerConfig': 'tokenizer_config.json', 'maxLength': MAX_LENGTH,
+                 'lowercase': bool((read_json(out / 'tokenizer.json').get('normalizer') or {}).get('lowercase', True))},
         'image': {'size': IMAGE_SIZE, 'channels': 1, 'mean': IMAGE_MEAN, 'std': IMAGE_STD},
         'audio': {'sampleRate': SAMPLE_RATE, 'seconds': AUDIO_SECONDS, 'melBins': MEL_BINS, 'fftSize': N_FFT, 'hopLength': HOP_LENGTH},
         'knowledgeGraph': {'file': 'kg.json', 'sha256': by_path['kg.json']['sha256'], 'entityVocabulary': 'entity_vocab.json',
@@ -142,10 +164,15 @@ def run(cfg_name: str, out: Path) -> dict:
     if check.returncode != 0:
         raise RecipeError(f'the runtime refuses the package it just wrote: {check.stderr.strip()}')
     log('publish', check.stdout.strip())
-    from .model_card import render
+    from .model_card import coverage_svg, render
 
     card = REPO_ROOT / 'MODEL_CARD.md' if cfg_name == 'full' else cfg.work_dir / 'MODEL_CARD.md'
-    card.write_text(render(metrics), encoding='utf-8')
+    # The accuracy-against-coverage plot beside the card (docs/ for the committed card).
+    plot = REPO_ROOT / 'docs' / 'model-card-coverage.svg' if cfg_name == 'full' else cfg.work_dir / 'model-card-coverage.svg'
+    curves = {'real notes': metrics['real_notes']['open_set']['curve'], 'generated': metrics['generated_test']['open_set']['curve']}
+    plot.parent.mkdir(parents=True, exist_ok=True)
+    plot.write_text(coverage_svg(curves, 'Diagnosis: accuracy against coverage'), encoding='utf-8')
+    card.write_text(render(metrics, plot.relative_to(card.parent).as_posix()), encoding='utf-8')
     return {'out': str(out), 'bytes': total, 'files': len(files), 'card': str(card)}
 
 

@@ -37,6 +37,7 @@ def data_dir(cfg_name: str) -> Path:
 
 
 def split_paths(cfg_name: str, split: str) -> dict[str, Path]:
+    """Files of a generated split (train, val, test) or of a real-note part (real_train, ...; real_notes.py)."""
     root = data_dir(cfg_name)
     return {'records': root / f'{split}.ndjson', 'labels': root / f'{split}.labels.jsonl', 'features': root / split}
 
@@ -52,8 +53,8 @@ def _sources_digest() -> str:
     return sha256_bytes('\n'.join(lines).encode('utf-8'))
 
 
-def _stamp(split: SynthSplit, tokenizer_json: Path, sources: str) -> dict:
-    return {'split': split.name, 'seed': split.seed, 'patients': split.patients,
+def _stamp(split: SynthSplit, tokenizer_json: Path, sources: str, open_set: float) -> dict:
+    return {'split': split.name, 'seed': split.seed, 'patients': split.patients, 'open_set': open_set,
             'tokenizer_json_sha256': sha256_file(tokenizer_json), 'kg_sha256': sha256_file(KG_PATH),
             'sources_sha256': sources, 'max_length': MAX_LENGTH, 'max_entities': MAX_ENTITIES,
             'image_size': IMAGE_SIZE, 'sample_rate': SAMPLE_RATE, 'seconds': AUDIO_SECONDS}
@@ -65,12 +66,12 @@ def _run(cmd: list[str], what: str) -> None:
         raise RecipeError(f'{what} failed (exit {result.returncode}): {result.stderr.strip()[-2000:]}')
 
 
-def build_split(cfg_name: str, split: SynthSplit, sources: str) -> dict:
+def build_split(cfg_name: str, split: SynthSplit, sources: str, open_set: float) -> dict:
     paths = split_paths(cfg_name, split.name)
     tok_dir = tokenizer_dir(get_config(cfg_name))
     if not (tok_dir / 'tokenizer.json').exists():
         raise RecipeError(f'{tok_dir / "tokenizer.json"} not found: run the tokenizer step first')
-    stamp = _stamp(split, tok_dir / 'tokenizer.json', sources)
+    stamp = _stamp(split, tok_dir / 'tokenizer.json', sources, open_set)
     stamp_path = paths['features'] / 'stamp.json'
     if stamp_path.exists() and read_json(stamp_path) == stamp and all((paths['features'] / f'{a}.npy').exists() for a in ARRAYS):
         log('synth', f'{split.name}: up to date ({split.patients} patients, seed {split.seed})')
@@ -80,7 +81,8 @@ def build_split(cfg_name: str, split: SynthSplit, sources: str) -> dict:
         shutil.rmtree(paths['features'])
     t0 = time.time()
     _run(['node', '--import', 'tsx', 'src/cli/main.ts', 'synth', '--seed', str(split.seed), '--patients', str(split.patients),
-          '--format', 'ndjson', '--out', str(paths['records']), '--labels', str(paths['labels']), '--kg', str(KG_PATH), '--quiet'],
+          '--format', 'ndjson', '--out', str(paths['records']), '--labels', str(paths['labels']), '--kg', str(KG_PATH),
+          '--open-set', str(open_set), '--quiet'],
          f'synth {split.name}')
     t1 = time.time()
     _run(['node', '--import', 'tsx', 'training/featurize.ts', '--records', str(paths['records']), '--labels', str(paths['labels']),
@@ -124,7 +126,7 @@ def run(cfg_name: str) -> dict:
     mm = get_mm_config(cfg_name)
     sources = _sources_digest()
     started = time.time()
-    stats = {split.name: build_split(cfg_name, split, sources) for split in mm.splits}
+    stats = {split.name: build_split(cfg_name, split, sources, mm.open_set_fraction) for split in mm.splits}
     counts = check_disjoint(cfg_name, mm)
     summary = {'config': cfg_name, 'splits': {s.name: {'seed': s.seed, 'patients': s.patients, **stats[s.name]} for s in mm.splits},
                'patient_overlap': 0, 'label_rows': counts, 'wall_seconds': round(time.time() - started, 1)}

@@ -6,10 +6,13 @@ random_init.pt: the same seeded weights without pretraining). The two runs follo
 recipe step for step, so the difference of their held-out specialty scores is the effect of
 pretraining. The `pretrained` run is the one the package ships.
 
-Why the generated notes: the fusion head reads the text only through the pooled [CLS] vector;
+Why the generated and real notes: the fusion head reads the text only through the pooled vector;
 an encoder tuned on specialty alone would put little of the diagnosis into it. An auxiliary
-diagnosis head on `aux_records` training notes (each seen once, spread over the epochs) fixes
-that; it is not exported. The encoder is then frozen for the fusion stage (see fusion_stage.py):
+diagnosis head (the 49 labels and "none of these") on `aux_records` generated training notes
+(each seen once, spread over the epochs; open-set patients among them) and, every epoch, the real
+training notes (real_notes.py: the notes whose title or description names one label, the same
+notes with the naming sentences removed, and a share of the notes that name none) fixes that; it
+is not exported. Only the training half of MTSamples is read here. The encoder is then frozen for the fusion stage (see fusion_stage.py):
 a full multimodal pass through BERT on every epoch is beyond a 2-core training budget.
 
 The epoch with the best validation specialty accuracy is kept. Test scores are computed once,
@@ -95,17 +98,25 @@ def run(cfg_name: str, init: str) -> dict:
     diagnoses = diagnosis_labels(graph)
     classes, counts, spec = specialty_split(cfg, mm)
     train_synth = SplitData(cfg_name, 'train')
-    targets = Targets(train_synth.labels, diagnoses, drug_labels(graph, train_synth.labels), [], [])
+    drugs = drug_labels(graph, train_synth.labels)
+    targets = Targets(train_synth.labels, diagnoses, drugs, [], [])
     n_aux = min(tcfg.aux_records, len(train_synth))
     aux_ids, aux_mask, aux_y = train_synth.input_ids[:n_aux], train_synth.attention_mask[:n_aux], targets.diagnosis[:n_aux]
+    real = SplitData(cfg_name, 'real_train')
+    real_y = Targets(real.labels, diagnoses, drugs, [], []).diagnosis
+    real_named = np.flatnonzero(real.in_label())
+    real_unnamed = np.flatnonzero(~real.in_label())
+    n_real_unnamed = int(round(len(real_unnamed) * tcfg.real_unnamed_share))
+    real_per_epoch = len(real_named) * tcfg.real_named_repeats + n_real_unnamed
 
-    model = TextModel(bert, len(classes), len(diagnoses), tcfg.dropout)
+    model = TextModel(bert, len(classes), len(diagnoses), tcfg.dropout, tcfg.pooling)
     model.train()
     spec_ids, spec_mask, spec_y = spec['train']
     bs = tcfg.batch_size
     spec_batches = math.ceil(len(spec_y) / bs)
     aux_batches = math.ceil(n_aux / bs)
-    total_steps = spec_batches * tcfg.epochs + aux_batches
+    real_batches = math.ceil(real_per_epoch / bs)
+    total_steps = (spec_batches + real_batches) * tcfg.epochs + aux_batches
     decay, no_decay = [], []
     for name, p in model.named_parameters():
         (no_decay if p.ndim < 2 or 'norm' in name.lower() else decay).append(p)
@@ -118,7 +129,8 @@ def run(cfg_name: str, init: str) -> dict:
     aux_order = rng.permutation(n_aux)
     aux_per_epoch = np.array_split(np.arange(aux_batches), tcfg.epochs)
     log('text', f'{init}: {len(spec_y)} specialty docs ({len(classes)} classes), {n_aux} generated notes, '
-                f'{total_steps} steps, {torch.get_num_threads()} threads')
+                f'{real_per_epoch} real notes per epoch ({len(real_named)} named), {total_steps} steps, '
+                f'{torch.get_num_threads()} threads')
 
     best = {'val_accuracy': -1.0}
     history = []
@@ -129,15 +141,21 @@ def run(cfg_name: str, init: str) -> dict:
         spec_order = rng.permutation(len(spec_y))
         plan = [('spec', spec_order[b * bs:(b + 1) * bs]) for b in range(spec_batches)]
         plan += [('aux', aux_order[b * bs:(b + 1) * bs]) for b in aux_per_epoch[epoch]]
+        real_rows = np.concatenate([np.tile(real_named, tcfg.real_named_repeats), rng.permutation(real_unnamed)[:n_real_unnamed]])
+        real_rows = real_rows[rng.permutation(len(real_rows))]
+        plan += [('real', real_rows[b * bs:(b + 1) * bs]) for b in range(real_batches)]
         plan = [plan[i] for i in rng.permutation(len(plan))]
-        losses = {'spec': [], 'aux': []}
+        losses = {'spec': [], 'aux': [], 'real': []}
         for task, rows in plan:
             if task == 'spec':
                 x, m = trim(spec_ids[rows], spec_mask[rows])
                 head, y = model.specialty, spec_y[rows]
-            else:
+            elif task == 'aux':
                 x, m = trim(aux_ids[rows], aux_mask[rows])
                 head, y = model.aux_diagnosis, aux_y[rows]
+            else:
+                x, m = trim(real.input_ids[rows], real.attention_mask[rows])
+                head, y = model.aux_diagnosis, real_y[rows]
             pooled = model.dropout(model.pooled(torch.from_numpy(x), torch.from_numpy(m)))
             loss = torch.nn.functional.cross_entropy(head(pooled), torch.from_numpy(y))
             optimizer.zero_grad(set_to_none=True)
@@ -150,10 +168,12 @@ def run(cfg_name: str, init: str) -> dict:
             step += 1
             if step % 25 == 0:
                 log('text', f'{init}: step {step}/{total_steps} spec loss {np.mean(losses["spec"][-25:] or [0]):.3f} '
-                            f'aux loss {np.mean(losses["aux"][-25:] or [0]):.3f} {tokens / (time.time() - t_train):,.0f} tokens/s')
+                            f'aux loss {np.mean(losses["aux"][-25:] or [0]):.3f} real loss {np.mean(losses["real"][-25:] or [0]):.3f} '
+                            f'{tokens / (time.time() - t_train):,.0f} tokens/s')
         val_ids, val_mask, val_y = spec['val']
         val_pred = predict_specialty(torch, model, val_ids, val_mask, tcfg.eval_batch_size).argmax(axis=1)
         entry = {'epoch': epoch + 1, 'spec_loss': r4(np.mean(losses['spec'])), 'aux_loss': r4(np.mean(losses['aux'] or [0])),
+                 'real_loss': r4(np.mean(losses['real'] or [0])),
                  'val_accuracy': r4(accuracy(val_pred, val_y)), 'val_macro_f1': r4(macro_f1(val_pred, val_y))}
         history.append(entry)
         log('text', f'{init}: epoch {epoch + 1}: val specialty accuracy {entry["val_accuracy"]}, macro-F1 {entry["val_macro_f1"]}')
@@ -165,13 +185,15 @@ def run(cfg_name: str, init: str) -> dict:
     test_pred = predict_specialty(torch, model, test_ids, test_mask, tcfg.eval_batch_size).argmax(axis=1)
     f1 = per_class_f1(test_pred, test_y)
     path = cfg.work_dir / f'text_{init}.pt'
-    torch.save({'format': 1, 'model_config': info['model_config'], 'state_dict': model.state_dict(), 'classes': classes,
-                'n_aux': len(diagnoses), 'dropout': tcfg.dropout, 'init': init, 'init_checkpoint_sha256': sha256_file(checkpoint)}, path)
+    torch.save({'format': 2, 'model_config': info['model_config'], 'state_dict': model.state_dict(), 'classes': classes,
+                'n_aux': len(diagnoses), 'dropout': tcfg.dropout, 'pooling': tcfg.pooling, 'init': init,
+                'init_checkpoint_sha256': sha256_file(checkpoint)}, path)
     return {
         'config': cfg_name, 'init': init, 'init_checkpoint': str(checkpoint.name),
         'classes': classes, 'class_train_docs': {c: int(np.sum(spec_y == i)) for i, c in enumerate(classes)},
         'documents': {k: int(len(v[2])) for k, v in spec.items()},
-        'aux_records': n_aux, 'steps': total_steps, 'epochs': tcfg.epochs, 'lr': tcfg.lr, 'batch_size': bs,
+        'aux_records': n_aux, 'real_notes_per_epoch': real_per_epoch, 'real_named': int(len(real_named)),
+        'pooling': tcfg.pooling, 'steps': total_steps, 'epochs': tcfg.epochs, 'lr': tcfg.lr, 'batch_size': bs,
         'history': history, 'selected_epoch': best['epoch'],
         'val': {'accuracy': best['val_accuracy'], 'macro_f1': best['val_macro_f1']},
         'test': {'accuracy': r4(accuracy(test_pred, test_y)), 'macro_f1': r4(macro_f1(test_pred, test_y)),

@@ -88,7 +88,7 @@ def _snippet(doc_id: str, text: str) -> str:
 
 def build_cases(corpus, encoder, snippets: int = 150, long_notes: int = 8) -> list[dict]:
     cases = []
-    held_out = corpus.mtsamples_val + corpus.mtsamples_test
+    held_out = corpus.mtsamples_val  # never the test half: no stage but the final evaluation reads it
     for doc in held_out[:snippets]:
         text = _snippet(doc.id, doc.text)
         cases.append({'id': f'{doc.id}#snippet', 'text': text, 'max_length': 256})

@@ -77,8 +77,13 @@ export interface RecordFeatures {
   warnings: string[];
 }
 
-/** Characters of note text considered per token of the model's window: the rest is never read. */
-const CHARS_PER_TOKEN = 8;
+/**
+ * Characters of note text read per token of the model's window (8,192 for 256 tokens): the text
+ * encoder sees the first `maxLength` tokens of it, the entity linker reads all of it, so a
+ * diagnosis stated at the end of a long note (an assessment, a discharge diagnosis) still reaches
+ * the model as a linked entity. About 97% of MTSamples transcriptions fit; the rest is never read.
+ */
+export const CHARS_PER_TOKEN = 32;
 
 /** Most recent notes first; undated ones last, in source order. */
 export function selectNoteText(notes: readonly NoteText[], maxChars: number): string {
@@ -98,6 +103,14 @@ export function selectNoteText(notes: readonly NoteText[], maxChars: number): st
     if (text.length >= maxChars) return text.slice(0, maxChars);
   }
   return text;
+}
+
+/** Statuses of a coded fact that no longer hold: history, retracted, or never true. */
+const INACTIVE_STATUS = /^(resolved|inactive|remission|entered-in-error|refuted|stopped|cancelled)$/;
+
+/** Whether a coded fact still holds for the patient: no status, or one not in INACTIVE_STATUS. */
+export function isActiveFact(fact: CodedFact): boolean {
+  return !(fact.status && INACTIVE_STATUS.test(fact.status));
 }
 
 function isAbnormal(fact: CodedFact): boolean {
@@ -143,7 +156,7 @@ export class Featurizer {
         for (const id of this.linker.linkCodes(fact.codings)) add({ id, flag: 'abnormal', ...(fact.resource ? { resource: fact.resource } : {}) });
         continue;
       }
-      if (fact.status && /^(resolved|inactive|remission|entered-in-error|refuted|stopped|cancelled)$/.test(fact.status)) continue;
+      if (!isActiveFact(fact)) continue;
       for (const id of this.linker.linkCodes(fact.codings)) add({ id, flag: 'coded', ...(fact.resource ? { resource: fact.resource } : {}) });
     }
     return out;

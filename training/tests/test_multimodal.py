@@ -17,8 +17,64 @@ from training.specialty_data import OTHER, SpecialtyDoc, primary_label, specialt
 
 def small_fusion() -> Fusion:
     torch.manual_seed(0)
+    # Labels 0..3 are entities 2, 5, 7, 9; label 4 is "none" (no entity).
     return Fusion(n_entities=10, n_flags=7, text_dim=8, media_dim=6, dim=16, heads=4, trunk_dim=12,
-                  n_diagnoses=5, n_severities=5, n_drugs=3, dropout=0.0).eval()
+                  n_diagnoses=5, n_severities=5, n_drugs=3, dropout=0.0, label_entities=[2, 5, 7, 9, 0]).eval()
+
+
+class LabelMentionTest(unittest.TestCase):
+    def test_mentions_count_label_entities_per_flag(self):
+        model = small_fusion()
+        ids = torch.tensor([[2, 3, 5, 0], [9, 9, 0, 0]])
+        flags = torch.tensor([[1, 1, 2, 0], [1, 4, 0, 0]])
+        valid = (ids > 0).float()
+        mentions = model.label_mentions(ids, flags, valid)
+        self.assertEqual(tuple(mentions.shape), (2, 5, 7))
+        self.assertEqual(mentions[0, 0, 1].item(), 1.0)   # entity 2 (label 0) mentioned
+        self.assertEqual(mentions[0, 1, 2].item(), 1.0)   # entity 5 (label 1) negated
+        self.assertEqual(mentions[0].sum().item(), 2.0)   # entity 3 names no label
+        self.assertEqual(mentions[1, 3, 1].item() + mentions[1, 3, 4].item(), 2.0)
+        self.assertEqual(mentions[:, 4].sum().item(), 0.0)  # "none" is never named; padding never counts
+        self.assertEqual(model.label_mentions(ids, flags, torch.zeros_like(valid)).sum().item(), 0.0)
+
+    def test_the_shared_weight_moves_every_named_label_alike(self):
+        model = small_fusion()
+        with torch.no_grad():
+            model.mention_weight[1] = 3.0
+        b = 2
+        base = [torch.zeros(b, 8), torch.zeros(b, 6), torch.zeros(b, 6)]
+        # Record 0 names label 0, record 1 names label 2; the same flag, the same trunk input.
+        ids = torch.tensor([[2], [7]])
+        flags = torch.tensor([[1], [1]])
+        with torch.no_grad():
+            named = model(*base, ids, flags, torch.ones(b, 4))[0]
+            model.mention_weight[1] = 0.0
+            plain = model(*base, ids, flags, torch.ones(b, 4))[0]
+        diff = named - plain
+        self.assertAlmostEqual(diff[0, 0].item(), 3.0, places=5)
+        self.assertAlmostEqual(diff[1, 2].item(), 3.0, places=5)
+        self.assertAlmostEqual(diff[0, 1:].abs().sum().item(), 0.0, places=5)
+
+
+class TextPoolingTest(unittest.TestCase):
+    def test_cls_mean_ignores_padding(self):
+        from training.config import ModelConfig
+        from training.model import MiniBert
+        from training.mm_model import TextModel
+
+        torch.manual_seed(0)
+        cfg = ModelConfig(vocab_size=30, hidden_size=16, num_layers=1, num_heads=2, intermediate_size=32,
+                          max_position_embeddings=16, dropout=0.0)
+        model = TextModel(MiniBert(cfg), n_specialties=3, n_aux=4, dropout=0.0, pooling='cls_mean').eval()
+        ids = torch.tensor([[2, 7, 8, 3, 0, 0]])
+        with torch.no_grad():
+            padded = model.pooled(ids, (ids > 0).long())
+            trimmed = model.pooled(ids[:, :4], torch.ones(1, 4, dtype=torch.long))
+            out = model(ids, (ids > 0).long())
+        self.assertTrue(torch.allclose(padded, trimmed, atol=1e-5))
+        self.assertTrue(torch.allclose(out[0], padded, atol=1e-6))
+        with self.assertRaises(ValueError):
+            TextModel(MiniBert(cfg), 3, 4, 0.0, pooling='max')
 
 
 class FusionTest(unittest.TestCase):
