@@ -223,6 +223,19 @@ def render(m: dict, coverage_image: str | None = None) -> str:
             f'for {m["pretraining"]["mlm_steps"]} steps on a few million characters is no match for word counts on this task. '
             'The head is shipped as a demonstration of the text path, not as a specialty classifier to rely on.')
         add('')
+        scale = (m.get('experiments') or {}).get('pretraining_scale')
+        if scale:
+            runs = sorted(scale['budgets'].values(), key=lambda e: e['mlm_steps'])
+            add('What would close it: longer pretraining, measured. The same pretraining and specialty fine-tuning '
+                f'(without the auxiliary diagnosis tasks) run on a GPU (`training/pretraining_scale.py`, {scale["gpu"]}, '
+                f'PyTorch {scale["torch"]}; `{scale["file"]}`) gave specialty test accuracy '
+                + ', '.join(f'{pct(e["specialty_test_accuracy"])} after {e["mlm_steps"]:,} MLM steps' for e in runs)
+                + (f': going from {runs[-2]["mlm_steps"]:,} to {runs[-1]["mlm_steps"]:,} steps added '
+                   f'{pts(runs[-1]["specialty_test_accuracy"] - runs[-2]["specialty_test_accuracy"])}'
+                   if len(runs) >= 2 and runs[-2]['mlm_steps'] > 0 else '')
+                + '. Longer pretraining than 2 CPU cores allow (a GPU run), or a real clinical checkpoint '
+                '(`build.sh --init-from`), is what would close it.')
+            add('')
     pe = s['pretraining_effect']
     mlm = m['pretraining']['mlm_eval']
     add(f'Effect of the pretraining stage: {100 * pe["accuracy"]:+.1f} accuracy points and {pe["macro_f1"]:+.3f} macro-F1 '

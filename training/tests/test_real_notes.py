@@ -139,3 +139,18 @@ class OpenSetMeasuresTest(unittest.TestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+class PretrainingScalePackTest(unittest.TestCase):
+    def test_fast_pack_is_mlm_pack_sequences(self):
+        from training.mlm import pack_sequences
+        from training.pretraining_scale import _Doc, _Encoded, _flat, fast_pack
+
+        rng = np.random.default_rng(0)
+        docs = [rng.integers(5, 50, size=int(n)).tolist() for n in rng.integers(0, 40, size=23)]
+        flat, offsets = _flat(docs)
+        enc = _Encoded(flat, offsets, cls_id=2, sep_id=3)
+        for count, seed in ((1, 7), (17, 7), (60, 11)):
+            want = pack_sequences(enc, [_Doc(i) for i in range(len(docs))], 16, count, seed=seed)
+            got = fast_pack(flat, offsets, 16, count, seed, 2, 3)
+            self.assertEqual(got.tolist(), want)
