@@ -187,6 +187,19 @@ def build_mtsamples_split(rows: list[dict], source_sha: str) -> dict:
     }
 
 
+def load_mtsamples_split(root: Path | None = None) -> tuple[list[dict], dict]:
+    """MTSamples rows and the fixed split file, refused when the file no longer matches a fresh computation."""
+    root = root or corpus_root()
+    rows = read_mtsamples_rows(root)
+    path = SPLITS_DIR / MTSAMPLES_SPLIT_FILE
+    if not path.exists():
+        raise RecipeError(f'{path} not found: run the corpus step first')
+    split_data = read_json(path)
+    if split_data != build_mtsamples_split(rows, sha256_file(root / MTSAMPLES_REL)):
+        raise RecipeError(f'{path} differs from a fresh computation: MTSamples or the split method changed')
+    return rows, split_data
+
+
 def mtsamples_documents(rows: list[dict], split_data: dict, split: str) -> list[Document]:
     """One document per group in `split`: the first row's description, then its cleaned transcription."""
     by_note = {r['note_id']: r for r in rows}

@@ -26,7 +26,7 @@ import numpy as np
 from .common import RecipeError, log, peak_rss_mb, read_json, setup_torch, sha256_file, write_json
 from .config import get_config
 from .labelsets import NONE_ID, Targets, diagnosis_labels, drug_labels, load_graph, none_index, pattern_vocab, severity_labels
-from .metrics import best_threshold, micro_f1, r4
+from .metrics import best_threshold, r4
 from .open_set import abstention_score, at_threshold, auroc, closed_set_topk, softmax, youden_threshold
 from .mm_config import (AUDIO_SECONDS, ENTITY_FLAG_NAMES, HOP_LENGTH, MEL_BINS, N_FFT, SAMPLE_RATE, MultimodalConfig,
                         get_mm_config)

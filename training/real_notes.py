@@ -48,9 +48,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .common import RecipeError, log, read_json, sha256_file, stable_unit, write_json
-from .config import REPO_ROOT, SPLITS_DIR, get_config
-from .corpus import (MTSAMPLES_REL, MTSAMPLES_SPLIT_FILE, _collapse, build_mtsamples_split, clean_mtsamples_text,
-                     corpus_root, read_mtsamples_rows)
+from .config import REPO_ROOT, get_config
+from .corpus import _collapse, clean_mtsamples_text, load_mtsamples_split
 from .mm_config import AUDIO_SECONDS, IMAGE_SIZE, MAX_ENTITIES, MAX_LENGTH, SAMPLE_RATE, get_mm_config
 from .synth_data import KG_PATH, data_dir
 from .tokenizer_files import tokenizer_dir
@@ -82,14 +81,7 @@ class RealNote:
 
 def load_real_notes(root: Path | None = None) -> list[RealNote]:
     """One note per non-empty transcription, with every title/description/specialty listed with it."""
-    root = root or corpus_root()
-    rows = read_mtsamples_rows(root)
-    path = SPLITS_DIR / MTSAMPLES_SPLIT_FILE
-    if not path.exists():
-        raise RecipeError(f'{path} not found: run the corpus step first')
-    split_data = read_json(path)
-    if split_data != build_mtsamples_split(rows, sha256_file(root / MTSAMPLES_REL)):
-        raise RecipeError(f'{path} differs from a fresh computation: MTSamples or the split method changed')
+    rows, split_data = load_mtsamples_split(root)
     by_note = {r['note_id']: r for r in rows}
     notes: dict[int, RealNote] = {}
     for entry in split_data['rows']:

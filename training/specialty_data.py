@@ -17,10 +17,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from .common import RecipeError, read_json, sha256_file
-from .corpus import (MTSAMPLES_REL, MTSAMPLES_SPLIT_FILE, _collapse, build_mtsamples_split, clean_mtsamples_text,
-                     corpus_root, read_mtsamples_rows)
-from .config import SPLITS_DIR
+from .common import RecipeError
+from .corpus import _collapse, clean_mtsamples_text, load_mtsamples_split
 
 OTHER = 'Other'
 
@@ -34,14 +32,7 @@ class SpecialtyDoc:
 
 def load_documents() -> dict[str, list[SpecialtyDoc]]:
     """Documents per split ('train', 'val', 'test'), in split-file order, checked against the fixed split."""
-    root = corpus_root()
-    rows = read_mtsamples_rows(root)
-    path = SPLITS_DIR / MTSAMPLES_SPLIT_FILE
-    if not path.exists():
-        raise RecipeError(f'{path} not found: run the corpus step first')
-    split_data = read_json(path)
-    if split_data != build_mtsamples_split(rows, sha256_file(root / MTSAMPLES_REL)):
-        raise RecipeError(f'{path} differs from a fresh computation: MTSamples or the split method changed')
+    rows, split_data = load_mtsamples_split()
     by_note = {r['note_id']: r for r in rows}
     groups: dict[int, dict] = {}
     for entry in split_data['rows']:
