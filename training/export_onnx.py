@@ -50,7 +50,7 @@ def load_trained(torch, cfg, mm):
         raise RecipeError(f'{path} was trained on another text checkpoint: rerun the fusion step')
     image, audio, fusion, _ = build_models(torch, mm, len(ckpt['entity_vocab']), ckpt['text_dim'], len(ckpt['diagnoses']),
                                            len(ckpt['drugs']), len(ckpt['image_patterns']), len(ckpt['audio_patterns']),
-                                           ckpt['label_entities'])
+                                           ckpt['label_entities'], ckpt.get('text_bag', 0))
     image.load_state_dict(ckpt['image'])
     audio.load_state_dict(ckpt['audio'])
     fusion.load_state_dict(ckpt['fusion'])
@@ -61,7 +61,7 @@ def load_trained(torch, cfg, mm):
 
 def tensor_specs(model_cfg, mm, ckpt) -> dict:
     """Inputs and outputs of each graph, as manifest TensorSpecs."""
-    hidden = model_cfg.hidden_size
+    hidden = model_cfg.hidden_size + ckpt.get('text_bag', 0)
     d = mm.fusion.embed_dim
 
     def t(name, dtype, shape, description):
@@ -72,8 +72,9 @@ def tensor_specs(model_cfg, mm, ckpt) -> dict:
             'inputs': [t('input_ids', 'int64', ['batch', 'sequence'], 'WordPiece ids, [CLS] first and [SEP] last, 0-padded'),
                        t('attention_mask', 'int64', ['batch', 'sequence'], '1 for real tokens, 0 for padding')],
             'outputs': [t('text_embedding', 'float32', ['batch', hidden],
-                          'pooled vector ([CLS] beside the token mean, dense + tanh): the fusion head\'s text input'),
-                        t('token_embeddings', 'float32', ['batch', 'sequence', hidden], 'last-layer hidden state of every token'),
+                          'the fusion head\'s text input: the pooled vector ([CLS] beside the token mean, dense + tanh), '
+                          'then, when the encoder has TF-IDF read-outs, their diagnosis log-probabilities'),
+                        t('token_embeddings', 'float32', ['batch', 'sequence', model_cfg.hidden_size], 'last-layer hidden state of every token'),
                         t('specialty_logits', 'float32', ['batch', len(ckpt['classes'])], 'MTSamples specialty logits (softmax)'),
                         t('attentions', 'float32', [model_cfg.num_layers, 'batch', model_cfg.num_heads, 'sequence', 'sequence'],
                           'self-attention probabilities of every layer and head (rows: queries, columns: keys)')],
@@ -124,7 +125,7 @@ def export_graphs(torch, text_model, image, audio, fusion, specs: dict, out: Pat
         'text': (TextGraph(text_model).eval(), (ids, mask)),
         'image': (image, (torch.zeros(b, 1, 64, 64),)),
         'audio': (audio, (torch.zeros(b, 32000),)),
-        'fusion': (fusion, (torch.zeros(b, text_model.pooler.out_features), torch.zeros(b, image.project.out_features),
+        'fusion': (fusion, (torch.zeros(b, text_model.embedding_dim), torch.zeros(b, image.project.out_features),
                             torch.zeros(b, audio.project.out_features), torch.tensor([[1, 2, 0], [3, 0, 0]]),
                             torch.tensor([[1, 2, 0], [5, 0, 0]]), torch.ones(b, 4))),
     }

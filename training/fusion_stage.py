@@ -1,17 +1,30 @@
-"""@file Multimodal fine-tuning: the image CNN, the audio CNN and the fusion head, on generated records.
+"""@file Multimodal fine-tuning: the image CNN, the audio CNN and the fusion head, on generated records
+and real notes.
 
 The text encoder comes from text_stage.py (`text_pretrained.pt`) and is frozen here: each
-record's pooled text vector is computed once per split (text_embeddings_<split>.npy, stamped with
-the checkpoint's hash) and reused every epoch. The audio front end has no trained parameters, so
+record's text vector is computed once per split (text_embeddings_<split>.npy, stamped with the
+checkpoint's hash) and reused every epoch. The audio front end has no trained parameters, so
 log-mel features are also computed once. What trains is everything after them.
+
+Data: the generated training patients (15% of them open-set: their answer is "none of these") and
+the real training notes (real_notes.py: text and linked entities only), each real note
+`real_repeats` times per epoch and the named ones `real_named_repeats` times more. Generated
+notes never name their diagnosis, so each batch of them gets augmented entity copies
+(`inject_label_mentions`): the label's own entity as mentioned or coded now and then, other
+labels as negated, historical or family distractors, so the label-mention path learns what a
+named condition means; a share of the real out-of-label notes get one label added as an affirmed
+mention, with that label as their answer (`name_labels_in_real_notes`).
 
 Modality dropout: every present modality of a training record (text, image, audio, entities) is
 hidden with probability `modality_dropout` per epoch, through the same `modality_mask` the runtime
 uses, so the head learns to predict from any subset, and single linked entities are dropped with
-probability `entity_dropout`. Losses: cross-entropy for diagnosis and severity, binary
-cross-entropy (summed over drugs) for drugs, and, for the CNNs, cross-entropy on the image or
-audio pattern each recording shows (training-only heads). The epoch with the best validation
-top-1 diagnosis accuracy is kept; the drug threshold is the one with the best validation micro-F1.
+probability `entity_dropout`. Losses: cross-entropy for diagnosis (the labels and "none") and
+severity (in-label records), binary cross-entropy (summed over drugs) for drugs (not for real
+notes, which have no drug truth), and, for the CNNs, cross-entropy on the image or audio pattern
+each recording shows (training-only heads). The last epoch is kept (validation scores are
+reported per epoch); the drug threshold is the one with the best validation micro-F1, and the
+abstention threshold on P(none) maximises the mean Youden's J over generated and real
+validation records.
 
 Writes training/work/<config>/fusion.pt and fusion_metrics.json.
 """
@@ -44,27 +57,41 @@ def load_text_model(torch, cfg):
         raise RecipeError(f'{path} not found: run the text step first')
     ckpt = torch.load(path, map_location='cpu')
     model = TextModel(MiniBert(ModelConfig(**ckpt['model_config'])), len(ckpt['classes']), ckpt['n_aux'], ckpt['dropout'],
-                      ckpt.get('pooling', 'cls'))
+                      ckpt.get('pooling', 'cls'), bag=ckpt.get('bag', False))
     model.load_state_dict(ckpt['state_dict'])
     model.eval()
     return model, ckpt, path
 
 
 def text_embeddings(torch, cfg, model, checkpoint_path, data: SplitData, batch_size: int = 64) -> np.ndarray:
-    """Pooled text vectors of a split, cached on disk for this text checkpoint."""
+    """Text vectors of a split, cached on disk for this text checkpoint.
+
+    With TF-IDF read-outs, the training rows those read-outs were fitted on (the generated notes of
+    the text stage's auxiliary task and every real training note) get their out-of-fold diagnosis
+    log-probabilities instead (text_stage.fit_bag), so the fusion learns how far to trust the
+    read-out from what it says about notes it has not seen."""
     cache = cfg.work_dir / f'text_embeddings_{data.name}.npy'
     stamp_path = cache.with_suffix('.json')
-    stamp = {'checkpoint_sha256': sha256_file(checkpoint_path), 'features': read_json(data.folder / 'stamp.json')}
+    oof_path = checkpoint_path.with_name(checkpoint_path.stem + '_bag_oof.npz')
+    oof = np.load(oof_path) if model.bag is not None and data.name in ('train', 'real_train') else None
+    stamp = {'checkpoint_sha256': sha256_file(checkpoint_path), 'features': read_json(data.folder / 'stamp.json'),
+             'out_of_fold': sha256_file(oof_path) if oof is not None else None}
     if cache.exists() and stamp_path.exists() and read_json(stamp_path) == stamp:
         return np.load(cache)
     t0 = time.time()
-    out = np.zeros((len(data), model.pooler.out_features), dtype=np.float32)
+    out = np.zeros((len(data), model.embedding_dim), dtype=np.float32)
     order = np.argsort(-data.attention_mask.sum(axis=1), kind='stable')
     with torch.no_grad():
         for s in range(0, len(order), batch_size):
             rows = order[s:s + batch_size]
             x, m = trim(data.input_ids[rows], data.attention_mask[rows])
-            out[rows] = model.pooled(torch.from_numpy(x), torch.from_numpy(m)).numpy()
+            out[rows] = model.embedding(torch.from_numpy(x), torch.from_numpy(m)).numpy()
+    if oof is not None:
+        part = oof['aux'] if data.name == 'train' else oof['real']
+        rows = oof['aux_rows'] if data.name == 'train' else np.arange(len(data))
+        if len(rows) != len(part) or part.shape[1] != model.aux_diagnosis.out_features:
+            raise RecipeError(f'{oof_path} does not match the {data.name} split: rerun the text step')
+        out[rows, model.hidden:] = part
     np.save(cache, out)
     write_json(stamp_path, stamp)
     log('fusion', f'{data.name}: text embeddings of {len(data)} records in {time.time() - t0:.0f}s')
@@ -98,14 +125,15 @@ class Prepared:
         self.targets = targets
 
 
-def build_models(torch, mm: MultimodalConfig, n_entities, text_dim, n_diag, n_drugs, n_img, n_aud, label_entities=None):
+def build_models(torch, mm: MultimodalConfig, n_entities, text_dim, n_diag, n_drugs, n_img, n_aud, label_entities=None,
+                 text_bag: int = 0):
     from .mm_model import AudioEncoder, Fusion, ImageEncoder, MediaHeads
 
     f = mm.fusion
     image = ImageEncoder(f.embed_dim)
     audio = AudioEncoder(f.embed_dim, N_FFT, HOP_LENGTH, MEL_BINS, SAMPLE_RATE)
     fusion = Fusion(n_entities, len(ENTITY_FLAG_NAMES), text_dim, f.embed_dim, f.fusion_dim, f.fusion_heads, f.trunk_dim,
-                    n_diag, 5, n_drugs, f.dropout, label_entities)
+                    n_diag, 5, n_drugs, f.dropout, label_entities, text_bag)
     heads = MediaHeads(f.embed_dim, n_img, n_aud)
     return image, audio, fusion, heads
 
@@ -185,6 +213,28 @@ def inject_label_mentions(rng, ids: np.ndarray, flags: np.ndarray, diagnosis: np
     return compact_entities(ids, flags)
 
 
+def name_labels_in_real_notes(rng, ids: np.ndarray, flags: np.ndarray, diagnosis: np.ndarray, label_entities: list[int],
+                              none: int, rate: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Augmented copies of real out-of-label notes: with probability `rate`, one label (uniformly
+    drawn) is added as an affirmed mention and becomes the note's answer. A real note that affirms a
+    condition is evidence of it; the few named real training notes cover only some labels, and this
+    carries "named here, so likely this" to every label in the real-note domain."""
+    ids, flags, diagnosis = ids.copy(), flags.copy(), diagnosis.copy()
+    candidates = [i for i in range(len(label_entities)) if i != none]
+    for r in range(len(ids)):
+        if diagnosis[r] != none or rng.random() >= rate:
+            continue
+        free = np.flatnonzero(ids[r] == 0)
+        if len(free) == 0:
+            continue
+        label = candidates[int(rng.integers(len(candidates)))]
+        ids[r, free[0]] = label_entities[label]
+        flags[r, free[0]] = FLAG['mentioned']
+        diagnosis[r] = label
+    ids, flags = compact_entities(ids, flags)
+    return ids, flags, diagnosis
+
+
 def predict(torch, prep: Prepared, models, embed_dim: int, mask: np.ndarray | None = None, batch_size: int = 128) -> dict:
     """Diagnosis and severity logits, diagnosis probabilities (softmax with "none") and drug probabilities."""
     image_enc, audio_enc, fusion = models
@@ -237,9 +287,10 @@ def run(cfg_name: str) -> dict:
     image_patterns = pattern_vocab(parts['train'].labels, 'image')
     audio_patterns = pattern_vocab(parts['train'].labels, 'audio')
     text_model, text_ckpt, text_path = load_text_model(torch, cfg)
+    text_bag = len(diagnoses) if text_model.bag is not None else 0
     image_enc, audio_enc, fusion, media_heads = build_models(
-        torch, mm, len(vocab), text_model.pooler.out_features, len(diagnoses), len(drugs),
-        len(image_patterns), len(audio_patterns), label_entities)
+        torch, mm, len(vocab), text_model.hidden, len(diagnoses), len(drugs),
+        len(image_patterns), len(audio_patterns), label_entities, text_bag)
     t0 = time.time()
     prep = {}
     for name, data in parts.items():
@@ -253,15 +304,17 @@ def run(cfg_name: str) -> dict:
     params = [p for m in (image_enc, audio_enc, fusion, media_heads) for p in m.parameters() if p.requires_grad]
     # The label-mention weights are a handful of scalars that must move by several units: their own
     # learning rate (x mention_lr_scale) and no weight decay.
-    mention = [fusion.mention_weight]
-    rest = [p for p in params if p is not fusion.mention_weight]
+    mention = [fusion.mention_weight, fusion.bag_scale]
+    rest = [p for p in params if all(p is not q for q in mention)]
     optimizer = torch.optim.AdamW([{'params': rest, 'weight_decay': fcfg.weight_decay},
                                    {'params': mention, 'weight_decay': 0.0, 'lr': fcfg.lr * fcfg.mention_lr_scale}],
                                   lr=fcfg.lr)
     train, real = prep['train'], prep['real_train']
     bs = fcfg.batch_size
     gen_batches = (train.n + bs - 1) // bs
-    real_rows_per_epoch = real.n * fcfg.real_repeats
+    real_named = np.flatnonzero(real.data.in_label())
+    real_pool = np.concatenate([np.arange(real.n)] + [real_named] * (fcfg.real_named_repeats - 1))
+    real_rows_per_epoch = len(real_pool) * fcfg.real_repeats
     real_batches = (real_rows_per_epoch + bs - 1) // bs
     total = (gen_batches + real_batches) * fcfg.epochs
     warmup = max(1, total // 20)
@@ -270,11 +323,11 @@ def run(cfg_name: str) -> dict:
     rng = np.random.default_rng(cfg.seed + 202)
     models = (image_enc, audio_enc, fusion)
     history = []
-    best = {'score': -1.0}
+    best: dict = {}
     t_train = time.time()
     for epoch in range(fcfg.epochs):
         gen_order = rng.permutation(train.n)
-        real_order = np.concatenate([rng.permutation(real.n) for _ in range(fcfg.real_repeats)])
+        real_order = np.concatenate([rng.permutation(real_pool) for _ in range(fcfg.real_repeats)])
         plan = [(train, gen_order[b * bs:(b + 1) * bs]) for b in range(gen_batches)]
         plan += [(real, real_order[b * bs:(b + 1) * bs]) for b in range(real_batches)]
         plan = [plan[i] for i in rng.permutation(len(plan))]
@@ -283,13 +336,16 @@ def run(cfg_name: str) -> dict:
             t = part.targets
             mask = part.mask[rows] * (rng.random((len(rows), 4)) >= fcfg.modality_dropout).astype(np.float32)
             keep = (rng.random((len(rows), part.data.entity_ids.shape[1])) >= fcfg.entity_dropout).astype(np.int64)
-            entities = None
-            if not part.data.is_real:
+            target = t.diagnosis[rows]
+            if part.data.is_real:
+                *entities, target = name_labels_in_real_notes(rng, part.data.entity_ids[rows], part.data.entity_flags[rows],
+                                                              target, label_entities, none, fcfg.real_mention_injection)
+            else:
                 entities = inject_label_mentions(rng, part.data.entity_ids[rows], part.data.entity_flags[rows],
-                                                 t.diagnosis[rows], label_entities, none, fcfg)
+                                                 target, label_entities, none, fcfg)
             (diag, sev, drug, _), (img_idx, img_raw), (aud_idx, aud_raw) = forward_batch(
-                torch, part, rows, mask, image_enc, audio_enc, fusion, fcfg.embed_dim, keep, entities)
-            loss = F.cross_entropy(diag, torch.from_numpy(t.diagnosis[rows]))
+                torch, part, rows, mask, image_enc, audio_enc, fusion, fcfg.embed_dim, keep, tuple(entities))
+            loss = F.cross_entropy(diag, torch.from_numpy(target))
             sev_y = torch.from_numpy(t.severity[rows])
             if bool((sev_y >= 0).any()):
                 loss = loss + F.cross_entropy(sev, sev_y, ignore_index=-100)
@@ -325,11 +381,10 @@ def run(cfg_name: str) -> dict:
         log('fusion', f'epoch {epoch + 1}/{fcfg.epochs}: loss {entry["train_loss"]}, generated val top-1 {val["val"]["top1"]} '
                       f'AUROC {val["val"]["auroc"]}; real val top-3 {val["real_val"]["top3"]} AUROC {val["real_val"]["auroc"]}, '
                       f'naming removed top-3 {val["real_val_removed"]["top3"]}; score {entry["score"]} ({entry["seconds"]}s)')
-        if score > best['score']:
-            best = {**entry, 'state': [{k: v.detach().clone() for k, v in m.state_dict().items()} for m in models]}
+        # The last epoch is kept (the schedule anneals to it); the validation scores are reported, not
+        # used to pick an epoch: the real validation notes are too few (17 named) to choose by.
+        best = entry
     train_s = time.time() - t_train
-    for m, state in zip(models, best.pop('state')):
-        m.load_state_dict(state)
     outs = {name: predict(torch, prep[name], models, fcfg.embed_dim) for name in ('val', 'real_val')}
     threshold = best_threshold(outs['val']['drugs'], prep['val'].targets.drugs)
     domains = [(abstention_score(outs[n]['probs']), prep[n].data.in_label()) for n in ('val', 'real_val')]
@@ -346,14 +401,15 @@ def run(cfg_name: str) -> dict:
         'entity_vocab': vocab, 'diagnoses': diagnoses, 'drugs': drugs, 'severities': severity_labels(),
         'label_entities': label_entities, 'abstention_threshold': abstain_threshold,
         'image_patterns': image_patterns, 'audio_patterns': audio_patterns, 'drug_threshold': threshold,
-        'text_checkpoint_sha256': sha256_file(text_path), 'text_dim': text_model.pooler.out_features,
+        'text_checkpoint_sha256': sha256_file(text_path), 'text_dim': text_model.hidden, 'text_bag': text_bag,
     }, path)
     return {
         'config': cfg_name, 'records': {k: v.n for k, v in prep.items()}, 'epochs': fcfg.epochs,
         'batch_size': bs, 'lr': fcfg.lr, 'modality_dropout': fcfg.modality_dropout,
-        'entity_dropout': fcfg.entity_dropout, 'real_repeats': fcfg.real_repeats,
-        'injection': {'mention': fcfg.mention_injection, 'coded': fcfg.coded_injection, 'distractor': fcfg.distractor_injection},
-        'history': history, 'selected_epoch': best['epoch'], 'selection_score': best['score'],
+        'entity_dropout': fcfg.entity_dropout, 'real_repeats': fcfg.real_repeats, 'real_named_repeats': fcfg.real_named_repeats,
+        'injection': {'mention': fcfg.mention_injection, 'coded': fcfg.coded_injection, 'distractor': fcfg.distractor_injection,
+                      'real_mention': fcfg.real_mention_injection},
+        'history': history, 'selected_epoch': best['epoch'], 'selection': 'last epoch',
         'val': {'top1': best['val']['val']['top1'], 'top3': best['val']['val']['top3'], 'auroc': best['val']['val']['auroc'],
                 'real': best['val']['real_val'], 'real_removed': best['val']['real_val_removed']},
         'drug_threshold': threshold,
@@ -361,7 +417,7 @@ def run(cfg_name: str) -> dict:
                        'method': ('the threshold on P(none) that maximises Youden\'s J (abstention rate on out-of-label records '
                                   'minus the rate on in-label records), averaged over the generated and the real validation '
                                   'records')},
-        'mention_weight': dict(zip(ENTITY_FLAG_NAMES, best['mention_weight'])),
+        'mention_weight': dict(zip(ENTITY_FLAG_NAMES, best['mention_weight'])), 'bag_scale': r4(float(fusion.bag_scale)),
         'parameters': {'image': sum(p.numel() for p in image_enc.parameters()),
                        'audio': sum(p.numel() for p in audio_enc.parameters() if p.requires_grad),
                        'fusion': sum(p.numel() for p in fusion.parameters())},

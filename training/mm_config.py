@@ -70,6 +70,10 @@ class TextStageConfig:
     real_unnamed_share: float = 0.25
     # Named real notes (and their naming-removed copies) are this many times in every epoch's plan.
     real_named_repeats: int = 3
+    # TF-IDF read-outs beside the transformer (mm_model.TfidfBag), fitted by L-BFGS and frozen.
+    bag: bool = True
+    bag_penalties: tuple[float, ...] = (1e-4, 1e-3, 1e-2)
+    bag_min_df: int = 2
 
 
 @dataclass(frozen=True)
@@ -87,8 +91,11 @@ class FusionStageConfig:
     entity_dropout: float = 0.1
     # Weight of the auxiliary image/audio pattern heads (training only, not exported).
     pattern_loss_weight: float = 0.5
-    # Real training notes (text and linked entities only) are seen this many times per epoch.
+    # Real training notes (text and linked entities only) are seen this many times per epoch, the
+    # named ones (and their naming-removed copies) `real_named_repeats` times more: they are few
+    # beside the notes that name no label, and the in-label answer must not drown in "none".
     real_repeats: int = 3
+    real_named_repeats: int = 3
     # Label-mention augmentation of generated records (their notes never name the diagnosis): the
     # true label's entity is added as "mentioned" with this probability, as "coded" with the next,
     # and other labels' entities as negated / historical / family distractors with the third.
@@ -96,6 +103,8 @@ class FusionStageConfig:
     coded_injection: float = 0.05
     distractor_injection: float = 0.3
     mention_lr_scale: float = 10.0
+    # Share of real out-of-label training notes given one affirmed label mention (and that answer).
+    real_mention_injection: float = 0.25
     embed_dim: int = 128  # image and audio embedding size
     fusion_dim: int = 128
     fusion_heads: int = 4

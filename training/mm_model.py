@@ -29,6 +29,41 @@ from .model import MiniBert
 POOLINGS = ('cls', 'cls_mean')
 
 
+class TfidfBag(nn.Module):
+    """Linear read-outs of the TF-IDF vector of the window's word pieces, beside the transformer.
+
+    The vector is the baselines' (baselines.Tfidf): tf = 1 + log(count), idf = log((1 + N) /
+    (1 + df)) + 1 from the training windows, special tokens and pieces never seen in training at
+    0, L2-normalised. Each read-out is a multinomial logistic regression fitted on it by full-batch
+    L-BFGS before the transformer is fine-tuned (text_stage.py), then frozen, so the transformer
+    learns what word counts miss. Computed with an equality matrix over the window (no scatter), so
+    it exports to ONNX opset 17 as Equal, ReduceSum, Log, Gather and MatMul.
+    """
+
+    def __init__(self, vocab_size: int, outputs: dict[str, int]):
+        super().__init__()
+        self.register_buffer('idf', torch.zeros(vocab_size))
+        self.tables = nn.ModuleDict({name: nn.Embedding(vocab_size, n) for name, n in outputs.items()})
+        self.biases = nn.ParameterDict({name: nn.Parameter(torch.zeros(n)) for name, n in outputs.items()})
+        for table in self.tables.values():
+            nn.init.zeros_(table.weight)
+        for p in self.parameters():
+            p.requires_grad_(False)
+
+    def position_weights(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """[B, L]: weight of each position, so that the positions of one piece add up to its TF-IDF value."""
+        m = attention_mask.to(torch.float32)
+        same = (input_ids.unsqueeze(-1) == input_ids.unsqueeze(1)).to(torch.float32) * m.unsqueeze(1)
+        count = (same.sum(dim=-1) * m).clamp(min=1.0)
+        value = (1.0 + torch.log(count)) * self.idf[input_ids] * m
+        norm = torch.sqrt((value * value / count).sum(dim=1, keepdim=True)).clamp(min=1e-12)
+        return value / count / norm
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
+        w = self.position_weights(input_ids, attention_mask).unsqueeze(-1)
+        return {name: (table(input_ids) * w).sum(dim=1) + self.biases[name] for name, table in self.tables.items()}
+
+
 class TextModel(nn.Module):
     """The encoder with a BERT-style pooler (-> dense -> tanh) and the specialty head.
 
@@ -39,13 +74,17 @@ class TextModel(nn.Module):
     that the pooled vector carries what the fusion head needs; it is not exported.
     """
 
-    def __init__(self, bert: MiniBert, n_specialties: int, n_aux: int, dropout: float, pooling: str = 'cls'):
+    def __init__(self, bert: MiniBert, n_specialties: int, n_aux: int, dropout: float, pooling: str = 'cls',
+                 bag: bool = False):
         super().__init__()
         if pooling not in POOLINGS:
             raise ValueError(f'pooling {pooling!r} is not one of {", ".join(POOLINGS)}')
         hidden = bert.config.hidden_size
         self.bert = bert
         self.pooling = pooling
+        self.hidden = hidden
+        # The TF-IDF read-outs (fitted and frozen by text_stage.py); the diagnosis one reaches the fusion.
+        self.bag = TfidfBag(bert.config.vocab_size, {'specialty': n_specialties, 'diagnosis': n_aux}) if bag else None
         self.pooler = nn.Linear(hidden * (2 if pooling == 'cls_mean' else 1), hidden)
         self.dropout = nn.Dropout(dropout)
         self.specialty = nn.Linear(hidden, n_specialties)
@@ -61,15 +100,42 @@ class TextModel(nn.Module):
         mean = (hidden * m).sum(dim=1) / m.sum(dim=1).clamp(min=1.0)
         return torch.tanh(self.pooler(torch.cat([hidden[:, 0], mean], dim=-1)))
 
+    @property
+    def embedding_dim(self) -> int:
+        """Width of `text_embedding`: the pooled vector, then (with the bag) the TF-IDF diagnosis log-probabilities."""
+        return self.hidden + (self.aux_diagnosis.out_features if self.bag is not None else 0)
+
     def pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         hidden = self.bert(input_ids, attention_mask)
         return self._pool(hidden, attention_mask)
+
+    def bag_outputs(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor] | None:
+        if self.bag is None:
+            return None
+        out = self.bag(input_ids, attention_mask)
+        return {'specialty': out['specialty'], 'diagnosis': torch.log_softmax(out['diagnosis'], dim=-1)}
+
+    def heads(self, pooled: torch.Tensor, bag: dict[str, torch.Tensor] | None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(specialty logits, auxiliary diagnosis logits): each head on the pooled vector, plus its TF-IDF read-out."""
+        specialty, diagnosis = self.specialty(pooled), self.aux_diagnosis(pooled)
+        if bag is not None:
+            specialty, diagnosis = specialty + bag['specialty'], diagnosis + bag['diagnosis']
+        return specialty, diagnosis
+
+    def embed(self, pooled: torch.Tensor, bag: dict[str, torch.Tensor] | None) -> torch.Tensor:
+        return pooled if bag is None else torch.cat([pooled, bag['diagnosis']], dim=-1)
+
+    def embedding(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """What the fusion head reads (`text_embedding`)."""
+        return self.embed(self.pooled(input_ids, attention_mask), self.bag_outputs(input_ids, attention_mask))
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor):
         """(text_embedding, token_embeddings, specialty_logits, attentions [layers, batch, heads, seq, seq])."""
         hidden, attentions = self.bert(input_ids, attention_mask, output_attentions=True)
         pooled = self._pool(hidden, attention_mask)
-        return pooled, hidden, self.specialty(pooled), torch.stack(attentions, dim=0)
+        bag = self.bag_outputs(input_ids, attention_mask)
+        specialty, _ = self.heads(pooled, bag)
+        return self.embed(pooled, bag), hidden, specialty, torch.stack(attentions, dim=0)
 
 
 # ---------------------------------------------------------------- image
@@ -195,8 +261,15 @@ class Fusion(nn.Module):
 
     def __init__(self, n_entities: int, n_flags: int, text_dim: int, media_dim: int, dim: int, heads: int,
                  trunk_dim: int, n_diagnoses: int, n_severities: int, n_drugs: int, dropout: float,
-                 label_entities: list[int] | None = None):
+                 label_entities: list[int] | None = None, text_bag: int = 0):
         super().__init__()
+        if text_bag not in (0, n_diagnoses):
+            raise ValueError(f'the text embedding carries {text_bag} TF-IDF diagnosis log-probabilities for {n_diagnoses} labels')
+        # The last `text_bag` columns of text_embedding are the text encoder's TF-IDF diagnosis
+        # log-probabilities: added to the diagnosis logits with a learnt scale (text modality only).
+        self.text_bag = text_bag
+        self.text_hidden = text_dim
+        self.bag_scale = nn.Parameter(torch.zeros(1))
         if label_entities is not None and len(label_entities) != n_diagnoses:
             raise ValueError(f'{len(label_entities)} label entities for {n_diagnoses} diagnosis labels')
         self.register_buffer('label_entities', torch.tensor(label_entities or [0] * n_diagnoses, dtype=torch.long))
@@ -244,7 +317,7 @@ class Fusion(nn.Module):
         m_image = modality_mask[:, 1:2]
         m_audio = modality_mask[:, 2:3]
         m_entities = modality_mask[:, 3:4]
-        t = self.text_proj(text_embedding) * m_text
+        t = self.text_proj(text_embedding[:, :self.text_hidden]) * m_text
         i = self.image_proj(image_embedding) * m_image
         a = self.audio_proj(audio_embedding) * m_audio
         query = self.query_norm(t + i + a + self.presence(modality_mask))
@@ -266,7 +339,10 @@ class Fusion(nn.Module):
         mentions = self.label_mentions(entity_ids, entity_flags, valid)
         mention_logits = torch.matmul(mentions, self.mention_weight.unsqueeze(-1)).squeeze(-1)  # [B, L]
         h = self.trunk(torch.cat([t, i, a, attended, bag, mentions.sum(dim=1)], dim=1))
-        return self.diagnosis(h) + mention_logits, self.severity(h), self.drugs(h), entity_attention
+        diagnosis = self.diagnosis(h) + mention_logits
+        if self.text_bag:
+            diagnosis = diagnosis + self.bag_scale * text_embedding[:, self.text_hidden:] * m_text
+        return diagnosis, self.severity(h), self.drugs(h), entity_attention
 
 
 class MediaHeads(nn.Module):

@@ -68,6 +68,90 @@ def specialty_split(cfg, mm):
     return classes, counts, out
 
 
+def tfidf_rows(ids: np.ndarray, mask: np.ndarray, idf: np.ndarray) -> np.ndarray:
+    """The TF-IDF vectors mm_model.TfidfBag computes, as a dense [N, V] matrix (for fitting)."""
+    x = np.zeros((len(ids), len(idf)), dtype=np.float32)
+    for r in range(len(ids)):
+        pieces, counts = np.unique(ids[r][mask[r] > 0], return_counts=True)
+        value = (1.0 + np.log(counts)) * idf[pieces]
+        norm = float(np.sqrt((value * value).sum()))
+        if norm > 0:
+            x[r, pieces] = value / norm
+    return x
+
+
+def fit_idf(windows: list[tuple[np.ndarray, np.ndarray]], vocab_size: int, specials: list[int], min_df: int) -> np.ndarray:
+    """Smoothed idf over the training windows; 0 for special tokens and pieces in fewer than min_df windows."""
+    df = np.zeros(vocab_size, dtype=np.int64)
+    n = 0
+    for ids, mask in windows:
+        for r in range(len(ids)):
+            df[np.unique(ids[r][mask[r] > 0])] += 1
+            n += 1
+    idf = (np.log((1 + n) / (1 + df)) + 1.0).astype(np.float32)
+    idf[df < min_df] = 0.0
+    idf[specials] = 0.0
+    return idf
+
+
+BAG_FOLDS = 5
+BAG_FOLD_SALT = 'clinicalbert/tfidf-bag-folds/v1'
+
+
+def fit_bag(torch, model, tcfg, idf, spec, aux, real, choose) -> tuple[dict, dict]:
+    """Fit the two TF-IDF read-outs by L-BFGS (baselines.fit_logistic) and freeze them in `model.bag`.
+
+    specialty: the specialty training documents, penalty by validation accuracy; diagnosis: the
+    generated notes of the auxiliary task and the real training notes (labels and "none"), penalty by
+    `choose(probabilities per validation set)`. Also returns out-of-fold outputs for every training
+    row (BAG_FOLDS folds by document group: a real note and its naming-removed copy share a fold):
+    a logistic regression with a small penalty nearly memorises its training rows, so whatever
+    learns on top of it (the transformer's heads here, the fusion head later) must see what it
+    says about rows it has not seen, or it learns to trust it far too much."""
+    from .baselines import fit_logistic
+    from .common import stable_unit
+
+    bag = model.bag
+    bag.idf.copy_(torch.from_numpy(idf))
+    report = {'vocabulary_in_use': int((idf > 0).sum()), 'folds': BAG_FOLDS}
+    oof = {}
+    diag_train = (np.concatenate([aux[0], real[0]]), np.concatenate([aux[1], real[1]]), np.concatenate([aux[2], real[2]]))
+    diag_groups = list(aux[3]) + list(real[3])
+    spec_groups = [f'spec:{i}' for i in range(len(spec['train'][2]))]
+    for name, train, groups, val_sets, n_classes in (
+            ('specialty', spec['train'], spec_groups, {'val': spec['val']}, model.specialty.out_features),
+            ('diagnosis', diag_train, diag_groups, choose['sets'], model.aux_diagnosis.out_features)):
+        x = tfidf_rows(train[0], train[1], idf)
+        best = None
+        for l2 in tcfg.bag_penalties:
+            w, b = fit_logistic(torch, x, train[2], n_classes, l2)
+            probs = {k: softmax_np(tfidf_rows(v[0], v[1], idf) @ w + b) for k, v in val_sets.items()}
+            score = accuracy(probs['val'].argmax(axis=1), val_sets['val'][2]) if name == 'specialty' else choose['score'](probs)
+            if best is None or score > best[0] + 1e-12:
+                best = (score, l2, w, b)
+        score, l2, w, b = best
+        with torch.no_grad():
+            bag.tables[name].weight.copy_(torch.from_numpy(w.astype(np.float32)))
+            bag.biases[name].copy_(torch.from_numpy(b.astype(np.float32)))
+        fold = np.array([int(stable_unit(BAG_FOLD_SALT, g) * BAG_FOLDS) for g in groups])
+        out = np.zeros((len(x), n_classes), dtype=np.float32)
+        for k in range(BAG_FOLDS):
+            held = fold == k
+            wk, bk = fit_logistic(torch, x[~held], train[2][~held], n_classes, l2)
+            out[held] = x[held] @ wk + bk
+        oof[name] = out if name == 'specialty' else np.log(np.clip(softmax_np(out), 1e-30, None)).astype(np.float32)
+        report[name] = {'l2': l2, 'validation_score': r4(score), 'train_documents': int(len(train[2])),
+                        'out_of_fold_accuracy': r4(accuracy(out.argmax(axis=1), train[2]))}
+    n_aux = len(aux[2])
+    return report, {'specialty': oof['specialty'], 'aux': oof['diagnosis'][:n_aux], 'real': oof['diagnosis'][n_aux:]}
+
+
+def softmax_np(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
 def predict_specialty(torch, model, ids, mask, batch_size) -> np.ndarray:
     model.eval()
     order = np.argsort(-mask.sum(axis=1), kind='stable')
@@ -76,7 +160,8 @@ def predict_specialty(torch, model, ids, mask, batch_size) -> np.ndarray:
         for s in range(0, len(order), batch_size):
             rows = order[s:s + batch_size]
             x, m = trim(ids[rows], mask[rows])
-            logits[rows] = model.specialty(model.pooled(torch.from_numpy(x), torch.from_numpy(m))).numpy()
+            xt, mt = torch.from_numpy(x), torch.from_numpy(m)
+            logits[rows] = model.heads(model.pooled(xt, mt), model.bag_outputs(xt, mt))[0].numpy()
     model.train()
     return logits
 
@@ -109,7 +194,34 @@ def run(cfg_name: str, init: str) -> dict:
     n_real_unnamed = int(round(len(real_unnamed) * tcfg.real_unnamed_share))
     real_per_epoch = len(real_named) * tcfg.real_named_repeats + n_real_unnamed
 
-    model = TextModel(bert, len(classes), len(diagnoses), tcfg.dropout, tcfg.pooling)
+    model = TextModel(bert, len(classes), len(diagnoses), tcfg.dropout, tcfg.pooling, bag=tcfg.bag)
+    bag_report = oof = None
+    if tcfg.bag:
+        from .open_set import closed_set_topk
+
+        t_bag = time.time()
+        specials = list(load_tokenizer(cfg).special.all())
+        real_ids, real_mask = real.input_ids, real.attention_mask
+        idf = fit_idf([spec['train'][:2], (aux_ids, aux_mask), (real_ids, real_mask)], bert.config.vocab_size, specials,
+                      tcfg.bag_min_df)
+        val_parts = {'real_val': SplitData(cfg_name, 'real_val'), 'real_val_removed': SplitData(cfg_name, 'real_val_removed')}
+        val_y = {k: Targets(v.labels, diagnoses, drugs, [], []).diagnosis for k, v in val_parts.items()}
+
+        def score(probs):
+            named = val_parts['real_val'].in_label()
+            return float(np.mean([closed_set_topk(probs['real_val'][named], val_y['real_val'][named], 3),
+                                  closed_set_topk(probs['real_val_removed'], val_y['real_val_removed'], 3)]))
+
+        choose = {'sets': {k: (v.input_ids, v.attention_mask, val_y[k]) for k, v in val_parts.items()}, 'score': score}
+        aux_groups = [f'generated:{r["id"]}' for r in train_synth.records[:n_aux]]
+        real_groups = [f'real:{label["realNote"]["group"]}' for label in real.labels]
+        bag_report, oof = fit_bag(torch, model, tcfg, idf, spec, (aux_ids, aux_mask, aux_y, aux_groups),
+                                  (real_ids, real_mask, real_y, real_groups), choose)
+        np.savez(cfg.work_dir / f'text_{init}_bag_oof.npz', aux_rows=np.arange(n_aux), aux=oof['aux'], real=oof['real'])
+        bag_report['seconds'] = round(time.time() - t_bag, 1)
+        log('text', f'{init}: TF-IDF read-outs fitted in {bag_report["seconds"]}s: specialty l2 {bag_report["specialty"]["l2"]} '
+                    f'(val accuracy {bag_report["specialty"]["validation_score"]}), diagnosis l2 {bag_report["diagnosis"]["l2"]} '
+                    f'(real val top-3 {bag_report["diagnosis"]["validation_score"]})')
     model.train()
     spec_ids, spec_mask, spec_y = spec['train']
     bs = tcfg.batch_size
@@ -149,15 +261,23 @@ def run(cfg_name: str, init: str) -> dict:
         for task, rows in plan:
             if task == 'spec':
                 x, m = trim(spec_ids[rows], spec_mask[rows])
-                head, y = model.specialty, spec_y[rows]
+                y = spec_y[rows]
             elif task == 'aux':
                 x, m = trim(aux_ids[rows], aux_mask[rows])
-                head, y = model.aux_diagnosis, aux_y[rows]
+                y = aux_y[rows]
             else:
                 x, m = trim(real.input_ids[rows], real.attention_mask[rows])
-                head, y = model.aux_diagnosis, real_y[rows]
-            pooled = model.dropout(model.pooled(torch.from_numpy(x), torch.from_numpy(m)))
-            loss = torch.nn.functional.cross_entropy(head(pooled), torch.from_numpy(y))
+                y = real_y[rows]
+            xt, mt = torch.from_numpy(x), torch.from_numpy(m)
+            bag = None
+            if oof is not None:  # what the read-outs say about these rows when they did not see them
+                n_spec, n_diag = model.specialty.out_features, model.aux_diagnosis.out_features
+                bag = {'specialty': torch.from_numpy(oof['specialty'][rows]) if task == 'spec' else torch.zeros(len(rows), n_spec),
+                       'diagnosis': torch.from_numpy(oof['aux' if task == 'aux' else 'real'][rows]) if task != 'spec'
+                       else torch.zeros(len(rows), n_diag)}
+            specialty_logits, diagnosis_logits = model.heads(model.dropout(model.pooled(xt, mt)), bag)
+            logits = specialty_logits if task == 'spec' else diagnosis_logits
+            loss = torch.nn.functional.cross_entropy(logits, torch.from_numpy(y))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), tcfg.grad_clip)
@@ -186,14 +306,14 @@ def run(cfg_name: str, init: str) -> dict:
     f1 = per_class_f1(test_pred, test_y)
     path = cfg.work_dir / f'text_{init}.pt'
     torch.save({'format': 2, 'model_config': info['model_config'], 'state_dict': model.state_dict(), 'classes': classes,
-                'n_aux': len(diagnoses), 'dropout': tcfg.dropout, 'pooling': tcfg.pooling, 'init': init,
+                'n_aux': len(diagnoses), 'dropout': tcfg.dropout, 'pooling': tcfg.pooling, 'bag': tcfg.bag, 'init': init,
                 'init_checkpoint_sha256': sha256_file(checkpoint)}, path)
     return {
         'config': cfg_name, 'init': init, 'init_checkpoint': str(checkpoint.name),
         'classes': classes, 'class_train_docs': {c: int(np.sum(spec_y == i)) for i, c in enumerate(classes)},
         'documents': {k: int(len(v[2])) for k, v in spec.items()},
         'aux_records': n_aux, 'real_notes_per_epoch': real_per_epoch, 'real_named': int(len(real_named)),
-        'pooling': tcfg.pooling, 'steps': total_steps, 'epochs': tcfg.epochs, 'lr': tcfg.lr, 'batch_size': bs,
+        'pooling': tcfg.pooling, 'bag': bag_report, 'steps': total_steps, 'epochs': tcfg.epochs, 'lr': tcfg.lr, 'batch_size': bs,
         'history': history, 'selected_epoch': best['epoch'],
         'val': {'accuracy': best['val_accuracy'], 'macro_f1': best['val_macro_f1']},
         'test': {'accuracy': r4(accuracy(test_pred, test_y)), 'macro_f1': r4(macro_f1(test_pred, test_y)),

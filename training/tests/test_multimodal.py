@@ -265,5 +265,96 @@ class ParityEncodingTest(unittest.TestCase):
         self.assertEqual(np.frombuffer(base64.b64decode(ids['data']), dtype='<i8').tolist(), [2, 3, 0])
 
 
+
+class TfidfBagTest(unittest.TestCase):
+    def test_bag_is_the_dense_tfidf_vector_times_the_table(self):
+        from training.mm_model import TfidfBag
+        from training.text_stage import fit_idf, tfidf_rows
+
+        torch.manual_seed(0)
+        ids = np.array([[2, 7, 7, 9, 3, 0, 0], [2, 9, 11, 3, 0, 0, 0], [2, 5, 5, 5, 7, 3, 0]])
+        mask = (ids > 0).astype(np.int64)
+        idf = fit_idf([(ids, mask)], vocab_size=12, specials=[0, 1, 2, 3, 4], min_df=1)
+        self.assertEqual(idf[2], 0.0)
+        self.assertGreater(idf[5], idf[7])  # 5 in one window, 7 in two
+        x = tfidf_rows(ids, mask, idf)
+        self.assertTrue(np.allclose(np.linalg.norm(x, axis=1), 1.0, atol=1e-6))
+        # tf is sublinear: piece 5 three times in row 2 weighs (1 + log 3) * idf[5] before normalising.
+        self.assertAlmostEqual(x[2, 5] / x[2, 7], (1 + np.log(3)) * idf[5] / idf[7], places=5)
+        bag = TfidfBag(12, {'a': 4}).eval()
+        w = torch.randn(12, 4)
+        with torch.no_grad():
+            bag.idf.copy_(torch.from_numpy(idf))
+            bag.tables['a'].weight.copy_(w)
+        padded = bag(torch.from_numpy(ids), torch.from_numpy(mask))['a']
+        self.assertTrue(torch.allclose(padded, torch.from_numpy(x) @ w, atol=1e-5))
+        trimmed = bag(torch.from_numpy(ids[:, :6]), torch.from_numpy(mask[:, :6]))['a']
+        self.assertTrue(torch.allclose(trimmed, padded, atol=1e-6))
+        self.assertFalse(any(p.requires_grad for p in bag.parameters()))
+
+    def test_text_embedding_carries_the_bag_and_the_fusion_reads_it_under_the_text_mask(self):
+        from training.config import ModelConfig
+        from training.model import MiniBert
+        from training.mm_model import TextModel
+
+        torch.manual_seed(0)
+        cfg = ModelConfig(vocab_size=30, hidden_size=16, num_layers=1, num_heads=2, intermediate_size=32,
+                          max_position_embeddings=16, dropout=0.0)
+        text = TextModel(MiniBert(cfg), n_specialties=3, n_aux=5, dropout=0.0, pooling='cls_mean', bag=True).eval()
+        self.assertEqual(text.embedding_dim, 16 + 5)
+        ids = torch.tensor([[2, 7, 8, 3]])
+        with torch.no_grad():
+            out = text(ids, torch.ones_like(ids))
+        self.assertEqual(tuple(out[0].shape), (1, 21))
+        self.assertTrue(torch.allclose(out[0][:, 16:].exp().sum(dim=1), torch.ones(1), atol=1e-5))
+        fusion = Fusion(n_entities=10, n_flags=7, text_dim=16, media_dim=6, dim=16, heads=4, trunk_dim=12, n_diagnoses=5,
+                        n_severities=5, n_drugs=3, dropout=0.0, label_entities=[2, 5, 7, 9, 0], text_bag=5).eval()
+        te = torch.zeros(2, 21)
+        te[0, 16 + 1] = 2.0
+        args = [torch.zeros(2, 6), torch.zeros(2, 6), torch.zeros(2, 1, dtype=torch.long), torch.zeros(2, 1, dtype=torch.long)]
+        with torch.no_grad():
+            fusion.bag_scale.fill_(1.5)
+            on = fusion(te, *args[:2], *args[2:], torch.ones(2, 4))[0]
+            off = fusion(te, *args[:2], *args[2:], torch.tensor([[0.0, 1, 1, 1], [0.0, 1, 1, 1]]))[0]
+        self.assertAlmostEqual((on[0, 1] - on[1, 1]).item(), 3.0, places=5)
+        self.assertAlmostEqual((off[0, 1] - off[1, 1]).item(), 0.0, places=5)
+
+
+class AugmentationTest(unittest.TestCase):
+    def test_compact_keeps_order_and_moves_holes_back(self):
+        from training.fusion_stage import compact_entities
+        ids, flags = compact_entities(np.array([[5, 0, 7, 0, 9]]), np.array([[1, 0, 2, 0, 5]]))
+        self.assertEqual(ids.tolist(), [[5, 7, 9, 0, 0]])
+        self.assertEqual(flags.tolist(), [[1, 2, 5, 0, 0]])
+
+    def test_generated_records_get_their_label_named_and_distractors(self):
+        from types import SimpleNamespace
+        from training.fusion_stage import FLAG, inject_label_mentions
+        cfg = SimpleNamespace(mention_injection=1.0, coded_injection=0.0, distractor_injection=1.0)
+        rng = np.random.default_rng(0)
+        ids, flags = inject_label_mentions(rng, np.zeros((50, 6), dtype=np.int64), np.zeros((50, 6), dtype=np.int64),
+                                           np.array([1] * 25 + [3] * 25), [11, 12, 13, 0], 3, cfg)
+        for r in range(25):
+            self.assertIn((12, FLAG['mentioned']), list(zip(ids[r], flags[r])))
+        others = [(e, f) for r in range(50) for e, f in zip(ids[r], flags[r]) if e and (r >= 25 or e != 12)]
+        self.assertTrue(others)
+        self.assertTrue(all(f in (FLAG['negated'], FLAG['historical'], FLAG['family']) for _, f in others))
+        self.assertTrue(all(e != 0 for e, _ in others))  # "none" (entity 0) is never injected
+        for r in range(25, 50):  # open-set records: no label named as present
+            self.assertNotIn(FLAG['mentioned'], flags[r].tolist())
+
+    def test_real_notes_named_become_that_label(self):
+        from training.fusion_stage import FLAG, name_labels_in_real_notes
+        rng = np.random.default_rng(1)
+        ids = np.array([[4, 0, 0], [4, 0, 0], [4, 8, 9]])
+        flags = np.array([[1, 0, 0], [1, 0, 0], [1, 1, 1]])
+        new_ids, new_flags, target = name_labels_in_real_notes(rng, ids, flags, np.array([0, 3, 3]), [11, 12, 13, 0], 3, 1.0)
+        self.assertEqual(target[0], 0)  # in-label notes keep their answer
+        self.assertNotEqual(target[1], 3)
+        self.assertIn(([11, 12, 13][target[1]], FLAG['mentioned']), list(zip(new_ids[1], new_flags[1])))
+        self.assertEqual(target[2], 3)  # no free slot: left as it is
+        self.assertEqual(new_ids[2].tolist(), [4, 8, 9])
+
+
 if __name__ == '__main__':
     unittest.main()
