@@ -1,6 +1,7 @@
 /**
  * The manifest's abstention and `follows` fields: the schema and the rules it cannot state, on
- * the committed package's manifest (read as text, no model needed) changed one field at a time.
+ * the committed package's manifest (read as text, no model needed), first stripped of both
+ * fields and of the "none" label, then changed one field at a time.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +11,18 @@ import { ModelPackageError, headProblems, parseManifest } from '../../src/model/
 import { REPO_ROOT } from '../support/cli.js';
 
 const TEXT = readFileSync(join(REPO_ROOT, 'models/clinicalbert-mini/manifest.json'), 'utf8');
-const base = (): ModelManifest => JSON.parse(TEXT) as ModelManifest;
+const committed = (): ModelManifest => JSON.parse(TEXT) as ModelManifest;
+
+/** The committed manifest as a package without abstention would have it: no "none", no follows. */
+function base(): ModelManifest {
+  const m = committed();
+  for (const head of Object.values(m.heads)) {
+    delete head.abstention;
+    delete head.follows;
+    head.labels = head.labels.filter((l) => l.id !== 'none');
+  }
+  return m;
+}
 
 /** The manifest with a "none of these" label appended to the diagnosis head. */
 function withNone(): ModelManifest {
@@ -34,7 +46,16 @@ function failure(m: ModelManifest): ModelPackageError {
 }
 
 describe('manifest abstention and follows', () => {
-  it('accepts the committed manifest, which has neither', () => {
+  it('accepts the committed manifest: diagnoses abstain on "none", drugs and severity follow them', () => {
+    const m = parse(committed());
+    expect(m.heads.diagnoses?.abstention?.label).toBe('none');
+    expect(m.heads.diagnoses?.labels.at(-1)?.id).toBe('none');
+    expect(m.heads.drugs?.follows).toBe('diagnoses');
+    expect(m.heads.severity?.follows).toBe('diagnoses');
+    expect(m.heads.specialty?.abstention).toBeUndefined();
+  });
+
+  it('accepts a manifest with neither', () => {
     const m = parse(base());
     expect(Object.values(m.heads).some((h) => h.abstention || h.follows)).toBe(false);
   });
