@@ -215,8 +215,9 @@ def _real_section(m: dict, add, coverage_image: str | None) -> None:
                                                        for p in picks) + '.')
     add('')
     add(f'Rerun through the CLI (the same graphs, through onnxruntime-node): `{r["reproduce"]["named"]}` and '
-        f'`{r["reproduce"]["naming_removed"]}`, after `bash training/build.sh --config {m["config"]} --steps corpus,real` '
-        'has written those files from the corpus.')
+        f'`{r["reproduce"]["naming_removed"]}`, after `bash training/build.sh --config {m["config"]} --steps corpus,tokenizer,real` '
+        '(about 30 s; the tokenizer step rebuilds the package\'s vocabulary, byte for byte) has written those files from '
+        'the corpus.')
     add('')
 
 
