@@ -47,7 +47,9 @@ interface AnalyzeFlags {
 export function registerAnalyze(program: Command): void {
   program
     .command('analyze')
-    .description('Stream records (FHIR R4 NDJSON, Bundles, Bulk Data folders, CSV, stdin) through the model and write one JSON line of predictions per record')
+    .description(
+      'Stream records (FHIR R4 NDJSON, Bundles, Bulk Data folders, CSV, stdin) through the model and write one JSON line of predictions per record',
+    )
     .argument('<inputs...>', 'files, folders, globs, or - for stdin')
     .option('-o, --out <file>', 'write predictions here instead of stdout')
     .option('--dead-letter <file>', 'write records that could not be processed here (JSON Lines: file, line, record id, reason)')
@@ -145,7 +147,9 @@ Exit codes: 0 all records written; 3 some dead-lettered (or --max-errors exceede
           : {
               onDeadLetter: (l: DeadLetter) => {
                 const where = `${l.file}${l.line !== undefined ? `:${l.line}` : ''}${l.entry !== undefined ? ` entry ${l.entry}` : ''}`;
-                aboveSpinner(() => log.error('dead_letter', `${where}${l.recordId ? ` (${l.recordId})` : ''}: ${l.code}: ${l.reason}`, { ...l }));
+                aboveSpinner(() =>
+                  log.error('dead_letter', `${where}${l.recordId ? ` (${l.recordId})` : ''}: ${l.code}: ${l.reason}`, { ...l }),
+                );
               },
             }),
         onWarning: (recordId, warning) => {
@@ -163,7 +167,10 @@ Exit codes: 0 all records written; 3 some dead-lettered (or --max-errors exceede
         const { seconds: _seconds, recordsPerSecond: _rate, ...counts } = summary;
         const runSummary = flags.timing ? summary : counts;
         await writeReport(flags.report, report.render({ manifest: model.manifest, modelSha: model.pkg.sha, summary: runSummary, inputs }));
-        log.info('report', `report: ${report.records} records (${Math.min(report.records, reportMaxRecords)} in detail) -> ${flags.report}`);
+        log.info(
+          'report',
+          `report: ${report.records} records (${Math.min(report.records, reportMaxRecords)} in detail) -> ${flags.report}`,
+        );
       }
       const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
       log.info('summary', line, { ...summary, peakRssMb, device, providers: model.providers });

@@ -38,10 +38,18 @@ interface EvaluateFlags {
 export function registerEvaluate(program: Command): void {
   program
     .command('evaluate')
-    .description('Measure the model on labelled records: accuracy, macro-F1, AUROC, calibration, open-set abstention (records whose answer is "none of these"), and (--faithfulness) ERASER faithfulness of its explanations')
+    .description(
+      'Measure the model on labelled records: accuracy, macro-F1, AUROC, calibration, open-set abstention (records whose answer is "none of these"), and (--faithfulness) ERASER faithfulness of its explanations',
+    )
     .argument('<records...>', 'labelled records: files, folders, globs (as for analyze)')
-    .requiredOption('-l, --labels <file>', 'ground truth, JSON Lines with patientId, condition.id, recommendedDrugs[].id (as written by clinicalbert synth; labels version 2 may give "condition": null for an open-set record)')
-    .option('--faithfulness', 'also measure ERASER comprehensiveness, sufficiency and AOPC of word occlusion and attention rollout against a random baseline (~0.6 s per record)')
+    .requiredOption(
+      '-l, --labels <file>',
+      'ground truth, JSON Lines with patientId, condition.id, recommendedDrugs[].id (as written by clinicalbert synth; labels version 2 may give "condition": null for an open-set record)',
+    )
+    .option(
+      '--faithfulness',
+      'also measure ERASER comprehensiveness, sufficiency and AOPC of word occlusion and attention rollout against a random baseline (~0.6 s per record)',
+    )
     .option('--json', 'print the report as JSON')
     .option('-o, --out <file>', 'also write the report as JSON to this file')
     .option('--seed <n>', 'seed of the random baseline', '1')

@@ -37,7 +37,9 @@ const SHOWN_IDS = 5;
 export function registerExplain(program: Command): void {
   program
     .command('explain')
-    .description('Explain the predictions for one record: modality contributions, knowledge-graph evidence, word, image and audio attributions')
+    .description(
+      'Explain the predictions for one record: modality contributions, knowledge-graph evidence, word, image and audio attributions',
+    )
     .argument('<input>', 'a file, folder or glob of records (as for analyze), or - for stdin')
     .requiredOption('-r, --record <id>', 'the record to explain: patient id (encounter id with --unit encounter)')
     .option('--level <level>', `${EXPLAIN_LEVELS.filter((l) => l !== 'none').join(' or ')}`, 'full')
@@ -57,7 +59,11 @@ Examples:
   clinicalbert explain samples/bulk/ --record <patient-id> --level fast --json | jq .explanations.modalities`,
     )
     .action(async (input: string, flags: ExplainFlags) => {
-      const level = parseChoice('--level', flags.level, EXPLAIN_LEVELS.filter((l) => l !== 'none')) as Exclude<ExplainLevel, 'none'>;
+      const level = parseChoice(
+        '--level',
+        flags.level,
+        EXPLAIN_LEVELS.filter((l) => l !== 'none'),
+      ) as Exclude<ExplainLevel, 'none'>;
       const format: InputFormat = parseChoice('--format', flags.format, INPUT_FORMATS);
       const unit: RecordUnit = parseChoice('--unit', flags.unit, UNITS);
       const device: Device = parseChoice('--device', flags.device, DEVICES);
@@ -94,12 +100,19 @@ Examples:
         const [outputs] = await model.run(batch);
         const [explanations] = await explainBatch(model, batch, level, { timing: flags.timing });
         const manifest = model.manifest;
-        const line = buildPredictionLine(record, features, outputs!, manifest.heads, { name: manifest.name, version: manifest.version, sha: model.pkg.sha }, {
-          topK,
-          maxLength: manifest.text.maxLength,
-          graph: model.graph,
-          explanations,
-        });
+        const line = buildPredictionLine(
+          record,
+          features,
+          outputs!,
+          manifest.heads,
+          { name: manifest.name, version: manifest.version, sha: model.pkg.sha },
+          {
+            topK,
+            maxLength: manifest.text.maxLength,
+            graph: model.graph,
+            explanations,
+          },
+        );
         if (flags.json) {
           process.stdout.write(`${JSON.stringify(line)}\n`);
         } else {

@@ -89,7 +89,8 @@ function suggestions(graph: KnowledgeGraph, term: string): Entity[] {
       const distance = levenshtein(wanted, f);
       const limit = Math.max(2, Math.floor(wanted.length / 3));
       if (distance <= limit) best = Math.min(best, distance);
-      else if (wanted.length >= 4 && (f.includes(wanted) || (key.length >= 4 && phraseKey(form).includes(key)))) best = Math.min(best, limit + 1);
+      else if (wanted.length >= 4 && (f.includes(wanted) || (key.length >= 4 && phraseKey(form).includes(key))))
+        best = Math.min(best, limit + 1);
     }
     if (best < Number.POSITIVE_INFINITY) scored.push({ entity, score: best });
   }
@@ -149,7 +150,10 @@ async function runBuild(flags: { from: string; out?: string; json?: boolean }): 
     edges: graph.edges.length,
   };
   if (flags.json) printJson(summary);
-  else print(`kg build: wrote ${summary.out} (${summary.bytes} bytes, sha256 ${summary.sha256.slice(0, 16)}…): ${summary.entities} entities, ${summary.edges} edges`);
+  else
+    print(
+      `kg build: wrote ${summary.out} (${summary.bytes} bytes, sha256 ${summary.sha256.slice(0, 16)}…): ${summary.entities} entities, ${summary.edges} edges`,
+    );
 }
 
 /** Surface forms the build added, counted by source (see provenance.surfaceForms). */

@@ -65,7 +65,10 @@ async function readDeadLetters(path: string): Promise<Pick<RunSummary, 'deadLett
   return { deadLettered: count, deadLetterCodes: codes };
 }
 
-async function loadManifest(dir: string | undefined, log: Logger): Promise<{ manifest?: ModelManifest; sha?: string; unavailable?: string }> {
+async function loadManifest(
+  dir: string | undefined,
+  log: Logger,
+): Promise<{ manifest?: ModelManifest; sha?: string; unavailable?: string }> {
   try {
     const pkg = await loadModelPackage(dir, { verify: 'size' });
     return { manifest: pkg.manifest, sha: pkg.sha };
@@ -85,7 +88,7 @@ export function registerReport(program: Command): void {
     .requiredOption('-o, --out <file>', 'write the HTML report here')
     .option('--model <dir>', 'model package whose card the report shows (default: the embedded clinicalbert-mini)')
     .option('--report-max-records <n>', 'records shown in detail; the summary always covers all', String(DEFAULT_MAX_RECORDS))
-    .option('--dead-letter <file>', 'the run\'s dead-letter file, to count dead-lettered records by reason in the summary')
+    .option('--dead-letter <file>', "the run's dead-letter file, to count dead-lettered records by reason in the summary")
     .option('--timestamp', 'print the generation time in the report (off by default, so the same input gives the same file)')
     .option('-q, --quiet', 'no warnings or summary on stderr (errors still print)')
     .option('--log-format <format>', `stderr format: ${LOG_FORMATS.join(', ')}`, 'text')

@@ -42,7 +42,9 @@ function readGraph(path: string): KnowledgeGraphFile {
 export function registerSynth(program: Command): void {
   program
     .command('synth')
-    .description('Generate synthetic multimodal patients (FHIR R4 or CSV) from the knowledge graph, with ground-truth labels in a separate file')
+    .description(
+      'Generate synthetic multimodal patients (FHIR R4 or CSV) from the knowledge graph, with ground-truth labels in a separate file',
+    )
     .option('--seed <n>', 'random seed; the same seed gives byte-identical output', '1')
     .option('--patients <n>', 'number of patients', '100')
     .option('--format <format>', `output format: ${SYNTH_FORMATS.join(', ')}`, 'ndjson')

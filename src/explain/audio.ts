@@ -50,7 +50,11 @@ export async function audioOcclusion(
       method: 'audio-occlusion',
       ...(features.audioResource ? { resource: features.audioResource } : {}),
       seconds: audio.length / rate,
-      segments: scores.map((s, i) => ({ start: (cuts[i] as number) / rate, end: (cuts[i + 1] as number) / rate, weight: (base as number) - s })),
+      segments: scores.map((s, i) => ({
+        start: (cuts[i] as number) / rate,
+        end: (cuts[i + 1] as number) / rate,
+        weight: (base as number) - s,
+      })),
       envelope: envelope(audio),
     },
     rows: variants.length,

@@ -24,7 +24,15 @@ import type { ClinicalModel, RecordOutputs } from '../model/runtime.js';
 import { readRecords, type ReadOptions } from '../records/read.js';
 import type { CodedFact } from '../records/types.js';
 import { ClinicalBertError } from '../util/errors.js';
-import { recordFaithfulness, randomWeights, summarizeFaithfulness, AOPC_K, type EraserSummary, type FaithfulnessMethod, type RecordFaithfulness } from './faithfulness.js';
+import {
+  recordFaithfulness,
+  randomWeights,
+  summarizeFaithfulness,
+  AOPC_K,
+  type EraserSummary,
+  type FaithfulnessMethod,
+  type RecordFaithfulness,
+} from './faithfulness.js';
 import type { GroundTruth } from './labels.js';
 import {
   abstentionRates,
@@ -153,7 +161,11 @@ export interface Scored {
 }
 
 /** Metrics of a softmax head; column j of `scores` is the label `ids[j]`. */
-function singleLabel(head: string, ids: readonly string[], rows: readonly { truth: number; scores: ArrayLike<number> }[]): SingleLabelMetrics {
+function singleLabel(
+  head: string,
+  ids: readonly string[],
+  rows: readonly { truth: number; scores: ArrayLike<number> }[],
+): SingleLabelMetrics {
   const truth = rows.map((r) => r.truth);
   const scores = rows.map((r) => r.scores);
   const predicted = scores.map(argmax);
@@ -195,7 +207,13 @@ function openSetScore(spec: HeadSpec, scores: Float32Array): number {
   return 1 - max;
 }
 
-function openSetMetrics(head: string, spec: HeadSpec, scored: readonly Scored[], position: ReadonlyMap<string, number>, answers: readonly number[]): OpenSetMetrics {
+function openSetMetrics(
+  head: string,
+  spec: HeadSpec,
+  scored: readonly Scored[],
+  position: ReadonlyMap<string, number>,
+  answers: readonly number[],
+): OpenSetMetrics {
   const kinds: Record<string, number> = {};
   const records: OpenSetRecord[] = scored.map((s) => {
     const scores = s.outputs.heads[head] as Float32Array;
@@ -229,7 +247,10 @@ function openSetMetrics(head: string, spec: HeadSpec, scored: readonly Scored[],
  * diagnosis head's closed-set metrics rank its answer labels only (the none label left out) over
  * the in-label records.
  */
-export function headMetrics(manifest: ModelManifest, scored: readonly Scored[]): { heads: EvaluationReport['heads']; openSet?: OpenSetMetrics } {
+export function headMetrics(
+  manifest: ModelManifest,
+  scored: readonly Scored[],
+): { heads: EvaluationReport['heads']; openSet?: OpenSetMetrics } {
   const heads = manifest.heads;
   const out: EvaluationReport['heads'] = {};
   const dx = diagnosisHead(manifest);
@@ -256,7 +277,12 @@ export function headMetrics(manifest: ModelManifest, scored: readonly Scored[]):
     const rows = scored
       .filter((s) => s.truth.severity !== undefined && s.outputs.heads.severity)
       .map((s) => ({ truth: severityIndex(severity, s.truth.severity as number), scores: s.outputs.heads.severity as Float32Array }));
-    if (rows.length > 0 && rows.some((r) => r.truth >= 0)) out.severity = singleLabel('severity', severity.labels.map((l) => l.id), rows);
+    if (rows.length > 0 && rows.some((r) => r.truth >= 0))
+      out.severity = singleLabel(
+        'severity',
+        severity.labels.map((l) => l.id),
+        rows,
+      );
   }
 
   const drugs = drugHead(heads);
@@ -278,7 +304,12 @@ export function headMetrics(manifest: ModelManifest, scored: readonly Scored[]):
     const predicted = scored.map((s) => new Set(s.decisions[drugs]?.labels ?? []));
     const f1 = multiLabelF1(truth, predicted);
     const perLabel = spec.labels
-      .map((_, c) => auroc(scores.map((row) => row[c] as number), truth.map((t) => t.has(c))))
+      .map((_, c) =>
+        auroc(
+          scores.map((row) => row[c] as number),
+          truth.map((t) => t.has(c)),
+        ),
+      )
       .filter((v): v is number => v !== null);
     out.drugs = {
       head: drugs,
@@ -388,7 +419,14 @@ export async function runEvaluate(model: ClinicalModel, options: EvaluateOptions
     for (const [name, s] of Object.entries(summary) as [FaithfulnessMethod, EraserSummary][]) {
       methods[name] = { ...s, msPerRecord: scored.length > 0 ? cost[name] / scored.length : 0 };
     }
-    report.faithfulness = { records: faithful.length, abstentionTargets, seed: options.seed, maxUnits: options.maxUnits ?? MAX_UNITS, aopcK: [...AOPC_K], methods };
+    report.faithfulness = {
+      records: faithful.length,
+      abstentionTargets,
+      seed: options.seed,
+      maxUnits: options.maxUnits ?? MAX_UNITS,
+      aopcK: [...AOPC_K],
+      methods,
+    };
   }
   report.seconds = (performance.now() - started) / 1000;
   return report;

@@ -19,7 +19,15 @@ import { rankedAnswers } from './target.js';
 import type { DiagnosisEvidence, EvidenceFact } from './types.js';
 
 /** Edge types that make an entity evidence for (or against) a condition. */
-export const EVIDENCE_EDGES: readonly EdgeType[] = ['symptom_of', 'risk_factor_for', 'abnormal_in', 'treats', 'palliates', 'predisposes_to', 'implies'];
+export const EVIDENCE_EDGES: readonly EdgeType[] = [
+  'symptom_of',
+  'risk_factor_for',
+  'abnormal_in',
+  'treats',
+  'palliates',
+  'predisposes_to',
+  'implies',
+];
 
 /** Diagnoses explained per record. */
 export const EVIDENCE_DIAGNOSES = 3;
@@ -77,6 +85,12 @@ export function diagnosisEvidence(
         (entity.flag === 'negated' ? against : facts).push(fact);
       });
       const byAttention = (a: EvidenceFact, b: EvidenceFact) => b.attention - a.attention || (a.entityId < b.entityId ? -1 : 1);
-      return { id, display: label?.display ?? id, score: scores[index] as number, facts: facts.sort(byAttention), against: against.sort(byAttention) };
+      return {
+        id,
+        display: label?.display ?? id,
+        score: scores[index] as number,
+        facts: facts.sort(byAttention),
+        against: against.sort(byAttention),
+      };
     });
 }

@@ -45,7 +45,8 @@ export async function imageOcclusion(
   for (let gy = 0; gy < grid; gy++) {
     for (let gx = 0; gx < grid; gx++) {
       const copy = image.slice();
-      for (let y = cuts[gy] as number; y < (cuts[gy + 1] as number); y++) copy.fill(mean, y * size + (cuts[gx] as number), y * size + (cuts[gx + 1] as number));
+      for (let y = cuts[gy] as number; y < (cuts[gy + 1] as number); y++)
+        copy.fill(mean, y * size + (cuts[gx] as number), y * size + (cuts[gx + 1] as number));
       variants.push(copy);
     }
   }
@@ -61,4 +62,3 @@ export async function imageOcclusion(
     rows: variants.length,
   };
 }
-

@@ -64,7 +64,11 @@ export function parseLabels(text: string, path: string): GroundTruth[] {
     }
     if (openSet !== undefined && openSet !== null) {
       if (typeof openSet !== 'object' || !(OPEN_SET_KINDS as readonly unknown[]).includes(openSet.kind)) {
-        fail(path, line, `"openSet.kind" must be one of ${OPEN_SET_KINDS.join(', ')}; got ${quote(typeof openSet === 'object' ? openSet.kind : openSet)}`);
+        fail(
+          path,
+          line,
+          `"openSet.kind" must be one of ${OPEN_SET_KINDS.join(', ')}; got ${quote(typeof openSet === 'object' ? openSet.kind : openSet)}`,
+        );
       }
       if (condition !== null) fail(path, line, '"openSet" is set but "condition" is not null (an open-set record has no label)');
     }

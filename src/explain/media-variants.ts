@@ -35,4 +35,3 @@ export async function scoreMediaVariants(
 export function edges(size: number, n: number): number[] {
   return Array.from({ length: n + 1 }, (_, i) => Math.round((i * size) / n));
 }
-

@@ -24,7 +24,13 @@ export function topKAccuracy(truth: readonly number[], scores: readonly ArrayLik
   if (truth.length === 0) return null;
   let hits = 0;
   truth.forEach((t, i) => {
-    if (t >= 0 && order(scores[i] as ArrayLike<number>).slice(0, k).includes(t)) hits++;
+    if (
+      t >= 0 &&
+      order(scores[i] as ArrayLike<number>)
+        .slice(0, k)
+        .includes(t)
+    )
+      hits++;
   });
   return hits / truth.length;
 }
@@ -79,7 +85,10 @@ export function auroc(scores: readonly number[], positive: readonly boolean[]): 
 }
 
 /** One-vs-rest AUROC per class present in truth, and their mean. */
-export function macroAuroc(truth: readonly number[], scores: readonly ArrayLike<number>[]): { mean: number | null; perClass: Map<number, number> } {
+export function macroAuroc(
+  truth: readonly number[],
+  scores: readonly ArrayLike<number>[],
+): { mean: number | null; perClass: Map<number, number> } {
   const perClass = new Map<number, number>();
   const classes = [...new Set(truth.filter((t) => t >= 0))].sort((a, b) => a - b);
   for (const c of classes) {
@@ -197,7 +206,10 @@ export interface SelectivePoint {
 }
 
 /** Share of out-of-label (right) and in-label (wrong) records that abstain at `threshold`. */
-export function abstentionRates(records: readonly OpenSetRecord[], threshold: number | null): { outOfLabel: number | null; inLabel: number | null } {
+export function abstentionRates(
+  records: readonly OpenSetRecord[],
+  threshold: number | null,
+): { outOfLabel: number | null; inLabel: number | null } {
   const rate = (group: readonly OpenSetRecord[]) =>
     group.length === 0 ? null : group.filter((r) => threshold !== null && r.score >= threshold).length / group.length;
   return { outOfLabel: rate(records.filter((r) => r.outOfLabel)), inLabel: rate(records.filter((r) => !r.outOfLabel)) };
@@ -205,7 +217,10 @@ export function abstentionRates(records: readonly OpenSetRecord[], threshold: nu
 
 /** AUROC of the abstention score, out-of-label records positive. */
 export function openSetAuroc(records: readonly OpenSetRecord[]): number | null {
-  return auroc(records.map((r) => r.score), records.map((r) => r.outOfLabel));
+  return auroc(
+    records.map((r) => r.score),
+    records.map((r) => r.outOfLabel),
+  );
 }
 
 /** The records answered below `threshold` (all of them when null), with their accuracy. */

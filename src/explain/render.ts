@@ -14,13 +14,21 @@ import type { EvidenceFact, Explanations, WordExplanation } from './types.js';
 const TOP_WORDS = 8;
 const OPPOSING_WORDS = 3;
 
-const fmt = (x: number | null | undefined, digits = 4): string => (x === null || x === undefined || Number.isNaN(x) ? '—' : x.toFixed(digits));
+const fmt = (x: number | null | undefined, digits = 4): string =>
+  x === null || x === undefined || Number.isNaN(x) ? '—' : x.toFixed(digits);
 const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(4)}`;
 
 /** Aligned columns, the last one unpadded. */
 function table(rows: string[][], indent = '  '): string[] {
   const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => indent + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
+  return rows.map(
+    (r) =>
+      indent +
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+        .join('  ')
+        .trimEnd(),
+  );
 }
 
 function oneLine(text: string): string {
@@ -30,7 +38,10 @@ function oneLine(text: string): string {
 function wordLines(w: WordExplanation, c: ChalkInstance): string[] {
   const sorted = w.words.slice().sort((a, b) => b.weight - a.weight || a.start - b.start);
   const support = sorted.filter((x) => x.weight > 0).slice(0, TOP_WORDS);
-  const against = sorted.filter((x) => x.weight < 0).reverse().slice(0, OPPOSING_WORDS);
+  const against = sorted
+    .filter((x) => x.weight < 0)
+    .reverse()
+    .slice(0, OPPOSING_WORDS);
   const rows = [...support, ...against].map((x) => [signed(x.weight), oneLine(w.text.slice(x.start, x.end)), `@${x.start}`]);
   if (rows.length === 0) return ['  (no words carried weight)'];
   return table(rows).map((line, i) => (i < support.length ? c.green(line) : c.red(line)));
@@ -86,19 +97,37 @@ export function renderExplanations(recordId: string, e: Explanations, c: ChalkIn
     out.push(...wordLines(e.attention, c));
   }
   if (e.image) {
-    out.push('', c.bold(`Image occlusion, ${e.image.grid}×${e.image.grid} grid`) + c.dim(` (${e.image.resource ?? 'image'}; drop per cell)`));
+    out.push(
+      '',
+      c.bold(`Image occlusion, ${e.image.grid}×${e.image.grid} grid`) + c.dim(` (${e.image.resource ?? 'image'}; drop per cell)`),
+    );
     for (let y = 0; y < e.image.grid; y++) {
-      out.push('  ' + e.image.cells.slice(y * e.image.grid, (y + 1) * e.image.grid).map((v) => signed(v).padStart(8)).join(' '));
+      out.push(
+        '  ' +
+          e.image.cells
+            .slice(y * e.image.grid, (y + 1) * e.image.grid)
+            .map((v) => signed(v).padStart(8))
+            .join(' '),
+      );
     }
   }
   if (e.audio) {
-    out.push('', c.bold(`Audio occlusion, ${e.audio.segments.length} segments`) + c.dim(` (${e.audio.resource ?? 'audio'}; drop per silenced segment)`));
+    out.push(
+      '',
+      c.bold(`Audio occlusion, ${e.audio.segments.length} segments`) +
+        c.dim(` (${e.audio.resource ?? 'audio'}; drop per silenced segment)`),
+    );
     out.push(...table(e.audio.segments.map((s) => [`${s.start.toFixed(2)}–${s.end.toFixed(2)} s`, signed(s.weight)])));
   }
   out.push('', c.bold('Methods'));
   out.push(
     ...table(
-      e.methods.map((m) => [m.name, m.faithful ? 'faithful' : 'visual', `${m.forwardPasses} passes`, m.ms === undefined ? '' : `${m.ms.toFixed(1)} ms`]),
+      e.methods.map((m) => [
+        m.name,
+        m.faithful ? 'faithful' : 'visual',
+        `${m.forwardPasses} passes`,
+        m.ms === undefined ? '' : `${m.ms.toFixed(1)} ms`,
+      ]),
     ),
   );
   return out.join('\n') + '\n';
@@ -108,7 +137,9 @@ const pct = (x: number | null): string => (x === null ? '—' : `${(100 * x).toF
 
 /** The open-set section of an evaluation: counts, abstention at the threshold, AUROC, accuracy against coverage. */
 function openSetLines(o: OpenSetMetrics, c: ChalkInstance): string[] {
-  const kinds = Object.entries(o.outOfLabelKinds).map(([k, n]) => `${k} ${n}`).join(', ');
+  const kinds = Object.entries(o.outOfLabelKinds)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
   const score = o.score === 'label' ? 'p(none of these)' : '1 − highest label probability';
   const out: string[] = [
     c.bold('Open set') + c.dim(` (${o.head}: abstains when the score ≥ the threshold; score = ${score})`),
@@ -128,11 +159,20 @@ function openSetLines(o: OpenSetMetrics, c: ChalkInstance): string[] {
     ]),
   );
   if (o.curve.length > 0) {
-    out.push('', c.bold('Accuracy against coverage') + c.dim(' (answer the records with the lowest scores; an answered out-of-label record is wrong)'));
+    out.push(
+      '',
+      c.bold('Accuracy against coverage') + c.dim(' (answer the records with the lowest scores; an answered out-of-label record is wrong)'),
+    );
     out.push(
       ...table([
         ['target', 'coverage', 'accuracy', 'threshold', 'answered'],
-        ...o.curve.map((p) => [pct(p.target), pct(p.coverage), fmt(p.accuracy), p.threshold === null ? 'never abstain' : fmt(p.threshold), String(p.answered)]),
+        ...o.curve.map((p) => [
+          pct(p.target),
+          pct(p.coverage),
+          fmt(p.accuracy),
+          p.threshold === null ? 'never abstain' : fmt(p.threshold),
+          String(p.answered),
+        ]),
       ]),
     );
   }
@@ -150,22 +190,43 @@ export function renderEvaluation(r: EvaluationReport, c: ChalkInstance): string 
   const { diagnoses, severity, drugs } = r.heads;
   const rows: string[][] = [['head', 'records', 'top-1', 'top-3', 'macro-F1', 'AUROC', 'ECE']];
   for (const h of [diagnoses, severity]) {
-    if (h) rows.push([h === diagnoses && r.openSet ? `${h.head} (in-label)` : h.head, String(h.records), fmt(h.top1), fmt(h.top3), fmt(h.macroF1), fmt(h.auroc), fmt(h.ece)]);
+    if (h)
+      rows.push([
+        h === diagnoses && r.openSet ? `${h.head} (in-label)` : h.head,
+        String(h.records),
+        fmt(h.top1),
+        fmt(h.top3),
+        fmt(h.macroF1),
+        fmt(h.auroc),
+        fmt(h.ece),
+      ]);
   }
   out.push('', ...table(rows));
   if (r.openSet) out.push(c.dim('  diagnoses: closed-set, over in-label records, ranking the labels without "none of these"'));
-  if (severity && severity.outsideLabels > 0) out.push(c.yellow(`  ${severity.outsideLabels} records have a severity outside the head's labels (counted as misses)`));
+  if (severity && severity.outsideLabels > 0)
+    out.push(c.yellow(`  ${severity.outsideLabels} records have a severity outside the head's labels (counted as misses)`));
   if (drugs) {
-    out.push('', ...table([
-      ['head', 'records', 'micro-F1', 'macro-F1', 'AUROC', 'threshold'],
-      [drugs.head, String(drugs.records), fmt(drugs.microF1), fmt(drugs.macroF1), fmt(drugs.auroc), String(drugs.threshold)],
-    ]));
-    if (drugs.follows) out.push(c.dim(`  F1 of the drugs the lines report: kept only when the graph links them to the ${drugs.follows} made or a coded condition`));
+    out.push(
+      '',
+      ...table([
+        ['head', 'records', 'micro-F1', 'macro-F1', 'AUROC', 'threshold'],
+        [drugs.head, String(drugs.records), fmt(drugs.microF1), fmt(drugs.macroF1), fmt(drugs.auroc), String(drugs.threshold)],
+      ]),
+    );
+    if (drugs.follows)
+      out.push(
+        c.dim(`  F1 of the drugs the lines report: kept only when the graph links them to the ${drugs.follows} made or a coded condition`),
+      );
   }
   if (r.openSet) out.push('', ...openSetLines(r.openSet, c));
   if (r.faithfulness) {
     const f = r.faithfulness;
-    out.push('', c.bold(`ERASER faithfulness on ${f.records} records${f.abstentionTargets > 0 ? ` (${f.abstentionTargets} explaining an abstention)` : ''}`) + c.dim(` (comprehensiveness ↑, sufficiency ↓; AOPC over k = ${f.aopcK.join(', ')}%; random seed ${f.seed})`));
+    out.push(
+      '',
+      c.bold(
+        `ERASER faithfulness on ${f.records} records${f.abstentionTargets > 0 ? ` (${f.abstentionTargets} explaining an abstention)` : ''}`,
+      ) + c.dim(` (comprehensiveness ↑, sufficiency ↓; AOPC over k = ${f.aopcK.join(', ')}%; random seed ${f.seed})`),
+    );
     const frows: string[][] = [['method', 'comp@10%', 'comp@20%', 'comp AOPC', 'suff@10%', 'suff@20%', 'suff AOPC', 'ms/record']];
     for (const name of FAITHFULNESS_METHODS) {
       const m = f.methods[name];

@@ -33,7 +33,7 @@ function layerViews(attentions: readonly ort.Tensor[], row: number): LayerView[]
     const data = tensor.data as Float32Array;
     if (dims.length === 5) {
       const [layers, batch, heads, length] = dims as [number, number, number, number, number];
-      for (let l = 0; l < layers; l++) views.push({ data, offset: ((l * batch + row) * heads) * length * length, heads, length });
+      for (let l = 0; l < layers; l++) views.push({ data, offset: (l * batch + row) * heads * length * length, heads, length });
     } else if (dims.length === 4) {
       const [, heads, length] = dims as [number, number, number, number];
       views.push({ data, offset: row * heads * length * length, heads, length });
@@ -73,7 +73,11 @@ export function rolloutFromCls(layers: readonly LayerView[], n: number): Float64
  * Rollout weights per text unit of one record, or undefined when the text graph exports no
  * attentions or the tokenizer cannot give offsets for this text.
  */
-export async function attentionRollout(model: ClinicalModel, features: RecordFeatures, maxUnits?: number): Promise<UnitWeights | undefined> {
+export async function attentionRollout(
+  model: ClinicalModel,
+  features: RecordFeatures,
+  maxUnits?: number,
+): Promise<UnitWeights | undefined> {
   const units = textUnits(features.text, features.entities, maxUnits);
   const encoding = model.tokenizer.encode(features.text, model.featurizer.spec.maxLength, { offsets: true });
   if (!encoding.offsets || encoding.ids.length !== features.inputIds.length) return undefined;

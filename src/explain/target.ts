@@ -24,10 +24,9 @@ export function diagnosisHead(manifest: ModelManifest): string {
   const softmax = heads.find(([, h]) => h.activation === 'softmax');
   const found = named ?? conditions ?? softmax;
   if (!found) {
-    throw new ClinicalBertError(
-      `the model has no softmax head to explain (heads: ${heads.map(([name]) => name).join(', ') || 'none'})`,
-      { code: 'EXPLAIN_NO_HEAD' },
-    );
+    throw new ClinicalBertError(`the model has no softmax head to explain (heads: ${heads.map(([name]) => name).join(', ') || 'none'})`, {
+      code: 'EXPLAIN_NO_HEAD',
+    });
   }
   return found[0];
 }

@@ -86,7 +86,10 @@ export async function scoreTextVariants(
     text.push(encoded.text);
     if (encoded.specialty) specialty.push(encoded.specialty);
   }
-  const media = takeEmbeddingRows(embeddings, variants.map(() => row));
+  const media = takeEmbeddingRows(
+    embeddings,
+    variants.map(() => row),
+  );
   const outputs = await model.fuse(variants, {
     ...media,
     text: concatRows(text),

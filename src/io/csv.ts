@@ -90,7 +90,5 @@ function csvMessage(error: unknown): string {
  * reach a log or a dead letter, so those parts go.
  */
 export function contentFree(message: string): string {
-  return message
-    .replace(/,\s*value is\s*"[\s\S]*$/, '')
-    .replace(/\bgot\s+"[\s\S]*?"(?=\s+at line)/, 'got another character');
+  return message.replace(/,\s*value is\s*"[\s\S]*$/, '').replace(/\bgot\s+"[\s\S]*?"(?=\s+at line)/, 'got another character');
 }

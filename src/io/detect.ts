@@ -32,7 +32,10 @@ export function detectFormat(head: Buffer, complete: boolean): Detection {
     }
   }
   if (first === '[') {
-    return { code: 'UNSUPPORTED_FORMAT', reason: 'a JSON array at the top level is not read; expected NDJSON, a FHIR Bundle or resource, or CSV' };
+    return {
+      code: 'UNSUPPORTED_FORMAT',
+      reason: 'a JSON array at the top level is not read; expected NDJSON, a FHIR Bundle or resource, or CSV',
+    };
   }
   if (first === '<') {
     return { code: 'UNSUPPORTED_FORMAT', reason: 'looks like XML; only FHIR JSON (and CSV) are read' };

@@ -67,7 +67,10 @@ async function fileShape(path: string): Promise<'bundle-lines' | 'one-bundle' | 
 }
 
 /** Records the inputs will give, or undefined when there is no cheap, reliable count. */
-export async function estimateRecordCount(inputs: readonly string[], options: { unit: string; format: string }): Promise<number | undefined> {
+export async function estimateRecordCount(
+  inputs: readonly string[],
+  options: { unit: string; format: string },
+): Promise<number | undefined> {
   if (options.unit !== 'patient' || options.format === 'csv') return undefined;
   try {
     let total = 0;

@@ -30,7 +30,12 @@ export async function expandInputs(specs: readonly string[]): Promise<InputTarge
   for (const spec of specs) {
     if (spec === '-') {
       if (stdinSeen) {
-        targets.push({ kind: 'error', name: '-', code: 'STDIN_TWICE', reason: 'stdin (-) is given more than once; it can be read only once' });
+        targets.push({
+          kind: 'error',
+          name: '-',
+          code: 'STDIN_TWICE',
+          reason: 'stdin (-) is given more than once; it can be read only once',
+        });
       } else targets.push({ kind: 'stdin', name: '-' });
       stdinSeen = true;
       continue;

@@ -68,7 +68,8 @@ async function* readFolder(folder: string, options: SourceOptions): AsyncGenerat
       kind: 'error',
       position: { file: folder },
       code: 'EMPTY_FOLDER',
-      reason: 'the folder holds no *.ndjson files (a folder is read as a Bulk Data export; for Bundle files pass a glob such as dir/*.json)',
+      reason:
+        'the folder holds no *.ndjson files (a folder is read as a Bulk Data export; for Bundle files pass a glob such as dir/*.json)',
     };
     return;
   }

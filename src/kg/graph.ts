@@ -37,7 +37,7 @@ export interface GraphStats {
 const SYSTEM_ALIASES: Readonly<Record<string, string>> = {
   icd10: SYSTEMS.icd10,
   'icd-10': SYSTEMS.icd10,
-  'icd10cm': SYSTEMS.icd10,
+  icd10cm: SYSTEMS.icd10,
   'icd-10-cm': SYSTEMS.icd10,
   snomed: SYSTEMS.snomed,
   sct: SYSTEMS.snomed,

@@ -25,7 +25,10 @@ export function sniffImageFormat(bytes: Uint8Array): ImageFormat | undefined {
 }
 
 /** Decoded and resized 8-bit grayscale pixels (row-major, size × size). */
-export async function decodeImageGray(bytes: Uint8Array, size: number): Promise<{ pixels: Uint8Array; format: ImageFormat; width: number; height: number }> {
+export async function decodeImageGray(
+  bytes: Uint8Array,
+  size: number,
+): Promise<{ pixels: Uint8Array; format: ImageFormat; width: number; height: number }> {
   const format = sniffImageFormat(bytes);
   if (!format) throw new MediaError('image bytes are not PNG, JPEG or DICOM', { code: 'IMAGE_UNKNOWN_FORMAT' });
   try {
@@ -44,12 +47,7 @@ export async function decodeImageGray(bytes: Uint8Array, size: number): Promise<
       width = meta.width ?? 0;
       height = meta.height ?? 0;
     }
-    const pixels = await source
-      .grayscale()
-      .resize(size, size, { fit: 'fill', kernel: 'linear' })
-      .extractChannel(0)
-      .raw()
-      .toBuffer();
+    const pixels = await source.grayscale().resize(size, size, { fit: 'fill', kernel: 'linear' }).extractChannel(0).raw().toBuffer();
     return { pixels: new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength), format, width, height };
   } catch (cause) {
     if (cause instanceof MediaError) throw cause;

@@ -158,21 +158,34 @@ export function decideHeads(
       out[name] = leader?.abstained
         ? {
             labels: [],
-            abstained: { reason: 'FOLLOWS_ABSTAINED', message: `nothing reported: this head follows ${followed}, which abstained`, head: followed },
+            abstained: {
+              reason: 'FOLLOWS_ABSTAINED',
+              message: `nothing reported: this head follows ${followed}, which abstained`,
+              head: followed,
+            },
           }
         : base;
       continue;
     }
     if (!context.graph) {
-      throw new ClinicalBertError(`head ${JSON.stringify(name)} follows ${JSON.stringify(followed)}: deciding it needs the knowledge graph`, {
-        code: 'MODEL_HEAD_FOLLOWS',
-      });
+      throw new ClinicalBertError(
+        `head ${JSON.stringify(name)} follows ${JSON.stringify(followed)}: deciding it needs the knowledge graph`,
+        {
+          code: 'MODEL_HEAD_FOLLOWS',
+        },
+      );
     }
     const conditions = [
       ...(leader ? madeIds(heads[followed] as HeadSpec, leader) : []),
       ...activeConditions(context.graph, context.facts ?? []),
     ];
-    const kept = new Set(drugsFor(context.graph, base.labels.map((i) => head.labels[i]?.id ?? ''), conditions));
+    const kept = new Set(
+      drugsFor(
+        context.graph,
+        base.labels.map((i) => head.labels[i]?.id ?? ''),
+        conditions,
+      ),
+    );
     out[name] = { labels: base.labels.filter((i) => kept.has(head.labels[i]?.id ?? '')) };
   }
   return out;

@@ -153,11 +153,13 @@ export class Featurizer {
     for (const fact of facts) {
       if (fact.kind === 'observation') {
         if (!isAbnormal(fact)) continue;
-        for (const id of this.linker.linkCodes(fact.codings)) add({ id, flag: 'abnormal', ...(fact.resource ? { resource: fact.resource } : {}) });
+        for (const id of this.linker.linkCodes(fact.codings))
+          add({ id, flag: 'abnormal', ...(fact.resource ? { resource: fact.resource } : {}) });
         continue;
       }
       if (!isActiveFact(fact)) continue;
-      for (const id of this.linker.linkCodes(fact.codings)) add({ id, flag: 'coded', ...(fact.resource ? { resource: fact.resource } : {}) });
+      for (const id of this.linker.linkCodes(fact.codings))
+        add({ id, flag: 'coded', ...(fact.resource ? { resource: fact.resource } : {}) });
     }
     return out;
   }

@@ -108,7 +108,9 @@ export function headProblems(heads: Record<string, HeadSpec>): string[] {
         problems.push(`heads.${name}.abstention.score must be one of ${ABSTENTION_SCORES.join(', ')}; got ${quote(kind)}`);
       }
       if (kind === 'label' && a.label === undefined) {
-        problems.push(`heads.${name}.abstention.label is required with score "label" (the id of the head's "none of these" label; use "score": "one-minus-max" for a package without one)`);
+        problems.push(
+          `heads.${name}.abstention.label is required with score "label" (the id of the head's "none of these" label; use "score": "one-minus-max" for a package without one)`,
+        );
       }
       if (a.label !== undefined && !head.labels.some((l) => l.id === a.label)) {
         problems.push(`heads.${name}.abstention.label ${quote(a.label)} is not one of the head's labels: ${someLabels(head)}`);
@@ -120,14 +122,20 @@ export function headProblems(heads: Record<string, HeadSpec>): string[] {
     if (head.follows !== undefined) {
       const followed = heads[head.follows];
       const at = `heads.${name}.follows ${quote(head.follows)}`;
-      if (head.follows === name) problems.push(`${at} names the head itself; it must name another softmax head: ${softmax.filter((n) => n !== name).join(', ') || 'none'}`);
+      if (head.follows === name)
+        problems.push(
+          `${at} names the head itself; it must name another softmax head: ${softmax.filter((n) => n !== name).join(', ') || 'none'}`,
+        );
       else if (!followed) problems.push(`${at} is not a head of this model; heads: ${names.join(', ')}`);
       else if (followed.activation !== 'softmax') problems.push(`${at} must name a softmax head: ${softmax.join(', ') || 'none'}`);
-      else if (followed.follows !== undefined) problems.push(`${at}: that head follows ${quote(followed.follows)} itself, and chains are not supported`);
+      else if (followed.follows !== undefined)
+        problems.push(`${at}: that head follows ${quote(followed.follows)} itself, and chains are not supported`);
       if (head.activation === 'sigmoid') {
         const other = head.labels.find((l) => !l.id.startsWith('drug:'));
         if (other) {
-          problems.push(`${at}: a sigmoid head that follows must have only drug: labels (drugs are kept by the graph's treats/palliates edges); label ${quote(other.id)} is not one`);
+          problems.push(
+            `${at}: a sigmoid head that follows must have only drug: labels (drugs are kept by the graph's treats/palliates edges); label ${quote(other.id)} is not one`,
+          );
         }
       }
     }

@@ -68,7 +68,9 @@ function sigmoid(logits: Float32Array): Float32Array {
 }
 
 /** The tokenizer, knowledge graph and featurizer a package describes (no ONNX session). */
-export async function packageFeaturizer(pkg: ModelPackage): Promise<{ tokenizer: Tokenizer; graph: KnowledgeGraph; featurizer: Featurizer }> {
+export async function packageFeaturizer(
+  pkg: ModelPackage,
+): Promise<{ tokenizer: Tokenizer; graph: KnowledgeGraph; featurizer: Featurizer }> {
   const m = pkg.manifest;
   const tokenizer = await loadTokenizer(pkg.dir);
   const graph = await KnowledgeGraph.load(pkg.path(m.knowledgeGraph.file));
@@ -128,8 +130,14 @@ export class ClinicalModel {
   /** Embeddings of each modality for a batch (zeros where a record lacks the modality). */
   async encode(batch: readonly RecordFeatures[]): Promise<Embeddings> {
     const text = await this.encodeText(batch);
-    const image = await this.encodeMedia('image', batch.map((f) => f.image));
-    const audio = await this.encodeMedia('audio', batch.map((f) => f.audio));
+    const image = await this.encodeMedia(
+      'image',
+      batch.map((f) => f.image),
+    );
+    const audio = await this.encodeMedia(
+      'audio',
+      batch.map((f) => f.audio),
+    );
     return { text: text.text, image, audio, ...(text.specialty ? { specialty: text.specialty } : {}) };
   }
 
@@ -183,7 +191,9 @@ export class ClinicalModel {
     const spec = this.manifest.graphs[role];
     const embeddingDim = Number(spec.outputs[0]?.shape[1]);
     if (!Number.isFinite(embeddingDim)) {
-      throw new ClinicalBertError(`manifest graphs.${role}.outputs[0] must give a numeric embedding size`, { code: 'MODEL_MANIFEST_INVALID' });
+      throw new ClinicalBertError(`manifest graphs.${role}.outputs[0] must give a numeric embedding size`, {
+        code: 'MODEL_MANIFEST_INVALID',
+      });
     }
     const out = new Float32Array(items.length * embeddingDim);
     if (present.length > 0) {
@@ -191,7 +201,8 @@ export class ClinicalModel {
       const data = new Float32Array(present.length * first.length);
       present.forEach((i, k) => data.set(items[i] as Float32Array, k * first.length));
       const input = spec.inputs[0]?.name ?? role;
-      const dims = role === 'image' ? [present.length, 1, this.manifest.image.size, this.manifest.image.size] : [present.length, first.length];
+      const dims =
+        role === 'image' ? [present.length, 1, this.manifest.image.size, this.manifest.image.size] : [present.length, first.length];
       const result = await this.sessions[role].run({ [input]: new ort.Tensor('float32', data, dims) });
       const embedding = result[`${role}_embedding`]?.data as Float32Array;
       present.forEach((i, k) => out.set(embedding.subarray(k * embeddingDim, (k + 1) * embeddingDim), i * embeddingDim));
@@ -210,11 +221,7 @@ export class ClinicalModel {
    * The fusion head alone on precomputed embeddings: ablations cost one cheap call. `masks[i]`
    * turns modalities off for row i (rows may repeat records, for ablation batches).
    */
-  async fuse(
-    batch: readonly RecordFeatures[],
-    encoded: Embeddings,
-    masks?: readonly RunMask[],
-  ): Promise<RecordOutputs[]> {
+  async fuse(batch: readonly RecordFeatures[], encoded: Embeddings, masks?: readonly RunMask[]): Promise<RecordOutputs[]> {
     const n = batch.length;
     const entities = Math.max(1, ...batch.map((f) => f.entityIds.length));
     const entityIds = new BigInt64Array(n * entities);
@@ -251,7 +258,9 @@ export class ClinicalModel {
     for (let r = 0; r < n; r++) {
       const heads: Record<string, Float32Array> = {};
       for (const [name, head] of Object.entries(this.manifest.heads)) {
-        const tensor = (result[head.output] ?? (head.output === 'specialty_logits' ? encoded.specialty : undefined)) as ort.Tensor | undefined;
+        const tensor = (result[head.output] ?? (head.output === 'specialty_logits' ? encoded.specialty : undefined)) as
+          | ort.Tensor
+          | undefined;
         if (!tensor) continue;
         const width = tensor.dims[1] as number;
         const rowIndex = tensor === encoded.specialty ? Math.min(r, (tensor.dims[0] as number) - 1) : r;

@@ -60,7 +60,11 @@ function baseOptions(threads: number): ort.InferenceSession.SessionOptions {
  * Create a session for `path`, trying the requested device first. `onFallback` receives one
  * human-readable line per provider that could not be used.
  */
-export async function createSession(path: string, options: SessionOptions, onFallback?: (message: string) => void): Promise<CreatedSession> {
+export async function createSession(
+  path: string,
+  options: SessionOptions,
+  onFallback?: (message: string) => void,
+): Promise<CreatedSession> {
   const tried = candidates(options.device);
   let lastError: unknown;
   for (const provider of tried) {

@@ -104,10 +104,9 @@ export async function loadTokenizer(modelDir: string): Promise<Tokenizer> {
 
   const model = tokenizerJson.model;
   if (model?.type !== 'WordPiece' || typeof model.vocab !== 'object' || model.vocab === null) {
-    throw new ClinicalBertError(
-      `${jsonPath}: expected a WordPiece model with a vocab, got model type ${quote(model?.type ?? null)}`,
-      { code: 'TOKENIZER_INVALID' },
-    );
+    throw new ClinicalBertError(`${jsonPath}: expected a WordPiece model with a vocab, got model type ${quote(model?.type ?? null)}`, {
+      code: 'TOKENIZER_INVALID',
+    });
   }
   const vocab: string[] = [];
   for (const [token, id] of Object.entries(model.vocab)) vocab[id] = token;
@@ -134,10 +133,9 @@ export async function loadTokenizer(modelDir: string): Promise<Tokenizer> {
   };
   const modelMaxLength = config.model_max_length;
   if (typeof modelMaxLength !== 'number' || !Number.isInteger(modelMaxLength) || modelMaxLength < 2) {
-    throw new ClinicalBertError(
-      `${configPath}: model_max_length must be an integer of at least 2, got ${quote(modelMaxLength ?? null)}`,
-      { code: 'TOKENIZER_INVALID' },
-    );
+    throw new ClinicalBertError(`${configPath}: model_max_length must be an integer of at least 2, got ${quote(modelMaxLength ?? null)}`, {
+      code: 'TOKENIZER_INVALID',
+    });
   }
 
   let hf: BertTokenizer;
@@ -173,10 +171,9 @@ class WordPieceTokenizer implements Tokenizer {
       throw new ClinicalBertError(`encode: text must be a string, got ${typeof text}`, { code: 'TOKENIZER_INPUT' });
     }
     if (!Number.isInteger(maxLength) || maxLength < 2 || maxLength > this.modelMaxLength) {
-      throw new ClinicalBertError(
-        `encode: maxLength must be an integer from 2 to ${this.modelMaxLength}, got ${quote(maxLength)}`,
-        { code: 'TOKENIZER_MAX_LENGTH' },
-      );
+      throw new ClinicalBertError(`encode: maxLength must be an integer from 2 to ${this.modelMaxLength}, got ${quote(maxLength)}`, {
+        code: 'TOKENIZER_MAX_LENGTH',
+      });
     }
     const full = this.hf.encode(text, { add_special_tokens: true });
     const truncated = full.length > maxLength;

@@ -25,7 +25,14 @@ export class Logger {
       this.stream.write(`${JSON.stringify({ level, event, message, ...(data ?? {}) })}\n`);
       return;
     }
-    const prefix = level === 'info' ? '' : this.color ? (level === 'warn' ? chalk.yellow('warning: ') : chalk.red('error: ')) : `${level === 'warn' ? 'warning' : 'error'}: `;
+    const prefix =
+      level === 'info'
+        ? ''
+        : this.color
+          ? level === 'warn'
+            ? chalk.yellow('warning: ')
+            : chalk.red('error: ')
+          : `${level === 'warn' ? 'warning' : 'error'}: `;
     this.stream.write(`${prefix}${message}\n`);
   }
 

@@ -62,7 +62,8 @@ export async function* assembleBundle(item: BundleItem | ResourceItem, options: 
   const index = new ResourceIndex(entries);
   const drafts = new Map<string, Draft>();
   for (const e of entries) {
-    if (e.resource.resourceType === 'Patient' && !drafts.has(e.key)) drafts.set(e.key, { key: e.key, patient: e, entries: [], binaries: [] });
+    if (e.resource.resourceType === 'Patient' && !drafts.has(e.key))
+      drafts.set(e.key, { key: e.key, patient: e, entries: [], binaries: [] });
   }
   const patientCount = drafts.size;
   const loose: ResourceEntry[] = [];

@@ -150,9 +150,7 @@ export async function assemblePatient(group: PatientGroup, options: AssembleOpti
     return [buildRecord(group, pieces, { id: patientId, ...(latestStart ? { time: latestStart } : {}) }, [])];
   }
   if (encounters.length === 0) {
-    return [
-      buildRecord(group, pieces, { id: patientId }, [`${group.patientKey}: no Encounter resources; one record for the patient`]),
-    ];
+    return [buildRecord(group, pieces, { id: patientId }, [`${group.patientKey}: no Encounter resources; one record for the patient`])];
   }
   const ordered = encounters
     .map((e, index) => ({ e, index, t: timeValue(e.start) }))
@@ -182,7 +180,8 @@ export async function assemblePatient(group: PatientGroup, options: AssembleOpti
       assigned.get(latest.key)?.push(piece);
     }
   }
-  const extra = unknownRefs > 0 ? [`${group.patientKey}: ${unknownRefs} resource(s) reference an encounter not in the input; placed by time`] : [];
+  const extra =
+    unknownRefs > 0 ? [`${group.patientKey}: ${unknownRefs} resource(s) reference an encounter not in the input; placed by time`] : [];
   return ordered.map((e) =>
     buildRecord(group, assigned.get(e.key) ?? [], { id: e.id, encounter: e.key, ...(e.start ? { time: e.start } : {}) }, extra),
   );

@@ -45,12 +45,7 @@ function valueOf(o: JsonObject): Pick<CodedFact, 'value' | 'unit' | 'valueText'>
   return {};
 }
 
-async function medicationConcept(
-  r: JsonObject,
-  key: string,
-  resolver: ReferenceResolver,
-  warn: (m: string) => void,
-): Promise<unknown> {
+async function medicationConcept(r: JsonObject, key: string, resolver: ReferenceResolver, warn: (m: string) => void): Promise<unknown> {
   if (r.medicationCodeableConcept !== undefined) return r.medicationCodeableConcept;
   const ref = referenceOf(r.medicationReference);
   if (!ref) return undefined;
@@ -76,25 +71,31 @@ export async function extractFacts(entry: ResourceEntry, resolver: ReferenceReso
   };
   switch (r.resourceType) {
     case 'Condition':
-      push(fact('condition', r.code, key, {
-        status: statusOf(r.clinicalStatus),
-        time: firstTime(r, 'onsetDateTime', ['onsetPeriod', 'start'], 'recordedDate'),
-      }));
+      push(
+        fact('condition', r.code, key, {
+          status: statusOf(r.clinicalStatus),
+          time: firstTime(r, 'onsetDateTime', ['onsetPeriod', 'start'], 'recordedDate'),
+        }),
+      );
       break;
     case 'MedicationRequest':
     case 'MedicationStatement': {
       const concept = await medicationConcept(r, key, resolver, warn);
-      push(fact('medication', concept, key, {
-        status: str(r.status),
-        time: firstTime(r, 'authoredOn', 'effectiveDateTime', ['effectivePeriod', 'start'], 'dateAsserted'),
-      }));
+      push(
+        fact('medication', concept, key, {
+          status: str(r.status),
+          time: firstTime(r, 'authoredOn', 'effectiveDateTime', ['effectivePeriod', 'start'], 'dateAsserted'),
+        }),
+      );
       break;
     }
     case 'AllergyIntolerance':
-      push(fact('allergy', r.code, key, {
-        status: statusOf(r.clinicalStatus),
-        time: firstTime(r, 'onsetDateTime', 'recordedDate'),
-      }));
+      push(
+        fact('allergy', r.code, key, {
+          status: statusOf(r.clinicalStatus),
+          time: firstTime(r, 'onsetDateTime', 'recordedDate'),
+        }),
+      );
       break;
     case 'Observation': {
       const common = {
@@ -102,16 +103,20 @@ export async function extractFacts(entry: ResourceEntry, resolver: ReferenceReso
         time: firstTime(r, 'effectiveDateTime', ['effectivePeriod', 'start'], 'effectiveInstant', 'issued'),
       };
       const own = valueOf(r);
-      const components = arr(r.component).map(obj).filter((c): c is JsonObject => c !== undefined);
+      const components = arr(r.component)
+        .map(obj)
+        .filter((c): c is JsonObject => c !== undefined);
       if (Object.keys(own).length > 0 || components.length === 0) push(fact('observation', r.code, key, { ...common, ...own }));
       for (const c of components) push(fact('observation', c.code, key, { ...common, ...valueOf(c) }));
       break;
     }
     case 'Procedure':
-      push(fact('procedure', r.code, key, {
-        status: str(r.status),
-        time: firstTime(r, 'performedDateTime', ['performedPeriod', 'start']),
-      }));
+      push(
+        fact('procedure', r.code, key, {
+          status: str(r.status),
+          time: firstTime(r, 'performedDateTime', ['performedPeriod', 'start']),
+        }),
+      );
       break;
     default:
       break;
@@ -119,4 +124,11 @@ export async function extractFacts(entry: ResourceEntry, resolver: ReferenceReso
   return out;
 }
 
-export const FACT_TYPES = new Set(['Condition', 'MedicationRequest', 'MedicationStatement', 'AllergyIntolerance', 'Observation', 'Procedure']);
+export const FACT_TYPES = new Set([
+  'Condition',
+  'MedicationRequest',
+  'MedicationStatement',
+  'AllergyIntolerance',
+  'Observation',
+  'Procedure',
+]);

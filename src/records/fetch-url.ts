@@ -10,9 +10,7 @@
  */
 export const FETCH_TIMEOUT_MS = 30_000;
 
-export type FetchResult =
-  | { ok: true; bytes: Uint8Array; contentType?: string }
-  | { ok: false; reason: string };
+export type FetchResult = { ok: true; bytes: Uint8Array; contentType?: string } | { ok: false; reason: string };
 
 function hostOf(url: string): string {
   try {

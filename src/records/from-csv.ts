@@ -102,19 +102,16 @@ export async function recordFromCsvRow(item: CsvRowItem, options: AttachmentOpti
     if (!path) continue;
     const key = `${where}.${column}`;
     const contentType = contentTypeFromPath(path);
-    const resolved = await resolveAttachment(
-      contentType ? { url: path, contentType } : { url: path },
-      key,
-      {
-        entry: { resource: { resourceType: 'CsvRow' }, key, position: item.position, baseDir: item.baseDir },
-        resolver: NO_REFERENCES,
-        options,
-        warn,
-      },
-    );
+    const resolved = await resolveAttachment(contentType ? { url: path, contentType } : { url: path }, key, {
+      entry: { resource: { resourceType: 'CsvRow' }, key, position: item.position, baseDir: item.baseDir },
+      resolver: NO_REFERENCES,
+      options,
+      warn,
+    });
     if (resolved.kind === 'media') {
       const expected = column === 'image_file' ? 'image' : 'audio';
-      if (resolved.media.modality !== expected) warn(`${key}: holds ${resolved.media.contentType}, not ${expected}; kept as ${resolved.media.modality}`);
+      if (resolved.media.modality !== expected)
+        warn(`${key}: holds ${resolved.media.contentType}, not ${expected}; kept as ${resolved.media.modality}`);
       record.media.push(resolved.media);
     } else if (resolved.kind === 'text') {
       warn(`${key}: holds text, not ${column === 'image_file' ? 'an image' : 'audio'}; ignored`);

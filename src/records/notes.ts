@@ -58,7 +58,9 @@ export async function extractContent(ctx: AttachmentContext): Promise<ExtractedC
       const contents = arr(r.content);
       for (const [i, content] of contents.entries()) {
         const resource = i === 0 ? key : `${key}.content[${i}]`;
-        await attach(obj(content)?.attachment, `${key} content[${i}]`, resource, meta, { title: conceptText(r.type) ?? str(r.description) });
+        await attach(obj(content)?.attachment, `${key} content[${i}]`, resource, meta, {
+          title: conceptText(r.type) ?? str(r.description),
+        });
       }
       break;
     }

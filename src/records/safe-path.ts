@@ -18,11 +18,15 @@ function inside(base: string, target: string): boolean {
 /** Resolve `reference` against `baseDir`; refuse absolute paths, `..` escapes and escaping links. */
 export async function resolveInside(baseDir: string, reference: string): Promise<SafePath> {
   if (reference.startsWith('file:') || isAbsolute(reference) || /^[A-Za-z]:[\\/]/.test(reference) || reference.startsWith('\\\\')) {
-    return { ok: false, code: 'ABSOLUTE_PATH', reason: 'absolute attachment path refused (attachments must be relative to the input file)' };
+    return {
+      ok: false,
+      code: 'ABSOLUTE_PATH',
+      reason: 'absolute attachment path refused (attachments must be relative to the input file)',
+    };
   }
   const target = resolve(baseDir, reference);
   if (!inside(resolve(baseDir), target)) {
-    return { ok: false, code: 'PATH_ESCAPE', reason: 'attachment path leaves the input file\'s folder (..); refused' };
+    return { ok: false, code: 'PATH_ESCAPE', reason: "attachment path leaves the input file's folder (..); refused" };
   }
   let real: string;
   let realBase: string;
@@ -33,7 +37,7 @@ export async function resolveInside(baseDir: string, reference: string): Promise
     return { ok: false, code: 'FILE_NOT_FOUND', reason: 'attachment file not found' };
   }
   if (!inside(realBase, real)) {
-    return { ok: false, code: 'PATH_ESCAPE', reason: 'attachment path is a link leading outside the input file\'s folder; refused' };
+    return { ok: false, code: 'PATH_ESCAPE', reason: "attachment path is a link leading outside the input file's folder; refused" };
   }
   return { ok: true, path: real };
 }

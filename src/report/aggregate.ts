@@ -51,7 +51,9 @@ export class CappedTally<T extends { count: number }> {
 
   /** Entries by descending count, ties by key, so the order does not depend on arrival. */
   sorted(): T[] {
-    return [...this.entries.entries()].sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, v]) => v);
+    return [...this.entries.entries()]
+      .sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .map(([, v]) => v);
   }
 }
 

@@ -38,7 +38,9 @@ export interface RenderOptions {
 /** Abstention counts as { head: { reason: records } }, heads and reasons sorted. */
 function abstainedByHead(agg: Aggregates): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
-  const rows = agg.abstentions.sorted().sort((a, b) => (a.head < b.head ? -1 : a.head > b.head ? 1 : a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
+  const rows = agg.abstentions
+    .sorted()
+    .sort((a, b) => (a.head < b.head ? -1 : a.head > b.head ? 1 : a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
   for (const r of rows) (out[r.head] ??= {})[r.reason] = r.count;
   return out;
 }
@@ -48,7 +50,15 @@ function summaryData(agg: Aggregates, run: RunSummary | undefined, details: numb
   const heads: Record<string, { records: number; top1: Record<string, number> }> = {};
   for (const name of orderedHeads(agg.heads.keys())) {
     const t = agg.heads.get(name)!;
-    heads[name] = { records: t.records, top1: Object.fromEntries(t.top1.sorted().slice(0, 50).map((l) => [l.id, l.count])) };
+    heads[name] = {
+      records: t.records,
+      top1: Object.fromEntries(
+        t.top1
+          .sorted()
+          .slice(0, 50)
+          .map((l) => [l.id, l.count]),
+      ),
+    };
   }
   return {
     generator: `clinicalbert ${VERSION}`,
@@ -64,7 +74,12 @@ function summaryData(agg: Aggregates, run: RunSummary | undefined, details: numb
       records: agg.abstainedRecords,
       byHead: abstainedByHead(agg),
     },
-    warningKinds: Object.fromEntries(agg.warningKinds.sorted().slice(0, 50).map((k) => [k.kind, k.count])),
+    warningKinds: Object.fromEntries(
+      agg.warningKinds
+        .sorted()
+        .slice(0, 50)
+        .map((k) => [k.kind, k.count]),
+    ),
   };
 }
 
@@ -92,7 +107,8 @@ ${details.map(recordSection)}`;
   const modelName = manifest ? `${manifest.name} ${manifest.version}` : (agg.models.sorted()[0]?.name ?? '');
   const sub: string[] = [plural(agg.records, 'record')];
   if (modelName) sub.push(`model ${modelName}`);
-  if (options.inputs && options.inputs.length > 0) sub.push(`from ${options.inputs.slice(0, 3).join(', ')}${options.inputs.length > 3 ? ' …' : ''}`);
+  if (options.inputs && options.inputs.length > 0)
+    sub.push(`from ${options.inputs.slice(0, 3).join(', ')}${options.inputs.length > 3 ? ' …' : ''}`);
   if (options.generatedAt) sub.push(`generated ${options.generatedAt}`);
 
   const doc = html`<!doctype html>

@@ -37,9 +37,7 @@ const ENTITIES: Record<string, string> = {
  * tab, newline and carriage return are dropped, since HTML parsers treat them inconsistently.
  */
 export function escapeHtml(text: string): string {
-  return text
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
-    .replace(/[&<>"'`]/g, (c) => ENTITIES[c] as string);
+  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '').replace(/[&<>"'`]/g, (c) => ENTITIES[c] as string);
 }
 
 function renderValue(value: HtmlValue): string {

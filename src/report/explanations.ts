@@ -185,7 +185,8 @@ export function checkExplanations(value: unknown): ExplanationsCheck {
   if (Array.isArray(value.methods)) {
     const methods = value.methods.map(readMethod);
     out.methods = methods.filter((m): m is MethodInfo => m !== undefined);
-    if (out.methods.length < methods.length) problems.push(`${methods.length - out.methods.length} malformed entries in explanations.methods`);
+    if (out.methods.length < methods.length)
+      problems.push(`${methods.length - out.methods.length} malformed entries in explanations.methods`);
   } else if (value.methods !== undefined) {
     problems.push('explanations.methods is not an array');
   }
@@ -216,7 +217,9 @@ export function checkExplanations(value: unknown): ExplanationsCheck {
 
   if (value.evidence !== undefined) {
     const textLength = out.words?.text.length ?? out.attention?.text.length;
-    const list = Array.isArray(value.evidence) ? value.evidence.slice(0, MAX_DIAGNOSES).map((e) => readEvidence(e, textLength)) : [undefined];
+    const list = Array.isArray(value.evidence)
+      ? value.evidence.slice(0, MAX_DIAGNOSES).map((e) => readEvidence(e, textLength))
+      : [undefined];
     if (list.every((e) => e !== undefined)) out.evidence = list as DiagnosisEvidence[];
     else problems.push('explanations.evidence is malformed');
   }

@@ -17,8 +17,7 @@ export const METHOD_DESCRIPTIONS: Record<string, string> = {
     'Removes each input (note text, image, audio, knowledge-graph entities) in turn and re-runs the model; the change in the score is that input’s contribution.',
   'kg-evidence':
     'The record’s linked knowledge-graph facts that the graph connects to each diagnosis, with the edge, its probability and the fusion head’s attention on the entity.',
-  'word-occlusion':
-    'Removes each word (or linked mention) of the note and re-runs the model; the drop in the score is the word’s weight.',
+  'word-occlusion': 'Removes each word (or linked mention) of the note and re-runs the model; the drop in the score is the word’s weight.',
   'attention-rollout':
     'Attention from the classification token to each word, multiplied through the layers. Shows where the model looked, not what changed its answer.',
   'image-occlusion': 'Covers each cell of a grid over the image and re-runs the model; the drop in the score is the cell’s weight.',

@@ -33,7 +33,9 @@ export function modelMismatches(agg: Aggregates, card: ModelCardInput): string[]
 export function modelCard(card: ModelCardInput, agg: Aggregates): Html {
   const seen = agg.models.sorted();
   const seenList = html`<p class="muted">Predictions in this file: ${
-    seen.length === 0 ? 'none' : seen.map((m, i) => html`${i > 0 ? '; ' : ''}<code>${m.name} ${m.version} · ${m.sha}</code> (${fmtCount(m.count)})`)
+    seen.length === 0
+      ? 'none'
+      : seen.map((m, i) => html`${i > 0 ? '; ' : ''}<code>${m.name} ${m.version} · ${m.sha}</code> (${fmtCount(m.count)})`)
   }${agg.models.other > 0 ? ` and ${fmtCount(agg.models.other)} from other models` : ''}.</p>`;
   const m = card.manifest;
   if (!m) {
@@ -72,7 +74,9 @@ function otherMetrics(metrics: Record<string, unknown>): Record<string, unknown>
 }
 
 /** The well-formed points of `real_notes.open_set.curve`, by coverage. */
-export function coverageCurvePoints(realNotes: Record<string, unknown>): { coverage: number; accuracy: number; threshold: number | null }[] {
+export function coverageCurvePoints(
+  realNotes: Record<string, unknown>,
+): { coverage: number; accuracy: number; threshold: number | null }[] {
   const openSet = realNotes.open_set;
   const curve = isPlainObject(openSet) ? openSet.curve : undefined;
   if (!Array.isArray(curve)) return [];
@@ -93,7 +97,10 @@ function realNotes(metrics: Record<string, unknown>): Html {
   if (!isPlainObject(real)) return html``;
   const points = coverageCurvePoints(real);
   const openSet = real.open_set;
-  const shown = isPlainObject(openSet) && 'curve' in openSet ? { ...real, open_set: Object.fromEntries(Object.entries(openSet).filter(([k]) => k !== 'curve')) } : real;
+  const shown =
+    isPlainObject(openSet) && 'curve' in openSet
+      ? { ...real, open_set: Object.fromEntries(Object.entries(openSet).filter(([k]) => k !== 'curve')) }
+      : real;
   const plot =
     points.length > 0
       ? lineChartSvg(

@@ -16,7 +16,8 @@ import { ATTENTION_RGB, effectScale, weightFill } from './svg.js';
 export function highlightedNote(words: WordExplanation, kind: 'signed' | 'attention'): Html {
   const { text } = words;
   // Attention is a distribution: scale to its peak. Occlusion effects keep an absolute floor.
-  const maxAbs = kind === 'attention' ? Math.max(0, ...words.words.map((w) => Math.abs(w.weight))) : effectScale(words.words.map((w) => w.weight));
+  const maxAbs =
+    kind === 'attention' ? Math.max(0, ...words.words.map((w) => Math.abs(w.weight))) : effectScale(words.words.map((w) => w.weight));
   const parts: Html[] = [];
   let at = 0;
   for (const w of words.words) {

@@ -39,7 +39,8 @@ function headNoun(head: string): string {
 export function abstentionText(head: string, a: LineAbstention): string {
   const no = `No ${headNoun(head)}`;
   if (a.reason === 'NO_LABEL_FITS') {
-    const numbers = a.score !== undefined && a.threshold !== undefined ? ` (score ${fmtMetric(a.score)} ≥ threshold ${fmtMetric(a.threshold)})` : '';
+    const numbers =
+      a.score !== undefined && a.threshold !== undefined ? ` (score ${fmtMetric(a.score)} ≥ threshold ${fmtMetric(a.threshold)})` : '';
     return `${no} — none of the labels fits${numbers}`;
   }
   if (a.reason === 'FOLLOWS_ABSTAINED') return `${no} — it follows ${a.head ?? 'another head'}, which abstained`;
@@ -178,7 +179,9 @@ export function recordSection(d: RecordDetail): Html {
     if (ex.image || ex.audio) body.push(html`<div class="two-col">${mediaPanels(ex, d.ordinal)}</div>`);
   }
   if (line.warnings.length > 0) {
-    body.push(html`<section class="panel warn-panel"><h4>Warnings (${fmtCount(line.warnings.length)})</h4><ul class="warning-list">${line.warnings.map((w) => html`<li>${w}</li>`)}</ul></section>`);
+    body.push(
+      html`<section class="panel warn-panel"><h4>Warnings (${fmtCount(line.warnings.length)})</h4><ul class="warning-list">${line.warnings.map((w) => html`<li>${w}</li>`)}</ul></section>`,
+    );
   }
   if (d.problems.length > 0) {
     body.push(html`<div class="callout warn">Not shown (malformed in the input): ${d.problems.join('; ')}.</div>`);

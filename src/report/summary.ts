@@ -98,24 +98,35 @@ function warningTable(agg: Aggregates, run: RunSummary | undefined): Html {
   const parts: Html[] = [];
   if (kinds.length === 0) parts.push(html`<p class="muted">No record warnings.</p>`);
   else {
-    parts.push(html`<table class="warnings"><thead><tr><th>warning</th><th>count</th></tr></thead><tbody>${kinds.map(
-      (k) => html`<tr><td>${k.kind}</td><td class="num">${fmtCount(k.count)}</td></tr>`,
-    )}${agg.warningKinds.other > 0 ? html`<tr><td class="muted">other kinds</td><td class="num">${fmtCount(agg.warningKinds.other)}</td></tr>` : ''}</tbody></table>`);
+    parts.push(
+      html`<table class="warnings"><thead><tr><th>warning</th><th>count</th></tr></thead><tbody>${kinds.map(
+        (k) => html`<tr><td>${k.kind}</td><td class="num">${fmtCount(k.count)}</td></tr>`,
+      )}${agg.warningKinds.other > 0 ? html`<tr><td class="muted">other kinds</td><td class="num">${fmtCount(agg.warningKinds.other)}</td></tr>` : ''}</tbody></table>`,
+    );
   }
   if (codes.length > 0) {
-    parts.push(html`<h4>Dead-lettered records by reason</h4><table class="warnings"><thead><tr><th>code</th><th>count</th></tr></thead><tbody>${codes.map(
-      ([code, n]) => html`<tr><td><code>${code}</code></td><td class="num">${fmtCount(n)}</td></tr>`,
-    )}</tbody></table>`);
+    parts.push(
+      html`<h4>Dead-lettered records by reason</h4><table class="warnings"><thead><tr><th>code</th><th>count</th></tr></thead><tbody>${codes.map(
+        ([code, n]) => html`<tr><td><code>${code}</code></td><td class="num">${fmtCount(n)}</td></tr>`,
+      )}</tbody></table>`,
+    );
   }
   if (agg.skipped > 0) {
-    parts.push(html`<h4>Input lines skipped</h4><p>${plural(agg.skipped, 'line')} of the predictions file could not be read and ${agg.skipped === 1 ? 'is' : 'are'} not in this report${agg.skipped > agg.skippedExamples.length ? ` (first ${agg.skippedExamples.length} shown)` : ''}:</p><table class="warnings"><thead><tr><th>where</th><th>why</th></tr></thead><tbody>${agg.skippedExamples.map(
-      (s) => html`<tr><td><code>${s.position}</code></td><td>${s.reason}</td></tr>`,
-    )}</tbody></table>`);
+    parts.push(
+      html`<h4>Input lines skipped</h4><p>${plural(agg.skipped, 'line')} of the predictions file could not be read and ${agg.skipped === 1 ? 'is' : 'are'} not in this report${agg.skipped > agg.skippedExamples.length ? ` (first ${agg.skippedExamples.length} shown)` : ''}:</p><table class="warnings"><thead><tr><th>where</th><th>why</th></tr></thead><tbody>${agg.skippedExamples.map(
+        (s) => html`<tr><td><code>${s.position}</code></td><td>${s.reason}</td></tr>`,
+      )}</tbody></table>`,
+    );
   }
   return html`${parts}`;
 }
 
-export function summarySection(agg: Aggregates, run: RunSummary | undefined, manifest: ModelManifest | undefined, extras: { modelCard: Html; legend: Html; alerts: string[] }): Html {
+export function summarySection(
+  agg: Aggregates,
+  run: RunSummary | undefined,
+  manifest: ModelManifest | undefined,
+  extras: { modelCard: Html; legend: Html; alerts: string[] },
+): Html {
   const n = agg.records;
   const stats: Html[] = [stat(fmtCount(n), 'records in this report')];
   if (run?.read !== undefined) stats.push(stat(fmtCount(run.read), 'records read'));
@@ -125,7 +136,8 @@ export function summarySection(agg: Aggregates, run: RunSummary | undefined, man
   stats.push(stat(fmtCount(agg.explained), 'with explanations'));
   if (agg.truncated > 0) stats.push(stat(fmtCount(agg.truncated), 'notes truncated to fit', 'warn'));
   if (agg.skipped > 0) stats.push(stat(fmtCount(agg.skipped), 'input lines skipped', 'bad'));
-  if (agg.timing.count > 0) stats.push(stat(`${fmtMetric(Math.round((agg.timing.sum / agg.timing.count) * 10) / 10)} ms`, 'mean time per record'));
+  if (agg.timing.count > 0)
+    stats.push(stat(`${fmtMetric(Math.round((agg.timing.sum / agg.timing.count) * 10) / 10)} ms`, 'mean time per record'));
   if (run?.recordsPerSecond !== undefined) stats.push(stat(fmtMetric(Math.round(run.recordsPerSecond * 10) / 10), 'records / second'));
 
   const modalityRows = (

@@ -93,7 +93,9 @@ export function lineChartSvg(points: readonly PlotPoint[], axes: { x: string; y:
       html`<line class="grid" x1="${px(0)}" x2="${px(1)}" y1="${py(t)}" y2="${py(t)}"></line><line class="grid" x1="${px(t)}" x2="${px(t)}" y1="${py(0)}" y2="${py(1)}"></line><text x="${left - 4}" y="${r2(py(t) + 3.5)}" text-anchor="end">${String(t)}</text><text x="${px(t)}" y="${H - bottom + 13}" text-anchor="${t === 0 ? 'start' : t === 1 ? 'end' : 'middle'}">${String(t)}</text>`,
   );
   const line = points.map((p) => `${px(p.x)},${py(p.y)}`).join(' ');
-  const markers = points.map((p) => html`<rect x="${r2(px(p.x) - 2.5)}" y="${r2(py(p.y) - 2.5)}" width="5" height="5"><title>${p.title}</title></rect>`);
+  const markers = points.map(
+    (p) => html`<rect x="${r2(px(p.x) - 2.5)}" y="${r2(py(p.y) - 2.5)}" width="5" height="5"><title>${p.title}</title></rect>`,
+  );
   return html`<figure class="linechart"><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${caption}"><g class="ticks">${ticks}</g><line class="axis" x1="${px(0)}" x2="${px(1)}" y1="${py(0)}" y2="${py(0)}"></line><line class="axis" x1="${px(0)}" x2="${px(0)}" y1="${py(0)}" y2="${py(1)}"></line>${points.length > 1 ? html`<polyline class="curve" points="${line}"></polyline>` : ''}<g class="markers">${markers}</g><text x="${r2(left + pw / 2)}" y="${H - 3}" text-anchor="middle">${axes.x}</text><text x="10" y="${r2(top + ph / 2)}" text-anchor="middle" transform="rotate(-90 10 ${r2(top + ph / 2)})">${axes.y}</text></svg><figcaption>${caption}</figcaption></figure>`;
 }
 
@@ -168,7 +170,9 @@ export function waveformSvg(
   for (let t = 0; t <= seconds + 1e-9; t += step) {
     const x = r2((t / seconds) * W);
     const anchor = t === 0 ? 'start' : x >= W - 1 ? 'end' : 'middle';
-    ticks.push(html`<line class="tick" x1="${x}" x2="${x}" y1="${H}" y2="${H + 4}"></line><text x="${x}" y="${H + 16}" text-anchor="${anchor}">${fmtSeconds(t)}</text>`);
+    ticks.push(
+      html`<line class="tick" x1="${x}" x2="${x}" y1="${H}" y2="${H + 4}"></line><text x="${x}" y="${H + 16}" text-anchor="${anchor}">${fmtSeconds(t)}</text>`,
+    );
   }
   const wave =
     n > 0

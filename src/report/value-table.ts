@@ -51,7 +51,9 @@ export function valueTable(value: unknown, depth = 0): Html {
     if (value.every(isPlainObject)) {
       const columns: string[] = [];
       for (const row of value) for (const k of Object.keys(row)) if (!columns.includes(k) && columns.length < MAX_COLUMNS) columns.push(k);
-      const rows = value.slice(0, MAX_ROWS).map((row) => html`<tr>${columns.map((c) => html`<td>${valueTable(row[c] ?? null, depth + 1)}</td>`)}</tr>`);
+      const rows = value
+        .slice(0, MAX_ROWS)
+        .map((row) => html`<tr>${columns.map((c) => html`<td>${valueTable(row[c] ?? null, depth + 1)}</td>`)}</tr>`);
       return html`<table class="kv rows"><thead><tr>${columns.map((c) => html`<th>${c}</th>`)}</tr></thead><tbody>${rows}</tbody></table>${value.length > MAX_ROWS ? html`<p class="muted">… ${value.length - MAX_ROWS} more rows</p>` : ''}`;
     }
     return html`<ol class="plain">${value.slice(0, MAX_ROWS).map((v) => html`<li>${valueTable(v, depth + 1)}</li>`)}</ol>`;

@@ -354,7 +354,15 @@ function renderBreathing(pattern: 'normal_breath' | 'wheeze' | 'crackles' | 'str
         const offset = e - (e - s) * rng.uniform(0.05, 0.15);
         const shape = (u: number): number => loud * bump(u, 0.4);
         addTone(track, onset, offset, [1, 0.35, 0.12], (u) => f0 * (1 + glide * u), shape);
-        if (second !== undefined) addTone(track, onset, offset, [1, 0.25], (u) => second * (1 + glide * u), (u) => 0.5 * shape(u));
+        if (second !== undefined)
+          addTone(
+            track,
+            onset,
+            offset,
+            [1, 0.25],
+            (u) => second * (1 + glide * u),
+            (u) => 0.5 * shape(u),
+          );
       }
       return;
     }
@@ -383,7 +391,14 @@ function renderBreathing(pattern: 'normal_breath' | 'wheeze' | 'crackles' | 'str
       for (const [s, e] of phaseIntervals(breathing, seconds, 'inspiration')) {
         const onset = s + (e - s) * rng.uniform(0.03, 0.1);
         const offset = e - (e - s) * rng.uniform(0.03, 0.1);
-        addTone(track, onset, offset, [1, 0.3, 0.1], (u) => f0 * (1 + rise * u), (u) => loud * bump(u, 0.35));
+        addTone(
+          track,
+          onset,
+          offset,
+          [1, 0.3, 0.1],
+          (u) => f0 * (1 + rise * u),
+          (u) => loud * bump(u, 0.35),
+        );
       }
       return;
     }
@@ -467,7 +482,13 @@ function renderCough(pattern: 'dry_cough' | 'wet_cough' | 'barking_cough', track
         const at = burst.start + burst.duration * rng.uniform(0.05, 0.8);
         // Bubbles pop with the airflow: loudest early in the cough, fading with it.
         const flow = envelope[Math.min(out.length - 1, Math.round(at * rate))] as number;
-        addDampedSine(track, at, rng.uniform(120, 400), rng.uniform(0.008, 0.02), flow * rng.uniform(0.3, 0.6) * (rng.chance(0.5) ? 1 : -1));
+        addDampedSine(
+          track,
+          at,
+          rng.uniform(120, 400),
+          rng.uniform(0.008, 0.02),
+          flow * rng.uniform(0.3, 0.6) * (rng.chance(0.5) ? 1 : -1),
+        );
       }
     }
     return;
@@ -533,7 +554,14 @@ function renderWhoop(track: Track, rng: Random): void {
   const f0 = rng.uniform(1000, 1300);
   const f1 = Math.min(1500, f0 * rng.uniform(1.02, 1.15));
   const loud = rng.uniform(0.2, 0.35);
-  addTone(track, whoopStart, whoopEnd, [1, 0.15], (u) => f0 + (f1 - f0) * u, (u) => loud * bump(u, 0.5));
+  addTone(
+    track,
+    whoopStart,
+    whoopEnd,
+    [1, 0.15],
+    (u) => f0 + (f1 - f0) * u,
+    (u) => loud * bump(u, 0.5),
+  );
   const gasp = normalise(band(whiteNoise(rng, out.length), 900, 2000, rate));
   const i0 = Math.max(0, Math.round(whoopStart * rate));
   const i1 = Math.min(out.length, Math.round(whoopEnd * rate));
@@ -560,7 +588,13 @@ type CardiacPattern = 'normal_heart' | 'tachycardia_regular' | 'irregular_rhythm
 
 function layoutBeats(pattern: CardiacPattern, rng: Random, seconds: number): Beat[] {
   const [low, high] =
-    pattern === 'tachycardia_regular' ? [150, 220] : pattern === 'irregular_rhythm' ? [90, 150] : pattern === 'pericardial_rub' ? [70, 110] : [60, 90];
+    pattern === 'tachycardia_regular'
+      ? [150, 220]
+      : pattern === 'irregular_rhythm'
+        ? [90, 150]
+        : pattern === 'pericardial_rub'
+          ? [70, 110]
+          : [60, 90];
   const period = 60 / rng.uniform(low, high);
   const irregular = pattern === 'irregular_rhythm';
   // Normal sinus rhythm still varies a little from beat to beat (respiratory sinus arrhythmia).
@@ -622,7 +656,14 @@ function renderHeart(pattern: CardiacPattern, track: Track, rng: Random): void {
     for (const beat of beats) {
       const diastole = beat.next - beat.s2;
       const width = rng.uniform(0.05, 0.07);
-      paintEnvelope(envelope, rate, beat.s1 + 0.5 * (beat.s2 - beat.s1) - width / 2, beat.s1 + 0.5 * (beat.s2 - beat.s1) + width / 2, level, 0.5);
+      paintEnvelope(
+        envelope,
+        rate,
+        beat.s1 + 0.5 * (beat.s2 - beat.s1) - width / 2,
+        beat.s1 + 0.5 * (beat.s2 - beat.s1) + width / 2,
+        level,
+        0.5,
+      );
       paintEnvelope(envelope, rate, beat.s2 + 0.06, beat.s2 + 0.06 + width, level * 0.8, 0.5);
       paintEnvelope(envelope, rate, beat.next - 0.1, beat.next - 0.1 + Math.min(width, diastole - 0.17), level * 0.7, 0.5);
     }
@@ -660,10 +701,9 @@ export function renderAudioSamples(pattern: AudioPattern, rng: Random, seconds =
     });
   }
   if (!Number.isInteger(sampleRate) || sampleRate < MIN_RATE || sampleRate > MAX_RATE) {
-    throw new ClinicalBertError(
-      `audio sample rate must be an integer between ${MIN_RATE} and ${MAX_RATE} Hz, got ${quote(sampleRate)}`,
-      { code: 'SYNTH_BAD_AUDIO' },
-    );
+    throw new ClinicalBertError(`audio sample rate must be an integer between ${MIN_RATE} and ${MAX_RATE} Hz, got ${quote(sampleRate)}`, {
+      code: 'SYNTH_BAD_AUDIO',
+    });
   }
   const track: Track = { rate: sampleRate, seconds, out: new Float32Array(Math.round(seconds * sampleRate)) };
   // Per-patient recording conditions first, so the finding's draws never shift them.

@@ -416,7 +416,9 @@ function paintBase(t: Thorax, film: Film): void {
       if (nearest < ribHalf) {
         const p = nearest / ribHalf;
         const fade =
-          smoothstep(0.03, 0.07, d) * (1 - smoothstep(cageEdge, cageEdge + 0.03, d)) * (1 - smoothstep(ribFloor - 0.03, ribFloor + 0.03, y));
+          smoothstep(0.03, 0.07, d) *
+          (1 - smoothstep(cageEdge, cageEdge + 0.03, d)) *
+          (1 - smoothstep(ribFloor - 0.03, ribFloor + 0.03, y));
         const q = 1 - p * p;
         density += 0.08 * fade * q * q;
       }
@@ -433,16 +435,7 @@ function paintBase(t: Thorax, film: Film): void {
 }
 
 /** Splat a value into a field along a segment given in anatomical coordinates. */
-function stampLine(
-  film: Film,
-  field: Float32Array,
-  x0: number,
-  y0: number,
-  x1: number,
-  y1: number,
-  amp0: number,
-  amp1: number,
-): void {
+function stampLine(film: Film, field: Float32Array, x0: number, y0: number, x1: number, y1: number, amp0: number, amp1: number): void {
   const [p0x, p0y] = film.toPixel(x0, y0);
   const [p1x, p1y] = film.toPixel(x1, y1);
   const steps = Math.max(1, Math.ceil(2 * Math.hypot(p1x - p0x, p1y - p0y)));
@@ -801,7 +794,7 @@ function paintPattern(pattern: ImagePattern, t: Thorax, film: Film, rng: Random)
       const blobs: Blob[] = [];
       const count = rng.intBetween(3, 7);
       for (let k = 0; k < count; k++) {
-        const s = bilateral && k % 2 === 1 ? (1 - side) as 0 | 1 : side;
+        const s = bilateral && k % 2 === 1 ? ((1 - side) as 0 | 1) : side;
         const [zx, zy] = t.zoneCentre(s, 'upper');
         const r = rng.uniform(0.012, 0.025);
         blobs.push(drawBlob(rng, zx + rng.uniform(-0.07, 0.07), zy + rng.uniform(-0.05, 0.05), r, r, rng.uniform(0.18, 0.26), 0.1));
@@ -844,7 +837,15 @@ function paintPattern(pattern: ImagePattern, t: Thorax, film: Film, rng: Random)
         for (let k = 0; k < count; k++) {
           const r = rng.uniform(0.018, 0.03);
           blobs.push(
-            drawBlob(rng, hx + s * rng.uniform(0, 0.035), hy + rng.uniform(-0.05, 0.05), r, r * rng.uniform(0.85, 1.15), rng.uniform(0.18, 0.26), 0.06),
+            drawBlob(
+              rng,
+              hx + s * rng.uniform(0, 0.035),
+              hy + rng.uniform(-0.05, 0.05),
+              r,
+              r * rng.uniform(0.85, 1.15),
+              rng.uniform(0.18, 0.26),
+              0.06,
+            ),
           );
         }
       }

@@ -32,7 +32,24 @@ export interface RenderedMedia {
   audioSeconds?: number;
 }
 
-const FAMILY = ['Garcia', 'Smith', 'Nguyen', 'Okafor', 'Kowalski', 'Haddad', 'Silva', 'Johnson', 'Müller', 'Tanaka', 'Brown', 'Patel', 'Rossi', 'Dubois', 'Larsen', 'Cohen'];
+const FAMILY = [
+  'Garcia',
+  'Smith',
+  'Nguyen',
+  'Okafor',
+  'Kowalski',
+  'Haddad',
+  'Silva',
+  'Johnson',
+  'Müller',
+  'Tanaka',
+  'Brown',
+  'Patel',
+  'Rossi',
+  'Dubois',
+  'Larsen',
+  'Cohen',
+];
 const GIVEN_F = ['Maria', 'Aisha', 'Emma', 'Mei', 'Olga', 'Fatima', 'Grace', 'Lucía', 'Ingrid', 'Amara', 'Noor', 'Chloe'];
 const GIVEN_M = ['James', 'Omar', 'Liam', 'Kenji', 'Piotr', 'Mateo', 'Samuel', 'Arjun', 'Lars', 'Kwame', 'Hugo', 'David'];
 
@@ -43,7 +60,9 @@ const NOTE_TYPES = {
 } as const;
 
 function codeable(entity: Entity, prefer?: string): { coding: { system: string; code: string; display?: string }[]; text: string } {
-  const codes = prefer ? [...entity.codes.filter((c) => c.system === prefer), ...entity.codes.filter((c) => c.system !== prefer)] : entity.codes;
+  const codes = prefer
+    ? [...entity.codes.filter((c) => c.system === prefer), ...entity.codes.filter((c) => c.system !== prefer)]
+    : entity.codes;
   return {
     coding: codes.map((c) => ({ system: c.system, code: c.code, ...(c.display ? { display: c.display } : {}) })),
     text: entity.name,
@@ -96,7 +115,11 @@ export function buildResources(p: SyntheticPatient, media: RenderedMedia, style:
       clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
       verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'confirmed' }] },
       category: [
-        { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-category', code: 'problem-list-item', display: 'Problem List Item' }] },
+        {
+          coding: [
+            { system: 'http://terminology.hl7.org/CodeSystem/condition-category', code: 'problem-list-item', display: 'Problem List Item' },
+          ],
+        },
       ],
       code: codeable(c, SYSTEMS.snomed),
       subject,
@@ -108,7 +131,15 @@ export function buildResources(p: SyntheticPatient, media: RenderedMedia, style:
   const byCode = new Map(p.measurements.map((m) => [m.spec.loinc, m]));
   const quantity = (value: number, unit: string) => ({ value, unit, system: 'http://unitsofmeasure.org', code: unit });
   const category = (code: 'vital-signs' | 'laboratory') => [
-    { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code, display: code === 'vital-signs' ? 'Vital Signs' : 'Laboratory' }] },
+    {
+      coding: [
+        {
+          system: 'http://terminology.hl7.org/CodeSystem/observation-category',
+          code,
+          display: code === 'vital-signs' ? 'Vital Signs' : 'Laboratory',
+        },
+      ],
+    },
   ];
   for (const m of p.measurements) {
     if (m.spec.loinc === '8480-6' || m.spec.loinc === '8462-4') continue;
@@ -132,7 +163,10 @@ export function buildResources(p: SyntheticPatient, media: RenderedMedia, style:
       id: ids(),
       status: 'final',
       category: category('vital-signs'),
-      code: { coding: [{ system: SYSTEMS.loinc, code: '85354-9', display: 'Blood pressure panel with all children optional' }], text: 'Blood pressure' },
+      code: {
+        coding: [{ system: SYSTEMS.loinc, code: '85354-9', display: 'Blood pressure panel with all children optional' }],
+        text: 'Blood pressure',
+      },
       subject,
       encounter,
       effectiveDateTime: at,
@@ -163,7 +197,9 @@ export function buildResources(p: SyntheticPatient, media: RenderedMedia, style:
       resourceType: 'AllergyIntolerance',
       id: ids(),
       clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'active' }] },
-      verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-verification', code: 'confirmed' }] },
+      verificationStatus: {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-verification', code: 'confirmed' }],
+      },
       type: 'allergy',
       category: [allergyCategory(a)],
       code: codeable(a),
@@ -179,7 +215,15 @@ export function buildResources(p: SyntheticPatient, media: RenderedMedia, style:
     status: 'current',
     type: { coding: [{ system: SYSTEMS.loinc, code: noteType.code, display: noteType.display }] },
     category: [
-      { coding: [{ system: 'http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category', code: 'clinical-note', display: 'Clinical Note' }] },
+      {
+        coding: [
+          {
+            system: 'http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category',
+            code: 'clinical-note',
+            display: 'Clinical Note',
+          },
+        ],
+      },
     ],
     subject,
     date: at,

@@ -124,9 +124,7 @@ export async function generate(kg: KnowledgeGraphFile, options: SynthOptions): P
       const patient = drawPatient(view, options.seed, i, openSetFraction);
       if (patient.openSet) openSet++;
       const note = renderNote(patient, view.findings, Random.derive(options.seed, 'note', i));
-      const image = patient.image
-        ? renderChestImage(patient.image.shown, Random.derive(options.seed, 'image', i), IMAGE_SIZE)
-        : undefined;
+      const image = patient.image ? renderChestImage(patient.image.shown, Random.derive(options.seed, 'image', i), IMAGE_SIZE) : undefined;
       const audio = patient.audio
         ? renderAudio(patient.audio.shown, Random.derive(options.seed, 'audio', i), AUDIO_SECONDS, AUDIO_SAMPLE_RATE)
         : undefined;

@@ -101,7 +101,17 @@ function routineReason(visit: RoutineVisit, p: SyntheticPatient, meds: string[],
           'presents for a routine wellness visit',
         ]),
         short: rng.pick(['here for an annual physical', 'here for a routine check-up']),
-        history: some(['No new concerns.', 'Exercises three times a week.', 'Sleeping well.', 'Screening tests are up to date.', 'Diet and exercise reviewed.'], rng, 0.5),
+        history: some(
+          [
+            'No new concerns.',
+            'Exercises three times a week.',
+            'Sleeping well.',
+            'Screening tests are up to date.',
+            'Diet and exercise reviewed.',
+          ],
+          rng,
+          0.5,
+        ),
         exam,
         general,
         assessment: rng.pick([
@@ -113,9 +123,16 @@ function routineReason(visit: RoutineVisit, p: SyntheticPatient, meds: string[],
     case 'medication-check':
       return {
         chief: rng.pick(['Medication check.', 'Medication review and refills.', 'Prescription renewal.']),
-        opener: rng.pick(['presents for a medication review', 'is seen for a medication check and refills', 'comes in to renew prescriptions']),
+        opener: rng.pick([
+          'presents for a medication review',
+          'is seen for a medication check and refills',
+          'comes in to renew prescriptions',
+        ]),
         short: rng.pick(['here for a medication check', 'here for refills']),
-        history: some([`Adherent to ${joinList(meds, rng)}.`, 'No side effects reported.', 'Requests refills.', 'Uses a weekly pill organizer.'], rng),
+        history: some(
+          [`Adherent to ${joinList(meds, rng)}.`, 'No side effects reported.', 'Requests refills.', 'Uses a weekly pill organizer.'],
+          rng,
+        ),
         exam,
         general,
         assessment: rng.pick(['Medications reconciled; refills provided.', 'Medication review completed. Continue current medications.']),
@@ -125,7 +142,10 @@ function routineReason(visit: RoutineVisit, p: SyntheticPatient, meds: string[],
         chief: `${rng.pick(['Follow-up of', 'Routine follow-up for', 'Review of'])} ${chronic}.`,
         opener: `${rng.pick(['is seen for routine follow-up of', 'presents for follow-up of', 'comes in for a scheduled review of'])} ${chronic}`,
         short: `here for follow-up of ${chronic}`,
-        history: some(['Doing well on the current plan.', 'Stable since the last visit.', 'Reports good adherence.', 'No interval hospital visits.'], rng),
+        history: some(
+          ['Doing well on the current plan.', 'Stable since the last visit.', 'Reports good adherence.', 'No interval hospital visits.'],
+          rng,
+        ),
         exam,
         general,
         assessment: `${capitalise(chronic)}: stable. ${rng.pick(['Continue the current plan', 'No changes today', 'Continue current management'])}; follow up in ${rng.pick(['three', 'six', 'twelve'])} months.`,
@@ -136,18 +156,28 @@ function routineReason(visit: RoutineVisit, p: SyntheticPatient, meds: string[],
       const visitName = teen
         ? rng.pick(['adolescent well visit', 'routine adolescent check-up', 'school sports check-up'])
         : rng.pick(['well-child visit', 'routine well-child check', 'scheduled child health check']);
-      const growing = p.ageYears < 2
-        ? ['Feeding well and gaining weight.', 'Sleeping in long stretches at night.', 'Meeting developmental milestones.']
-        : teen
-          ? ['Doing well at school.', 'Plays sports twice a week.', 'Sleeping well.']
-          : ['Growing and developing normally.', 'Eating a varied diet.', 'Doing well at school or nursery.', 'Meeting developmental milestones.'];
+      const growing =
+        p.ageYears < 2
+          ? ['Feeding well and gaining weight.', 'Sleeping in long stretches at night.', 'Meeting developmental milestones.']
+          : teen
+            ? ['Doing well at school.', 'Plays sports twice a week.', 'Sleeping well.']
+            : [
+                'Growing and developing normally.',
+                'Eating a varied diet.',
+                'Doing well at school or nursery.',
+                'Meeting developmental milestones.',
+              ];
       const a = /^[aeiou]/.test(visitName) ? 'an' : 'a';
       return {
         chief: `${capitalise(visitName)}.`,
         opener: `${rng.pick(['is brought in by the', 'comes in with the', 'is seen with the'])} ${parent} for ${a} ${visitName}`,
         short: `here for ${a} ${visitName}`,
         history: some([...growing, 'Immunizations up to date.'], rng),
-        exam: rng.pick(['Growth along the usual centiles; heart and lungs normal.', 'Normal examination for age.', 'Development appropriate for age; examination normal.']),
+        exam: rng.pick([
+          'Growth along the usual centiles; heart and lungs normal.',
+          'Normal examination for age.',
+          'Development appropriate for age; examination normal.',
+        ]),
         general,
         assessment: rng.pick([
           'Healthy child; growth and development appropriate for age. Anticipatory guidance given.',
@@ -197,13 +227,19 @@ export function renderOpenSetNote(
   const alsoVerb = rng.pick(['Also mentions', 'Incidentally reports', 'Also reports', 'Mentions in passing']);
   const negVerb = rng.pick(['Denies', 'No', 'Negative for', 'Patient denies']);
   const negSentence = negWords.length ? `${negVerb} ${joinList(negWords, rng, 'or')}.` : '';
-  const alsoSentence = symptomWords.length ? `${alsoVerb} ${joinList(symptomWords, rng)}.` : problem ? '' : rng.pick(['Feels well.', 'Feels well overall.']);
+  const alsoSentence = symptomWords.length
+    ? `${alsoVerb} ${joinList(symptomWords, rng)}.`
+    : problem
+      ? ''
+      : rng.pick(['Feels well.', 'Feels well overall.']);
   const medsText = meds.length ? joinList(meds, rng) : rng.pick(['none', 'no regular medications', 'None.']);
   const allergyText = allergies.length
     ? `${joinList(allergies, rng)} (${rng.pick(REACTIONS)})`
     : rng.pick(['NKDA', 'No known drug allergies', 'none known']);
   const pmhText = pmh.length ? joinList(pmh, rng) : rng.pick(['unremarkable', 'none', 'no significant past medical history']);
-  const historyText = history.length ? `${rng.pick(['History notable for', 'Pertinent history:', 'Risk factors:'])} ${joinList(history, rng)}.` : '';
+  const historyText = history.length
+    ? `${rng.pick(['History notable for', 'Pertinent history:', 'Risk factors:'])} ${joinList(history, rng)}.`
+    : '';
   const exam = `${reason.general} ${reason.exam}`;
   const story = [...reason.history, alsoSentence, negSentence].filter(Boolean).join(' ');
   const assess = rng.chance(0.6);
@@ -238,5 +274,11 @@ export function renderOpenSetNote(
     lines.push(`On examination: ${vitals}. ${exam}${labs ? ` Labs: ${labs}.` : ''}`);
     if (assess) lines.push(`Assessment: ${reason.assessment}`);
   }
-  return { text: `${lines.join('\n').replace(/[ \t]+\n/g, '\n').trim()}\n`, style };
+  return {
+    text: `${lines
+      .join('\n')
+      .replace(/[ \t]+\n/g, '\n')
+      .trim()}\n`,
+    style,
+  };
 }

@@ -44,17 +44,16 @@ const EXAM_CUES: Partial<Record<string, string[]>> = {
 };
 
 function examText(p: SyntheticPatient, rng: Random): string {
-  const general = (p.condition?.severity ?? 3) <= 2 ? rng.pick(['Appears uncomfortable.', 'Ill-appearing.', 'In moderate distress.']) : rng.pick(['Alert, in no acute distress.', 'Well-appearing.', 'Alert and oriented.']);
+  const general =
+    (p.condition?.severity ?? 3) <= 2
+      ? rng.pick(['Appears uncomfortable.', 'Ill-appearing.', 'In moderate distress.'])
+      : rng.pick(['Alert, in no acute distress.', 'Well-appearing.', 'Alert and oriented.']);
   const cue = p.audio ? EXAM_CUES[p.audio.shown] : undefined;
   if (cue && rng.chance(0.3)) return `${general} ${rng.pick(cue)}`;
   return general;
 }
 
-export function renderNote(
-  p: SyntheticPatient,
-  allFindings: readonly Entity[],
-  rng: Random,
-): { text: string; style: NoteStyle } {
+export function renderNote(p: SyntheticPatient, allFindings: readonly Entity[], rng: Random): { text: string; style: NoteStyle } {
   // Open-set visits have their own templates; the draws below are those of every other patient.
   if (p.openSet) return renderOpenSetNote(p, p.openSet, allFindings, rng);
   const style: NoteStyle = rng.pick(['hp', 'hp', 'soap', 'narrative']);
@@ -73,10 +72,9 @@ export function renderNote(
   const labs = labsText(p.measurements);
 
   const verb = rng.pick(['presents with', 'comes in complaining of', 'is seen for', 'reports', 'presents to clinic with']);
-  const alsoVerb = rng.pick(['Also reports', 'Additionally endorses', 'She/he also notes', 'Associated symptoms include']).replace(
-    'She/he',
-    p.sex === 'female' ? 'She' : 'He',
-  );
+  const alsoVerb = rng
+    .pick(['Also reports', 'Additionally endorses', 'She/he also notes', 'Associated symptoms include'])
+    .replace('She/he', p.sex === 'female' ? 'She' : 'He');
   const negVerb = rng.pick(['Denies', 'No', 'Negative for', 'Patient denies']);
   const negSentence = negWords.length ? `${negVerb} ${joinList(negWords, rng, 'or')}.` : '';
   const alsoSentence = rest.length ? `${alsoVerb} ${joinList(rest, rng)}.` : '';
@@ -85,7 +83,9 @@ export function renderNote(
     ? `${joinList(allergies, rng)} (${rng.pick(['rash', 'hives', 'swelling', 'anaphylaxis'])})`
     : rng.pick(['NKDA', 'No known drug allergies', 'none known']);
   const pmhText = pmh.length ? joinList(pmh, rng) : rng.pick(['unremarkable', 'none', 'no significant past medical history']);
-  const historyText = history.length ? `${rng.pick(['History notable for', 'Pertinent history:', 'Risk factors:'])} ${joinList(history, rng)}.` : '';
+  const historyText = history.length
+    ? `${rng.pick(['History notable for', 'Pertinent history:', 'Risk factors:'])} ${joinList(history, rng)}.`
+    : '';
   const exam = examText(p, rng);
 
   const lines: string[] = [];
@@ -123,5 +123,11 @@ export function renderNote(
     );
     lines.push(`On examination: ${vitals}. ${exam}${labs ? ` Labs: ${labs}.` : ''}`);
   }
-  return { text: `${lines.join('\n').replace(/[ \t]+\n/g, '\n').trim()}\n`, style };
+  return {
+    text: `${lines
+      .join('\n')
+      .replace(/[ \t]+\n/g, '\n')
+      .trim()}\n`,
+    style,
+  };
 }

@@ -58,9 +58,20 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     setting: 'ambulatory',
     complaints: ['right ankle pain after twisting it', 'left ankle pain after rolling it', 'ankle pain after a misstep'],
     onset: ['since yesterday', 'since a game two days ago', 'since this morning'],
-    history: ['Rolled the ankle stepping off a curb.', 'Able to bear weight with a limp.', 'Bruising over the outer ankle.', 'No previous injury to this ankle.'],
-    exam: ['Tenderness over the anterior talofibular ligament; no bony tenderness at the malleoli.', 'Lateral ankle tenderness with mild bruising; Ottawa ankle rules negative.'],
-    assessment: ['Lateral ankle sprain. Rest, ice, compression and elevation; weight bearing as tolerated.', 'Ankle sprain, Ottawa rules negative. Supportive care and a brace.'],
+    history: [
+      'Rolled the ankle stepping off a curb.',
+      'Able to bear weight with a limp.',
+      'Bruising over the outer ankle.',
+      'No previous injury to this ankle.',
+    ],
+    exam: [
+      'Tenderness over the anterior talofibular ligament; no bony tenderness at the malleoli.',
+      'Lateral ankle tenderness with mild bruising; Ottawa ankle rules negative.',
+    ],
+    assessment: [
+      'Lateral ankle sprain. Rest, ice, compression and elevation; weight bearing as tolerated.',
+      'Ankle sprain, Ottawa rules negative. Supportive care and a brace.',
+    ],
     evidences: ['finding:E_53'],
   },
   {
@@ -71,9 +82,17 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     female: 0.85,
     setting: 'ambulatory',
     complaints: ['burning on urination', 'burning when passing urine and urinary frequency', 'urinary urgency with burning'],
-    history: ['Passing urine more often than usual, with urgency.', 'Mild lower abdominal discomfort.', 'Urine looks cloudy.', 'No recent catheter or instrumentation.'],
+    history: [
+      'Passing urine more often than usual, with urgency.',
+      'Mild lower abdominal discomfort.',
+      'Urine looks cloudy.',
+      'No recent catheter or instrumentation.',
+    ],
     exam: ['Mild suprapubic tenderness; no costovertebral angle tenderness.', 'Abdomen soft with slight suprapubic tenderness.'],
-    assessment: ['Uncomplicated cystitis. Urine dipstick positive for leukocytes and nitrites; culture sent.', 'Lower urinary tract infection. Urine culture sent; treatment per local guidance.'],
+    assessment: [
+      'Uncomplicated cystitis. Urine dipstick positive for leukocytes and nitrites; culture sent.',
+      'Lower urinary tract infection. Urine culture sent; treatment per local guidance.',
+    ],
   },
   {
     id: 'cellulitis',
@@ -83,9 +102,20 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     female: 0.45,
     setting: 'ambulatory',
     complaints: ['a red, warm area on the lower leg', 'spreading redness of the shin', 'a tender red patch on the forearm'],
-    history: ['The redness has spread over two days.', 'Started around a small scratch.', 'Tender to touch.', 'Has marked the edge with a pen since yesterday.'],
-    exam: ['Warm, tender redness with poorly defined borders; no fluctuance.', 'Blanching redness and warmth without crepitus or streaking.'],
-    assessment: ['Non-purulent cellulitis. Borders marked; oral treatment and recheck in 48 hours.', 'Cellulitis of the limb without abscess. Elevation and review in two days.'],
+    history: [
+      'The redness has spread over two days.',
+      'Started around a small scratch.',
+      'Tender to touch.',
+      'Has marked the edge with a pen since yesterday.',
+    ],
+    exam: [
+      'Warm, tender redness with poorly defined borders; no fluctuance.',
+      'Blanching redness and warmth without crepitus or streaking.',
+    ],
+    assessment: [
+      'Non-purulent cellulitis. Borders marked; oral treatment and recheck in 48 hours.',
+      'Cellulitis of the limb without abscess. Elevation and review in two days.',
+    ],
   },
   {
     id: 'low-back-pain',
@@ -95,9 +125,20 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     female: 0.5,
     setting: 'ambulatory',
     complaints: ['low back pain', 'lower back pain after lifting', 'back pain after moving furniture'],
-    history: ['Began after lifting boxes at home.', 'Worse with bending, better lying still.', 'Sensation in the legs normal; bladder and bowel function normal.', 'Works at a desk most of the day.'],
-    exam: ['Paraspinal muscle tenderness; straight-leg raise negative; strength and reflexes normal.', 'Reduced lumbar flexion with paraspinal tightness; neurological examination normal.'],
-    assessment: ['Mechanical low back strain without red flags. Stay active, heat and simple measures.', 'Acute lumbar strain. Activity as tolerated; physiotherapy if not settling in four weeks.'],
+    history: [
+      'Began after lifting boxes at home.',
+      'Worse with bending, better lying still.',
+      'Sensation in the legs normal; bladder and bowel function normal.',
+      'Works at a desk most of the day.',
+    ],
+    exam: [
+      'Paraspinal muscle tenderness; straight-leg raise negative; strength and reflexes normal.',
+      'Reduced lumbar flexion with paraspinal tightness; neurological examination normal.',
+    ],
+    assessment: [
+      'Mechanical low back strain without red flags. Stay active, heat and simple measures.',
+      'Acute lumbar strain. Activity as tolerated; physiotherapy if not settling in four weeks.',
+    ],
     evidences: ['finding:E_53'],
   },
   {
@@ -109,9 +150,20 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     setting: 'ambulatory',
     complaints: ['worsening knee pain', 'knee pain and stiffness', 'pain in both knees on stairs'],
     onset: ['over the past month', 'for several weeks', 'since a long walk last week'],
-    history: ['Stiffness for about twenty minutes each morning.', 'Worse going up and down stairs.', 'No recent injury.', 'Knee gives a grinding sensation.'],
-    exam: ['Crepitus and bony enlargement of the knee; no warmth.', 'Medial joint line tenderness with crepitus; range of movement slightly reduced.'],
-    assessment: ['Flare of knee osteoarthritis. Activity modification, physiotherapy and weight management.', 'Knee osteoarthritis, symptomatic. Strengthening exercises and topical measures.'],
+    history: [
+      'Stiffness for about twenty minutes each morning.',
+      'Worse going up and down stairs.',
+      'No recent injury.',
+      'Knee gives a grinding sensation.',
+    ],
+    exam: [
+      'Crepitus and bony enlargement of the knee; no warmth.',
+      'Medial joint line tenderness with crepitus; range of movement slightly reduced.',
+    ],
+    assessment: [
+      'Flare of knee osteoarthritis. Activity modification, physiotherapy and weight management.',
+      'Knee osteoarthritis, symptomatic. Strengthening exercises and topical measures.',
+    ],
     evidences: ['finding:E_53'],
     chronic: 'condition:M17.9',
   },
@@ -124,9 +176,17 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     setting: 'ambulatory',
     complaints: ['a hot, swollen big toe', 'sudden severe pain in the big toe', 'a red, exquisitely tender big toe'],
     onset: ['since waking up this morning', 'since last night', 'for two days'],
-    history: ['Began suddenly overnight.', 'Even the bedsheet touching the toe hurts.', 'A similar episode occurred last year.', 'Had a large meal with beer the night before.'],
+    history: [
+      'Began suddenly overnight.',
+      'Even the bedsheet touching the toe hurts.',
+      'A similar episode occurred last year.',
+      'Had a large meal with beer the night before.',
+    ],
     exam: ['The first metatarsophalangeal joint is red, hot and exquisitely tender.', 'Hot, red first toe joint; other joints normal.'],
-    assessment: ['Acute gout of the first metatarsophalangeal joint. Treat the flare; uric acid level once settled.', 'Podagra, clinically gout. Rest the foot; recheck urate in six weeks.'],
+    assessment: [
+      'Acute gout of the first metatarsophalangeal joint. Treat the flare; uric acid level once settled.',
+      'Podagra, clinically gout. Rest the foot; recheck urate in six weeks.',
+    ],
   },
   {
     id: 'conjunctivitis',
@@ -136,9 +196,20 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     female: 0.5,
     setting: 'ambulatory',
     complaints: ['eye redness and discharge', 'red eyes with crusting in the morning', 'eye redness and grittiness'],
-    history: ['Eyelids stuck together on waking.', 'Started in one eye and spread to the other.', 'Vision unchanged.', 'A classmate had the same.'],
-    exam: ['Conjunctival injection with watery discharge; cornea clear; visual acuity normal.', 'Diffuse conjunctival injection, clear cornea, pupils reactive.'],
-    assessment: ['Viral conjunctivitis. Hygiene advice and cool compresses; return if vision changes.', 'Conjunctivitis, likely viral. Supportive care; no contact lenses until settled.'],
+    history: [
+      'Eyelids stuck together on waking.',
+      'Started in one eye and spread to the other.',
+      'Vision unchanged.',
+      'A classmate had the same.',
+    ],
+    exam: [
+      'Conjunctival injection with watery discharge; cornea clear; visual acuity normal.',
+      'Diffuse conjunctival injection, clear cornea, pupils reactive.',
+    ],
+    assessment: [
+      'Viral conjunctivitis. Hygiene advice and cool compresses; return if vision changes.',
+      'Conjunctivitis, likely viral. Supportive care; no contact lenses until settled.',
+    ],
     evidences: ['finding:E_74'],
   },
   {
@@ -150,9 +221,19 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     setting: 'emergency',
     complaints: ['severe flank pain radiating to the groin', 'colicky right flank pain', 'waves of left flank pain'],
     onset: ['since this morning', 'for six hours', 'since midnight'],
-    history: ['Pain comes in waves; cannot find a comfortable position.', 'Noticed pink-tinged urine.', 'A similar episode five years ago passed on its own.'],
-    exam: ['Restless, with costovertebral angle tenderness; abdomen soft.', 'Moving around the bed; flank tenderness; abdomen soft and non-tender.'],
-    assessment: ['Renal colic; CT shows a 4 mm distal ureteric stone. Analgesia, fluids and a urine strainer.', 'Ureteric stone, likely to pass. Analgesia and urology follow-up if not passed in two weeks.'],
+    history: [
+      'Pain comes in waves; cannot find a comfortable position.',
+      'Noticed pink-tinged urine.',
+      'A similar episode five years ago passed on its own.',
+    ],
+    exam: [
+      'Restless, with costovertebral angle tenderness; abdomen soft.',
+      'Moving around the bed; flank tenderness; abdomen soft and non-tender.',
+    ],
+    assessment: [
+      'Renal colic; CT shows a 4 mm distal ureteric stone. Analgesia, fluids and a urine strainer.',
+      'Ureteric stone, likely to pass. Analgesia and urology follow-up if not passed in two weeks.',
+    ],
     evidences: ['finding:E_53'],
   },
   {
@@ -165,9 +246,17 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     followUp: true,
     complaints: ['follow-up of migraine', 'a migraine review', 'review of migraine treatment'],
     onset: [],
-    history: ['Currently about two attacks a month, down from six.', 'Attacks settle within two hours with the current abortive treatment.', 'Keeps an attack diary.', 'No change in the character of the attacks.'],
+    history: [
+      'Currently about two attacks a month, down from six.',
+      'Attacks settle within two hours with the current abortive treatment.',
+      'Keeps an attack diary.',
+      'No change in the character of the attacks.',
+    ],
     exam: ['Neurological examination normal; fundi normal.', 'Cranial nerves intact; gait normal.'],
-    assessment: ['Episodic migraine, improved. Continue the current plan; review in six months.', 'Migraine, well controlled. Lifestyle triggers discussed.'],
+    assessment: [
+      'Episodic migraine, improved. Continue the current plan; review in six months.',
+      'Migraine, well controlled. Lifestyle triggers discussed.',
+    ],
     evidences: ['antecedent:E_99'],
   },
   {
@@ -180,8 +269,14 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     complaints: ['a cut on the hand from a kitchen knife', 'a laceration to the forearm', 'a cut on the shin from a fall'],
     onset: ['about an hour ago', 'this afternoon', 'earlier today'],
     history: ['Oozing stopped with pressure.', 'Last tetanus booster four years ago.', 'No foreign body suspected.'],
-    exam: ['A 3 cm clean linear wound; tendon function and sensation intact.', 'Superficial 2 cm wound with clean edges; distal circulation normal.'],
-    assessment: ['Simple laceration, irrigated and closed with sutures. Wound check in two days.', 'Laceration repaired with adhesive strips. Keep dry for 48 hours.'],
+    exam: [
+      'A 3 cm clean linear wound; tendon function and sensation intact.',
+      'Superficial 2 cm wound with clean edges; distal circulation normal.',
+    ],
+    assessment: [
+      'Simple laceration, irrigated and closed with sutures. Wound check in two days.',
+      'Laceration repaired with adhesive strips. Keep dry for 48 hours.',
+    ],
   },
   {
     id: 'contact-dermatitis',
@@ -190,10 +285,20 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     ages: [5, 80],
     female: 0.55,
     setting: 'ambulatory',
-    complaints: ['an itchy rash on the hands', 'an itchy rash on the wrist under a new watch strap', 'a rash where a new detergent touched the skin'],
+    complaints: [
+      'an itchy rash on the hands',
+      'an itchy rash on the wrist under a new watch strap',
+      'a rash where a new detergent touched the skin',
+    ],
     history: ['Started after using a new cleaning product.', 'No new medications.', 'No lesions elsewhere.'],
-    exam: ['Well-demarcated red patches with fine vesicles in the area of contact.', 'Sharply bordered red, scaly patch matching the strap.'],
-    assessment: ['Irritant contact dermatitis. Avoid the trigger; emollients.', 'Allergic contact dermatitis, likely to nickel. Avoidance advice.'],
+    exam: [
+      'Well-demarcated red patches with fine vesicles in the area of contact.',
+      'Sharply bordered red, scaly patch matching the strap.',
+    ],
+    assessment: [
+      'Irritant contact dermatitis. Avoid the trigger; emollients.',
+      'Allergic contact dermatitis, likely to nickel. Avoidance advice.',
+    ],
     evidences: ['finding:E_129'],
   },
   {
@@ -208,7 +313,10 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     onset: [],
     history: ['Takes thyroid replacement every morning.', 'Energy levels are good.', 'Weight stable.', 'No heat or cold intolerance.'],
     exam: ['Thyroid not enlarged; reflexes normal.', 'No goitre; skin and hair normal.'],
-    assessment: ['Primary hypothyroidism, clinically euthyroid. TSH today; continue the current dose.', 'Hypothyroidism, stable. Annual thyroid function tests.'],
+    assessment: [
+      'Primary hypothyroidism, clinically euthyroid. TSH today; continue the current dose.',
+      'Hypothyroidism, stable. Annual thyroid function tests.',
+    ],
     evidences: ['antecedent:E_158'],
   },
   {
@@ -220,8 +328,14 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     setting: 'ambulatory',
     complaints: ['a band-like headache', 'headaches at the end of the workday', 'a pressing headache on both sides'],
     history: ['Pressure on both sides of the head.', 'Worse with stress and long hours at the computer.', 'Sleep has been short lately.'],
-    exam: ['Pericranial muscle tenderness; neurological examination normal.', 'Neck muscle tightness; fundi and neurological examination normal.'],
-    assessment: ['Tension-type headache. Sleep, posture and stress measures.', 'Episodic tension-type headache. Reassurance and a headache diary.'],
+    exam: [
+      'Pericranial muscle tenderness; neurological examination normal.',
+      'Neck muscle tightness; fundi and neurological examination normal.',
+    ],
+    assessment: [
+      'Tension-type headache. Sleep, posture and stress measures.',
+      'Episodic tension-type headache. Reassurance and a headache diary.',
+    ],
     evidences: ['finding:E_53.head'],
   },
   {
@@ -235,7 +349,10 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     onset: ['since yesterday', 'for two days', 'since last night'],
     history: ['Several household members had the same illness.', 'Keeping fluids down in small sips.', 'Stools are watery without blood.'],
     exam: ['Mildly dry mucous membranes; abdomen soft and non-tender; bowel sounds active.', 'Well hydrated; abdomen soft.'],
-    assessment: ['Viral gastroenteritis with mild dehydration. Oral rehydration; return if unable to keep fluids down.', 'Gastroenteritis, likely viral. Fluids and hand hygiene.'],
+    assessment: [
+      'Viral gastroenteritis with mild dehydration. Oral rehydration; return if unable to keep fluids down.',
+      'Gastroenteritis, likely viral. Fluids and hand hygiene.',
+    ],
     evidences: ['finding:E_51', 'finding:E_211'],
   },
   {
@@ -249,7 +366,10 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     onset: ['for three months', 'for several months', 'since changing jobs'],
     history: ['Lies awake for over an hour most nights.', 'Works rotating shifts.', 'Uses a phone in bed.'],
     exam: ['Unremarkable.', 'Alert; examination normal.'],
-    assessment: ['Chronic insomnia disorder. Sleep hygiene and a referral for cognitive behavioural therapy.', 'Insomnia. Sleep diary and stimulus control advice.'],
+    assessment: [
+      'Chronic insomnia disorder. Sleep hygiene and a referral for cognitive behavioural therapy.',
+      'Insomnia. Sleep diary and stimulus control advice.',
+    ],
   },
   {
     id: 'acne',
@@ -261,8 +381,14 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     complaints: ['acne on the face', 'pimples on the face and back', 'spots on the forehead and chin'],
     onset: ['for a year', 'for several months'],
     history: ['Worse before exams.', 'Tried over-the-counter washes without much change.'],
-    exam: ['Open and closed comedones with scattered inflamed papules on the cheeks and forehead.', 'Comedones and papules on the face and upper back; no scarring.'],
-    assessment: ['Mild to moderate acne vulgaris. Topical retinoid at night; review in three months.', 'Acne vulgaris. Skin care advice and topical treatment.'],
+    exam: [
+      'Open and closed comedones with scattered inflamed papules on the cheeks and forehead.',
+      'Comedones and papules on the face and upper back; no scarring.',
+    ],
+    assessment: [
+      'Mild to moderate acne vulgaris. Topical retinoid at night; review in three months.',
+      'Acne vulgaris. Skin care advice and topical treatment.',
+    ],
   },
   {
     id: 'cerumen-impaction',
@@ -273,7 +399,10 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     setting: 'ambulatory',
     complaints: ['a blocked feeling in one ear', 'muffled hearing in the left ear', 'reduced hearing in the right ear'],
     history: ['Uses cotton swabs daily.', 'No discharge.', 'Noticed it after swimming.'],
-    exam: ['Impacted cerumen filling the ear canal; after removal the eardrum is normal.', 'Wax occluding the canal; tympanic membrane normal once cleared.'],
+    exam: [
+      'Impacted cerumen filling the ear canal; after removal the eardrum is normal.',
+      'Wax occluding the canal; tympanic membrane normal once cleared.',
+    ],
     assessment: ['Cerumen impaction, removed by irrigation.', 'Earwax impaction. Softening drops and irrigation.'],
   },
   {
@@ -298,8 +427,14 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     complaints: ['a painful band of rash on one side of the back', 'a burning, blistering rash on one side of the trunk'],
     onset: ['for two days', 'since yesterday'],
     history: ['Burning in the area started two days before the rash.', 'Never had this before.'],
-    exam: ['Grouped vesicles on a red base in a single dermatome, not crossing the midline.', 'Dermatomal vesicular eruption on the left trunk.'],
-    assessment: ['Herpes zoster within 72 hours of onset. Antiviral treatment and comfort measures.', 'Shingles. Antiviral course; keep the lesions covered.'],
+    exam: [
+      'Grouped vesicles on a red base in a single dermatome, not crossing the midline.',
+      'Dermatomal vesicular eruption on the left trunk.',
+    ],
+    assessment: [
+      'Herpes zoster within 72 hours of onset. Antiviral treatment and comfort measures.',
+      'Shingles. Antiviral course; keep the lesions covered.',
+    ],
     evidences: ['finding:E_129'],
   },
   {
@@ -309,11 +444,21 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     ages: [30, 70],
     female: 0.7,
     setting: 'ambulatory',
-    complaints: ['numbness in the fingers of the right hand', 'tingling in the thumb and first fingers', 'numbness and tingling of the hand at night'],
+    complaints: [
+      'numbness in the fingers of the right hand',
+      'tingling in the thumb and first fingers',
+      'numbness and tingling of the hand at night',
+    ],
     onset: ['for two months', 'for several weeks'],
     history: ['Worse at night and while typing.', 'Shakes the hand to relieve it.'],
-    exam: ['Positive Phalen and Tinel signs at the wrist; thenar strength preserved.', 'Reduced sensation in the median nerve distribution; positive Phalen test.'],
-    assessment: ['Carpal tunnel syndrome. Night splints; nerve conduction studies if not improving.', 'Median nerve compression at the wrist. Wrist splint and review.'],
+    exam: [
+      'Positive Phalen and Tinel signs at the wrist; thenar strength preserved.',
+      'Reduced sensation in the median nerve distribution; positive Phalen test.',
+    ],
+    assessment: [
+      'Carpal tunnel syndrome. Night splints; nerve conduction studies if not improving.',
+      'Median nerve compression at the wrist. Wrist splint and review.',
+    ],
     evidences: ['finding:E_177'],
   },
   {
@@ -327,7 +472,10 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     onset: ['for six weeks', 'for a few months'],
     history: ['Worst with the first steps in the morning.', 'Recently started running.'],
     exam: ['Tenderness at the medial calcaneal tubercle.', 'Point tenderness at the plantar heel; normal foot pulses.'],
-    assessment: ['Plantar fasciitis. Stretching, supportive footwear and activity modification.', 'Plantar heel pain syndrome. Calf stretches and heel cushions.'],
+    assessment: [
+      'Plantar fasciitis. Stretching, supportive footwear and activity modification.',
+      'Plantar heel pain syndrome. Calf stretches and heel cushions.',
+    ],
     evidences: ['finding:E_53'],
   },
   {
@@ -341,7 +489,10 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     onset: ['for a month', 'for several weeks'],
     history: ['Painful arc when lifting the arm.', 'Cannot sleep on that side.', 'Paints ceilings for work.'],
     exam: ['Painful arc between 60 and 120 degrees; strength preserved.', 'Positive impingement signs; full passive range.'],
-    assessment: ['Rotator cuff tendinopathy. Physiotherapy and activity modification.', 'Shoulder impingement. Exercise programme and review in six weeks.'],
+    assessment: [
+      'Rotator cuff tendinopathy. Physiotherapy and activity modification.',
+      'Shoulder impingement. Exercise programme and review in six weeks.',
+    ],
     evidences: ['finding:E_53'],
   },
   {
@@ -354,7 +505,10 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     complaints: ['pain on the outside of the elbow', 'elbow pain when gripping'],
     onset: ['for a month', 'for several weeks'],
     history: ['Worse gripping and lifting a kettle.', 'Plays tennis twice a week.'],
-    exam: ['Tenderness over the lateral epicondyle; pain with resisted wrist extension.', 'Lateral epicondyle tenderness; elbow range full.'],
+    exam: [
+      'Tenderness over the lateral epicondyle; pain with resisted wrist extension.',
+      'Lateral epicondyle tenderness; elbow range full.',
+    ],
     assessment: ['Lateral epicondylitis. Load management and a counterforce brace.', 'Tennis elbow. Eccentric exercises and review.'],
     evidences: ['finding:E_53'],
   },
@@ -381,7 +535,10 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     complaints: ['a tender lump in the armpit', 'a boil on the thigh', 'a tender lump on the buttock'],
     history: ['Growing over three days.', 'Started as a small pimple.'],
     exam: ['A 2 cm fluctuant, tender collection with surrounding redness.', 'Fluctuant nodule with a central point; no spreading redness.'],
-    assessment: ['Skin abscess, incised and drained. Wound packing and review in two days.', 'Abscess drained under local anaesthetic. Dressing care advice.'],
+    assessment: [
+      'Skin abscess, incised and drained. Wound packing and review in two days.',
+      'Abscess drained under local anaesthetic. Dressing care advice.',
+    ],
   },
   {
     id: 'dental-caries',
@@ -405,8 +562,14 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     complaints: ['brief spells of dizziness when rolling over in bed', 'dizziness when looking up'],
     onset: ['for a week', 'for several days'],
     history: ['Each spell lasts under a minute.', 'Hearing unchanged, no ringing in the ears.'],
-    exam: ['Dix-Hallpike test reproduces the vertigo with rotatory nystagmus.', 'Positional nystagmus on Dix-Hallpike; otherwise normal neurological examination.'],
-    assessment: ['Benign paroxysmal positional vertigo. Canalith repositioning performed.', 'Positional vertigo. Epley manoeuvre and home exercises.'],
+    exam: [
+      'Dix-Hallpike test reproduces the vertigo with rotatory nystagmus.',
+      'Positional nystagmus on Dix-Hallpike; otherwise normal neurological examination.',
+    ],
+    assessment: [
+      'Benign paroxysmal positional vertigo. Canalith repositioning performed.',
+      'Positional vertigo. Epley manoeuvre and home exercises.',
+    ],
     evidences: ['finding:E_76'],
   },
   {
@@ -433,7 +596,10 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     onset: ['this evening', 'an hour ago'],
     history: ['Stopped after twenty minutes of pressure.', 'Dry indoor air at home.', 'Picks the nose.'],
     exam: ['Small prominent vessel on the anterior septum; no active oozing.', 'Anterior septal vessel visible; oropharynx clear.'],
-    assessment: ['Anterior epistaxis, settled. Nasal lubricant and first-aid advice.', 'Epistaxis from an anterior source. Cautery offered.'],
+    assessment: [
+      'Anterior epistaxis, settled. Nasal lubricant and first-aid advice.',
+      'Epistaxis from an anterior source. Cautery offered.',
+    ],
   },
   {
     id: 'insect-bite-reaction',
@@ -459,7 +625,10 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     onset: ['an hour ago', 'this morning'],
     history: ["Bitten by a neighbour's vaccinated dog.", 'Washed the wound at home.'],
     exam: ['Two puncture wounds; full range of movement and sensation.', 'Shallow puncture wounds; no tendon involvement.'],
-    assessment: ['Dog bite, wound irrigated and left open. Wound check in 48 hours.', 'Dog bite. Irrigation, tetanus status checked and review.'],
+    assessment: [
+      'Dog bite, wound irrigated and left open. Wound check in 48 hours.',
+      'Dog bite. Irrigation, tetanus status checked and review.',
+    ],
   },
   {
     id: 'wrist-sprain',
@@ -486,7 +655,10 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     onset: ['for two days', 'since yesterday'],
     history: ['Other children at nursery are affected.', 'Eating less because the mouth hurts.'],
     exam: ['Shallow oral ulcers and small vesicles on the palms and soles.', 'Vesicles on the palms and soles; oral ulcers on the tongue.'],
-    assessment: ['Hand, foot and mouth disease. Fluids and comfort measures.', 'Hand, foot and mouth disease. Supportive care; expected to settle in a week.'],
+    assessment: [
+      'Hand, foot and mouth disease. Fluids and comfort measures.',
+      'Hand, foot and mouth disease. Supportive care; expected to settle in a week.',
+    ],
     evidences: ['finding:E_206', 'finding:E_129'],
   },
   {
@@ -499,7 +671,10 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     complaints: ['crusted sores around the nose', 'honey-colored crusts on the chin'],
     history: ['Started after a scratch.', 'A sibling has similar spots.'],
     exam: ['Honey-colored crusted lesions around the nostrils.', 'Golden crusts on the chin; no blisters.'],
-    assessment: ['Impetigo. Topical treatment and hygiene; off school until crusted over.', 'Impetigo. Hygiene measures and topical treatment.'],
+    assessment: [
+      'Impetigo. Topical treatment and hygiene; off school until crusted over.',
+      'Impetigo. Hygiene measures and topical treatment.',
+    ],
   },
   {
     id: 'head-lice',
@@ -522,7 +697,10 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     setting: 'ambulatory',
     complaints: ['a red rash in the diaper area', 'a sore-looking rash under the diaper'],
     history: ['Started after a stomach upset.', 'Feeding and sleeping normally.'],
-    exam: ['Bright red rash over the convex surfaces, sparing the skin folds.', 'Red, shiny skin in the diaper area; no satellite lesions.'],
+    exam: [
+      'Bright red rash over the convex surfaces, sparing the skin folds.',
+      'Red, shiny skin in the diaper area; no satellite lesions.',
+    ],
     assessment: ['Irritant diaper dermatitis. Frequent changes and a barrier cream.', 'Diaper rash. Barrier cream and diaper-free time.'],
     evidences: ['finding:E_129'],
   },
@@ -562,7 +740,10 @@ export const OUTSIDE_PROBLEMS: readonly OutsideProblem[] = [
     onset: ['since this evening', 'for a few hours'],
     history: ['Episodes last a few hours.', 'An ultrasound last year showed gallstones.'],
     exam: ['Tenderness in the right upper quadrant; Murphy sign negative.', 'Mild right upper quadrant tenderness; no jaundice.'],
-    assessment: ['Biliary colic from gallstones. Surgical referral for cholecystectomy.', 'Symptomatic gallstones. Low-fat diet and surgical referral.'],
+    assessment: [
+      'Biliary colic from gallstones. Surgical referral for cholecystectomy.',
+      'Symptomatic gallstones. Low-fat diet and surgical referral.',
+    ],
     evidences: ['finding:E_53.abdomen'],
   },
   {

@@ -145,10 +145,9 @@ export function encodeGrayPng(pixels: Uint8Array, width: number, height: number)
     }
   }
   if (pixels.length !== width * height) {
-    throw new ClinicalBertError(
-      `PNG pixel buffer holds ${pixels.length} bytes but ${width}x${height} needs ${width * height}`,
-      { code: 'SYNTH_BAD_IMAGE_SIZE' },
-    );
+    throw new ClinicalBertError(`PNG pixel buffer holds ${pixels.length} bytes but ${width}x${height} needs ${width * height}`, {
+      code: 'SYNTH_BAD_IMAGE_SIZE',
+    });
   }
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);

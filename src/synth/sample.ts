@@ -19,13 +19,7 @@ import type { AudioPattern } from './audio.js';
 import type { ImagePattern } from './chest-image.js';
 import { GeneratorGraphView } from './graph-view.js';
 import type { OutsideProblem } from './outside-conditions.js';
-import {
-  CHRONIC_IMAGE_PATTERNS,
-  INCIDENTAL_AUDIO_RATE,
-  INCIDENTAL_IMAGE_RATE,
-  PRESENTATIONS,
-  type Presentation,
-} from './presentation.js';
+import { CHRONIC_IMAGE_PATTERNS, INCIDENTAL_AUDIO_RATE, INCIDENTAL_IMAGE_RATE, PRESENTATIONS, type Presentation } from './presentation.js';
 import { drawMeasurements, type Measurement } from './vitals.js';
 import { SYSTEMS } from '../kg/types.js';
 
@@ -261,7 +255,8 @@ export function drawMedia(
 ): Pick<SyntheticPatient, 'image' | 'audio'> {
   const media = Random.derive(seed, 'media', index);
   let image: SyntheticPatient['image'];
-  const chronicImage = chronic.map((c) => CHRONIC_IMAGE_PATTERNS[GeneratorGraphView.code(c, SYSTEMS.snomed)?.code ?? ''])
+  const chronicImage = chronic
+    .map((c) => CHRONIC_IMAGE_PATTERNS[GeneratorGraphView.code(c, SYSTEMS.snomed)?.code ?? ''])
     .find((p) => p !== undefined);
   const imageProfile = presentation.image;
   const uImage = media.float();

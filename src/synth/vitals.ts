@@ -57,9 +57,35 @@ export const MEASUREMENTS: readonly MeasurementSpec[] = [
     decimals: 0,
     aliases: ['85354-9'],
   },
-  { loinc: '39156-5', display: 'Body mass index (BMI) [Ratio]', unit: 'kg/m2', label: 'BMI', normal: [19, 27.5], abnormal: [31, 42], decimals: 1 },
-  { loinc: '718-7', display: 'Hemoglobin [Mass/volume] in Blood', unit: 'g/dL', label: 'Hgb', normal: [12.4, 16.4], abnormal: [7.2, 10.6], decimals: 1, lab: true },
-  { loinc: '2339-0', display: 'Glucose [Mass/volume] in Blood', unit: 'mg/dL', label: 'glucose', normal: [74, 105], abnormal: [128, 260], decimals: 0, lab: true },
+  {
+    loinc: '39156-5',
+    display: 'Body mass index (BMI) [Ratio]',
+    unit: 'kg/m2',
+    label: 'BMI',
+    normal: [19, 27.5],
+    abnormal: [31, 42],
+    decimals: 1,
+  },
+  {
+    loinc: '718-7',
+    display: 'Hemoglobin [Mass/volume] in Blood',
+    unit: 'g/dL',
+    label: 'Hgb',
+    normal: [12.4, 16.4],
+    abnormal: [7.2, 10.6],
+    decimals: 1,
+    lab: true,
+  },
+  {
+    loinc: '2339-0',
+    display: 'Glucose [Mass/volume] in Blood',
+    unit: 'mg/dL',
+    label: 'glucose',
+    normal: [74, 105],
+    abnormal: [128, 260],
+    decimals: 0,
+    lab: true,
+  },
 ];
 
 export interface Measurement {

@@ -128,9 +128,7 @@ function codeList(entities: Entity[]): string {
     [SYSTEMS.loinc]: 'loinc',
     [SYSTEMS.drugbank]: 'drugbank',
   };
-  return entities
-    .flatMap((e) => e.codes.filter((c) => alias[c.system]).map((c) => `${alias[c.system]}:${c.code}`))
-    .join(';');
+  return entities.flatMap((e) => e.codes.filter((c) => alias[c.system]).map((c) => `${alias[c.system]}:${c.code}`)).join(';');
 }
 
 /**

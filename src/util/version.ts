@@ -18,9 +18,7 @@ export function projectRoot(): string {
   throw new Error('clinicalbert: cannot find the package root (package.json) above ' + fileURLToPath(import.meta.url));
 }
 
-export const VERSION: string = (
-  JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }
-).version;
+export const VERSION: string = (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
 /** The default model package shipped with the tool. */
 export function defaultModelDir(): string {

@@ -74,7 +74,11 @@ describe.skipIf(!HAS_MODEL)(`clinicalbert analyze${MODEL_NOTE}`, () => {
 
   it('dead-letters what it cannot process, goes on, and exits 3 with counts that add up', () => {
     const good = readFileSync('samples/records.ndjson', 'utf8').split('\n').filter(Boolean);
-    const noPatient = JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: { resourceType: 'Observation', id: 'o1', status: 'final', code: { text: 'x' } } }] });
+    const noPatient = JSON.stringify({
+      resourceType: 'Bundle',
+      type: 'collection',
+      entry: [{ resource: { resourceType: 'Observation', id: 'o1', status: 'final', code: { text: 'x' } } }],
+    });
     const input = [good[0], '{"resourceType": "Bundle", "entry": [', good[1], noPatient, good[2]].join('\n') + '\n';
     const file = join(tmp, 'mixed.ndjson');
     writeFileSync(file, input);
@@ -149,7 +153,10 @@ describe.skipIf(!HAS_MODEL)(`clinicalbert analyze${MODEL_NOTE}`, () => {
   it('writes JSON log lines for cron with --log-format json', () => {
     const r = cli(['analyze', 'samples/records.ndjson', '--log-format', 'json', '--no-timing', ...model]);
     expect(r.status).toBe(0);
-    const logs = r.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; written?: number });
+    const logs = r.stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { event: string; written?: number });
     expect(logs.find((l) => l.event === 'summary')?.written).toBe(20);
     expect(cli(['analyze', 'samples/records.ndjson', '--quiet', ...model]).stderr).toBe('');
   });
@@ -175,7 +182,10 @@ describe.skipIf(!HAS_MODEL)(`analyze, report and evaluate with a package that ab
     expect(lines.map((l) => l.schemaVersion)).toEqual(lines.map(() => '1.1'));
 
     const graph = await KnowledgeGraph.load(join(MODEL_DIR, 'kg.json'));
-    const labels = jsonLines(readFileSync('samples/records.ndjson.labels.jsonl', 'utf8')) as { patientId: string; chronic: { id: string }[] }[];
+    const labels = jsonLines(readFileSync('samples/records.ndjson.labels.jsonl', 'utf8')) as {
+      patientId: string;
+      chronic: { id: string }[];
+    }[];
     let abstained = 0;
     let drugs = 0;
     lines.forEach((line, i) => {
@@ -222,13 +232,27 @@ describe.skipIf(!HAS_MODEL)(`analyze, report and evaluate with a package that ab
     // evaluate: two records relabelled as open-set ("none of these") give the open-set section.
     const v2 = labels.map((l, i) => {
       const raw = JSON.parse(JSON.stringify(l)) as Record<string, unknown>;
-      return JSON.stringify({ ...raw, labelsVersion: 2, ...(i < 2 ? { condition: null, openSet: { kind: 'outside' } } : { openSet: null }) });
+      return JSON.stringify({
+        ...raw,
+        labelsVersion: 2,
+        ...(i < 2 ? { condition: null, openSet: { kind: 'outside' } } : { openSet: null }),
+      });
     });
     const labelsFile = join(tmp, 'open-set.labels.jsonl');
     writeFileSync(labelsFile, `${v2.join('\n')}\n`);
     const evaluated = cli(['evaluate', 'samples/records.ndjson', '--labels', labelsFile, '--json', '--model', pkg]);
     expect(evaluated.status, evaluated.stderr).toBe(0);
-    const e = JSON.parse(evaluated.stdout) as { heads: { diagnoses: { records: number } }; openSet: { inLabel: number; outOfLabel: number; threshold: number; score: string; curve: unknown[]; abstentionRate: { inLabel: number } } };
+    const e = JSON.parse(evaluated.stdout) as {
+      heads: { diagnoses: { records: number } };
+      openSet: {
+        inLabel: number;
+        outOfLabel: number;
+        threshold: number;
+        score: string;
+        curve: unknown[];
+        abstentionRate: { inLabel: number };
+      };
+    };
     expect(e.heads.diagnoses.records).toBe(18);
     expect(e.openSet).toMatchObject({ inLabel: 18, outOfLabel: 2, threshold, score: 'one-minus-max' });
     expect(e.openSet.curve).toHaveLength(20);
@@ -254,7 +278,9 @@ describe.skipIf(!HAS_MODEL || !HAS_CORPUS)(`analyze on the real corpus${MODEL_NO
 
   it('processes every Synthea bundle with notes, one record per patient with note text', () => {
     const dir = join(CORPUS, 'fhir/synthea-bundles-with-notes');
-    const files = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => join(dir, f));
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => join(dir, f));
     const s = run(files);
     expect(s.written).toBe(files.length);
     for (const line of s.lines) expect((line.inputs as { tokens: number }).tokens).toBeGreaterThan(50);
@@ -276,7 +302,8 @@ describe.skipIf(!HAS_MODEL || !HAS_CORPUS)(`analyze on the real corpus${MODEL_NO
         if (t) media.push({ path: join(CORPUS, dir, f), type: t });
       }
     };
-    const imageType = (f: string) => (f.endsWith('.png') ? 'image/png' : f.endsWith('.jpg') ? 'image/jpeg' : f.endsWith('.dcm') ? 'application/dicom' : undefined);
+    const imageType = (f: string) =>
+      f.endsWith('.png') ? 'image/png' : f.endsWith('.jpg') ? 'image/jpeg' : f.endsWith('.dcm') ? 'application/dicom' : undefined;
     add('images/chest-xray', imageType);
     add('images/chest-xray-nih-cxr14', imageType);
     add('images/dicom', imageType);
@@ -288,7 +315,14 @@ describe.skipIf(!HAS_MODEL || !HAS_CORPUS)(`analyze on the real corpus${MODEL_NO
         type: 'collection',
         entry: [
           { resource: { resourceType: 'Patient', id: `media-${i}` } },
-          { resource: { resourceType: 'Media', id: `m${i}`, subject: { reference: `Patient/media-${i}` }, content: { contentType: m.type, data: readFileSync(m.path).toString('base64') } } },
+          {
+            resource: {
+              resourceType: 'Media',
+              id: `m${i}`,
+              subject: { reference: `Patient/media-${i}` },
+              content: { contentType: m.type, data: readFileSync(m.path).toString('base64') },
+            },
+          },
         ],
       }),
     );
@@ -299,7 +333,11 @@ describe.skipIf(!HAS_MODEL || !HAS_CORPUS)(`analyze on the real corpus${MODEL_NO
     // Every file gives a prediction line: an undecodable attachment is a warning on its record.
     expect(s.written).toBe(media.length);
     const used = (l: Record<string, unknown>) => l.inputs as { image: string | null; audio: string | null };
-    for (const [i, m] of media.entries()) expect(s.lines.find((l) => l.id === `media-${i}`), m.path).toBeDefined();
+    for (const [i, m] of media.entries())
+      expect(
+        s.lines.find((l) => l.id === `media-${i}`),
+        m.path,
+      ).toBeDefined();
     const images = s.lines.filter((l) => used(l).image !== null).length;
     const audio = s.lines.filter((l) => used(l).audio !== null).length;
     expect(audio).toBe(media.filter((m) => m.type === 'audio/wav').length);

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { parseLabels } from '../../src/explain/labels.js';
 import { UsageError } from '../../src/util/errors.js';
 
-const v1 = '{"labelsVersion":1,"patientId":"p1","encounterId":"e1","condition":{"id":"condition:J17","severity":3},"recommendedDrugs":[{"id":"drug:DB1"}]}';
+const v1 =
+  '{"labelsVersion":1,"patientId":"p1","encounterId":"e1","condition":{"id":"condition:J17","severity":3},"recommendedDrugs":[{"id":"drug:DB1"}]}';
 const v2In = '{"labelsVersion":2,"patientId":"p2","condition":{"id":"condition:J45"},"recommendedDrugs":[],"openSet":null}';
-const v2Out = '{"labelsVersion":2,"patientId":"p3","condition":null,"recommendedDrugs":[{"id":"drug:DB2"}],"openSet":{"kind":"outside","problem":"Ankle sprain"}}';
+const v2Out =
+  '{"labelsVersion":2,"patientId":"p3","condition":null,"recommendedDrugs":[{"id":"drug:DB2"}],"openSet":{"kind":"outside","problem":"Ankle sprain"}}';
 
 function error(text: string): string {
   try {
@@ -36,7 +38,9 @@ describe('labels files', () => {
       'l.jsonl:2: not a labels line: "labelsVersion" "3" is not one this clinicalbert reads (1, 2)',
     );
     expect(error('{"labelsVersion":1,"patientId":"p","condition":null}')).toContain('"condition" is null, which needs "labelsVersion": 2');
-    expect(error(v2Out.replace('"outside"', '"elsewhere"'))).toContain('"openSet.kind" must be one of no-acute, outside, real-note; got "elsewhere"');
+    expect(error(v2Out.replace('"outside"', '"elsewhere"'))).toContain(
+      '"openSet.kind" must be one of no-acute, outside, real-note; got "elsewhere"',
+    );
     expect(error(v2In.replace('"openSet":null', '"openSet":{"kind":"outside"}'))).toContain('"openSet" is set but "condition" is not null');
     expect(error('{"labelsVersion":2,"patientId":"p"}')).toContain('missing "condition.id"');
   });

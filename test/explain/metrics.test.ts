@@ -65,12 +65,15 @@ describe('AUROC', () => {
   });
 
   it('averages one-vs-rest over classes present', () => {
-    const { mean, perClass } = macroAuroc([0, 1, 0, 1], [
-      [0.9, 0.1],
-      [0.4, 0.6],
-      [0.3, 0.7],
-      [0.2, 0.8],
-    ]);
+    const { mean, perClass } = macroAuroc(
+      [0, 1, 0, 1],
+      [
+        [0.9, 0.1],
+        [0.4, 0.6],
+        [0.3, 0.7],
+        [0.2, 0.8],
+      ],
+    );
     expect(perClass.get(0)).toBeCloseTo(0.75, 12);
     expect(perClass.get(1)).toBeCloseTo(0.75, 12);
     expect(mean).toBeCloseTo(0.75, 12);

@@ -123,7 +123,10 @@ describe.skipIf(!HAS_MODEL)(`explanations on a real model${MODEL_NOTE}`, () => {
     const units = textUnits(f.text, f.entities);
     const mention = units.findIndex((u) => u.mention);
     const variantText = removeUnits(f.text, units, (i) => i === mention);
-    const viaRecord = await model.featurizer.featurize({ ...record, notes: [{ ...(record.notes[0] as ClinicalRecord['notes'][number]), text: variantText }] });
+    const viaRecord = await model.featurizer.featurize({
+      ...record,
+      notes: [{ ...(record.notes[0] as ClinicalRecord['notes'][number]), text: variantText }],
+    });
     const viaVariant = withText(model, f, variantText);
     expect(viaVariant.text).toBe(viaRecord.text);
     expect(viaVariant.inputIds).toEqual(viaRecord.inputIds);
@@ -138,10 +141,17 @@ describe.skipIf(!HAS_MODEL)(`explanations on a real model${MODEL_NOTE}`, () => {
       const words = e.words?.words ?? [];
       const units = textUnits(f.text, f.entities);
       expect(words.map((w) => [w.start, w.end])).toEqual(units.map((u) => [u.start, u.end]));
-      const best = words.reduce<{ start: number; end: number; weight: number } | undefined>((a, w) => (!a || w.weight > a.weight ? w : a), undefined);
+      const best = words.reduce<{ start: number; end: number; weight: number } | undefined>(
+        (a, w) => (!a || w.weight > a.weight ? w : a),
+        undefined,
+      );
       if (!best || best.weight <= 0.002) continue;
       const at = units.findIndex((u) => u.start === best.start);
-      const variant = withText(model, f, removeUnits(f.text, units, (j) => j === at));
+      const variant = withText(
+        model,
+        f,
+        removeUnits(f.text, units, (j) => j === at),
+      );
       const [out] = await model.run([variant]);
       const [full] = await model.run([f]);
       const drop = (full?.heads[head]?.[e.target.index] as number) - (out?.heads[head]?.[e.target.index] as number);
@@ -215,7 +225,10 @@ describe.skipIf(!HAS_MODEL)(`explanations on a real model${MODEL_NOTE}`, () => {
     expect(rollout.records).toBe(ERASER_RECORDS);
     // AOPC (the mean over k = 1…50 %) is ERASER's summary; single k values of the weaker rollout
     // are too noisy on 24 records to gate on, so they are checked for occlusion only.
-    for (const [name, m] of [['word-occlusion', occlusion], ['attention-rollout', rollout]] as const) {
+    for (const [name, m] of [
+      ['word-occlusion', occlusion],
+      ['attention-rollout', rollout],
+    ] as const) {
       expect(m.comprehensiveness.aopc, `${name} comprehensiveness AOPC`).toBeGreaterThan(random.comprehensiveness.aopc);
       expect(m.sufficiency.aopc, `${name} sufficiency AOPC`).toBeLessThan(random.sufficiency.aopc);
     }
@@ -289,10 +302,20 @@ describe.skipIf(!HAS_MODEL)(`explaining and evaluating abstentions on a real mod
     const order = scores.map((_, i) => i).sort((a, b) => (scores[b] as number) - (scores[a] as number));
     const open = new Set(order.slice(0, 2));
     const relabelled = labels.map((l, i) => (open.has(i) ? { ...l, condition: null, openSet: { kind: 'outside' as const } } : l));
-    const report = await runEvaluate(model, { inputs: [SAMPLES], labels: relabelled, read: {}, batchSize: 8, faithfulness: true, seed: 1, maxUnits: 12 });
+    const report = await runEvaluate(model, {
+      inputs: [SAMPLES],
+      labels: relabelled,
+      read: {},
+      batchSize: 8,
+      faithfulness: true,
+      seed: 1,
+      maxUnits: 12,
+    });
     const f = report.faithfulness!;
     expect(f.records).toBe(features.filter((x) => textUnits(x.text, x.entities).length > 0).length);
-    expect(f.abstentionTargets).toBe(scores.filter((s, i) => s >= threshold && textUnits(features[i]!.text, features[i]!.entities).length > 0).length);
+    expect(f.abstentionTargets).toBe(
+      scores.filter((s, i) => s >= threshold && textUnits(features[i]!.text, features[i]!.entities).length > 0).length,
+    );
     expect(f.abstentionTargets).toBeGreaterThan(0);
     for (const m of Object.values(f.methods)) {
       expect(Number.isFinite(m.comprehensiveness.aopc)).toBe(true);
@@ -303,7 +326,13 @@ describe.skipIf(!HAS_MODEL)(`explaining and evaluating abstentions on a real mod
     // The two open-set records have the highest scores, so both abstain, and the AUROC is that of
     // the scores computed from the plain run (1 unless a third record ties with them).
     expect(o.abstentionRate.outOfLabel).toBe(1);
-    expect(o.auroc).toBeCloseTo(auroc(scores, scores.map((_, i) => open.has(i))) as number, 10);
+    expect(o.auroc).toBeCloseTo(
+      auroc(
+        scores,
+        scores.map((_, i) => open.has(i)),
+      ) as number,
+      10,
+    );
     expect(o.auroc).toBeGreaterThan(0.9);
     expect(report.heads.diagnoses?.records).toBe(18);
   });
@@ -347,7 +376,8 @@ describe.skipIf(!HAS_MODEL)(`clinicalbert analyze --explain, explain, evaluate${
   });
 
   it('explain --json prints one prediction line with explanations; text without it', () => {
-    const id = (jsonLines(readFileSync(join(REPO_ROOT, 'samples/records.ndjson.labels.jsonl'), 'utf8'))[0] as { patientId: string }).patientId;
+    const id = (jsonLines(readFileSync(join(REPO_ROOT, 'samples/records.ndjson.labels.jsonl'), 'utf8'))[0] as { patientId: string })
+      .patientId;
     const json = cli(['explain', 'samples/records.ndjson', '--record', id, '--json', '--no-timing', ...model]);
     expect(json.status, json.stderr).toBe(0);
     const [line] = jsonLines(json.stdout);
@@ -370,7 +400,10 @@ describe.skipIf(!HAS_MODEL)(`clinicalbert analyze --explain, explain, evaluate${
   it('evaluate --json measures the samples against their labels', () => {
     const r = cli(['evaluate', 'samples/records.ndjson', '--labels', 'samples/records.ndjson.labels.jsonl', '--json', ...model]);
     expect(r.status, r.stderr).toBe(0);
-    const report = JSON.parse(r.stdout) as { records: { evaluated: number; unlabelled: number }; heads: Record<string, { top1?: number; microF1?: number }> };
+    const report = JSON.parse(r.stdout) as {
+      records: { evaluated: number; unlabelled: number };
+      heads: Record<string, { top1?: number; microF1?: number }>;
+    };
     expect(report.records).toMatchObject({ evaluated: 20, unlabelled: 0 });
     expect(report.heads.diagnoses?.top1).toBeGreaterThanOrEqual(0);
     expect(report.heads.diagnoses?.top1).toBeLessThanOrEqual(1);

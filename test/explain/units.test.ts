@@ -121,7 +121,12 @@ describe('attention rollout', () => {
 describe('labels', () => {
   it('reads the fields the metrics use', () => {
     const text = [
-      JSON.stringify({ patientId: 'p1', encounterId: 'e1', condition: { id: 'condition:J17', severity: 3 }, recommendedDrugs: [{ id: 'drug:DB1' }] }),
+      JSON.stringify({
+        patientId: 'p1',
+        encounterId: 'e1',
+        condition: { id: 'condition:J17', severity: 3 },
+        recommendedDrugs: [{ id: 'drug:DB1' }],
+      }),
       '',
       JSON.stringify({ patientId: 'p2', condition: { id: 'condition:I10' } }),
     ].join('\n');
@@ -132,7 +137,9 @@ describe('labels', () => {
   });
 
   it('names the file and line of a bad label', () => {
-    expect(() => parseLabels('{"patientId":"p1","condition":{}}', 'l.jsonl')).toThrow('l.jsonl:1: not a labels line: missing "condition.id"');
+    expect(() => parseLabels('{"patientId":"p1","condition":{}}', 'l.jsonl')).toThrow(
+      'l.jsonl:1: not a labels line: missing "condition.id"',
+    );
     expect(() => parseLabels('\n{oops', 'l.jsonl')).toThrow('l.jsonl:2: not a labels line: invalid JSON');
   });
 });

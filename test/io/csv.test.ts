@@ -9,14 +9,28 @@ describe('readCsv', () => {
   it('yields rows keyed by header with the line each row starts on', async () => {
     const items = await read('id,patient_id,note_text\nr1,p1,"two\nlines, and ""quotes"""\n\nr2,p2,plain\n');
     expect(items).toEqual([
-      { kind: 'csv-row', position: { file: 'rows.csv', line: 2 }, baseDir: '/data', row: { id: 'r1', patient_id: 'p1', note_text: 'two\nlines, and "quotes"' } },
-      { kind: 'csv-row', position: { file: 'rows.csv', line: 5 }, baseDir: '/data', row: { id: 'r2', patient_id: 'p2', note_text: 'plain' } },
+      {
+        kind: 'csv-row',
+        position: { file: 'rows.csv', line: 2 },
+        baseDir: '/data',
+        row: { id: 'r1', patient_id: 'p1', note_text: 'two\nlines, and "quotes"' },
+      },
+      {
+        kind: 'csv-row',
+        position: { file: 'rows.csv', line: 5 },
+        baseDir: '/data',
+        row: { id: 'r2', patient_id: 'p2', note_text: 'plain' },
+      },
     ]);
   });
 
   it('reports a row with the wrong number of columns and reads on', async () => {
     const items = await read('id,sex\nr1,female\nr2\nr3,male\n');
-    expect(items.map((i) => (i.kind === 'error' ? `error@${i.position.line}` : i.kind === 'csv-row' ? i.row.id : i.kind))).toEqual(['r1', 'error@3', 'r3']);
+    expect(items.map((i) => (i.kind === 'error' ? `error@${i.position.line}` : i.kind === 'csv-row' ? i.row.id : i.kind))).toEqual([
+      'r1',
+      'error@3',
+      'r3',
+    ]);
   });
 
   it('reports an unclosed quote at the end', async () => {
@@ -38,7 +52,9 @@ describe('readCsv', () => {
       expect(reason).toMatch(/^CSV row skipped: (Invalid (Opening|Closing)|Quote Not Closed).*line \d/);
       expect(reason).not.toMatch(/John|Smith|Doe|"D"/);
     }
-    expect(contentFree('Invalid Closing Quote: got "D" at line 3 instead of delimiter')).toBe('Invalid Closing Quote: got another character at line 3 instead of delimiter');
+    expect(contentFree('Invalid Closing Quote: got "D" at line 3 instead of delimiter')).toBe(
+      'Invalid Closing Quote: got another character at line 3 instead of delimiter',
+    );
   });
 
   it('refuses a header without the id column', async () => {

@@ -30,7 +30,10 @@ describe('detectFormat', () => {
     expect(detect('')).toMatchObject({ code: 'EMPTY_INPUT' });
     expect(detect('  \n\t\n')).toMatchObject({ code: 'EMPTY_INPUT' });
     expect(detect('[{"resourceType":"Patient"}]')).toMatchObject({ code: 'UNSUPPORTED_FORMAT' });
-    expect(detect('<Bundle xmlns="http://hl7.org/fhir"/>')).toMatchObject({ code: 'UNSUPPORTED_FORMAT', reason: expect.stringContaining('XML') });
+    expect(detect('<Bundle xmlns="http://hl7.org/fhir"/>')).toMatchObject({
+      code: 'UNSUPPORTED_FORMAT',
+      reason: expect.stringContaining('XML'),
+    });
     expect(detect('hello world\n')).toMatchObject({ code: 'UNKNOWN_FORMAT', reason: expect.stringContaining('--format') });
   });
 });

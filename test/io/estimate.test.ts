@@ -7,14 +7,20 @@ import { tempFolder } from './corpus.js';
 
 let dir = '';
 let remove = () => {};
-const bundle = (id: string) => JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: { resourceType: 'Patient', id } }] });
+const bundle = (id: string) =>
+  JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: { resourceType: 'Patient', id } }] });
 const opts = { unit: 'patient', format: 'auto' };
 
 beforeAll(() => {
   ({ dir, remove } = tempFolder());
   writeFileSync(join(dir, 'three.ndjson'), `${bundle('a')}\n\n${bundle('b')}\n${bundle('c')}`);
   // Lines far longer than the head that is sniffed (inline images make them so).
-  const long = (id: string) => JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: { resourceType: 'Patient', id } }, { resource: { resourceType: 'Binary', data: 'A'.repeat(20_000) } }] });
+  const long = (id: string) =>
+    JSON.stringify({
+      resourceType: 'Bundle',
+      type: 'collection',
+      entry: [{ resource: { resourceType: 'Patient', id } }, { resource: { resourceType: 'Binary', data: 'A'.repeat(20_000) } }],
+    });
   writeFileSync(join(dir, 'long.ndjson'), `${long('l1')}\n${long('l2')}\n`);
   writeFileSync(join(dir, 'two.ndjson.gz'), gzipSync(`${bundle('d')}\n${bundle('e')}\n`));
   writeFileSync(join(dir, 'one.json'), JSON.stringify(JSON.parse(bundle('f')), null, 2));

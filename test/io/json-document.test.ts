@@ -29,7 +29,10 @@ describe('EntrySplitter', () => {
     const doc = {
       resourceType: 'Bundle',
       note: 'has "entry": [ and } and \\ and ] inside',
-      entry: [{ resource: { resourceType: 'Patient', id: 'a', text: '{"entry":[1,2]}' } }, { resource: { resourceType: 'Condition', id: 'é→✓' } }],
+      entry: [
+        { resource: { resourceType: 'Patient', id: 'a', text: '{"entry":[1,2]}' } },
+        { resource: { resourceType: 'Condition', id: 'é→✓' } },
+      ],
       tail: { entry: [9] },
     };
     const text = JSON.stringify(doc, null, 2);
@@ -44,7 +47,11 @@ describe('EntrySplitter', () => {
 
 describe('readJsonDocument', () => {
   it('yields a Bundle item equal to JSON.parse of the whole text, whatever the chunking', async () => {
-    const doc = { resourceType: 'Bundle', type: 'collection', entry: [{ fullUrl: 'urn:uuid:1', resource: { resourceType: 'Patient', name: [{ given: ['Zoë'] }] } }] };
+    const doc = {
+      resourceType: 'Bundle',
+      type: 'collection',
+      entry: [{ fullUrl: 'urn:uuid:1', resource: { resourceType: 'Patient', name: [{ given: ['Zoë'] }] } }],
+    };
     for (const size of [1, 2, 7, 1000]) {
       const [item] = await readDoc(JSON.stringify(doc, null, 1), size);
       expect(item?.kind).toBe('bundle');
@@ -54,7 +61,11 @@ describe('readJsonDocument', () => {
 
   it('yields a single non-Bundle resource as a standalone resource item', async () => {
     const [item] = await readDoc('{\n "resourceType": "List", "entry": [{"item": {"reference": "Patient/1"}}]\n}');
-    expect(item).toMatchObject({ kind: 'resource', standalone: true, resource: { resourceType: 'List', entry: [{ item: { reference: 'Patient/1' } }] } });
+    expect(item).toMatchObject({
+      kind: 'resource',
+      standalone: true,
+      resource: { resourceType: 'List', entry: [{ item: { reference: 'Patient/1' } }] },
+    });
   });
 
   it('turns a truncated document into one error item', async () => {
@@ -81,7 +92,11 @@ describe('readJsonDocument', () => {
 
 describe.skipIf(!HAS_CORPUS)(`readJsonDocument on the corpus${CORPUS_NOTE}`, () => {
   const files = HAS_CORPUS
-    ? [NOTES_BUNDLES, SYNTHEA_2019, HL7].flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => join(dir, f)))
+    ? [NOTES_BUNDLES, SYNTHEA_2019, HL7].flatMap((dir) =>
+        readdirSync(dir)
+          .filter((f) => f.endsWith('.json'))
+          .map((f) => join(dir, f)),
+      )
     : [];
 
   it('parses every corpus JSON file exactly as JSON.parse does', async () => {

@@ -34,7 +34,12 @@ describe('readNdjson', () => {
 
   it('rejects lines that are not objects or not FHIR resources', async () => {
     const items = await read('[1,2]\n"text"\n{"exportId":"x"}\n{"resourceType":"lowercase"}\n');
-    expect(items.map((i) => (i.kind === 'error' ? i.code : i.kind))).toEqual(['NOT_AN_OBJECT', 'NOT_AN_OBJECT', 'NOT_A_RESOURCE', 'NOT_A_RESOURCE']);
+    expect(items.map((i) => (i.kind === 'error' ? i.code : i.kind))).toEqual([
+      'NOT_AN_OBJECT',
+      'NOT_AN_OBJECT',
+      'NOT_A_RESOURCE',
+      'NOT_A_RESOURCE',
+    ]);
   });
 
   it('ends with an error item when the stream fails, keeping what was read', async () => {

@@ -16,7 +16,10 @@ beforeAll(() => {
   ({ dir, remove } = tempFolder());
   mkdirSync(join(dir, 'export', 'deep', 'er'), { recursive: true });
   writeFileSync(join(dir, 'export', 'Patient.000.ndjson'), `${patient('a')}\n${patient('b')}\n`);
-  writeFileSync(join(dir, 'export', 'Condition.ndjson.gz'), gzipSync(`${JSON.stringify({ resourceType: 'Condition', id: 'c', subject: { reference: 'Patient/a' } })}\n`));
+  writeFileSync(
+    join(dir, 'export', 'Condition.ndjson.gz'),
+    gzipSync(`${JSON.stringify({ resourceType: 'Condition', id: 'c', subject: { reference: 'Patient/a' } })}\n`),
+  );
   writeFileSync(join(dir, 'export', 'manifest.json'), '{}');
   writeFileSync(join(dir, 'export', 'deep', 'er', 'x.ndjson'), `${patient('x')}\n`);
   writeFileSync(join(dir, 'export', '.hidden.ndjson'), `${patient('h')}\n`);
@@ -66,11 +69,25 @@ describe('readSources', () => {
   it('turns missing inputs, empty files, bad folders and bad gzip into error items and goes on', async () => {
     const items = await collect(
       readSources(
-        [join(dir, 'missing.ndjson'), join(dir, 'nope', '*.ndjson'), join(dir, 'empty.ndjson'), join(dir, 'nondjson'), join(dir, 'broken.gz'), join(dir, 'two.json')],
+        [
+          join(dir, 'missing.ndjson'),
+          join(dir, 'nope', '*.ndjson'),
+          join(dir, 'empty.ndjson'),
+          join(dir, 'nondjson'),
+          join(dir, 'broken.gz'),
+          join(dir, 'two.json'),
+        ],
         { format: 'auto' },
       ),
     );
-    expect(kinds(items)).toEqual(['error:NOT_FOUND', 'error:NO_MATCH', 'error:EMPTY_INPUT', 'error:EMPTY_FOLDER', 'error:READ_ERROR', 'resource']);
+    expect(kinds(items)).toEqual([
+      'error:NOT_FOUND',
+      'error:NO_MATCH',
+      'error:EMPTY_INPUT',
+      'error:EMPTY_FOLDER',
+      'error:READ_ERROR',
+      'resource',
+    ]);
   });
 
   it('honours a forced format', async () => {

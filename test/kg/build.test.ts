@@ -32,7 +32,10 @@ describe.skipIf(!hasCorpus)(`kg build from the corpus (${hasCorpus ? knowledgeDi
   it('rebuilds byte-identical to the committed kg.json', async () => {
     const built = serializeKnowledgeGraph(await buildKnowledgeGraph(knowledgeDir));
     const committed = await readFile(committedGraph, 'utf8');
-    expect(built === committed, 'models/clinicalbert-mini/kg.json is stale: run `clinicalbert kg build --from ../shared/corpus/knowledge`').toBe(true);
+    expect(
+      built === committed,
+      'models/clinicalbert-mini/kg.json is stale: run `clinicalbert kg build --from ../shared/corpus/knowledge`',
+    ).toBe(true);
   });
 
   it('has a lexicon entry for every evidence a DDXPlus condition uses, and curates every condition', async () => {

@@ -48,10 +48,15 @@ describe('clinicalbert kg', () => {
   it('shows where added surface forms come from (query) and counts them (stats)', () => {
     const json = cli(['kg', 'query', 'PAF', '--json']);
     expect(json.status, json.stderr).toBe(0);
-    const out = JSON.parse(json.stdout) as { entity: { id: string }; surfaceFormOrigins: { form: string; source: string; code?: string }[] };
+    const out = JSON.parse(json.stdout) as {
+      entity: { id: string };
+      surfaceFormOrigins: { form: string; source: string; code?: string }[];
+    };
     expect(out.entity.id).toBe('condition:I48.91');
     expect(out.surfaceFormOrigins).toContainEqual(expect.objectContaining({ form: 'paf', source: 'abbreviation' }));
-    expect(out.surfaceFormOrigins).toContainEqual(expect.objectContaining({ form: 'paroxysmal atrial fibrillation', source: 'icd10cm', code: 'I48.0' }));
+    expect(out.surfaceFormOrigins).toContainEqual(
+      expect.objectContaining({ form: 'paroxysmal atrial fibrillation', source: 'icd10cm', code: 'I48.0' }),
+    );
     const text = cli(['kg', 'query', 'condition:I48.91']);
     expect(text.stdout).toContain('paroxysmal atrial fibrillation [ICD-10-CM I48.0]');
     expect(text.stdout).toContain('paf [abbreviation]');
@@ -77,7 +82,14 @@ describe('clinicalbert kg', () => {
     const text = 'Denies fever or chills; mother has asthma; PMH: HTN.';
     const r = cli(['kg', 'link', text, '--json']);
     expect(r.status, r.stderr).toBe(0);
-    const mentions = JSON.parse(r.stdout) as { entityId: string; start: number; end: number; negated: boolean; historical: boolean; name: string }[];
+    const mentions = JSON.parse(r.stdout) as {
+      entityId: string;
+      start: number;
+      end: number;
+      negated: boolean;
+      historical: boolean;
+      name: string;
+    }[];
     expect(mentions.find((m) => m.entityId === 'finding:E_91')?.negated).toBe(true);
     expect(mentions.find((m) => m.entityId === 'condition:I10')?.historical).toBe(true);
     for (const m of mentions) expect(m.name.length).toBeGreaterThan(0);

@@ -37,7 +37,10 @@ describe('committed kg.json invariants', () => {
 
   it('has priors that sum to 1 per course and are all positive', () => {
     for (const course of ['acute', 'chronic'] as const) {
-      const priors = graph.ofType('condition').filter((c) => c.course === course).map((c) => c.prior);
+      const priors = graph
+        .ofType('condition')
+        .filter((c) => c.course === course)
+        .map((c) => c.prior);
       for (const p of priors) expect(p).toBeGreaterThan(0);
       expect(priors.reduce((a: number, b) => a + (b ?? 0), 0)).toBeCloseTo(1, 9);
     }
@@ -78,7 +81,9 @@ describe('committed kg.json invariants', () => {
 
   it('links every drug to an existing condition, and gives every drug a DrugBank id', () => {
     for (const drug of graph.ofType('drug')) {
-      const targets = graph.neighbours(drug.id).filter((n) => n.direction === 'out' && (n.edge.type === 'treats' || n.edge.type === 'palliates'));
+      const targets = graph
+        .neighbours(drug.id)
+        .filter((n) => n.direction === 'out' && (n.edge.type === 'treats' || n.edge.type === 'palliates'));
       expect(targets.length, drug.id).toBeGreaterThan(0);
       for (const t of targets) expect(t.entity.type).toBe('condition');
       expect(drug.codes.some((c) => c.system === SYSTEMS.drugbank && `drug:${c.code}` === drug.id)).toBe(true);
@@ -99,7 +104,10 @@ describe('committed kg.json invariants', () => {
       }
     }
     for (const c of graph.ofType('condition').filter((x) => x.course === 'acute')) {
-      expect(graph.neighbours(c.id).some((n) => n.edge.type === 'symptom_of'), c.id).toBe(true);
+      expect(
+        graph.neighbours(c.id).some((n) => n.edge.type === 'symptom_of'),
+        c.id,
+      ).toBe(true);
     }
   });
 
@@ -129,7 +137,9 @@ describe('committed kg.json invariants', () => {
 
   it('records provenance with a sha256 per input file and the DDXPlus attribution', () => {
     const sources = raw.provenance.sources;
-    expect(sources.map((s) => s.name)).toEqual(expect.arrayContaining(['DDXPlus', 'PharmacotherapyDB', 'ICD-10-CM', 'Synthea-derived codes']));
+    expect(sources.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['DDXPlus', 'PharmacotherapyDB', 'ICD-10-CM', 'Synthea-derived codes']),
+    );
     for (const s of sources) for (const f of s.files) expect(f.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(sources.find((s) => s.name === 'DDXPlus')?.attribution).toMatch(/Fansi Tchango.*NeurIPS 2022/);
     expect(raw.provenance.notes.join('\n')).toMatch(/severity/);
@@ -208,7 +218,10 @@ describe('KnowledgeGraph.load errors', () => {
 
   it('rejects dangling edges, naming them', async () => {
     const path = join(dir, 'dangling.json');
-    await writeFile(path, JSON.stringify({ ...raw, edges: [...raw.edges, { source: 'finding:E_91', type: 'symptom_of', target: 'condition:NOPE', p: 0.5 }] }));
+    await writeFile(
+      path,
+      JSON.stringify({ ...raw, edges: [...raw.edges, { source: 'finding:E_91', type: 'symptom_of', target: 'condition:NOPE', p: 0.5 }] }),
+    );
     const error = await KnowledgeGraph.load(path).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClinicalBertError);
     expect((error as ClinicalBertError).code).toBe('KG_DANGLING_EDGE');

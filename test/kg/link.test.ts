@@ -48,15 +48,17 @@ describe('linker on hand-written clinical sentences', () => {
     for (const c of fixture.cases) {
       const predicted = pairs(linker.link(c.text));
       const expected = pairs(c.expected);
-      for (const p of predicted) if (expected.has(p)) tp++;
-      else {
-        fp++;
-        misses.push(`extra ${p} in ${JSON.stringify(c.text)}`);
-      }
-      for (const e of expected) if (!predicted.has(e)) {
-        fn++;
-        misses.push(`missed ${e} in ${JSON.stringify(c.text)}`);
-      }
+      for (const p of predicted)
+        if (expected.has(p)) tp++;
+        else {
+          fp++;
+          misses.push(`extra ${p} in ${JSON.stringify(c.text)}`);
+        }
+      for (const e of expected)
+        if (!predicted.has(e)) {
+          fn++;
+          misses.push(`missed ${e} in ${JSON.stringify(c.text)}`);
+        }
     }
     const precision = tp / (tp + fp);
     const recall = tp / (tp + fn);

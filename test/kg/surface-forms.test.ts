@@ -27,7 +27,14 @@ const ICD10 = new Map([
 ]);
 
 const icd = (code: string) => ({ system: SYSTEMS.icd10, code });
-const entity = (id: string, type: Entity['type'], name: string, codes: Entity['codes'], synonyms: string[] = [], linkOnly?: string[]): Entity => ({
+const entity = (
+  id: string,
+  type: Entity['type'],
+  name: string,
+  codes: Entity['codes'],
+  synonyms: string[] = [],
+  linkOnly?: string[],
+): Entity => ({
   id,
   type,
   name,
@@ -58,7 +65,8 @@ const CURATION: SurfaceCuration = {
   rejected: [{ form: 'pe', readings: 'pulmonary embolism; physical examination', why: 'test' }],
 };
 
-const run = (curation: Partial<SurfaceCuration> = {}, entities: Entity[] = ENTITIES) => addSurfaceForms(entities, ICD10, { ...CURATION, ...curation });
+const run = (curation: Partial<SurfaceCuration> = {}, entities: Entity[] = ENTITIES) =>
+  addSurfaceForms(entities, ICD10, { ...CURATION, ...curation });
 const linkOnly = (entities: Entity[], id: string) => entities.find((e) => e.id === id)?.linkOnly;
 
 describe('addSurfaceForms: ICD-10-CM forms', () => {
@@ -73,12 +81,30 @@ describe('addSurfaceForms: ICD-10-CM forms', () => {
   it('records each added form with its code and description, or the abbreviation table', () => {
     const { origins } = run();
     expect(origins).toEqual<SurfaceFormOrigin[]>([
-      { entity: 'condition:F41', form: 'panic disorder', source: 'icd10cm', code: 'F41.0', text: 'Panic disorder [episodic paroxysmal anxiety]' },
-      { entity: 'condition:I48.91', form: 'paroxysmal atrial fibrillation', source: 'icd10cm', code: 'I48.0', text: 'Paroxysmal atrial fibrillation' },
+      {
+        entity: 'condition:F41',
+        form: 'panic disorder',
+        source: 'icd10cm',
+        code: 'F41.0',
+        text: 'Panic disorder [episodic paroxysmal anxiety]',
+      },
+      {
+        entity: 'condition:I48.91',
+        form: 'paroxysmal atrial fibrillation',
+        source: 'icd10cm',
+        code: 'I48.0',
+        text: 'Paroxysmal atrial fibrillation',
+      },
       { entity: 'condition:I48.91', form: 'paf', source: 'abbreviation', text: 'paroxysmal atrial fibrillation' },
       { entity: 'condition:J01', form: 'acute sinusitis', source: 'icd10cm', code: 'J01', text: 'Acute sinusitis' },
       { entity: 'condition:J01', form: 'acute maxillary sinusitis', source: 'icd10cm', code: 'J01.0', text: 'Acute maxillary sinusitis' },
-      { entity: 'condition:J17', form: 'bronchopneumonia', source: 'icd10cm', code: 'J18.0', text: 'Bronchopneumonia, unspecified organism' },
+      {
+        entity: 'condition:J17',
+        form: 'bronchopneumonia',
+        source: 'icd10cm',
+        code: 'J18.0',
+        text: 'Bronchopneumonia, unspecified organism',
+      },
       { entity: 'condition:J32', form: 'sinus disease', source: 'icd10cm', code: 'J32.0', text: 'Sinus disease' },
       { entity: 'finding:E_53.head', form: 'ha', source: 'abbreviation', text: 'headache' },
     ]);
@@ -122,20 +148,40 @@ describe('addSurfaceForms: curated tables are checked', () => {
   };
 
   it('rejects an abbreviation for a missing entity, one the graph already has, and an upper-case one', () => {
-    fails({ abbreviations: [{ form: 'xyz', expansion: 'x', entity: 'condition:NOPE', evidence: '' }] }, /"condition:NOPE", which the graph lacks/);
-    fails({ abbreviations: [{ form: 'afib', expansion: 'x', entity: 'condition:I48.91', evidence: '' }] }, /"afib" is already a surface form of condition:I48.91/);
-    fails({ abbreviations: [{ form: 'chf', expansion: 'x', entity: 'condition:J17', evidence: '' }] }, /"chf" is already a surface form of condition:I50.9/);
+    fails(
+      { abbreviations: [{ form: 'xyz', expansion: 'x', entity: 'condition:NOPE', evidence: '' }] },
+      /"condition:NOPE", which the graph lacks/,
+    );
+    fails(
+      { abbreviations: [{ form: 'afib', expansion: 'x', entity: 'condition:I48.91', evidence: '' }] },
+      /"afib" is already a surface form of condition:I48.91/,
+    );
+    fails(
+      { abbreviations: [{ form: 'chf', expansion: 'x', entity: 'condition:J17', evidence: '' }] },
+      /"chf" is already a surface form of condition:I50.9/,
+    );
     fails({ abbreviations: [{ form: 'PNA', expansion: 'x', entity: 'condition:J17', evidence: '' }] }, /lower-case/);
   });
 
   it('fails when a rejected abbreviation is a surface form after all', () => {
-    fails({ rejected: [{ form: 'afib', readings: 'x', why: 'test' }] }, /rejected abbreviation "afib" is a surface form of condition:I48.91/);
+    fails(
+      { rejected: [{ form: 'afib', readings: 'x', why: 'test' }] },
+      /rejected abbreviation "afib" is a surface form of condition:I48.91/,
+    );
     fails({ rejected: [{ form: 'ha', readings: 'x', why: 'test' }] }, /rejected abbreviation "ha" is a surface form of finding:E_53.head/);
   });
 
   it('fails on curated codes the ICD-10-CM file lacks or that no condition reads', () => {
     fails({ excluded: [{ code: 'Z99.99', why: '' }] }, /excluded ICD-10 code "Z99.99" is not a dotted code in the ICD-10-CM file/);
-    fails({ excluded: [{ code: 'J01.0', why: '' }, { code: 'I48.92', why: '' }] }, /I48.92 is not read for any condition/);
+    fails(
+      {
+        excluded: [
+          { code: 'J01.0', why: '' },
+          { code: 'I48.92', why: '' },
+        ],
+      },
+      /I48.92 is not read for any condition/,
+    );
     fails({ related: [{ entity: 'condition:J17', codes: ['J15'], why: '' }] }, /related ICD-10 code "J15"/);
     fails({ related: [{ entity: 'condition:J99', codes: ['J01'], why: '' }] }, /"condition:J99", which the graph lacks/);
   });
@@ -182,7 +228,9 @@ describe('surface-form provenance in kg.json', () => {
 
   it('refuses to load a graph whose provenance names a form its entity lacks', () => {
     const bad = [...run().origins, { entity: 'condition:J17', form: 'pna', source: 'abbreviation', text: 'pneumonia' }];
-    expect(() => validateGraphFile(graphFile(bad), 'test')).toThrow(/provenance.surfaceForms: "pna" on condition:J17: the entity has no such form/);
+    expect(() => validateGraphFile(graphFile(bad), 'test')).toThrow(
+      /provenance.surfaceForms: "pna" on condition:J17: the entity has no such form/,
+    );
     expect(() => validateGraphFile(graphFile(bad), 'test')).toThrow(expect.objectContaining({ code: 'KG_PROVENANCE' }));
   });
 
@@ -190,6 +238,8 @@ describe('surface-form provenance in kg.json', () => {
     const file = graphFile(run().origins);
     const text = serializeKnowledgeGraph(file);
     expect(JSON.parse(text)).toEqual(file);
-    expect(text).toContain('\n    {"entity":"condition:I48.91","form":"paf","source":"abbreviation","text":"paroxysmal atrial fibrillation"},\n');
+    expect(text).toContain(
+      '\n    {"entity":"condition:I48.91","form":"paf","source":"abbreviation","text":"paroxysmal atrial fibrillation"},\n',
+    );
   });
 });

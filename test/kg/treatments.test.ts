@@ -29,7 +29,13 @@ describe('drugs for conditions', () => {
   });
 
   it('survives an is_a cycle', () => {
-    const c = (code: string): Entity => ({ id: `condition:${code}`, type: 'condition', name: code, codes: [{ system: SYSTEMS.icd10, code }], synonyms: [] });
+    const c = (code: string): Entity => ({
+      id: `condition:${code}`,
+      type: 'condition',
+      name: code,
+      codes: [{ system: SYSTEMS.icd10, code }],
+      synonyms: [],
+    });
     const cyclic = new KnowledgeGraph(
       {
         formatVersion: 1,
@@ -52,7 +58,9 @@ describe('drugs for conditions', () => {
     const committed = await KnowledgeGraph.loadDefault();
     const [coded] = committed.linkCodes([{ system: SYSTEMS.icd10, code: 'J45.909' }]);
     expect(coded).toBe('condition:J45.909');
-    const forAsthma = committed.edges.filter((e) => e.target === 'condition:J45' && (e.type === 'treats' || e.type === 'palliates')).map((e) => e.source);
+    const forAsthma = committed.edges
+      .filter((e) => e.target === 'condition:J45' && (e.type === 'treats' || e.type === 'palliates'))
+      .map((e) => e.source);
     expect(forAsthma.length).toBeGreaterThan(0);
     expect(drugsFor(committed, forAsthma, [coded as string])).toEqual(forAsthma);
     // Verapamil (migraine, hypertension) is not an asthma drug.

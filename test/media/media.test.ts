@@ -36,7 +36,11 @@ describe('images', () => {
   });
 
   it.skipIf(!haveCorpus)('decodes the real chest X-rays (PNG and JPEG)', async () => {
-    for (const file of ['images/chest-xray/ARDSSevere.png', 'images/chest-xray/pneumocystis-pneumonia-1.jpg', 'images/chest-xray-nih-cxr14/00000001_000.png']) {
+    for (const file of [
+      'images/chest-xray/ARDSSevere.png',
+      'images/chest-xray/pneumocystis-pneumonia-1.jpg',
+      'images/chest-xray-nih-cxr14/00000001_000.png',
+    ]) {
       const { pixels, format } = await decodeImageGray(readFileSync(join(corpus, file)), 64);
       expect(pixels.length, file).toBe(4096);
       expect(['png', 'jpeg']).toContain(format);

@@ -63,10 +63,13 @@ describe('decodePcmWav', () => {
   });
 
   it('decodes the generated samples and the real recordings exactly as wavefile does', () => {
-    const files = readdirSync(join(REPO_ROOT, 'samples/records_files')).filter((f) => f.endsWith('.wav')).map((f) => join(REPO_ROOT, 'samples/records_files', f));
+    const files = readdirSync(join(REPO_ROOT, 'samples/records_files'))
+      .filter((f) => f.endsWith('.wav'))
+      .map((f) => join(REPO_ROOT, 'samples/records_files', f));
     const corpus = join(REPO_ROOT, '../shared/corpus/audio');
     if (existsSync(corpus)) {
-      for (const dir of readdirSync(corpus)) for (const f of readdirSync(join(corpus, dir))) if (f.endsWith('.wav')) files.push(join(corpus, dir, f));
+      for (const dir of readdirSync(corpus))
+        for (const f of readdirSync(join(corpus, dir))) if (f.endsWith('.wav')) files.push(join(corpus, dir, f));
     }
     expect(files.length).toBeGreaterThan(0);
     for (const file of files) {

@@ -94,11 +94,15 @@ describe('manifest abstention and follows', () => {
   it('refuses an abstention on a sigmoid head, an unknown score kind, and a label-scored abstention without a label', () => {
     const sigmoid = base();
     sigmoid.heads.drugs!.abstention = { score: 'one-minus-max', threshold: 0.5 };
-    expect(failure(sigmoid).message).toContain('heads.drugs.abstention: only a softmax head can abstain; this head\'s activation is "sigmoid"');
+    expect(failure(sigmoid).message).toContain(
+      'heads.drugs.abstention: only a softmax head can abstain; this head\'s activation is "sigmoid"',
+    );
 
     const kind = base();
     (kind.heads.diagnoses as unknown as { abstention: unknown }).abstention = { score: 'entropy', threshold: 0.5 };
-    expect(failure(kind).message).toContain('/heads/diagnoses/abstention/score must be equal to one of the allowed values: "label", "one-minus-max" (got "entropy")');
+    expect(failure(kind).message).toContain(
+      '/heads/diagnoses/abstention/score must be equal to one of the allowed values: "label", "one-minus-max" (got "entropy")',
+    );
 
     const missing = base();
     missing.heads.diagnoses!.abstention = { threshold: 0.5 };
@@ -107,9 +111,18 @@ describe('manifest abstention and follows', () => {
 
   it('refuses follows that names no head, itself, a sigmoid head, a head that follows, or drugs over other labels', () => {
     const cases: [(m: ModelManifest) => void, string][] = [
-      [(m) => (m.heads.severity!.follows = 'diagnosis'), 'heads.severity.follows "diagnosis" is not a head of this model; heads: diagnoses, drugs, severity, specialty'],
-      [(m) => (m.heads.severity!.follows = 'severity'), 'heads.severity.follows "severity" names the head itself; it must name another softmax head: diagnoses, specialty'],
-      [(m) => (m.heads.severity!.follows = 'drugs'), 'heads.severity.follows "drugs" must name a softmax head: diagnoses, severity, specialty'],
+      [
+        (m) => (m.heads.severity!.follows = 'diagnosis'),
+        'heads.severity.follows "diagnosis" is not a head of this model; heads: diagnoses, drugs, severity, specialty',
+      ],
+      [
+        (m) => (m.heads.severity!.follows = 'severity'),
+        'heads.severity.follows "severity" names the head itself; it must name another softmax head: diagnoses, specialty',
+      ],
+      [
+        (m) => (m.heads.severity!.follows = 'drugs'),
+        'heads.severity.follows "drugs" must name a softmax head: diagnoses, severity, specialty',
+      ],
       [
         (m) => {
           m.heads.specialty!.follows = 'diagnoses';

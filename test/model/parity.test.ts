@@ -178,7 +178,7 @@ describe.skipIf(!ready)(`model package parity (${modelDir})`, () => {
     }
   });
 
-  it('has graphs whose input and output names are the manifest\'s', async () => {
+  it("has graphs whose input and output names are the manifest's", async () => {
     for (const role of ['text', 'image', 'audio', 'fusion'] as const) {
       const s = await session(role);
       const spec = pkg.manifest.graphs[role];

@@ -11,7 +11,28 @@ import { computeOffsets, loadTokenizer, type Tokenizer } from '../../src/model/t
 import { ClinicalBertError } from '../../src/util/errors.js';
 
 const SPECIALS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
-const WORDS = ['un', '##aff', '##able', 'the', 'cafe', '!', ',', '/', '%', '1', '##2', '##0', '8', '##0', 'o', '##2', 'sat', 'x', '-', 'ray'];
+const WORDS = [
+  'un',
+  '##aff',
+  '##able',
+  'the',
+  'cafe',
+  '!',
+  ',',
+  '/',
+  '%',
+  '1',
+  '##2',
+  '##0',
+  '8',
+  '##0',
+  'o',
+  '##2',
+  'sat',
+  'x',
+  '-',
+  'ray',
+];
 
 /** The same shape of tokenizer.json that training/tokenizer_files.py writes (cased: as for an imported cased vocabulary). */
 function tokenizerJson(vocab: string[], cased = false): object {
@@ -21,7 +42,13 @@ function tokenizerJson(vocab: string[], cased = false): object {
     truncation: null,
     padding: null,
     added_tokens: SPECIALS.map((content) => ({
-      id: ids[content], content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
+      id: ids[content],
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
     })),
     normalizer: cased
       ? { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: false }
@@ -29,7 +56,11 @@ function tokenizerJson(vocab: string[], cased = false): object {
     pre_tokenizer: { type: 'BertPreTokenizer' },
     post_processor: {
       type: 'TemplateProcessing',
-      single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
+      single: [
+        { SpecialToken: { id: '[CLS]', type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: '[SEP]', type_id: 0 } },
+      ],
       pair: [],
       special_tokens: {
         '[CLS]': { id: '[CLS]', ids: [ids['[CLS]']], tokens: ['[CLS]'] },
@@ -99,9 +130,22 @@ describe('encode', () => {
   });
 
   it('splits numbers and punctuation the way the recipe does', () => {
-    expect(tokenizer.encode('120/80, O2 sat 8%').tokens).toEqual(
-      ['[CLS]', '1', '##2', '##0', '/', '8', '##0', ',', 'o', '##2', 'sat', '8', '%', '[SEP]'],
-    );
+    expect(tokenizer.encode('120/80, O2 sat 8%').tokens).toEqual([
+      '[CLS]',
+      '1',
+      '##2',
+      '##0',
+      '/',
+      '8',
+      '##0',
+      ',',
+      'o',
+      '##2',
+      'sat',
+      '8',
+      '%',
+      '[SEP]',
+    ]);
   });
 
   it('gives [UNK] for a word it cannot spell and keeps literal special tokens', () => {
@@ -135,7 +179,12 @@ describe('encode', () => {
 
   it('cuts offsets with the ids', () => {
     const { ids, offsets } = tokenizer.encode('the cafe the cafe', 4, { offsets: true });
-    expect(offsets).toEqual([[0, 0], [0, 3], [4, 8], [0, 0]]);
+    expect(offsets).toEqual([
+      [0, 0],
+      [0, 3],
+      [4, 8],
+      [0, 0],
+    ]);
     expect(ids).toHaveLength(4);
   });
 
@@ -149,8 +198,22 @@ describe('encode', () => {
 
 describe('a cased vocabulary with Hugging Face special ids', () => {
   // As an imported Bio_ClinicalBERT-style vocabulary: [PAD]=0, [UNK]=100, [CLS]=101, [SEP]=102, [MASK]=103.
-  const cased = ['[PAD]', ...Array.from({ length: 99 }, (_, i) => `[unused${i}]`), '[UNK]', '[CLS]', '[SEP]', '[MASK]',
-    'The', 'the', 'caf', '##é', '##e', 'BP', 'bp', '!'];
+  const cased = [
+    '[PAD]',
+    ...Array.from({ length: 99 }, (_, i) => `[unused${i}]`),
+    '[UNK]',
+    '[CLS]',
+    '[SEP]',
+    '[MASK]',
+    'The',
+    'the',
+    'caf',
+    '##é',
+    '##e',
+    'BP',
+    'bp',
+    '!',
+  ];
   let casedDir: string;
   let casedTokenizer: Tokenizer;
 
@@ -203,7 +266,10 @@ describe('computeOffsets', () => {
     expect(computeOffsets(text, ['[UNK]', 'cafe'], [])).toBeUndefined();
     // U+200B is a format character (Cf): removed, so "the" and "cafe" join into one word.
     expect(computeOffsets('the\u200bcafe', ['thecafe'], [])).toEqual([[0, 8]]);
-    expect(computeOffsets('\u{1F642} cafe', ['[UNK]', 'cafe'], [])).toEqual([[0, 2], [3, 7]]);
+    expect(computeOffsets('\u{1F642} cafe', ['[UNK]', 'cafe'], [])).toEqual([
+      [0, 2],
+      [3, 7],
+    ]);
   });
 
   it('follows the normalizer: lower-cased pieces do not spell cased text', () => {

@@ -51,7 +51,7 @@ describe('run-time dependencies', () => {
       "const e = require('epsilon');",
       "const f = await import('./local.js');",
       "import 'side-effect';",
-      "const s = 'not from \"zeta\"';",
+      'const s = \'not from "zeta"\';',
     ].join('\n');
     const names = runtimeSpecifiers(text).map(packageOf).filter(Boolean);
     expect(names.sort()).toEqual(['@scope/delta', 'alpha', 'epsilon', 'gamma', 'side-effect']);

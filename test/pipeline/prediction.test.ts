@@ -39,7 +39,13 @@ function heads(): Record<string, HeadSpec> {
       description: 'acute diagnosis',
       abstention: { label: 'none', threshold: 0.5 },
     },
-    severity: { output: 'severity_logits', activation: 'softmax', labels: [label('1'), label('2'), label('3')], description: 'severity', follows: 'diagnoses' },
+    severity: {
+      output: 'severity_logits',
+      activation: 'softmax',
+      labels: [label('1'), label('2'), label('3')],
+      description: 'severity',
+      follows: 'diagnoses',
+    },
     drugs: {
       output: 'drug_logits',
       activation: 'sigmoid',
@@ -48,7 +54,12 @@ function heads(): Record<string, HeadSpec> {
       threshold: 0.3,
       follows: 'diagnoses',
     },
-    specialty: { output: 'specialty_logits', activation: 'softmax', labels: [label('Pulmonology'), label('Cardiology')], description: 'specialty' },
+    specialty: {
+      output: 'specialty_logits',
+      activation: 'softmax',
+      labels: [label('Pulmonology'), label('Cardiology')],
+      description: 'specialty',
+    },
   };
 }
 
@@ -60,7 +71,16 @@ const condition = (code: string, status?: string): CodedFact => ({
 });
 
 function record(facts: CodedFact[]): ClinicalRecord {
-  return { id: 'p1', patient: 'Patient/p1', source: { file: 'in.ndjson', line: 1 }, demographics: {}, notes: [], media: [], facts, warnings: [] };
+  return {
+    id: 'p1',
+    patient: 'Patient/p1',
+    source: { file: 'in.ndjson', line: 1 },
+    demographics: {},
+    notes: [],
+    media: [],
+    facts,
+    warnings: [],
+  };
 }
 
 const features: RecordFeatures = { text: '', inputIds: [2, 3], entities: [], entityIds: [], entityFlags: [], warnings: [] };
@@ -82,11 +102,18 @@ const model = { name: 'test-model', version: '1', sha: 'abcdef012345' };
 const FACTS = [condition('I10'), condition('J45.909', 'resolved'), condition('E11.9', 'entered-in-error')];
 
 function line(scores: number[], options: { heads?: Record<string, HeadSpec>; facts?: CodedFact[]; drugs?: number[] } = {}): PredictionLine {
-  const built = buildPredictionLine(record(options.facts ?? FACTS), features, outputs(scores, options.drugs), options.heads ?? heads(), model, {
-    topK: 5,
-    maxLength: 256,
-    graph,
-  });
+  const built = buildPredictionLine(
+    record(options.facts ?? FACTS),
+    features,
+    outputs(scores, options.drugs),
+    options.heads ?? heads(),
+    model,
+    {
+      topK: 5,
+      maxLength: 256,
+      graph,
+    },
+  );
   expect(validate(JSON.parse(JSON.stringify(built))), JSON.stringify(validate.errors)).toBe(true);
   return built;
 }

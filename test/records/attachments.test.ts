@@ -24,10 +24,18 @@ beforeAll(() => {
 });
 afterAll(() => remove());
 
-function context(opts: { entries?: ResourceEntry[]; allowNetwork?: boolean; max?: number } = {}): { ctx: AttachmentContext; warnings: string[] } {
+function context(opts: { entries?: ResourceEntry[]; allowNetwork?: boolean; max?: number } = {}): {
+  ctx: AttachmentContext;
+  warnings: string[];
+} {
   const warnings: string[] = [];
   const ctx: AttachmentContext = {
-    entry: { resource: { resourceType: 'DocumentReference', id: 'd1' }, key: 'DocumentReference/d1', position: { file: 'in.json' }, baseDir: join(dir, 'input') },
+    entry: {
+      resource: { resourceType: 'DocumentReference', id: 'd1' },
+      key: 'DocumentReference/d1',
+      position: { file: 'in.json' },
+      baseDir: join(dir, 'input'),
+    },
     resolver: new ResourceIndex(opts.entries ?? []),
     options: { allowNetwork: opts.allowNetwork ?? false, maxAttachmentBytes: opts.max ?? 20 * 1024 * 1024 },
     warn: (m) => warnings.push(m),
@@ -36,7 +44,10 @@ function context(opts: { entries?: ResourceEntry[]; allowNetwork?: boolean; max?
   return { ctx, warnings };
 }
 
-async function resolve(attachment: Record<string, unknown>, opts: Parameters<typeof context>[0] = {}): Promise<{ out: ResolvedAttachment; warnings: string[] }> {
+async function resolve(
+  attachment: Record<string, unknown>,
+  opts: Parameters<typeof context>[0] = {},
+): Promise<{ out: ResolvedAttachment; warnings: string[] }> {
   const { ctx, warnings } = context(opts);
   const out = await resolveAttachment(attachment, 'DocumentReference/d1 content[0]', ctx);
   return { out, warnings };
@@ -46,7 +57,10 @@ const b64 = (b: Buffer | string) => Buffer.from(b).toString('base64');
 
 describe('resolveAttachment', () => {
   it('decodes text/plain with any charset and reduces text/html', async () => {
-    const latin1 = await resolve({ contentType: 'text/plain; charset=ISO-8859-1', data: b64(Buffer.from([0x66, 0x69, 0xe8, 0x76, 0x72, 0x65])) });
+    const latin1 = await resolve({
+      contentType: 'text/plain; charset=ISO-8859-1',
+      data: b64(Buffer.from([0x66, 0x69, 0xe8, 0x76, 0x72, 0x65])),
+    });
     expect(latin1.out).toEqual({ kind: 'text', text: 'fièvre', contentType: 'text/plain' });
     const html = await resolve({ contentType: 'text/html', data: b64('<p>Cough &amp; fever</p><script>x()</script>') });
     expect(html.out).toEqual({ kind: 'text', text: 'Cough & fever', contentType: 'text/html' });
@@ -77,7 +91,11 @@ describe('resolveAttachment', () => {
   });
 
   it('warns about unsupported types: audio/ogg, video/mp4, application/pdf', async () => {
-    for (const [type, noun] of [['audio/ogg', 'audio'], ['video/mp4', 'video'], ['application/pdf', 'attachment']] as const) {
+    for (const [type, noun] of [
+      ['audio/ogg', 'audio'],
+      ['video/mp4', 'video'],
+      ['application/pdf', 'attachment'],
+    ] as const) {
       const { out, warnings } = await resolve({ contentType: type, data: b64('x'.repeat(30)) });
       expect(out.kind).toBe('none');
       expect(warnings).toEqual([`DocumentReference/d1 content[0]: ${type} not supported, ${noun} ignored`]);
@@ -87,7 +105,10 @@ describe('resolveAttachment', () => {
   it('reads WAV under its aliases as audio', async () => {
     for (const type of ['audio/wav', 'audio/x-wav', 'audio/wave', 'audio/vnd.wave']) {
       const { out } = await resolve({ contentType: type, data: b64(WAV), title: 'Lung sounds' });
-      expect(out).toMatchObject({ kind: 'media', media: { modality: 'audio', contentType: 'audio/wav', title: 'Lung sounds', resource: 'DocumentReference/d1' } });
+      expect(out).toMatchObject({
+        kind: 'media',
+        media: { modality: 'audio', contentType: 'audio/wav', title: 'Lung sounds', resource: 'DocumentReference/d1' },
+      });
     }
   });
 
@@ -120,7 +141,10 @@ describe('resolveAttachment', () => {
 
   it('never fetches http(s) URLs: keeps the URL with a warning', async () => {
     const plain = await resolve({ contentType: 'image/jpeg', url: 'https://images.example.org/x.jpg' });
-    expect(plain.out).toEqual({ kind: 'media', media: { modality: 'image', contentType: 'image/jpeg', url: 'https://images.example.org/x.jpg', resource: 'DocumentReference/d1' } });
+    expect(plain.out).toEqual({
+      kind: 'media',
+      media: { modality: 'image', contentType: 'image/jpeg', url: 'https://images.example.org/x.jpg', resource: 'DocumentReference/d1' },
+    });
     expect(plain.warnings).toEqual(['DocumentReference/d1 content[0]: attachment by URL not fetched; pass --allow-network']);
   });
 
@@ -145,7 +169,9 @@ describe('resolveAttachment', () => {
       expect(untyped.out).toMatchObject({ kind: 'media', media: { contentType: 'image/png' } });
       const missing = await resolve({ contentType: 'image/png', url: `${base}/patient-123/x.png` }, { allowNetwork: true });
       expect(missing.out.kind).toBe('none');
-      expect(missing.warnings).toEqual([`DocumentReference/d1 content[0]: fetching from 127.0.0.1:${new URL(base).port} failed (HTTP 404); attachment ignored`]);
+      expect(missing.warnings).toEqual([
+        `DocumentReference/d1 content[0]: fetching from 127.0.0.1:${new URL(base).port} failed (HTTP 404); attachment ignored`,
+      ]);
       const big = await resolve({ contentType: 'audio/wav', url: `${base}/big.wav` }, { allowNetwork: true, max: 1000 });
       expect(big.out.kind).toBe('none');
       expect(big.warnings[0]).toMatch(/exceeds the 0\.0 MB limit; attachment ignored$/);
@@ -162,7 +188,9 @@ describe('resolveAttachment', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
     const refused = await resolve({ contentType: 'image/png', url: `http://127.0.0.1:${port}/x.png` }, { allowNetwork: true });
-    expect(refused.warnings).toEqual([`DocumentReference/d1 content[0]: fetching from 127.0.0.1:${port} failed (ECONNREFUSED); attachment ignored`]);
+    expect(refused.warnings).toEqual([
+      `DocumentReference/d1 content[0]: fetching from 127.0.0.1:${port} failed (ECONNREFUSED); attachment ignored`,
+    ]);
   });
 
   it('resolves Binary references inside the input, and reports missing ones', async () => {

@@ -20,7 +20,10 @@ beforeAll(() => {
 afterAll(() => remove());
 
 describe.skipIf(!HAS_CORPUS)(`the SMART 10-patient Bulk Data export${CORPUS_NOTE}`, () => {
-  const lines = (file: string) => readFileSync(join(BULK_10, file), 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = (file: string) =>
+    readFileSync(join(BULK_10, file), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
   let items: RecordItem[] = [];
   let stats: ReturnType<typeof readRecords>['stats'];
   let spill = '';
@@ -37,9 +40,15 @@ describe.skipIf(!HAS_CORPUS)(`the SMART 10-patient Bulk Data export${CORPUS_NOTE
     const patients = lines('Patient.000.ndjson').map((l) => (JSON.parse(l) as Json).id as string);
     // the export is named "10 patients" (living); its Patient file holds 13 (3 deceased)
     expect(patients).toHaveLength(13);
-    expect(records(items).map((r) => r.id).sort()).toEqual([...patients].sort());
+    expect(
+      records(items)
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual([...patients].sort());
     const failures = items.filter((i) => i.kind === 'failure');
-    expect(failures.map((f) => `${f.position.file.split('/').pop()}:${f.position.line}`)).toEqual([1, 2, 3, 4].map((n) => `log.ndjson:${n}`));
+    expect(failures.map((f) => `${f.position.file.split('/').pop()}:${f.position.line}`)).toEqual(
+      [1, 2, 3, 4].map((n) => `log.ndjson:${n}`),
+    );
     expect(failures.every((f) => f.kind === 'failure' && f.code === 'NOT_A_RESOURCE')).toBe(true);
   });
 
@@ -72,7 +81,9 @@ describe.skipIf(!HAS_CORPUS)(`the SMART 10-patient Bulk Data export${CORPUS_NOTE
 
   it('accounts for every line and removes its spill folder', () => {
     expect(stats.balanced).toBe(true);
-    const total = readdirSync(BULK_10).filter((f) => f.endsWith('.ndjson')).reduce((n, f) => n + lines(f).length, 0);
+    const total = readdirSync(BULK_10)
+      .filter((f) => f.endsWith('.ndjson'))
+      .reduce((n, f) => n + lines(f).length, 0);
     expect(stats.itemsRead).toBe(total);
     expect(stats.itemsFailed).toBe(4);
     expect(stats.skippedByReason).toEqual({
@@ -162,9 +173,26 @@ describe('Bulk Data edge cases', () => {
     const lines = [
       { resourceType: 'Condition', id: 'c1', subject: { reference: 'Patient/ghost' }, code: { text: 'Asthma' } },
       { resourceType: 'Patient', id: 'real', gender: 'male', birthDate: '1990-06-01' },
-      { resourceType: 'Observation', id: 'o1', subject: { reference: 'Patient/real' }, effectiveDateTime: '2020-06-01', code: { text: 'HR' }, valueQuantity: { value: 80, unit: '/min' } },
-      { resourceType: 'Medication', id: 'm1', code: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '314076' }] } },
-      { resourceType: 'MedicationRequest', id: 'r1', subject: { reference: 'Patient/real' }, medicationReference: { reference: 'Medication/m1' }, authoredOn: '2020-06-01' },
+      {
+        resourceType: 'Observation',
+        id: 'o1',
+        subject: { reference: 'Patient/real' },
+        effectiveDateTime: '2020-06-01',
+        code: { text: 'HR' },
+        valueQuantity: { value: 80, unit: '/min' },
+      },
+      {
+        resourceType: 'Medication',
+        id: 'm1',
+        code: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '314076' }] },
+      },
+      {
+        resourceType: 'MedicationRequest',
+        id: 'r1',
+        subject: { reference: 'Patient/real' },
+        medicationReference: { reference: 'Medication/m1' },
+        authoredOn: '2020-06-01',
+      },
       { resourceType: 'Observation', id: 'o2', subject: { reference: 'Group/g1' } },
     ];
     const stream = readRecords(['-'], { tempDir: tmp, stdin: Readable.from([lines.map((l) => JSON.stringify(l)).join('\n')]) });
@@ -174,7 +202,9 @@ describe('Bulk Data edge cases', () => {
     expect(ghost?.warnings).toEqual(['no Patient resource for Patient/ghost in the input; demographics unknown']);
     expect(real?.demographics).toEqual({ sex: 'male', birthDate: '1990-06-01', ageYears: 30 });
     expect(real?.time).toBe('2020-06-01');
-    expect(real?.facts.find((f) => f.kind === 'medication')?.codings).toEqual([{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '314076' }]);
+    expect(real?.facts.find((f) => f.kind === 'medication')?.codings).toEqual([
+      { system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '314076' },
+    ]);
     expect(stream.stats.skippedByReason).toEqual({ 'kept for reference (Medication)': 1, 'subject is not a Patient (Group)': 1 });
     expect(stream.stats.balanced).toBe(true);
   });

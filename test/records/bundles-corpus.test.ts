@@ -7,7 +7,13 @@ import { collect, CORPUS, CORPUS_NOTE, HAS_CORPUS, HL7, NOTES_BUNDLES, SYNTHEA_2
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const jsonFiles = (dir: string) => (HAS_CORPUS ? readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => join(dir, f)) : []);
+const jsonFiles = (dir: string) =>
+  HAS_CORPUS
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+        .map((f) => join(dir, f))
+    : [];
 const records = (items: RecordItem[]): ClinicalRecord[] => items.flatMap((i) => (i.kind === 'record' ? [i.record] : []));
 
 /** Note texts computed independently of the reader: base64 text/plain attachments, decoded. */
@@ -16,7 +22,11 @@ function expectedNoteTexts(bundle: Json): Set<string> {
   for (const e of bundle.entry as Json[]) {
     const r = e.resource as Json;
     const attachments: Json[] =
-      r.resourceType === 'DocumentReference' ? (r.content ?? []).map((c: Json) => c.attachment) : r.resourceType === 'DiagnosticReport' ? (r.presentedForm ?? []) : [];
+      r.resourceType === 'DocumentReference'
+        ? (r.content ?? []).map((c: Json) => c.attachment)
+        : r.resourceType === 'DiagnosticReport'
+          ? (r.presentedForm ?? [])
+          : [];
     for (const a of attachments) {
       if (typeof a.data === 'string' && String(a.contentType).startsWith('text/plain')) {
         const text = Buffer.from(a.data, 'base64').toString('utf8').trim();
@@ -36,7 +46,10 @@ describe.skipIf(!HAS_CORPUS)(`Synthea bundles with notes${CORPUS_NOTE}`, () => {
       const bundle = JSON.parse(readFileSync(file, 'utf8')) as Json;
       const stream = readRecords([file]);
       const items = await collect(stream);
-      expect(items.map((i) => i.kind), file).toEqual(['record']);
+      expect(
+        items.map((i) => i.kind),
+        file,
+      ).toEqual(['record']);
       const record = records(items)[0] as ClinicalRecord;
       const patientIndex = (bundle.entry as Json[]).findIndex((e) => e.resource.resourceType === 'Patient');
       const patient = bundle.entry[patientIndex].resource as Json;
@@ -50,7 +63,9 @@ describe.skipIf(!HAS_CORPUS)(`Synthea bundles with notes${CORPUS_NOTE}`, () => {
       const expected = expectedNoteTexts(bundle);
       expect(expected.size, file).toBeGreaterThan(10);
       expect(new Set(record.notes.map((n) => n.text)), file).toEqual(expected);
-      expect(record.notes.every((n) => n.contentType === 'text/plain' && /^(DocumentReference|DiagnosticReport)\//.test(n.resource))).toBe(true);
+      expect(record.notes.every((n) => n.contentType === 'text/plain' && /^(DocumentReference|DiagnosticReport)\//.test(n.resource))).toBe(
+        true,
+      );
 
       const count = (type: string) => (bundle.entry as Json[]).filter((e) => e.resource.resourceType === type).length;
       const facts = (kind: string) => record.facts.filter((f) => f.kind === kind).length;
@@ -119,7 +134,9 @@ describe.skipIf(!HAS_CORPUS)(`HL7 R4 official examples${CORPUS_NOTE}`, () => {
     const failed = [...byFile].filter(([, items]) => items.some((i) => i.kind === 'failure')).map(([name]) => name);
     expect(failed.sort()).toEqual(['binary-example.json', 'binary-f006.json', 'diagnosticreport-example-gingival-mass.json']);
     for (const name of failed) {
-      expect(byFile.get(name)).toEqual([expect.objectContaining({ kind: 'failure', code: 'NO_PATIENT', reason: expect.stringContaining('without a Patient') })]);
+      expect(byFile.get(name)).toEqual([
+        expect.objectContaining({ kind: 'failure', code: 'NO_PATIENT', reason: expect.stringContaining('without a Patient') }),
+      ]);
     }
     for (const [name, items] of byFile) if (!failed.includes(name)) expect(records(items).length, name).toBeGreaterThan(0);
   });
@@ -128,7 +145,11 @@ describe.skipIf(!HAS_CORPUS)(`HL7 R4 official examples${CORPUS_NOTE}`, () => {
     const [record] = records(byFile.get('condition-example.json') ?? []);
     expect(record).toMatchObject({ id: 'example', patient: 'Patient/example', demographics: {} });
     expect(record?.warnings[0]).toContain('no Patient resource');
-    expect(record?.facts[0]).toMatchObject({ kind: 'condition', status: 'active', codings: [expect.objectContaining({ system: 'http://snomed.info/sct', code: '39065001' })] });
+    expect(record?.facts[0]).toMatchObject({
+      kind: 'condition',
+      status: 'active',
+      codings: [expect.objectContaining({ system: 'http://snomed.info/sct', code: '39065001' })],
+    });
   });
 
   it('reports unsupported, remote and mislabelled attachments as warnings', () => {
@@ -142,7 +163,9 @@ describe.skipIf(!HAS_CORPUS)(`HL7 R4 official examples${CORPUS_NOTE}`, () => {
     expect(warningsOf('media-example.json')).toContain('Media/example content: image/gif not supported, image ignored');
     expect(warningsOf('media-example-xray.json')).toContain('Media/xray content: attachment by URL not fetched; pass --allow-network');
     const [xray] = records(byFile.get('media-example-xray.json') ?? []);
-    expect(xray?.media).toEqual([expect.objectContaining({ modality: 'image', contentType: 'image/jpeg', bodySite: '85151006', url: expect.stringMatching(/^http/) })]);
+    expect(xray?.media).toEqual([
+      expect.objectContaining({ modality: 'image', contentType: 'image/jpeg', bodySite: '85151006', url: expect.stringMatching(/^http/) }),
+    ]);
   });
 
   it('resolves a contained Medication and reads Composition sections as notes', () => {
@@ -162,7 +185,10 @@ describe.skipIf(!HAS_CORPUS)(`HL7 R4 official examples${CORPUS_NOTE}`, () => {
         resourceType: 'Bundle',
         type: 'collection',
         entry: [
-          { fullUrl: 'urn:uuid:11111111-1111-4111-8111-111111111111', resource: { resourceType: 'Patient', id: 'p1', gender: 'female', birthDate: '1970-01-01' } },
+          {
+            fullUrl: 'urn:uuid:11111111-1111-4111-8111-111111111111',
+            resource: { resourceType: 'Patient', id: 'p1', gender: 'female', birthDate: '1970-01-01' },
+          },
           {
             resource: {
               resourceType: 'DocumentReference',
@@ -192,7 +218,11 @@ describe.skipIf(!HAS_CORPUS)(`HL7 R4 official examples${CORPUS_NOTE}`, () => {
 });
 
 describe.skipIf(!HAS_CORPUS)(`images and audio wrapped as attachments${CORPUS_NOTE}`, () => {
-  const dicoms = HAS_CORPUS ? readdirSync(join(CORPUS, 'images', 'dicom')).filter((f) => f.endsWith('.dcm')).sort() : [];
+  const dicoms = HAS_CORPUS
+    ? readdirSync(join(CORPUS, 'images', 'dicom'))
+        .filter((f) => f.endsWith('.dcm'))
+        .sort()
+    : [];
   const png = join(CORPUS, 'images', 'chest-xray-nih-cxr14', '00000001_000.png');
   const wav = join(CORPUS, 'audio', 'heart-sounds-physionet2016', 'normal.wav');
   let dir = '';
@@ -216,7 +246,9 @@ describe.skipIf(!HAS_CORPUS)(`images and audio wrapped as attachments${CORPUS_NO
             resourceType: 'Media',
             id: `media-${i}`,
             subject: { reference: 'Patient/m1' },
-            content: inline ? { contentType: f.type, data: readFileSync(join(dir, f.name)).toString('base64') } : { contentType: f.type, url: f.name },
+            content: inline
+              ? { contentType: f.type, data: readFileSync(join(dir, f.name)).toString('base64') }
+              : { contentType: f.type, url: f.name },
           },
         })),
       ],
@@ -225,7 +257,11 @@ describe.skipIf(!HAS_CORPUS)(`images and audio wrapped as attachments${CORPUS_NO
 
   it('reads DICOM, PNG and WAV inline and by relative file reference, bytes intact', async () => {
     expect(dicoms.length).toBeGreaterThan(10);
-    const files = [...dicoms.map((name) => ({ name, type: 'application/dicom' })), { name: 'cxr.png', type: 'image/png' }, { name: 'heart.wav', type: 'audio/wav' }];
+    const files = [
+      ...dicoms.map((name) => ({ name, type: 'application/dicom' })),
+      { name: 'cxr.png', type: 'image/png' },
+      { name: 'heart.wav', type: 'audio/wav' },
+    ];
     for (const inline of [true, false]) {
       const path = join(dir, inline ? 'inline.json' : 'byref.json');
       writeFileSync(path, JSON.stringify(bundleOf(files, inline)));
@@ -242,13 +278,23 @@ describe.skipIf(!HAS_CORPUS)(`images and audio wrapped as attachments${CORPUS_NO
   });
 
   it('drops a truncated inline image with a warning and keeps the rest of the record', async () => {
-    const bundle = bundleOf([{ name: 'cxr.png', type: 'image/png' }, { name: 'heart.wav', type: 'audio/wav' }], true);
+    const bundle = bundleOf(
+      [
+        { name: 'cxr.png', type: 'image/png' },
+        { name: 'heart.wav', type: 'audio/wav' },
+      ],
+      true,
+    );
     const content = bundle.entry[1].resource.content as Json;
     content.data = (content.data as string).slice(0, -5);
     const path = join(dir, 'truncated.json');
     writeFileSync(path, JSON.stringify(bundle));
     const [record] = records(await collect(readRecords([path])));
     expect(record?.media.map((m) => m.contentType)).toEqual(['audio/wav']);
-    expect(record?.warnings).toEqual([expect.stringMatching(/^Media\/media-0 content: invalid base64: length \d+ is not a multiple of 4 \(truncated\?\); attachment ignored$/)]);
+    expect(record?.warnings).toEqual([
+      expect.stringMatching(
+        /^Media\/media-0 content: invalid base64: length \d+ is not a multiple of 4 \(truncated\?\); attachment ignored$/,
+      ),
+    ]);
   });
 });

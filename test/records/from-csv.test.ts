@@ -9,7 +9,8 @@ import { collect, CORPUS, CORPUS_NOTE, HAS_CORPUS, tempFolder } from '../io/corp
 const records = (items: RecordItem[]): ClinicalRecord[] => items.flatMap((i) => (i.kind === 'record' ? [i.record] : []));
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(40, 9)]);
 const WAV = Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4), Buffer.from('WAVEfmt '), Buffer.alloc(40, 1)]);
-const HEADER = 'id,patient_id,sex,birth_date,visit_time,note_text,image_file,audio_file,condition_codes,medication_codes,allergy_codes,observations';
+const HEADER =
+  'id,patient_id,sex,birth_date,visit_time,note_text,image_file,audio_file,condition_codes,medication_codes,allergy_codes,observations';
 
 let dir = '';
 let remove = () => {};
@@ -32,9 +33,18 @@ async function readCsvText(text: string) {
 describe('CSV rows to records', () => {
   it('reads every column of docs/csv-format.md', async () => {
     const row = [
-      'synth-0', 'p1', 'female', '1971-05-02', '2025-07-14T09:12:00Z', '"CHIEF COMPLAINT: Cough, fever.\nPlan: ""rest"""',
-      'records_files/p1-chest.png', 'records_files/p1-audio.wav', 'snomed:38341003;icd10:I10', 'rxnorm:314076;drugbank:DB00945',
-      'snomed:91936005', '8867-4=88;8310-5=38.4;2339-0=n/a',
+      'synth-0',
+      'p1',
+      'female',
+      '1971-05-02',
+      '2025-07-14T09:12:00Z',
+      '"CHIEF COMPLAINT: Cough, fever.\nPlan: ""rest"""',
+      'records_files/p1-chest.png',
+      'records_files/p1-audio.wav',
+      'snomed:38341003;icd10:I10',
+      'rxnorm:314076;drugbank:DB00945',
+      'snomed:91936005',
+      '8867-4=88;8310-5=38.4;2339-0=n/a',
     ].join(',');
     const { items, stats, file } = await readCsvText(`${HEADER}\n${row}\n`);
     expect(items).toHaveLength(1);
@@ -47,12 +57,21 @@ describe('CSV rows to records', () => {
       demographics: { sex: 'female', birthDate: '1971-05-02', ageYears: 54 },
       warnings: [],
     });
-    expect(r.notes).toEqual([{ text: 'CHIEF COMPLAINT: Cough, fever.\nPlan: "rest"', resource: 'CSV/synth-0.note_text', contentType: 'text/plain', time: '2025-07-14T09:12:00Z' }]);
+    expect(r.notes).toEqual([
+      {
+        text: 'CHIEF COMPLAINT: Cough, fever.\nPlan: "rest"',
+        resource: 'CSV/synth-0.note_text',
+        contentType: 'text/plain',
+        time: '2025-07-14T09:12:00Z',
+      },
+    ]);
     expect(r.media.map((m) => [m.modality, m.contentType, m.url, m.data?.length])).toEqual([
       ['image', 'image/png', 'records_files/p1-chest.png', PNG.length],
       ['audio', 'audio/wav', 'records_files/p1-audio.wav', WAV.length],
     ]);
-    const codes = r.facts.map((f) => `${f.kind}|${f.codings[0]?.system}|${f.codings[0]?.code}|${f.value ?? f.valueText ?? ''}|${f.unit ?? ''}`);
+    const codes = r.facts.map(
+      (f) => `${f.kind}|${f.codings[0]?.system}|${f.codings[0]?.code}|${f.value ?? f.valueText ?? ''}|${f.unit ?? ''}`,
+    );
     expect(codes).toEqual([
       `condition|${SYSTEMS.snomed}|38341003||`,
       `condition|${SYSTEMS.icd10}|I10||`,
@@ -84,8 +103,13 @@ describe('CSV rows to records', () => {
       'CSV/r1: medication_codes entry 0 is not rxnorm:<code> or drugbank:<code>; ignored',
       'CSV/r1: observations entry 0 is not LOINC=value; ignored',
     ]);
-    expect(first?.facts).toEqual([{ kind: 'condition', codings: [{ system: SYSTEMS.snomed, code: '1' }], resource: 'CSV/r1.condition_codes' }]);
-    expect(second?.warnings).toEqual(['CSV/r1: id repeats an earlier row of the file', 'CSV/r1.image_file: holds audio/wav, not image; kept as audio']);
+    expect(first?.facts).toEqual([
+      { kind: 'condition', codings: [{ system: SYSTEMS.snomed, code: '1' }], resource: 'CSV/r1.condition_codes' },
+    ]);
+    expect(second?.warnings).toEqual([
+      'CSV/r1: id repeats an earlier row of the file',
+      'CSV/r1.image_file: holds audio/wav, not image; kept as audio',
+    ]);
     expect(items[2]).toMatchObject({ kind: 'failure', code: 'NO_ID', position: { line: 4 } });
     expect(stats).toMatchObject({ itemsRead: 3, itemsUsed: 2, itemsFailed: 1 });
   });
@@ -98,7 +122,9 @@ describe.skipIf(!HAS_CORPUS)(`CSV with corpus images and audio${CORPUS_NOTE}`, (
     copyFileSync(join(CORPUS, 'images', 'dicom', 'CT_small.dcm'), join(files, 'ct.dcm'));
     copyFileSync(join(CORPUS, 'images', 'chest-xray', 'ARDSSevere.png'), join(files, 'cxr.png'));
     copyFileSync(join(CORPUS, 'audio', 'heart-sounds-physionet2016', 'MR.wav'), join(files, 'mr.wav'));
-    const { items } = await readCsvText(`${HEADER}\nc1,p,male,,,,corpus_files/cxr.png,corpus_files/mr.wav,,,,\nc2,p,male,,,,corpus_files/ct.dcm,,,,,\n`);
+    const { items } = await readCsvText(
+      `${HEADER}\nc1,p,male,,,,corpus_files/cxr.png,corpus_files/mr.wav,,,,\nc2,p,male,,,,corpus_files/ct.dcm,,,,,\n`,
+    );
     const recs = records(items);
     expect(recs.map((r) => r.media.map((m) => m.contentType))).toEqual([['image/png', 'audio/wav'], ['application/dicom']]);
     expect(recs.flatMap((r) => r.warnings)).toEqual([]);

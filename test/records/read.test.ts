@@ -17,7 +17,10 @@ function bundle(patientId: string, extra: object[] = []): object {
     resourceType: 'Bundle',
     type: 'collection',
     entry: [
-      { fullUrl: `urn:uuid:${patientId}`, resource: { resourceType: 'Patient', id: patientId, name: [{ given: [NAME] }], gender: 'female', birthDate: '1980-02-29' } },
+      {
+        fullUrl: `urn:uuid:${patientId}`,
+        resource: { resourceType: 'Patient', id: patientId, name: [{ given: [NAME] }], gender: 'female', birthDate: '1980-02-29' },
+      },
       {
         resource: {
           resourceType: 'DocumentReference',
@@ -42,18 +45,29 @@ afterAll(() => remove());
 describe('readRecords', () => {
   it('reads on past a malformed NDJSON line, naming its line, and balances its counts', async () => {
     const file = join(dir, 'bundles.ndjson');
-    writeFileSync(file, [JSON.stringify(bundle('a')), `{"resourceType":"Bundle","entry":[{"name":"${NAME}"`, '', JSON.stringify(bundle('b'))].join('\n'));
+    writeFileSync(
+      file,
+      [JSON.stringify(bundle('a')), `{"resourceType":"Bundle","entry":[{"name":"${NAME}"`, '', JSON.stringify(bundle('b'))].join('\n'),
+    );
     const stream = readRecords([file]);
     const items = await collect(stream);
     expect(items.map((i) => (i.kind === 'record' ? i.record.id : `${i.code}@${i.position.line}`))).toEqual(['a', 'INVALID_JSON@2', 'b']);
     expect(records(items)[1]?.source).toEqual({ file, line: 4, entry: 0 });
     expect(stream.stats).toMatchObject({ itemsRead: 3, itemsUsed: 2, itemsFailed: 1, itemsSkipped: 0, recordsYielded: 2, failures: 1 });
     expect(stream.stats.balanced).toBe(true);
-    expect(records(items)[0]).toMatchObject({ demographics: { sex: 'female', birthDate: '1980-02-29', ageYears: 40 }, time: '2021-02-28T10:00:00Z' });
+    expect(records(items)[0]).toMatchObject({
+      demographics: { sex: 'female', birthDate: '1980-02-29', ageYears: 40 },
+      time: '2021-02-28T10:00:00Z',
+    });
   });
 
   it('fails a Bundle without a Patient unless all resources name one patient', async () => {
-    const condition = (id: string, patient: string) => ({ resourceType: 'Condition', id, subject: { reference: `Patient/${patient}` }, code: { text: 'Asthma' } });
+    const condition = (id: string, patient: string) => ({
+      resourceType: 'Condition',
+      id,
+      subject: { reference: `Patient/${patient}` },
+      code: { text: 'Asthma' },
+    });
     const file = join(dir, 'nopatient.ndjson');
     writeFileSync(
       file,
@@ -66,10 +80,23 @@ describe('readRecords', () => {
         .join('\n'),
     );
     const items = await collect(readRecords([file]));
-    expect(items[0]).toMatchObject({ kind: 'record', record: { id: 'p9', patient: 'Patient/p9', warnings: [expect.stringContaining('no Patient resource')] } });
+    expect(items[0]).toMatchObject({
+      kind: 'record',
+      record: { id: 'p9', patient: 'Patient/p9', warnings: [expect.stringContaining('no Patient resource')] },
+    });
     expect(records(items)[0]?.facts).toHaveLength(2);
-    expect(items[1]).toMatchObject({ kind: 'failure', code: 'NO_PATIENT', position: { line: 2 }, reason: expect.stringContaining('2 different patients') });
-    expect(items[2]).toMatchObject({ kind: 'failure', code: 'NO_PATIENT', position: { line: 3 }, reason: expect.stringContaining('Bundle without a Patient') });
+    expect(items[1]).toMatchObject({
+      kind: 'failure',
+      code: 'NO_PATIENT',
+      position: { line: 2 },
+      reason: expect.stringContaining('2 different patients'),
+    });
+    expect(items[2]).toMatchObject({
+      kind: 'failure',
+      code: 'NO_PATIENT',
+      position: { line: 3 },
+      reason: expect.stringContaining('Bundle without a Patient'),
+    });
   });
 
   it('splits a Bundle with two patients into two records, each with its own resources', async () => {
@@ -84,26 +111,60 @@ describe('readRecords', () => {
 
   it('reads notes from every text source and medications from bundled or contained Medication', async () => {
     const b64 = (t: string) => Buffer.from(t).toString('base64');
-    const rx = (id: string, medication: object) => ({ resourceType: 'MedicationRequest', id, subject: { reference: 'Patient/n' }, authoredOn: '2022-01-01', ...medication });
+    const rx = (id: string, medication: object) => ({
+      resourceType: 'MedicationRequest',
+      id,
+      subject: { reference: 'Patient/n' },
+      authoredOn: '2022-01-01',
+      ...medication,
+    });
     const nb = {
       resourceType: 'Bundle',
       type: 'transaction',
       entry: [
         { fullUrl: 'urn:uuid:aaaaaaaa-0000-4000-8000-000000000001', resource: { resourceType: 'Patient', id: 'n' } },
-        { fullUrl: 'urn:uuid:aaaaaaaa-0000-4000-8000-000000000002', resource: { resourceType: 'Medication', code: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '197361' }] } } },
+        {
+          fullUrl: 'urn:uuid:aaaaaaaa-0000-4000-8000-000000000002',
+          resource: {
+            resourceType: 'Medication',
+            code: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '197361' }] },
+          },
+        },
         { resource: rx('r1', { medicationReference: { reference: 'urn:uuid:aaaaaaaa-0000-4000-8000-000000000002' } }) },
-        { resource: { ...rx('r2', { medicationReference: { reference: '#m' } }), contained: [{ resourceType: 'Medication', id: 'm', code: { text: 'Amoxicillin' } }] } },
+        {
+          resource: {
+            ...rx('r2', { medicationReference: { reference: '#m' } }),
+            contained: [{ resourceType: 'Medication', id: 'm', code: { text: 'Amoxicillin' } }],
+          },
+        },
         { resource: rx('r3', { medicationReference: { reference: 'Medication/absent', display: 'Ibuprofen 200 MG' } }) },
         {
           resource: {
-            resourceType: 'Communication', id: 'c', subject: { reference: 'Patient/n' }, sent: '2022-01-02',
-            payload: [{ contentString: 'Called the patient.' }, { contentAttachment: { contentType: 'text/plain; charset=utf-8', data: b64('Results normal.') } }],
+            resourceType: 'Communication',
+            id: 'c',
+            subject: { reference: 'Patient/n' },
+            sent: '2022-01-02',
+            payload: [
+              { contentString: 'Called the patient.' },
+              { contentAttachment: { contentType: 'text/plain; charset=utf-8', data: b64('Results normal.') } },
+            ],
           },
         },
-        { resource: { resourceType: 'DiagnosticReport', id: 'dr', subject: { reference: 'Patient/n' }, issued: '2022-01-03', conclusion: 'No acute findings.' } },
         {
           resource: {
-            resourceType: 'DocumentReference', id: 'h', subject: { reference: 'Patient/n' }, date: '2022-01-04',
+            resourceType: 'DiagnosticReport',
+            id: 'dr',
+            subject: { reference: 'Patient/n' },
+            issued: '2022-01-03',
+            conclusion: 'No acute findings.',
+          },
+        },
+        {
+          resource: {
+            resourceType: 'DocumentReference',
+            id: 'h',
+            subject: { reference: 'Patient/n' },
+            date: '2022-01-04',
             content: [{ attachment: { contentType: 'text/html', data: b64('<html><body><p>Wheeze &amp; cough</p></body></html>') } }],
           },
         },
@@ -133,10 +194,32 @@ describe('readRecords', () => {
         { resourceType: 'Patient', id: 'e', birthDate: '2000-06-15' },
         { resourceType: 'Encounter', id: 'e2', subject, period: { start: '2021-01-01T09:00:00Z' } },
         { resourceType: 'Encounter', id: 'e1', subject, period: { start: '2020-01-01T09:00:00Z' } },
-        { resourceType: 'Observation', id: 'o1', subject, effectiveDateTime: '2020-06-01', code: { text: 'HR' }, valueQuantity: { value: 70 } },
-        { resourceType: 'Observation', id: 'o2', subject, encounter: { reference: 'Encounter/gone' }, effectiveDateTime: '2021-05-01', code: { text: 'HR' }, valueQuantity: { value: 90 } },
+        {
+          resourceType: 'Observation',
+          id: 'o1',
+          subject,
+          effectiveDateTime: '2020-06-01',
+          code: { text: 'HR' },
+          valueQuantity: { value: 70 },
+        },
+        {
+          resourceType: 'Observation',
+          id: 'o2',
+          subject,
+          encounter: { reference: 'Encounter/gone' },
+          effectiveDateTime: '2021-05-01',
+          code: { text: 'HR' },
+          valueQuantity: { value: 90 },
+        },
         { resourceType: 'AllergyIntolerance', id: 'a1', patient: subject, code: { text: 'Peanut' } },
-        { resourceType: 'Condition', id: 'c1', subject, encounter: { reference: 'Encounter/e2' }, code: { text: 'Asthma' }, onsetDateTime: '2019-01-01' },
+        {
+          resourceType: 'Condition',
+          id: 'c1',
+          subject,
+          encounter: { reference: 'Encounter/e2' },
+          code: { text: 'Asthma' },
+          onsetDateTime: '2019-01-01',
+        },
         { resourceType: 'Communication', id: 'n1', subject, payload: [{ contentString: 'Undated message.' }] },
       ].map((resource) => ({ resource })),
     };
@@ -163,9 +246,24 @@ describe('readRecords', () => {
   it('never puts names or note text into failures or warnings', async () => {
     const file = join(dir, 'messy.ndjson');
     const messy = bundle('m', [
-      { resourceType: 'Media', id: 'md', subject: { reference: 'Patient/m' }, content: { contentType: 'image/png', data: Buffer.from(NOTE).toString('base64') } },
-      { resourceType: 'DocumentReference', id: 'd2', subject: { reference: 'Patient/m' }, content: [{ attachment: { contentType: 'text/plain', data: `${NOTE}!` } }] },
-      { resourceType: 'Communication', id: 'cm', subject: { reference: 'Patient/m' }, payload: [{ contentAttachment: { contentType: 'text/plain; charset=klingon', data: Buffer.from(NAME).toString('base64') } }] },
+      {
+        resourceType: 'Media',
+        id: 'md',
+        subject: { reference: 'Patient/m' },
+        content: { contentType: 'image/png', data: Buffer.from(NOTE).toString('base64') },
+      },
+      {
+        resourceType: 'DocumentReference',
+        id: 'd2',
+        subject: { reference: 'Patient/m' },
+        content: [{ attachment: { contentType: 'text/plain', data: `${NOTE}!` } }],
+      },
+      {
+        resourceType: 'Communication',
+        id: 'cm',
+        subject: { reference: 'Patient/m' },
+        payload: [{ contentAttachment: { contentType: 'text/plain; charset=klingon', data: Buffer.from(NAME).toString('base64') } }],
+      },
     ]);
     writeFileSync(file, `${JSON.stringify(messy)}\n{"resourceType":"Patient","name":"${NAME} ${NOTE}",}\n`);
     const items = await collect(readRecords([file]));
@@ -179,7 +277,12 @@ describe('readRecords', () => {
     expect(() => normalizeReadOptions({ format: 'xml' as never })).toThrow(UsageError);
     expect(() => normalizeReadOptions({ format: 'xml' as never })).toThrow(/auto, ndjson, bundle, bulk, csv/);
     expect(() => normalizeReadOptions({ unit: 'visit' as never })).toThrow(/patient, encounter/);
-    expect(normalizeReadOptions({})).toMatchObject({ format: 'auto', unit: 'patient', allowNetwork: false, maxAttachmentBytes: 20 * 1024 * 1024 });
+    expect(normalizeReadOptions({})).toMatchObject({
+      format: 'auto',
+      unit: 'patient',
+      allowNetwork: false,
+      maxAttachmentBytes: 20 * 1024 * 1024,
+    });
   });
 
   it('reads real stdin in a child process', () => {

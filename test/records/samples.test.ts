@@ -26,12 +26,20 @@ describe.skipIf(!canGenerate)(`samples in all three formats${NOTE}`, () => {
   beforeAll(() => {
     if (inRepo) return;
     ({ dir, remove } = tempFolder('cb-samples-'));
-    for (const [seed, format, out] of [['7', 'ndjson', 'records.ndjson'], ['8', 'bulk', 'bulk'], ['9', 'csv', 'records.csv']] as const) {
-      const run = spawnSync(process.execPath, ['bin/clinicalbert.js', 'synth', '--seed', seed, '--patients', '20', '--format', format, '--out', join(dir, out), '-q'], {
-        cwd: REPO_ROOT,
-        encoding: 'utf8',
-        timeout: 120_000,
-      });
+    for (const [seed, format, out] of [
+      ['7', 'ndjson', 'records.ndjson'],
+      ['8', 'bulk', 'bulk'],
+      ['9', 'csv', 'records.csv'],
+    ] as const) {
+      const run = spawnSync(
+        process.execPath,
+        ['bin/clinicalbert.js', 'synth', '--seed', seed, '--patients', '20', '--format', format, '--out', join(dir, out), '-q'],
+        {
+          cwd: REPO_ROOT,
+          encoding: 'utf8',
+          timeout: 120_000,
+        },
+      );
       expect(run.status, run.stderr).toBe(0);
     }
   });
@@ -47,12 +55,19 @@ describe.skipIf(!canGenerate)(`samples in all three formats${NOTE}`, () => {
     const stream = readRecords([join(dir, 'records.ndjson')]);
     const recs = records(await collect(stream));
     // (not records.labels.jsonl: synth's default labels path is shared with records.csv)
-    const bundles = readFileSync(join(dir, 'records.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Json);
+    const bundles = readFileSync(join(dir, 'records.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Json);
     const patientOf = (b: Json) => (b.entry as Json[]).find((e) => e.resource.resourceType === 'Patient')?.resource.id as string;
     expect(recs.map((r) => r.id)).toEqual(bundles.map(patientOf));
     for (const [i, r] of recs.entries()) {
       const resources = (bundles[i]?.entry as Json[]).map((e) => e.resource as Json);
-      const mediaResources = resources.filter((x) => x.resourceType === 'Media' || (x.resourceType === 'DocumentReference' && !String(x.content[0].attachment.contentType).startsWith('text/')));
+      const mediaResources = resources.filter(
+        (x) =>
+          x.resourceType === 'Media' ||
+          (x.resourceType === 'DocumentReference' && !String(x.content[0].attachment.contentType).startsWith('text/')),
+      );
       expect(r.media).toHaveLength(mediaResources.length);
       expect(r.notes).toHaveLength(1);
       expect(r.warnings).toEqual([]);
@@ -65,10 +80,17 @@ describe.skipIf(!canGenerate)(`samples in all three formats${NOTE}`, () => {
     const stream = readRecords([join(dir, 'bulk')], { unit: 'encounter' });
     const recs = records(await collect(stream));
     const truth = labels('bulk.labels.jsonl');
-    expect(recs.map((r) => `${r.patient}|${r.encounter ?? ''}`).sort()).toEqual(truth.map((l) => `Patient/${l.patientId as string}|Encounter/${l.encounterId as string}`).sort());
-    const mediaLines = readFileSync(join(dir, 'bulk', 'Media.000.ndjson'), 'utf8').trim().split('\n').length;
+    expect(recs.map((r) => `${r.patient}|${r.encounter ?? ''}`).sort()).toEqual(
+      truth.map((l) => `Patient/${l.patientId as string}|Encounter/${l.encounterId as string}`).sort(),
+    );
+    const mediaLines = readFileSync(join(dir, 'bulk', 'Media.000.ndjson'), 'utf8')
+      .trim()
+      .split('\n').length;
     const imageDocs = readdirSync(join(dir, 'bulk')).includes('DocumentReference.000.ndjson')
-      ? readFileSync(join(dir, 'bulk', 'DocumentReference.000.ndjson'), 'utf8').trim().split('\n').filter((l) => !l.includes('"text/plain')).length
+      ? readFileSync(join(dir, 'bulk', 'DocumentReference.000.ndjson'), 'utf8')
+          .trim()
+          .split('\n')
+          .filter((l) => !l.includes('"text/plain')).length
       : 0;
     expect(recs.reduce((n, r) => n + r.media.length, 0)).toBe(mediaLines + imageDocs);
     expect(recs.every((r) => r.notes.length === 1 && r.warnings.length === 0 && r.facts.length > 0)).toBe(true);

@@ -22,7 +22,11 @@ describe('checkBase64', () => {
 
 describe('content types', () => {
   it('normalizes aliases and reads the charset', () => {
-    expect(parseContentType('text/plain; charset=ISO-8859-1')).toEqual({ mime: 'text/plain', declared: 'text/plain; charset=ISO-8859-1', charset: 'iso-8859-1' });
+    expect(parseContentType('text/plain; charset=ISO-8859-1')).toEqual({
+      mime: 'text/plain',
+      declared: 'text/plain; charset=ISO-8859-1',
+      charset: 'iso-8859-1',
+    });
     expect(parseContentType('audio/x-wav').mime).toBe('audio/wav');
     expect(parseContentType('AUDIO/VND.WAVE').mime).toBe('audio/wav');
     expect(parseContentType('image/jpg').mime).toBe('image/jpeg');
@@ -41,7 +45,8 @@ describe('content types', () => {
 
 describe('htmlToText', () => {
   it('drops scripts, styles and comments, breaks blocks and decodes entities', () => {
-    const html = '<html><head><title>t</title><style>p{color:red}</style></head><body><h1>Assessment</h1>' +
+    const html =
+      '<html><head><title>t</title><style>p{color:red}</style></head><body><h1>Assessment</h1>' +
       '<script>alert("x")</script><!-- hidden --><p>Temp 38&#46;5 &deg;C &amp; cough&nbsp;&lt;3 days&gt;</p><ul><li>one</li><li>two &#x2713;</li></ul></body></html>';
     expect(htmlToText(html)).toBe('Assessment\nTemp 38.5 °C & cough <3 days>\none\ntwo ✓');
   });

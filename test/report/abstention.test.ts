@@ -13,7 +13,10 @@ beforeAll(async () => {
   thumbnail = await makeThumbnail();
 });
 
-function summaryOf(doc: string): { abstained: { records: number; byHead: Record<string, Record<string, number>> }; heads: Record<string, { records: number }> } {
+function summaryOf(doc: string): {
+  abstained: { records: number; byHead: Record<string, Record<string, number>> };
+  heads: Record<string, { records: number }>;
+} {
   const m = doc.match(/<script type="application\/json" id="clinicalbert-summary">([^<]*)<\/script>/);
   return JSON.parse(m![1]!) as ReturnType<typeof summaryOf>;
 }
@@ -40,7 +43,9 @@ describe('abstained records in the report', () => {
     expect(summary.heads.diagnoses?.records).toBe(6);
     expect(builder.aggregates.heads.get('diagnoses')?.abstained).toBe(4);
     expect(doc).toContain('<div class="stat-value">4</div><div class="stat-label">abstained (no label for a head)</div>');
-    expect(doc).toMatch(/<td>diagnoses<\/td><td><code>NO_LABEL_FITS<\/code><\/td><td class="num">4 <span class="muted">40\.0\u202f%<\/span>/);
+    expect(doc).toMatch(
+      /<td>diagnoses<\/td><td><code>NO_LABEL_FITS<\/code><\/td><td class="num">4 <span class="muted">40\.0\u202f%<\/span>/,
+    );
     expect(doc).toContain('<td>severity</td><td><code>FOLLOWS_ABSTAINED</code></td>');
     expect(doc).toContain('· 4 abstained (40.0\u202f%)');
     // Same lines, same bytes.
@@ -55,14 +60,18 @@ describe('abstained records in the report', () => {
     expect(first).not.toContain('no label above the threshold');
     // An answering record still has its table.
     expect(article(doc, 2)).not.toContain('No diagnosis');
-    expect(doc).toMatch(/<a href="#record-4">patient-3<\/a><\/td><td><span class="muted">no diagnosis \(abstained\)<\/span><\/td><td class="num">0\.931<\/td>/);
+    expect(doc).toMatch(
+      /<a href="#record-4">patient-3<\/a><\/td><td><span class="muted">no diagnosis \(abstained\)<\/span><\/td><td class="num">0\.931<\/td>/,
+    );
   });
 
   it('explains an abstention as "why none of these", and keeps it out of the mean contribution', () => {
     const builder = build();
     const doc = builder.render({ manifest: makeManifest() });
     const explained = article(doc, 1);
-    expect(explained).toContain('Explaining <b>none of these labels</b> <span class="muted">(diagnoses abstained: why no label fits; abstention score 0.931)</span>');
+    expect(explained).toContain(
+      'Explaining <b>none of these labels</b> <span class="muted">(diagnoses abstained: why no label fits; abstention score 0.931)</span>',
+    );
     expect(explained).toMatch(/No diagnosis — none of the labels fits[^<]*<span class="badge explained"/);
     expect(explained).toContain('No label fitted this record; these are the closest labels');
     expect(article(doc, 2)).not.toContain('No label fitted this record');
@@ -89,7 +98,11 @@ describe('abstained records in the report', () => {
 });
 
 describe('model card: real notes first', () => {
-  const curve = [0.25, 0.5, 0.75, 1].map((coverage, i) => ({ coverage, accuracy: [0.9, 0.8, 0.6, 0.45][i], threshold: [0.2, 0.31, 0.42, null][i] }));
+  const curve = [0.25, 0.5, 0.75, 1].map((coverage, i) => ({
+    coverage,
+    accuracy: [0.9, 0.8, 0.6, 0.45][i],
+    threshold: [0.2, 0.31, 0.42, null][i],
+  }));
 
   function withRealNotes(realNotes: unknown): ModelManifest {
     const m = makeManifest();
@@ -114,7 +127,26 @@ describe('model card: real notes first', () => {
     expect(card).toContain('<title>coverage 1, accuracy 0.45, threshold none (never abstains)</title>');
     // The held-out table does not repeat real_notes.
     expect(doc.slice(doc.indexOf('<h4>Measured on held-out data</h4>'))).not.toContain('0.8123');
-    for (const tag of startTags(card)) expect(['h4', 'div', 'table', 'tbody', 'tr', 'th', 'td', 'span', 'figure', 'svg', 'g', 'line', 'text', 'polyline', 'rect', 'title', 'figcaption']).toContain(tag.name);
+    for (const tag of startTags(card))
+      expect([
+        'h4',
+        'div',
+        'table',
+        'tbody',
+        'tr',
+        'th',
+        'td',
+        'span',
+        'figure',
+        'svg',
+        'g',
+        'line',
+        'text',
+        'polyline',
+        'rect',
+        'title',
+        'figcaption',
+      ]).toContain(tag.name);
   });
 
   it('renders nothing for real notes when the keys are absent, and ignores a malformed curve', () => {
@@ -125,7 +157,10 @@ describe('model card: real notes first', () => {
     expect(noCurve).toContain('Measured on real notes');
     expect(noCurve).not.toContain('class="linechart"');
     const broken = new ReportBuilder().render({
-      manifest: withRealNotes({ [SCRIPT_NOTE]: 1, open_set: { curve: [{ coverage: 'all', accuracy: 1 }, { coverage: 2, accuracy: 0.5 }, null, { coverage: 0.5, accuracy: 0.7 }] } }),
+      manifest: withRealNotes({
+        [SCRIPT_NOTE]: 1,
+        open_set: { curve: [{ coverage: 'all', accuracy: 1 }, { coverage: 2, accuracy: 0.5 }, null, { coverage: 0.5, accuracy: 0.7 }] },
+      }),
     });
     expect(broken).not.toContain(SCRIPT_NOTE);
     expect(broken.match(/<rect [^>]*width="5" height="5"><title>/g)).toHaveLength(1);

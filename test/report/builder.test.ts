@@ -104,7 +104,10 @@ describe('ReportBuilder aggregates', () => {
     const good = makeLine(1);
     const badScore = { ...good, predictions: { diagnoses: [{ id: 'x', display: 'secret text', score: 'high' }] } };
     expect(builder.add(badScore, 'p.jsonl:2')).toEqual({ ok: false, reason: 'predictions.diagnoses[0].score is not a number in [0, 1]' });
-    expect(builder.add({ ...good, schemaVersion: '2.0' }, 'p.jsonl:3')).toMatchObject({ ok: false, reason: expect.stringContaining('is not 1.x') });
+    expect(builder.add({ ...good, schemaVersion: '2.0' }, 'p.jsonl:3')).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('is not 1.x'),
+    });
     expect(builder.add('not an object', 'p.jsonl:4')).toEqual({ ok: false, reason: 'the line is not an object' });
     const { warnings: _w, ...noWarnings } = good;
     expect(builder.add(noWarnings)).toEqual({ ok: false, reason: 'warnings is not an array' });
@@ -177,10 +180,59 @@ describe('rendered document', () => {
     const tags = startTags(doc);
     expect(tags.length).toBeGreaterThan(100);
     const allowed = new Set([
-      'html', 'head', 'meta', 'title', 'style', 'body', 'header', 'h1', 'h2', 'h3', 'h4', 'h5', 'div', 'nav', 'a', 'main', 'section',
-      'p', 'span', 'code', 'b', 'svg', 'rect', 'line', 'g', 'text', 'title', 'figure', 'figcaption', 'table', 'thead', 'tbody', 'tr',
-      'th', 'td', 'dl', 'dt', 'dd', 'ul', 'ol', 'li', 'details', 'summary', 'article', 'q', 'mark', 'image', 'path', 'polygon',
-      'polyline', 'footer', 'script', 'use',
+      'html',
+      'head',
+      'meta',
+      'title',
+      'style',
+      'body',
+      'header',
+      'h1',
+      'h2',
+      'h3',
+      'h4',
+      'h5',
+      'div',
+      'nav',
+      'a',
+      'main',
+      'section',
+      'p',
+      'span',
+      'code',
+      'b',
+      'svg',
+      'rect',
+      'line',
+      'g',
+      'text',
+      'title',
+      'figure',
+      'figcaption',
+      'table',
+      'thead',
+      'tbody',
+      'tr',
+      'th',
+      'td',
+      'dl',
+      'dt',
+      'dd',
+      'ul',
+      'ol',
+      'li',
+      'details',
+      'summary',
+      'article',
+      'q',
+      'mark',
+      'image',
+      'path',
+      'polygon',
+      'polyline',
+      'footer',
+      'script',
+      'use',
     ]);
     for (const tag of tags) {
       expect(allowed, `unexpected <${tag.name}>`).toContain(tag.name);

@@ -20,7 +20,12 @@ const outDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '.tmp');
 /** Grayscale pixels of the top 30 % of a screenshot, at a fixed size. */
 async function grayTop(png: Buffer): Promise<Buffer> {
   const { width = 0, height = 0 } = await sharp(png).metadata();
-  return sharp(png).extract({ left: 0, top: 0, width, height: Math.floor(height * 0.3) }).resize(64, 19, { fit: 'fill' }).grayscale().raw().toBuffer();
+  return sharp(png)
+    .extract({ left: 0, top: 0, width, height: Math.floor(height * 0.3) })
+    .resize(64, 19, { fit: 'fill' })
+    .grayscale()
+    .raw()
+    .toBuffer();
 }
 
 function pixelCorrelation(a: Buffer, b: Buffer): number {
@@ -60,7 +65,16 @@ describe.skipIf(!hasChromium)(
 
       const browser = await chromium.launch({
         executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
       });
       try {
         const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -107,7 +121,10 @@ describe.skipIf(!hasChromium)(
         expect(await marks.count()).toBeGreaterThan(3);
         const background = await marks
           .first()
-          .evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor);
+          .evaluate(
+            (el) =>
+              (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor,
+          );
         expect(background).toMatch(/^rgba?\(/);
         expect(background).not.toBe('rgba(0, 0, 0, 0)');
         expect(await page.getByText('Attention (not a faithfulness measure)').first().isVisible()).toBe(true);

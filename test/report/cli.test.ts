@@ -41,7 +41,11 @@ beforeAll(async () => {
   await writeFile(predictions, jsonl);
   await writeFile(
     join(dir, 'dead.jsonl'),
-    ['{"file":"a.ndjson","line":3,"code":"INVALID_JSON","reason":"not JSON"}', '{"file":"a.ndjson","line":9,"code":"NO_PATIENT","reason":"x"}', '{"file":"a.ndjson","line":12,"code":"INVALID_JSON","reason":"y"}'].join('\n'),
+    [
+      '{"file":"a.ndjson","line":3,"code":"INVALID_JSON","reason":"not JSON"}',
+      '{"file":"a.ndjson","line":9,"code":"NO_PATIENT","reason":"x"}',
+      '{"file":"a.ndjson","line":12,"code":"INVALID_JSON","reason":"y"}',
+    ].join('\n'),
   );
   modelDir = join(dir, 'model');
   await writeModelPackage(modelDir);
@@ -50,7 +54,18 @@ beforeAll(async () => {
 describe('clinicalbert report', () => {
   it('builds the report from a predictions file, skipping unreadable lines by number', async () => {
     const out = join(dir, 'out', 'report.html');
-    const r = cli(['report', predictions, '-o', out, '--model', modelDir, '--report-max-records', '2', '--dead-letter', join(dir, 'dead.jsonl')]);
+    const r = cli([
+      'report',
+      predictions,
+      '-o',
+      out,
+      '--model',
+      modelDir,
+      '--report-max-records',
+      '2',
+      '--dead-letter',
+      join(dir, 'dead.jsonl'),
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain('predictions.jsonl:5: skipped: not valid JSON');
     expect(r.stderr).toContain('predictions.jsonl:6: skipped: inputs is not an object');
@@ -72,7 +87,10 @@ describe('clinicalbert report', () => {
     expect(await readdir(join(dir, 'out'))).toEqual(['report.html']);
 
     const again = join(dir, 'again.html');
-    expect(cli(['report', predictions, '-o', again, '--model', modelDir, '--report-max-records', '2', '--dead-letter', join(dir, 'dead.jsonl')]).status).toBe(0);
+    expect(
+      cli(['report', predictions, '-o', again, '--model', modelDir, '--report-max-records', '2', '--dead-letter', join(dir, 'dead.jsonl')])
+        .status,
+    ).toBe(0);
     expect(await readFile(again, 'utf8')).toBe(doc);
   });
 

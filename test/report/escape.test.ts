@@ -48,7 +48,9 @@ describe('html tag', () => {
   });
 
   it('joins arrays and drops null, undefined, booleans and non-finite numbers', () => {
-    expect(html`${['<a>', html`<br>`, 3]}|${null}|${undefined}|${false}|${true}|${Number.NaN}|${Infinity}|${0}`.value).toBe('&lt;a&gt;<br>3|||||||0');
+    expect(html`${['<a>', html`<br>`, 3]}|${null}|${undefined}|${false}|${true}|${Number.NaN}|${Infinity}|${0}`.value).toBe(
+      '&lt;a&gt;<br>3|||||||0',
+    );
   });
 
   it('escapes string separators in joinHtml', () => {

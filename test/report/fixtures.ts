@@ -64,7 +64,13 @@ export function makeManifest(): ModelManifest {
     knowledgeGraph: { file: 'kg.json', sha256: '0'.repeat(64), entityVocabulary: 'entities.txt', maxEntities: 32 },
     heads: {
       diagnoses: { output: 'diagnoses', activation: 'softmax', labels: DIAGNOSES, description: 'Most likely diagnosis (ICD-10).' },
-      drugs: { output: 'drugs', activation: 'sigmoid', labels: DRUGS, description: 'Drugs a clinician would consider (RxNorm).', threshold: 0.5 },
+      drugs: {
+        output: 'drugs',
+        activation: 'sigmoid',
+        labels: DRUGS,
+        description: 'Drugs a clinician would consider (RxNorm).',
+        threshold: 0.5,
+      },
       severity: { output: 'severity', activation: 'softmax', labels: SEVERITY, description: 'Severity of the presentation.' },
       specialty: { output: 'specialty', activation: 'softmax', labels: SPECIALTY, description: 'Specialty of the note.' },
     },
@@ -115,7 +121,16 @@ export function makeManifest(): ModelManifest {
 export async function writeModelPackage(dir: string): Promise<ModelManifest> {
   await mkdir(dir, { recursive: true });
   const manifest = makeManifest();
-  const names = ['text.onnx', 'image.onnx', 'audio.onnx', 'fusion.onnx', 'tokenizer.json', 'tokenizer_config.json', 'kg.json', 'entities.txt'];
+  const names = [
+    'text.onnx',
+    'image.onnx',
+    'audio.onnx',
+    'fusion.onnx',
+    'tokenizer.json',
+    'tokenizer_config.json',
+    'kg.json',
+    'entities.txt',
+  ];
   for (const name of names) {
     const bytes = Buffer.from(`${name} filler bytes\n`);
     await writeFile(join(dir, name), bytes);
@@ -141,7 +156,9 @@ export async function makeThumbnail(): Promise<string> {
       pixels[y * size + x] = Math.min(255, lung + patch + Math.round(20 * Math.sin(y / 3)));
     }
   }
-  const png = await sharp(pixels, { raw: { width: size, height: size, channels: 1 } }).png().toBuffer();
+  const png = await sharp(pixels, { raw: { width: size, height: size, channels: 1 } })
+    .png()
+    .toBuffer();
   return `data:image/png;base64,${png.toString('base64')}`;
 }
 
@@ -211,7 +228,11 @@ function abstain(line: PredictionLine): PredictionLine {
         score: ABSTENTION_SCORE,
         threshold: ABSTENTION_THRESHOLD,
       },
-      severity: { reason: 'FOLLOWS_ABSTAINED', message: 'nothing reported: this head follows diagnoses, which abstained', head: 'diagnoses' },
+      severity: {
+        reason: 'FOLLOWS_ABSTAINED',
+        message: 'nothing reported: this head follows diagnoses, which abstained',
+        head: 'diagnoses',
+      },
     },
   };
 }
@@ -315,11 +336,21 @@ export function makeLine(i: number, options: LineOptions = {}): PredictionLine {
         display: line.predictions.diagnoses![0]!.display,
         score: top.score,
         facts: [
-          { entityId: 'finding:E_91', name: hostile ? `fever ${BREAKOUT_NOTE}` : 'fever', flag: 'mentioned', edge: 'symptom_of', p: 0.74, attention: 0.31, ...(fever ? { span: fever } : {}) },
+          {
+            entityId: 'finding:E_91',
+            name: hostile ? `fever ${BREAKOUT_NOTE}` : 'fever',
+            flag: 'mentioned',
+            edge: 'symptom_of',
+            p: 0.74,
+            attention: 0.31,
+            ...(fever ? { span: fever } : {}),
+          },
           { entityId: 'observation:8310-5', name: 'body temperature high', flag: 'abnormal', edge: 'abnormal_in', attention: 0.12 },
           { entityId: 'condition:E11', name: 'type 2 diabetes', flag: 'historical', edge: 'risk_factor_for', p: 0.2, attention: 0.05 },
         ],
-        against: chest ? [{ entityId: 'finding:E_55', name: 'chest pain', flag: 'negated', edge: 'symptom_of', p: 0.4, attention: 0.02, span: chest }] : [],
+        against: chest
+          ? [{ entityId: 'finding:E_55', name: 'chest pain', flag: 'negated', edge: 'symptom_of', p: 0.4, attention: 0.02, span: chest }]
+          : [],
       },
     ],
     words: { method: 'word-occlusion', text, words },
@@ -337,14 +368,25 @@ export function makeLine(i: number, options: LineOptions = {}): PredictionLine {
             method: 'audio-occlusion' as const,
             resource: `Media/audio-${i}`,
             seconds: 10,
-            segments: Array.from({ length: 10 }, (_, s) => ({ start: s, end: s + 1, weight: s >= 3 && s < 5 ? 0.06 + 0.02 * rng.float() : Math.round(0.01 * rng.normal() * 1e4) / 1e4 })),
+            segments: Array.from({ length: 10 }, (_, s) => ({
+              start: s,
+              end: s + 1,
+              weight: s >= 3 && s < 5 ? 0.06 + 0.02 * rng.float() : Math.round(0.01 * rng.normal() * 1e4) / 1e4,
+            })),
             envelope: makeEnvelope(10, 400),
           },
         }
       : {}),
   };
   if (options.abstain) {
-    const target = { head: 'diagnoses', index: DIAGNOSES.length, id: 'none', display: 'none of these labels', score: ABSTENTION_SCORE, abstention: 'label' as const };
+    const target = {
+      head: 'diagnoses',
+      index: DIAGNOSES.length,
+      id: 'none',
+      display: 'none of these labels',
+      score: ABSTENTION_SCORE,
+      abstention: 'label' as const,
+    };
     return { ...abstain(line), explanations: { ...explanations, target } };
   }
   return { ...line, explanations };

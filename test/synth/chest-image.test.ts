@@ -282,7 +282,9 @@ describe('chest image patterns move region statistics the way the finding should
 
   it('effusion fills one costophrenic angle and leaves the other one alone', () => {
     for (const p of pairs('effusion')) {
-      const shifts = both(ANGLE).map((r) => meanShift(p, r)).sort((a, b) => b - a);
+      const shifts = both(ANGLE)
+        .map((r) => meanShift(p, r))
+        .sort((a, b) => b - a);
       expect(shifts[0]).toBeGreaterThan(15);
       expect(shifts[1]).toBe(0);
     }

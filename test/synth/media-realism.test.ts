@@ -40,7 +40,9 @@ function levels(img: Gray): { lungs: number; heart: number; abdomen: number; cor
 describe.skipIf(!HAS_CORPUS)(`synthetic media against real recordings${CORPUS_NOTE}`, () => {
   it('chest films: the zones the pattern tests read hold the same anatomy on real PA films, at similar levels', async () => {
     const real = [levels(await realFilm('00027426_000.png')), levels(await realFilm('00000001_000.png'))];
-    const synthetic = [0, 1, 2, 3, 4, 5].map((s) => levels({ pixels: renderChestPixels('normal', Random.derive(s, 'realism'), 128), size: 128 }));
+    const synthetic = [0, 1, 2, 3, 4, 5].map((s) =>
+      levels({ pixels: renderChestPixels('normal', Random.derive(s, 'realism'), 128), size: 128 }),
+    );
     for (const l of [...real, ...synthetic]) {
       // Air above the shoulders, dark lungs, a bright heart, a brighter upper abdomen.
       expect(l.corners).toBeLessThan(l.lungs);

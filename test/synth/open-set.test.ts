@@ -47,9 +47,16 @@ describe('--open-set <fraction>', () => {
   });
 
   it('is checked by generate() too', async () => {
-    await expect(generate(graph.file, { seed: 1, patients: 1, format: 'ndjson', out: join(dir, 'x.ndjson'), labels: join(dir, 'x.labels.jsonl'), openSet: 2 })).rejects.toThrow(
-      'the open-set fraction must be from 0 to 1, got "2"',
-    );
+    await expect(
+      generate(graph.file, {
+        seed: 1,
+        patients: 1,
+        format: 'ndjson',
+        out: join(dir, 'x.ndjson'),
+        labels: join(dir, 'x.labels.jsonl'),
+        openSet: 2,
+      }),
+    ).rejects.toThrow('the open-set fraction must be from 0 to 1, got "2"');
   });
 });
 
@@ -87,7 +94,10 @@ describe('which patients are open-set', () => {
 describe('generated output with open-set patients', () => {
   const run = (name: string, openSet: number, format: 'ndjson' | 'bulk' | 'csv' = 'ndjson') => {
     const out = join(dir, name);
-    return generate(graph.file, { seed: 7, patients: 40, format, out, labels: `${out}.labels.jsonl`, openSet }).then((summary) => ({ out, summary }));
+    return generate(graph.file, { seed: 7, patients: 40, format, out, labels: `${out}.labels.jsonl`, openSet }).then((summary) => ({
+      out,
+      summary,
+    }));
   };
 
   it('is byte-identical for the same seed and fraction', async () => {
@@ -223,7 +233,8 @@ describe('open-set patients', () => {
       expect(Math.abs(images.length / N - INCIDENTAL_IMAGE_RATE)).toBeLessThan(0.04);
       expect(Math.abs(audio.length / N - INCIDENTAL_AUDIO_RATE)).toBeLessThan(0.04);
       for (const p of images) expect(['normal', 'cardiomegaly']).toContain(p.image?.shown);
-      for (const p of images.filter((x) => x.image?.shown === 'cardiomegaly')) expect(p.chronic.some((c) => c.id === 'condition:I50.9')).toBe(true);
+      for (const p of images.filter((x) => x.image?.shown === 'cardiomegaly'))
+        expect(p.chronic.some((c) => c.id === 'condition:I50.9')).toBe(true);
       for (const p of audio) expect(['normal_breath', 'normal_heart']).toContain(p.audio?.shown);
     }
   });
@@ -262,7 +273,10 @@ describe('the outside-problem table', () => {
   it('uses no surface form of the 49 acute conditions in any phrase', () => {
     for (const o of OUTSIDE_PROBLEMS) {
       for (const phrase of [o.display, ...o.complaints, ...(o.onset ?? []), ...o.history, ...o.exam, ...o.assessment]) {
-        expect(acuteMentions(phrase).map((m) => m.entityId), `${o.id}: ${phrase}`).toEqual([]);
+        expect(
+          acuteMentions(phrase).map((m) => m.entityId),
+          `${o.id}: ${phrase}`,
+        ).toEqual([]);
       }
     }
   });
@@ -273,7 +287,11 @@ describe('the outside-problem table', () => {
         const e = graph.get(id);
         expect(e?.type === 'finding' || e?.type === 'antecedent', `${o.id}: ${id}`).toBe(true);
         const forms = [e!.name, ...e!.synonyms, ...(e!.linkOnly ?? [])].map((f) => f.toLowerCase());
-        for (const complaint of o.complaints) expect(forms.some((f) => complaint.toLowerCase().includes(f)), `${o.id}: ${complaint} / ${id}`).toBe(true);
+        for (const complaint of o.complaints)
+          expect(
+            forms.some((f) => complaint.toLowerCase().includes(f)),
+            `${o.id}: ${complaint} / ${id}`,
+          ).toBe(true);
       }
       if (o.chronic) expect(graph.get(o.chronic)?.course, o.id).toBe('chronic');
     }
@@ -289,7 +307,10 @@ describe('open-set notes', () => {
 
   it('never name one of the 49 diagnosis labels', () => {
     for (const { patient, note } of cases) {
-      expect(acuteMentions(note.text).map((m) => `${m.text} -> ${m.entityId}`), `patient ${patient.index}`).toEqual([]);
+      expect(
+        acuteMentions(note.text).map((m) => `${m.text} -> ${m.entityId}`),
+        `patient ${patient.index}`,
+      ).toEqual([]);
     }
   });
 
@@ -297,9 +318,14 @@ describe('open-set notes', () => {
     for (const { patient, note } of cases) {
       const text = note.text.toLowerCase();
       if (patient.openSet?.kind === 'outside') {
-        expect(patient.openSet.problem.complaints.some((c) => text.includes(c.toLowerCase())), `patient ${patient.index}`).toBe(true);
+        expect(
+          patient.openSet.problem.complaints.some((c) => text.includes(c.toLowerCase())),
+          `patient ${patient.index}`,
+        ).toBe(true);
       } else {
-        expect(text, `patient ${patient.index}`).toMatch(/physical|check-up|health maintenance|wellness|medication|refills|prescriptions|follow-up|review of|well-child|well visit|child health/);
+        expect(text, `patient ${patient.index}`).toMatch(
+          /physical|check-up|health maintenance|wellness|medication|refills|prescriptions|follow-up|review of|well-child|well visit|child health/,
+        );
       }
     }
   });

@@ -56,7 +56,9 @@ describe('encodeGrayPng', () => {
 
   it('decodes to the same gray level in each channel when sharp converts to sRGB', async () => {
     const pixels = randomPixels(11, 20, 10);
-    const { data, info } = await sharp(encodeGrayPng(pixels, 20, 10)).raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(encodeGrayPng(pixels, 20, 10))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     expect(info.channels).toBe(3);
     for (let i = 0; i < pixels.length; i++) {
       expect([data[3 * i], data[3 * i + 1], data[3 * i + 2]]).toEqual([pixels[i], pixels[i], pixels[i]]);

@@ -320,8 +320,7 @@ export function systolicRatio(x: ArrayLike<number>, rate: number, lo: number, hi
   const odd = gaps.filter((_, k) => k % 2 === 1);
   const length = (g: { from: number; to: number }): number => g.to - g.from;
   const [systole, diastole] = mean(even.map(length)) < mean(odd.map(length)) ? [even, odd] : [odd, even];
-  const level = (gs: typeof gaps): number =>
-    mean(gs.map((g) => envelopeMean(env, g.from + 0.25 * length(g), g.to - 0.25 * length(g))));
+  const level = (gs: typeof gaps): number => mean(gs.map((g) => envelopeMean(env, g.from + 0.25 * length(g), g.to - 0.25 * length(g))));
   return level(systole) / level(diastole);
 }
 

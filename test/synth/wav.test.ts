@@ -11,7 +11,14 @@ describe('encodeWav16', () => {
     const buf = encodeWav16(samples, 16000);
     expect(buf.length).toBe(44 + 2 * samples.length);
     const wav = new WaveFile(buf);
-    const fmt = wav.fmt as { audioFormat: number; sampleRate: number; bitsPerSample: number; numChannels: number; byteRate: number; blockAlign: number };
+    const fmt = wav.fmt as {
+      audioFormat: number;
+      sampleRate: number;
+      bitsPerSample: number;
+      numChannels: number;
+      byteRate: number;
+      blockAlign: number;
+    };
     expect(fmt).toMatchObject({ audioFormat: 1, sampleRate: 16000, bitsPerSample: 16, numChannels: 1, byteRate: 32000, blockAlign: 2 });
     expect(Array.from(wav.getSamples(false, Float64Array))).toEqual([0, 16384, -16384, 32767, -32768, 8192]);
   });

@@ -124,12 +124,16 @@ export function buildConditions(sources: Sources): ConditionResult {
   }
 
   for (const [name, fix] of Object.entries(ICD10_CORRECTIONS)) {
-    notes.push(`ICD-10 correction: DDXPlus codes ${quote(name)} as ${fix.from}; the graph uses ${fix.to} (${fix.why}). The DDXPlus name is kept as a ${SYSTEMS.ddxplusCondition} code.`);
+    notes.push(
+      `ICD-10 correction: DDXPlus codes ${quote(name)} as ${fix.from}; the graph uses ${fix.to} (${fix.why}). The DDXPlus name is kept as a ${SYSTEMS.ddxplusCondition} code.`,
+    );
   }
   notes.push(
     `Acute/chronic overlaps (${ACUTE_CHRONIC_OVERLAPS.join(', ')}): one entity each, course "acute" because DDXPlus describes how they present; ` +
       "Synthea's SNOMED code is added to it so coded problem lists link to the same entity.",
   );
-  notes.push('DDXPlus condition names are kept except for a typo ("Larygospasm" -> "Laryngospasm") and expansions of "Boerhaave", "Chagas" and "Acute dystonic reactions".');
+  notes.push(
+    'DDXPlus condition names are kept except for a typo ("Larygospasm" -> "Laryngospasm") and expansions of "Boerhaave", "Chagas" and "Acute dystonic reactions".',
+  );
   return { entities, byDdxName, byIcd10, notes };
 }

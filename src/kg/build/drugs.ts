@@ -30,7 +30,8 @@ export function buildDrugs(sources: Sources, conditionIds: Set<string>): DrugRes
   for (const [doid, mapping] of Object.entries(DISEASE_TO_CONDITIONS)) {
     const row = sources.indications.find((i) => i.doid === doid);
     if (!row) fail(`PharmacotherapyDB has no indication for ${doid} (${mapping.disease})`);
-    if (row.disease !== mapping.disease) fail(`${doid} is ${quote(row.disease)} in PharmacotherapyDB, curated as ${quote(mapping.disease)}`);
+    if (row.disease !== mapping.disease)
+      fail(`${doid} is ${quote(row.disease)} in PharmacotherapyDB, curated as ${quote(mapping.disease)}`);
     for (const icd of mapping.conditions) {
       if (!conditionIds.has(`condition:${icd}`)) fail(`${doid} maps to condition:${icd}, which the graph does not have`);
     }
@@ -88,7 +89,7 @@ export function buildDrugs(sources: Sources, conditionIds: Set<string>): DrugRes
     notes: [
       `Drugs: PharmacotherapyDB indications (DM -> treats, SYM -> palliates, NOT skipped) of the diseases mapped to graph conditions: ${mapped}.`,
       'RxNorm codes: those of single-ingredient Synthea MedicationRequest displays that contain the drug name or a listed synonym as a whole word, most prescribed first; ' +
-        'a drug category (DM/SYM) is set when all of the drug\'s edges in this graph agree.',
+        "a drug category (DM/SYM) is set when all of the drug's edges in this graph agree.",
       'Anemia has only "NOT" indications in PharmacotherapyDB, so it has no drug; most other acute DDXPlus conditions have no mapped disease and no drug.',
     ],
   };

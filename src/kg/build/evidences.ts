@@ -52,7 +52,8 @@ export function buildEvidences(sources: Sources, conditionIdByDdxName: Map<strin
     if (!entry) fail(`DDXPlus evidence ${evidence.id} (${quote(evidence.questionEn)}) has no entry in src/kg/lexicon/evidences.ts`);
     if (entry.foldInto) {
       if (evidence.dataType === 'B') fail(`lexicon folds binary evidence ${evidence.id}; only categorical ones are folded`);
-      if (entry.foldInto !== evidence.parent) fail(`lexicon folds ${evidence.id} into ${entry.foldInto}, but DDXPlus says it refines ${evidence.parent}`);
+      if (entry.foldInto !== evidence.parent)
+        fail(`lexicon folds ${evidence.id} into ${entry.foldInto}, but DDXPlus says it refines ${evidence.parent}`);
       folded.set(entry.foldInto, [...(folded.get(entry.foldInto) ?? []), evidence]);
     } else if (evidence.dataType !== 'B') {
       binarised.push(evidence.id);
@@ -95,7 +96,10 @@ export function buildEvidences(sources: Sources, conditionIdByDdxName: Map<strin
         id,
         type: 'finding',
         name: entry.name,
-        codes: [{ system: SYSTEMS.ddxplus, code: `${parent}.${site}`, display: `${question} [site: ${site}]` }, ...snomedCodings(entry.snomed, synthea)],
+        codes: [
+          { system: SYSTEMS.ddxplus, code: `${parent}.${site}`, display: `${question} [site: ${site}]` },
+          ...snomedCodings(entry.snomed, synthea),
+        ],
         synonyms: [...entry.synonyms],
         system: entry.system,
       });
@@ -151,7 +155,13 @@ export function buildEvidences(sources: Sources, conditionIdByDdxName: Map<strin
   }
 
   const foldedList = [...folded.entries()]
-    .map(([parent, children]) => `${children.map((c) => c.id).sort().join(', ')} -> ${parent}`)
+    .map(
+      ([parent, children]) =>
+        `${children
+          .map((c) => c.id)
+          .sort()
+          .join(', ')} -> ${parent}`,
+    )
     .sort();
   const notes = [
     `Categorical and multi-choice DDXPlus evidences are folded into the binary question they refine (${foldedList.join('; ')}): ` +
@@ -159,7 +169,7 @@ export function buildEvidences(sources: Sources, conditionIdByDdxName: Map<strin
     `Categorical evidences read as binary (present = any answer other than the default): ${binarised.join(', ')} (recent travel; its region values are dropped).`,
     `Pain (${PAIN}) and swelling (${SWELLING}) are replaced per condition by the pain/swelling at its textbook site (src/kg/lexicon/sites.ts): ` +
       `entities ${PAIN}.<site> / ${SWELLING}.<site>; throat pain maps onto sore throat (E_97). The generic entities remain, unlinked, so an unsited "pain" in a note still links.`,
-    'Evidence type follows DDXPlus\'s is_antecedent flag (finding -> symptom_of, antecedent -> risk_factor_for), whichever list of the condition names it.',
+    "Evidence type follows DDXPlus's is_antecedent flag (finding -> symptom_of, antecedent -> risk_factor_for), whichever list of the condition names it.",
     'Inverted evidences (the entity names the risk side of a protective question): ' +
       Object.entries(EVIDENCE_LEXICON)
         .filter(([, v]) => v.inverted)

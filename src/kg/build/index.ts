@@ -123,9 +123,12 @@ export async function buildKnowledgeGraph(fromDir: string): Promise<KnowledgeGra
   }
   const codes = codeClashes(entities);
   if (codes.length > 0) {
-    throw new ClinicalBertError(`kg build: codes carried by several entities: ${codes.map((c) => `${c.code} (${c.ids.join(', ')})`).join('; ')}`, {
-      code: 'KG_CODE_CLASH',
-    });
+    throw new ClinicalBertError(
+      `kg build: codes carried by several entities: ${codes.map((c) => `${c.code} (${c.ids.join(', ')})`).join('; ')}`,
+      {
+        code: 'KG_CODE_CLASH',
+      },
+    );
   }
 
   const crossType = clashes.map((c) => `"${c.key}": ${c.ids.join(' / ')}`);

@@ -67,7 +67,7 @@ export function ruleNotes(): string[] {
   return [
     'Acute condition priors: DDXPlus publishes none, so prior ∝ 2^(severity − 1) (severity 1 = most severe, 5 = mildest): ' +
       'mild common conditions (URTI, panic attack) are 16 times as frequent as the most severe (anaphylaxis, Ebola). Priors sum to 1 over the acute course.',
-    'Chronic condition priors: prior ∝ (number of occurrences of the condition\'s SNOMED codes in synthea-codes/codes_in_synthea_bundles.csv + 1). Priors sum to 1 over the chronic course.',
+    "Chronic condition priors: prior ∝ (number of occurrences of the condition's SNOMED codes in synthea-codes/codes_in_synthea_bundles.csv + 1). Priors sum to 1 over the chronic course.",
     `symptom_of p = P(finding | condition) = ${SYMPTOM_BASE} + ${SYMPTOM_SPAN}/√n, where n is the number of conditions listing the evidence ` +
       '(DDXPlus publishes no evidence probabilities): specific evidences are likely, shared ones less so.',
     `risk_factor_for p = P(antecedent | condition) = ${ANTECEDENT_BASE} + ${ANTECEDENT_SPAN}/√n, same n.`,

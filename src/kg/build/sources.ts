@@ -147,10 +147,7 @@ function parseEvidences(bytes: Buffer): Map<string, DdxEvidence> {
 
 function parseDelimited(key: SourceKey, text: string, delimiter: string): Record<string, string>[] {
   try {
-    return parse(text, { columns: true, delimiter, skip_empty_lines: true, relax_quotes: delimiter === '\t' }) as Record<
-      string,
-      string
-    >[];
+    return parse(text, { columns: true, delimiter, skip_empty_lines: true, relax_quotes: delimiter === '\t' }) as Record<string, string>[];
   } catch (error) {
     throw malformed(key, 'cannot parse', error);
   }

@@ -117,7 +117,10 @@ function deriveAll(
   const related = new Map<string, string[]>();
   for (const r of curation.related) {
     if (!ids.has(r.entity)) fail(`related ICD-10 codes name ${quote(r.entity)}, which the graph lacks`);
-    related.set(r.entity, r.codes.map((c) => curatedKey(c, icd10, 'related ICD-10 code')));
+    related.set(
+      r.entity,
+      r.codes.map((c) => curatedKey(c, icd10, 'related ICD-10 code')),
+    );
   }
   const children = childIndex(icd10);
   const generic = new Set(curation.generic.map(phraseKey));
@@ -149,7 +152,9 @@ function deriveAll(
       derived.push({ entity: entity.id, form: d.form, key: formKey, code: dottedIcd10(key), description });
     }
   }
-  for (const [key, x] of excluded) if (!excludedSeen.has(key)) fail(`excluded ICD-10 code ${x.code} is not read for any condition; remove it from src/kg/lexicon/icd10-curation.ts`);
+  for (const [key, x] of excluded)
+    if (!excludedSeen.has(key))
+      fail(`excluded ICD-10 code ${x.code} is not read for any condition; remove it from src/kg/lexicon/icd10-curation.ts`);
 
   // A phrase two conditions derive names neither of them reliably.
   const byKey = new Map<string, Set<string>>();
@@ -183,7 +188,9 @@ export function addSurfaceForms(
     if (!key || a.form !== a.form.toLowerCase()) fail(`abbreviation ${quote(a.form)} must be a lower-case word or phrase`);
     const holders = owners.get(key);
     if (holders) {
-      fail(`abbreviation ${quote(a.form)} is already a surface form of ${[...holders].sort().join(', ')}; remove it from src/kg/lexicon/abbreviations.ts`);
+      fail(
+        `abbreviation ${quote(a.form)} is already a surface form of ${[...holders].sort().join(', ')}; remove it from src/kg/lexicon/abbreviations.ts`,
+      );
     }
     push({ entity: a.entity, form: a.form, source: 'abbreviation', text: a.expansion }, key);
   }

@@ -49,31 +49,68 @@ export const ABBREVIATIONS: readonly AbbreviationEntry[] = [
   // ---- Conditions ------------------------------------------------------------------------------
   { form: 'paf', expansion: 'paroxysmal atrial fibrillation', entity: 'condition:I48.91', evidence: STANDARD },
   { form: 'af with rvr', expansion: 'atrial fibrillation with rapid ventricular response', entity: 'condition:I48.91', evidence: STANDARD },
-  { form: 'afib with rvr', expansion: 'atrial fibrillation with rapid ventricular response', entity: 'condition:I48.91', evidence: STANDARD },
-  { form: 'a fib with rvr', expansion: 'atrial fibrillation with rapid ventricular response', entity: 'condition:I48.91', evidence: STANDARD },
+  {
+    form: 'afib with rvr',
+    expansion: 'atrial fibrillation with rapid ventricular response',
+    entity: 'condition:I48.91',
+    evidence: STANDARD,
+  },
+  {
+    form: 'a fib with rvr',
+    expansion: 'atrial fibrillation with rapid ventricular response',
+    entity: 'condition:I48.91',
+    evidence: STANDARD,
+  },
   { form: 'pna', expansion: 'pneumonia', entity: 'condition:J17', evidence: STANDARD },
   { form: 'ami', expansion: 'acute myocardial infarction', entity: 'condition:I21', evidence: STANDARD },
   {
     form: 'lung ca',
     expansion: 'lung cancer',
     entity: 'condition:C34',
-    evidence: '2 uses in 1 note ("non-small cell lung CA"); "CA" alone is also calcium and the coracoacromial ligament, so only the two-word forms are listed',
+    evidence:
+      '2 uses in 1 note ("non-small cell lung CA"); "CA" alone is also calcium and the coracoacromial ligament, so only the two-word forms are listed',
   },
-  { form: 'ca of the lung', expansion: 'cancer of the lung', entity: 'condition:C34', evidence: '2 uses in 1 note ("past history of CA of the lung")' },
-  { form: 'pancreatic ca', expansion: 'pancreatic cancer', entity: 'condition:C25', evidence: `${STANDARD} (as "lung CA", "renal CA", "breast CA" are)` },
+  {
+    form: 'ca of the lung',
+    expansion: 'cancer of the lung',
+    entity: 'condition:C34',
+    evidence: '2 uses in 1 note ("past history of CA of the lung")',
+  },
+  {
+    form: 'pancreatic ca',
+    expansion: 'pancreatic cancer',
+    entity: 'condition:C25',
+    evidence: `${STANDARD} (as "lung CA", "renal CA", "breast CA" are)`,
+  },
   { form: 'ca of the pancreas', expansion: 'cancer of the pancreas', entity: 'condition:C25', evidence: STANDARD },
 
   // ---- Findings --------------------------------------------------------------------------------
-  { form: 'ha', expansion: 'headache', entity: 'finding:E_53.head', evidence: '15 of 15 uses (11 notes) mean headache ("denied HA", "the HA\'s are associated with photophobia"); the interjection "ha" would link too (none seen)' },
+  {
+    form: 'ha',
+    expansion: 'headache',
+    entity: 'finding:E_53.head',
+    evidence:
+      '15 of 15 uses (11 notes) mean headache ("denied HA", "the HA\'s are associated with photophobia"); the interjection "ha" would link too (none seen)',
+  },
   { form: 'h/a', expansion: 'headache', entity: 'finding:E_53.head', evidence: STANDARD },
   { form: 'soboe', expansion: 'shortness of breath on exertion', entity: 'finding:E_218', evidence: STANDARD },
   { form: 'brbpr', expansion: 'bright red blood per rectum', entity: 'finding:E_179', evidence: STANDARD },
   { form: 'wt loss', expansion: 'weight loss', entity: 'finding:E_162', evidence: STANDARD },
-  { form: 'ruq pain', expansion: 'right upper quadrant pain', entity: 'finding:E_53.abdomen', evidence: `${STANDARD}; "quadrant pain" spelled out is in 13 notes` },
+  {
+    form: 'ruq pain',
+    expansion: 'right upper quadrant pain',
+    entity: 'finding:E_53.abdomen',
+    evidence: `${STANDARD}; "quadrant pain" spelled out is in 13 notes`,
+  },
   { form: 'rlq pain', expansion: 'right lower quadrant pain', entity: 'finding:E_53.abdomen', evidence: STANDARD },
   { form: 'luq pain', expansion: 'left upper quadrant pain', entity: 'finding:E_53.abdomen', evidence: STANDARD },
   { form: 'llq pain', expansion: 'left lower quadrant pain', entity: 'finding:E_53.abdomen', evidence: STANDARD },
-  { form: 'le edema', expansion: 'lower extremity edema', entity: 'finding:E_151.leg', evidence: `${STANDARD}; "extremity edema" spelled out is in 8 notes` },
+  {
+    form: 'le edema',
+    expansion: 'lower extremity edema',
+    entity: 'finding:E_151.leg',
+    evidence: `${STANDARD}; "extremity edema" spelled out is in 8 notes`,
+  },
   { form: 'ble edema', expansion: 'bilateral lower extremity edema', entity: 'finding:E_151.leg', evidence: STANDARD },
   { form: 'lle edema', expansion: 'left lower extremity edema', entity: 'finding:E_151.leg', evidence: STANDARD },
   { form: 'rle edema', expansion: 'right lower extremity edema', entity: 'finding:E_151.leg', evidence: STANDARD },
@@ -83,7 +120,8 @@ export const ABBREVIATIONS: readonly AbbreviationEntry[] = [
 export const REJECTED_ABBREVIATIONS: readonly RejectedAbbreviation[] = [
   {
     form: 'pe',
-    readings: 'pulmonary embolism; "PE:" the physical-examination heading; "PE tubes" (pressure-equalisation ear tubes); physical education',
+    readings:
+      'pulmonary embolism; "PE:" the physical-examination heading; "PE tubes" (pressure-equalisation ear tubes); physical education',
     why:
       'MTSamples training half: 23 uses in 21 notes: 13 pulmonary embolism, 6 "PE tubes", 2 physical education, 2 the "PE:" heading. ' +
       'Of the 13 embolism uses, 11 are in consent boilerplate ("risks of anesthesia, bleeding, infection, pain, MI, DVT, PE were discussed") ' +

@@ -16,7 +16,10 @@ export interface ExcludedCode {
 
 /** Codes whose descriptions are not read for forms, although they belong to a graph condition's codes. */
 export const EXCLUDED_ICD10: readonly ExcludedCode[] = [
-  { code: 'B20', why: 'names HIV disease in general, which notes mean as chronic HIV (the antecedent E_2); DDXPlus uses B20 for the initial infection' },
+  {
+    code: 'B20',
+    why: 'names HIV disease in general, which notes mean as chronic HIV (the antecedent E_2); DDXPlus uses B20 for the initial infection',
+  },
   ...['F41', 'F41.1', 'F41.3', 'F41.8', 'F41.9'].map((code) => ({
     code,
     why: 'DDXPlus codes panic attack with the category F41 ("Other anxiety disorders"); generalized, mixed and unspecified anxiety disorders are not a panic attack',

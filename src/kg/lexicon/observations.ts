@@ -253,7 +253,11 @@ export const ALLERGENS: readonly AllergenCuration[] = [
     name: 'animal dander',
     synonyms: ['pet dander', 'cat dander', 'dog dander', 'dander', 'animal dander allergy'],
   },
-  { codes: [{ system: 'rxnorm', code: '7984' }], name: 'penicillin', synonyms: ['penicillin v', 'pcn', 'penicillin allergy', 'penicillins'] },
+  {
+    codes: [{ system: 'rxnorm', code: '7984' }],
+    name: 'penicillin',
+    synonyms: ['penicillin v', 'pcn', 'penicillin allergy', 'penicillins'],
+  },
   {
     codes: [
       { system: 'snomed', code: '762952008' },

@@ -26,7 +26,15 @@ export const PAIN_SITES = {
   chest: {
     name: 'chest pain',
     system: 'cardiovascular',
-    synonyms: ['cp', 'chest discomfort', 'chest tightness', 'thoracic pain', 'pain in the chest', 'retrosternal pain', 'substernal chest pain'],
+    synonyms: [
+      'cp',
+      'chest discomfort',
+      'chest tightness',
+      'thoracic pain',
+      'pain in the chest',
+      'retrosternal pain',
+      'substernal chest pain',
+    ],
   },
   head: { name: 'headache', system: 'neurological', synonyms: ['head pain', 'cephalgia', 'cephalalgia'], snomed: ['25064002'] },
   throat: { name: 'sore throat', system: 'ent', synonyms: [], evidence: 'E_97' },
@@ -38,7 +46,12 @@ export const PAIN_SITES = {
   },
   face: { name: 'facial pain', system: 'ent', synonyms: ['sinus pain', 'facial pressure', 'sinus pressure', 'pain in the face'] },
   groin: { name: 'groin pain', system: 'gastrointestinal', synonyms: ['inguinal pain', 'pain in the groin'] },
-  joint: { name: 'joint pain', system: 'musculoskeletal', synonyms: ['arthralgia', 'arthralgias', 'painful joints', 'joint aches'], snomed: ['57676002'] },
+  joint: {
+    name: 'joint pain',
+    system: 'musculoskeletal',
+    synonyms: ['arthralgia', 'arthralgias', 'painful joints', 'joint aches'],
+    snomed: ['57676002'],
+  },
   leg: { name: 'leg pain', system: 'musculoskeletal', synonyms: ['calf pain', 'pain in the leg', 'limb pain'] },
 } as const satisfies Record<string, SiteEntry>;
 
@@ -47,7 +60,15 @@ export const SWELLING_SITES = {
   face: {
     name: 'facial swelling',
     system: 'skin',
-    synonyms: ['swollen face', 'swelling of the face', 'lip swelling', 'swollen lips', 'angioedema', 'eyelid swelling', 'periorbital swelling'],
+    synonyms: [
+      'swollen face',
+      'swelling of the face',
+      'lip swelling',
+      'swollen lips',
+      'angioedema',
+      'eyelid swelling',
+      'periorbital swelling',
+    ],
   },
   leg: {
     name: 'leg swelling',
