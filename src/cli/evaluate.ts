@@ -10,7 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Chalk } from 'chalk';
 import type { Command } from 'commander';
-import { runEvaluate } from '../explain/evaluate.js';
+import { runEvaluate, type EvaluationReport } from '../explain/evaluate.js';
 import { readLabels } from '../explain/labels.js';
 import { renderEvaluation } from '../explain/render.js';
 import { MAX_UNITS } from '../explain/units.js';
@@ -85,7 +85,7 @@ Examples:
         threads,
         onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
       });
-      let report;
+      let report: EvaluationReport;
       try {
         report = await runEvaluate(model, {
           inputs: records,

@@ -16,7 +16,7 @@ import { DEVICES, type Device } from '../model/session.js';
 import { buildPredictionLine } from '../pipeline/prediction.js';
 import { INPUT_FORMATS, UNITS, readRecords, type InputFormat, type RecordUnit } from '../records/read.js';
 import type { ClinicalRecord } from '../records/types.js';
-import { UsageError, parseChoice, parseCount, quote } from '../util/errors.js';
+import { ClinicalBertError, UsageError, parseChoice, parseCount, quote } from '../util/errors.js';
 
 interface ExplainFlags {
   record: string;
@@ -98,12 +98,18 @@ Examples:
         const features = await model.featurizer.featurize(record);
         const batch = [features];
         const [outputs] = await model.run(batch);
+        if (!outputs) {
+          throw new ClinicalBertError(`the model returned no outputs for record ${quote(record.id)}`, { code: 'MODEL_NO_OUTPUT' });
+        }
         const [explanations] = await explainBatch(model, batch, level, { timing: flags.timing });
+        if (!explanations) {
+          throw new ClinicalBertError(`no explanations were produced for record ${quote(record.id)}`, { code: 'EXPLAIN_NO_OUTPUT' });
+        }
         const manifest = model.manifest;
         const line = buildPredictionLine(
           record,
           features,
-          outputs!,
+          outputs,
           manifest.heads,
           { name: manifest.name, version: manifest.version, sha: model.pkg.sha },
           {
@@ -117,7 +123,7 @@ Examples:
           process.stdout.write(`${JSON.stringify(line)}\n`);
         } else {
           const color = new Chalk({ level: process.stdout.isTTY ? new Chalk().level : 0 });
-          process.stdout.write(renderExplanations(record.id, explanations!, color));
+          process.stdout.write(renderExplanations(record.id, explanations, color));
           for (const warning of line.warnings) process.stderr.write(`warning: ${record.id}: ${warning}\n`);
         }
       } finally {

@@ -74,7 +74,7 @@ Examples:
       if (!flags.out && format !== 'ndjson') throw new UsageError(`--out is required for --format ${format}`);
       if (!flags.out && !flags.labels) throw new UsageError('writing to stdout needs --labels <file> for the ground truth');
       const out = flags.out ?? '/dev/stdout';
-      const labels = flags.labels ?? defaultLabelsPath(format, out);
+      const labels = flags.labels ?? defaultLabelsPath(out);
       const kg = readGraph(flags.kg ?? join(defaultModelDir(), 'kg.json'));
       const started = process.hrtime.bigint();
       const summary = await generate(kg, { seed, patients, format, out, labels, openSet });

@@ -17,6 +17,7 @@
  */
 import type { RecordFeatures } from '../model/features.js';
 import type { ClinicalModel } from '../model/runtime.js';
+import { ClinicalBertError } from '../util/errors.js';
 import { audioOcclusion } from './audio.js';
 import { diagnosisEvidence } from './evidence.js';
 import { imageOcclusion } from './image.js';
@@ -92,7 +93,8 @@ export async function explainBatch(
   if (batch.length === 0) return [];
   const timing = options.timing !== false;
   const head = diagnosisHead(model.manifest);
-  const spec = model.manifest.heads[head]!;
+  const spec = model.manifest.heads[head];
+  if (!spec) throw new ClinicalBertError(`the model has no head ${JSON.stringify(head)} to explain`, { code: 'EXPLAIN_NO_HEAD' });
 
   const ablationStart = now();
   const embeddings = await model.encodingOf(batch);
@@ -101,7 +103,12 @@ export async function explainBatch(
 
   const out: Explanations[] = [];
   for (const [r, features] of batch.entries()) {
-    const ablation = ablations[r]!;
+    const ablation = ablations[r];
+    if (!ablation) {
+      throw new ClinicalBertError(`modality ablation returned ${ablations.length} results for a batch of ${batch.length}`, {
+        code: 'EXPLAIN_ABLATION',
+      });
+    }
     const target = topTarget(head, spec, ablation.full);
     const evidenceStart = now();
     const evidence = diagnosisEvidence(model.graph, head, spec, features.entities, ablation.full);

@@ -93,7 +93,11 @@ export async function recordFaithfulness(
   const { base, scores } = await scoreTextVariants(model, features, embeddings, row, target, texts);
   const methods: RecordFaithfulness['methods'] = {};
   for (const p of plan) {
-    const m = (methods[p.method] ??= { comprehensiveness: {}, sufficiency: {} });
+    let m = methods[p.method];
+    if (!m) {
+      m = { comprehensiveness: {}, sufficiency: {} };
+      methods[p.method] = m;
+    }
     m.comprehensiveness[p.k] = base - (scores[p.removeTop] as number);
     m.sufficiency[p.k] = base - (scores[p.keepTop] as number);
   }

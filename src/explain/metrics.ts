@@ -131,7 +131,10 @@ export function multiLabelF1(
   const counts = new Map<number, { tp: number; fp: number; fn: number }>();
   const entry = (c: number) => {
     let e = counts.get(c);
-    if (!e) counts.set(c, (e = { tp: 0, fp: 0, fn: 0 }));
+    if (!e) {
+      e = { tp: 0, fp: 0, fn: 0 };
+      counts.set(c, e);
+    }
     return e;
   };
   truth.forEach((t, i) => {

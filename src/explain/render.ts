@@ -130,7 +130,7 @@ export function renderExplanations(recordId: string, e: Explanations, c: ChalkIn
       ]),
     ),
   );
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 const pct = (x: number | null): string => (x === null ? '—' : `${(100 * x).toFixed(1)}%`);
@@ -245,5 +245,5 @@ export function renderEvaluation(r: EvaluationReport, c: ChalkInstance): string 
     out.push(...table(frows));
   }
   out.push('', c.dim(`${r.seconds.toFixed(1)} s`));
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }

@@ -14,7 +14,7 @@ export function takeRows(tensor: ort.Tensor, rows: readonly number[]): ort.Tenso
   const width = rowWidth(tensor);
   const source = tensor.data as Float32Array;
   const out = new Float32Array(rows.length * width);
-  rows.forEach((row, i) => out.set(source.subarray(row * width, (row + 1) * width), i * width));
+  for (const [i, row] of rows.entries()) out.set(source.subarray(row * width, (row + 1) * width), i * width);
   return new ort.Tensor('float32', out, [rows.length, ...tensor.dims.slice(1)]);
 }
 

@@ -15,7 +15,7 @@ import { detectFormat, type DetectedFormat } from './detect.js';
 import { expandInputs } from './inputs.js';
 import { readJsonDocument } from './json-document.js';
 import { errorCode, readNdjson } from './ndjson.js';
-import { openPeeked } from './peek.js';
+import { openPeeked, type PeekedStream } from './peek.js';
 import type { InputFormat, SourceItem } from './types.js';
 
 export interface SourceOptions {
@@ -86,7 +86,7 @@ async function* readStream(
   options: SourceOptions,
 ): AsyncGenerator<SourceItem> {
   options.onFile?.(file);
-  let peeked;
+  let peeked: PeekedStream;
   try {
     peeked = await openPeeked(input);
   } catch (error) {

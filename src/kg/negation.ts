@@ -317,7 +317,7 @@ interface FoundTrigger {
 export function contextFlags(tokens: readonly Token[], spans: readonly TokenSpan[]): ContextFlags[] {
   const flags: ContextFlags[] = spans.map(() => ({ negated: false, historical: false, family: false }));
   const owner = new Int32Array(tokens.length).fill(-1);
-  spans.forEach((s, m) => owner.fill(m, s.first, s.last + 1));
+  for (const [m, s] of spans.entries()) owner.fill(m, s.first, s.last + 1);
 
   // 1. Triggers, longest match, on word tokens outside mentions.
   const triggers: FoundTrigger[] = [];

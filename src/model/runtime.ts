@@ -199,13 +199,13 @@ export class ClinicalModel {
     if (present.length > 0) {
       const first = items[present[0] as number] as Float32Array;
       const data = new Float32Array(present.length * first.length);
-      present.forEach((i, k) => data.set(items[i] as Float32Array, k * first.length));
+      for (const [k, i] of present.entries()) data.set(items[i] as Float32Array, k * first.length);
       const input = spec.inputs[0]?.name ?? role;
       const dims =
         role === 'image' ? [present.length, 1, this.manifest.image.size, this.manifest.image.size] : [present.length, first.length];
       const result = await this.sessions[role].run({ [input]: new ort.Tensor('float32', data, dims) });
       const embedding = result[`${role}_embedding`]?.data as Float32Array;
-      present.forEach((i, k) => out.set(embedding.subarray(k * embeddingDim, (k + 1) * embeddingDim), i * embeddingDim));
+      for (const [k, i] of present.entries()) out.set(embedding.subarray(k * embeddingDim, (k + 1) * embeddingDim), i * embeddingDim);
     }
     return new ort.Tensor('float32', out, [items.length, embeddingDim]);
   }

@@ -11,7 +11,7 @@
  * `read = written + deadLettered` holds at the end of every run that was not aborted.
  */
 import type { RecordFeatures } from '../model/features.js';
-import type { ClinicalModel } from '../model/runtime.js';
+import type { ClinicalModel, RecordOutputs } from '../model/runtime.js';
 import { DeadLetterSink, type DeadLetter } from '../io/dead-letter.js';
 import { JsonLinesSink } from '../io/jsonl-sink.js';
 import { readRecords, type ReadOptions } from '../records/read.js';
@@ -71,6 +71,15 @@ interface Pending {
   started: bigint;
 }
 
+/** The outputs of record `k` of a batch of `size`, or an error when the model returned fewer. */
+function outputAt(outputs: readonly RecordOutputs[], k: number, size: number): RecordOutputs {
+  const output = outputs[k];
+  if (!output) {
+    throw new ClinicalBertError(`the model returned ${outputs.length} outputs for a batch of ${size}`, { code: 'MODEL_NO_OUTPUT' });
+  }
+  return output;
+}
+
 export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions): Promise<AnalyzeSummary> {
   const started = process.hrtime.bigint();
   const sink = new JsonLinesSink(options.out);
@@ -104,7 +113,7 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
         batch.forEach((p, k) => {
           lines.set(
             p.order,
-            buildPredictionLine(p.record, p.features, outputs[k]!, manifest.heads, ref, {
+            buildPredictionLine(p.record, p.features, outputAt(outputs, k, batch.length), manifest.heads, ref, {
               topK: options.topK,
               maxLength: manifest.text.maxLength,
               graph: model.graph,
@@ -117,11 +126,11 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
         // One bad batch must not lose the others: retry its records one by one.
         for (const p of batch) {
           try {
-            const [output] = await model.run([p.features]);
+            const output = outputAt(await model.run([p.features]), 0, 1);
             const explanations = options.explain ? await options.explain([p.features], model) : undefined;
             lines.set(
               p.order,
-              buildPredictionLine(p.record, p.features, output!, manifest.heads, ref, {
+              buildPredictionLine(p.record, p.features, output, manifest.heads, ref, {
                 topK: options.topK,
                 maxLength: manifest.text.maxLength,
                 graph: model.graph,

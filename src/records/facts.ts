@@ -31,7 +31,7 @@ function fact(kind: Kind, concept: unknown, resource: string, more: Partial<Code
 }
 
 /** Numeric or textual value of an Observation or of one of its components. */
-function valueOf(o: JsonObject): Pick<CodedFact, 'value' | 'unit' | 'valueText'> {
+function observationValue(o: JsonObject): Pick<CodedFact, 'value' | 'unit' | 'valueText'> {
   const q = obj(o.valueQuantity);
   const value = num(q?.value);
   if (value !== undefined) return { value, unit: str(q?.unit) ?? str(q?.code) };
@@ -102,12 +102,12 @@ export async function extractFacts(entry: ResourceEntry, resolver: ReferenceReso
         status: str(r.status),
         time: firstTime(r, 'effectiveDateTime', ['effectivePeriod', 'start'], 'effectiveInstant', 'issued'),
       };
-      const own = valueOf(r);
+      const own = observationValue(r);
       const components = arr(r.component)
         .map(obj)
         .filter((c): c is JsonObject => c !== undefined);
       if (Object.keys(own).length > 0 || components.length === 0) push(fact('observation', r.code, key, { ...common, ...own }));
-      for (const c of components) push(fact('observation', c.code, key, { ...common, ...valueOf(c) }));
+      for (const c of components) push(fact('observation', c.code, key, { ...common, ...observationValue(c) }));
       break;
     }
     case 'Procedure':

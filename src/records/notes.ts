@@ -138,7 +138,8 @@ export function dedupeNotes(notes: NoteText[]): NoteText[] {
   for (const n of notes) {
     const seen = byText.get(n.text);
     if (seen) {
-      (seen.duplicates ??= []).push(n.resource);
+      seen.duplicates ??= [];
+      seen.duplicates.push(n.resource);
       continue;
     }
     byText.set(n.text, n);

@@ -40,11 +40,15 @@ export class CappedTally<T extends { count: number }> {
   add(key: string, make: () => T, by = 1, prefer?: (kept: T, candidate: T) => boolean): void {
     const entry = this.entries.get(key);
     if (entry) {
+      let kept = entry;
       if (prefer) {
         const candidate = make();
-        if (prefer(entry, candidate)) this.entries.set(key, { ...candidate, count: entry.count });
+        if (prefer(entry, candidate)) {
+          kept = { ...candidate, count: entry.count };
+          this.entries.set(key, kept);
+        }
       }
-      this.entries.get(key)!.count += by;
+      kept.count += by;
     } else if (this.entries.size < this.cap) this.entries.set(key, { ...make(), count: by });
     else this.other += by;
   }

@@ -16,7 +16,7 @@ import { methodLegend } from './methods.js';
 import { modelCard, modelMismatches } from './model-card.js';
 import { recordIndex, recordSection, type RecordDetail } from './record.js';
 import { styleSheet } from './style.js';
-import { orderedHeads, summarySection, type RunSummary } from './summary.js';
+import { orderedHeadEntries, summarySection, type RunSummary } from './summary.js';
 
 export const CONTENT_SECURITY_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'";
 
@@ -41,15 +41,21 @@ function abstainedByHead(agg: Aggregates): Record<string, Record<string, number>
   const rows = agg.abstentions
     .sorted()
     .sort((a, b) => (a.head < b.head ? -1 : a.head > b.head ? 1 : a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
-  for (const r of rows) (out[r.head] ??= {})[r.reason] = r.count;
+  for (const r of rows) {
+    let reasons = out[r.head];
+    if (!reasons) {
+      reasons = {};
+      out[r.head] = reasons;
+    }
+    reasons[r.reason] = r.count;
+  }
   return out;
 }
 
 /** Machine-readable counts embedded in the page, for scripts that want the numbers back. */
 function summaryData(agg: Aggregates, run: RunSummary | undefined, details: number): unknown {
   const heads: Record<string, { records: number; top1: Record<string, number> }> = {};
-  for (const name of orderedHeads(agg.heads.keys())) {
-    const t = agg.heads.get(name)!;
+  for (const [name, t] of orderedHeadEntries(agg.heads)) {
     heads[name] = {
       records: t.records,
       top1: Object.fromEntries(

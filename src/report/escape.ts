@@ -37,6 +37,7 @@ const ENTITIES: Record<string, string> = {
  * tab, newline and carriage return are dropped, since HTML parsers treat them inconsistently.
  */
 export function escapeHtml(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the class matches the C0 controls on purpose, to drop them from the page
   return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '').replace(/[&<>"'`]/g, (c) => ENTITIES[c] as string);
 }
 

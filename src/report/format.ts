@@ -68,5 +68,5 @@ export function fmtSeconds(s: number): string {
 
 /** Head names as section titles: `diagnoses` → `Diagnoses`. */
 export function titleCase(name: string): string {
-  return name.length === 0 ? name : name[0]!.toUpperCase() + name.slice(1).replace(/[_-]+/g, ' ');
+  return name.charAt(0).toUpperCase() + name.slice(1).replace(/[_-]+/g, ' ');
 }

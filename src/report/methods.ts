@@ -46,13 +46,12 @@ function faithfulnessFor(found: Record<string, unknown> | undefined, method: str
 
 export function methodLegend(agg: Aggregates, metrics: Record<string, unknown> | undefined): Html {
   const found = findFaithfulness(metrics);
-  const names = [...agg.methods.keys()].sort();
-  if (names.length === 0) {
+  const tallies = [...agg.methods.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (tallies.length === 0) {
     return html`<p class="muted">No explanations in this run. Run <code>clinicalbert analyze --explain fast</code> (or <code>full</code>) to add them.</p>${found ? html`<h4>Measured faithfulness (model card)</h4>${valueTable(found)}` : ''}`;
   }
   let matched = false;
-  const rows = names.map((name) => {
-    const t = agg.methods.get(name)!;
+  const rows = tallies.map(([name, t]) => {
     const faithful = t.faithful === t.records ? 'yes' : t.faithful === 0 ? 'no' : `mixed (${t.faithful}/${t.records})`;
     const numbers = faithfulnessFor(found, name);
     if (numbers !== undefined) matched = true;

@@ -23,10 +23,11 @@ export interface ModelCardInput {
 
 /** Lines made by a model other than the card's, as readable strings. */
 export function modelMismatches(agg: Aggregates, card: ModelCardInput): string[] {
-  if (!card.manifest) return [];
+  const manifest = card.manifest;
+  if (!manifest) return [];
   return agg.models
     .sorted()
-    .filter((m) => m.name !== card.manifest!.name || m.version !== card.manifest!.version || (card.sha !== undefined && m.sha !== card.sha))
+    .filter((m) => m.name !== manifest.name || m.version !== manifest.version || (card.sha !== undefined && m.sha !== card.sha))
     .map((m) => `${plural(m.count, 'record')} made by ${m.name} ${m.version} (sha ${m.sha}), not by the model of this card`);
 }
 

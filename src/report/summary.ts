@@ -25,12 +25,23 @@ export interface RunSummary {
 const HEAD_ORDER = ['diagnoses', 'drugs', 'severity', 'specialty'];
 const LABELS_SHOWN = 12;
 
+function headRank(name: string): number {
+  const i = HEAD_ORDER.indexOf(name);
+  return i < 0 ? HEAD_ORDER.length : i;
+}
+
+/** Known heads first, in HEAD_ORDER, then the rest by name. */
+function compareHeads(a: string, b: string): number {
+  return headRank(a) - headRank(b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
 export function orderedHeads(names: Iterable<string>): string[] {
-  const rank = (n: string) => {
-    const i = HEAD_ORDER.indexOf(n);
-    return i < 0 ? HEAD_ORDER.length : i;
-  };
-  return [...names].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  return [...names].sort(compareHeads);
+}
+
+/** The entries of a map keyed by head name, in `orderedHeads` order. */
+export function orderedHeadEntries<T>(byHead: ReadonlyMap<string, T>): [string, T][] {
+  return [...byHead.entries()].sort(([a], [b]) => compareHeads(a, b));
 }
 
 function stat(value: string, label: string, tone = ''): Html {
@@ -164,7 +175,7 @@ export function summarySection(
             html`<div class="bar-row"><span class="bar-label">${m}</span>${signedBarSvg(t.sum / t.count, maxMean)}<span class="bar-value">${fmtSigned(t.sum / t.count)} <span class="muted">n=${fmtCount(t.count)}${t.negative > 0 ? `, ${fmtCount(t.negative)} against` : ''}</span></span></div>`,
         )}</div></div>`;
 
-  const heads = orderedHeads(agg.heads.keys()).map((name) => headBlock(name, agg.heads.get(name)!, agg, manifest));
+  const heads = orderedHeadEntries(agg.heads).map(([name, t]) => headBlock(name, t, agg, manifest));
   const files = agg.files.sorted();
 
   return html`<section id="summary" class="summary">

@@ -172,7 +172,7 @@ function normalise(x: Float32Array): Float32Array {
 function bump(u: number, sharpness = 1): number {
   if (u <= 0 || u >= 1) return 0;
   const s = Math.sin(Math.PI * u);
-  return sharpness === 1 ? s : Math.pow(s, sharpness);
+  return sharpness === 1 ? s : s ** sharpness;
 }
 
 /**

@@ -950,7 +950,7 @@ export function renderChestPixels(pattern: ImagePattern, rng: Random, size = 128
   const lutMax = 1.25;
   const lut = new Float32Array(lutSteps + 2);
   for (let k = 0; k <= lutSteps + 1; k++) {
-    lut[k] = anatomy.offset + anatomy.gain * Math.pow((k / lutSteps) * lutMax, anatomy.gamma);
+    lut[k] = anatomy.offset + anatomy.gain * ((k / lutSteps) * lutMax) ** anatomy.gamma;
   }
   // Film grain from a xorshift32 stream seeded by the anatomy: inlined, it costs a fraction of a
   // method call per pixel, and the seed still fixes every value.

@@ -48,7 +48,7 @@ export function encodeWav16(samples: Float32Array, sampleRate: number): Buffer {
     if (Number.isNaN(s)) {
       throw new ClinicalBertError(`audio sample ${i} is NaN`, { code: 'SYNTH_BAD_AUDIO' });
     }
-    const clipped = s > 1 ? 1 : s < -1 ? -1 : s;
+    const clipped = Math.min(1, Math.max(-1, s));
     // Asymmetric scale so that -1 maps to -32768 and +1 to 32767, both exactly representable.
     view.setInt16(HEADER_BYTES + i * BYTES_PER_SAMPLE, Math.round(clipped < 0 ? clipped * 32768 : clipped * 32767), true);
   }

@@ -194,8 +194,8 @@ export function createWriter(format: SynthFormat, out: string): RecordWriter {
 }
 
 /** Where labels go by default: beside the output, never inside what the model reads. */
-export function defaultLabelsPath(format: SynthFormat, out: string): string {
+export function defaultLabelsPath(out: string): string {
   // The full name is kept (records.ndjson -> records.ndjson.labels.jsonl) so that outputs of
-  // different formats in one folder never share a labels file.
+  // different formats in one folder never share a labels file; the format itself is not needed.
   return `${out.replace(/[\\/]+$/, '')}.labels.jsonl`;
 }

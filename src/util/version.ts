@@ -15,7 +15,7 @@ export function projectRoot(): string {
     }
     dir = dirname(dir);
   }
-  throw new Error('clinicalbert: cannot find the package root (package.json) above ' + fileURLToPath(import.meta.url));
+  throw new Error(`clinicalbert: cannot find the package root (package.json) above ${fileURLToPath(import.meta.url)}`);
 }
 
 export const VERSION: string = (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;

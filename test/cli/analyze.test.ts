@@ -79,7 +79,7 @@ describe.skipIf(!HAS_MODEL)(`clinicalbert analyze${MODEL_NOTE}`, () => {
       type: 'collection',
       entry: [{ resource: { resourceType: 'Observation', id: 'o1', status: 'final', code: { text: 'x' } } }],
     });
-    const input = [good[0], '{"resourceType": "Bundle", "entry": [', good[1], noPatient, good[2]].join('\n') + '\n';
+    const input = `${[good[0], '{"resourceType": "Bundle", "entry": [', good[1], noPatient, good[2]].join('\n')}\n`;
     const file = join(tmp, 'mixed.ndjson');
     writeFileSync(file, input);
     const dead = join(tmp, 'dead.jsonl');
@@ -327,7 +327,7 @@ describe.skipIf(!HAS_MODEL || !HAS_CORPUS)(`analyze on the real corpus${MODEL_NO
       }),
     );
     const input = join(tmp, 'corpus-media.ndjson');
-    writeFileSync(input, lines.join('\n') + '\n');
+    writeFileSync(input, `${lines.join('\n')}\n`);
     const s = run([input]);
     expect(s.read).toBe(media.length);
     // Every file gives a prediction line: an undecodable attachment is a warning on its record.

@@ -11,6 +11,7 @@ import { renderEvaluation } from '../../src/explain/render.js';
 import { decideHeads } from '../../src/model/decide.js';
 import type { HeadSpec, ModelManifest } from '../../src/model/manifest.js';
 import { clinicGraph } from '../support/clinic-graph.js';
+import { must } from '../support/must.js';
 
 const graph = clinicGraph();
 const heads: Record<string, HeadSpec> = {
@@ -63,7 +64,7 @@ describe('evaluate head metrics', () => {
   const { heads: metrics, openSet } = headMetrics(manifest, records);
 
   it('measures diagnoses closed-set: in-label records only, the none label left out', () => {
-    const d = metrics.diagnoses!;
+    const d = must(metrics.diagnoses, 'the diagnoses metrics');
     expect(d.records).toBe(3);
     expect(d.outsideLabels).toBe(1);
     // Top answer labels: J45 (right), J45 (wrong), E11.9 (right); three labels, so top-3 is all.
@@ -74,7 +75,7 @@ describe('evaluate head metrics', () => {
 
   it('measures the abstention on in- and out-of-label records', () => {
     expect(openSet).toBeDefined();
-    const o = openSet!;
+    const o = must(openSet, 'the open-set section');
     expect(o).toMatchObject({ head: 'diagnoses', score: 'label', threshold: 0.5, inLabel: 3, outOfLabel: 3 });
     expect(o.outOfLabelKinds).toEqual({ 'no-acute': 1, outside: 1, 'outside-labels': 1 });
     // Out-of-label scores 0.7, 0.4, 0.2: one of three abstains; in-label 0.1, 0.2, 0.6: one of three.
@@ -94,7 +95,7 @@ describe('evaluate head metrics', () => {
   it('measures the drugs the lines report, after the follows rule', () => {
     // Reported: SALB for the three records answering asthma, AMOX for the one answering pneumonia,
     // nothing for the two that abstain. Against SALB, AMOX, –, –, –, –: tp 1, fp 3, fn 1.
-    const drugs = metrics.drugs!;
+    const drugs = must(metrics.drugs, 'the drugs metrics');
     expect(drugs.follows).toBe('diagnoses');
     expect(drugs.microF1).toBeCloseTo(2 / 6, 12);
     // SALB: tp 1, fp 2 -> 0.5; AMOX: tp 0 -> 0.
@@ -102,14 +103,16 @@ describe('evaluate head metrics', () => {
   });
 
   it('has no open-set section for in-label records of a head that cannot abstain', () => {
-    const plain = { heads: { diagnoses: { ...heads.diagnoses!, abstention: undefined } } } as unknown as ModelManifest;
+    const plain = {
+      heads: { diagnoses: { ...must(heads.diagnoses, 'the diagnoses head'), abstention: undefined } },
+    } as unknown as ModelManifest;
     const inLabel = records.filter((r) => r.truth.condition === 'condition:J45' || r.truth.condition === 'condition:J17');
     const result = headMetrics(plain, inLabel);
     expect(result.openSet).toBeUndefined();
     // Without an abstention the none label is an ordinary label: J45's record still ranks J45 first.
     expect(result.heads.diagnoses?.records).toBe(2);
     // With out-of-label records it reports 1 − max as a reference, and nothing abstains.
-    const reference = headMetrics(plain, records).openSet!;
+    const reference = must(headMetrics(plain, records).openSet, 'the reference open-set section');
     expect(reference).toMatchObject({ score: 'one-minus-max', threshold: null, abstentionRate: { outOfLabel: 0, inLabel: 0 } });
     expect(reference.atThreshold.coverage).toBe(1);
   });

@@ -24,6 +24,7 @@ import type { ClinicalRecord } from '../../src/records/types.js';
 import { auroc } from '../../src/explain/metrics.js';
 import { answerIndices } from '../../src/model/decide.js';
 import { cli, HAS_MODEL, jsonLines, MODEL_DIR, MODEL_NOTE, REPO_ROOT } from '../support/cli.js';
+import { must } from '../support/must.js';
 import { abstainOneMinusMax, splittingThreshold, variantPackage } from '../support/variant-package.js';
 
 const require = createRequire(import.meta.url);
@@ -167,15 +168,15 @@ describe.skipIf(!HAS_MODEL)(`explanations on a real model${MODEL_NOTE}`, () => {
     const f = features.find((x) => textUnits(x.text, x.entities).length > 10) as RecordFeatures;
     const embeddings = await model.encode([f]);
     const [out] = await model.fuse([f], embeddings);
-    const target = topTarget(head, model.manifest.heads[head]!, out!);
+    const target = topTarget(head, must(model.manifest.heads[head], `the ${head} head`), must(out, 'the fused outputs'));
     const capped = await wordOcclusion(model, f, embeddings, 0, target, 10);
     expect(capped.units).toHaveLength(10);
     expect(capped.rows).toBe(11);
   });
 
   it('image and audio saliency have the documented shapes', () => {
-    const withImage = explanations.filter((e, i) => features[i]?.image);
-    const withAudio = explanations.filter((e, i) => features[i]?.audio);
+    const withImage = explanations.filter((_, i) => features[i]?.image);
+    const withAudio = explanations.filter((_, i) => features[i]?.audio);
     expect(withImage.length).toBeGreaterThan(0);
     expect(withAudio.length).toBeGreaterThan(0);
     for (const e of withImage) {
@@ -191,7 +192,7 @@ describe.skipIf(!HAS_MODEL)(`explanations on a real model${MODEL_NOTE}`, () => {
       expect(segments).toHaveLength(8);
       expect(segments[0]?.start).toBe(0);
       expect(segments[7]?.end).toBeCloseTo(model.manifest.audio.seconds, 3);
-      segments.slice(1).forEach((s, k) => expect(s.start).toBe(segments[k]?.end));
+      for (const [k, s] of segments.slice(1).entries()) expect(s.start).toBe(segments[k]?.end);
       expect(e.audio?.envelope).toHaveLength(200);
       expect(Math.max(...(e.audio?.envelope ?? []))).toBeGreaterThan(0);
     }
@@ -255,9 +256,12 @@ describe.skipIf(!HAS_MODEL)(`explaining and evaluating abstentions on a real mod
     const records: ClinicalRecord[] = [];
     for await (const item of readRecords([SAMPLES])) if (item.kind === 'record') records.push(item.record);
     features = await Promise.all(records.map((r) => base.featurizer.featurize(r)));
-    const spec = base.manifest.heads.diagnoses!;
+    const spec = must(base.manifest.heads.diagnoses, 'the diagnoses head');
     const answers = answerIndices(spec);
-    scores = (await base.run(features)).map((o) => 1 - Math.max(...answers.map((i) => o.heads.diagnoses![i] as number)));
+    scores = (await base.run(features)).map((o) => {
+      const diagnoses = must(o.heads.diagnoses, 'the diagnoses scores');
+      return 1 - Math.max(...answers.map((i) => diagnoses[i] as number));
+    });
     await base.release();
     threshold = splittingThreshold(scores);
     const dir = variantPackage(MODEL_DIR, join(tmp, 'pkg'), abstainOneMinusMax(threshold));
@@ -311,17 +315,17 @@ describe.skipIf(!HAS_MODEL)(`explaining and evaluating abstentions on a real mod
       seed: 1,
       maxUnits: 12,
     });
-    const f = report.faithfulness!;
+    const f = must(report.faithfulness, 'the faithfulness section');
     expect(f.records).toBe(features.filter((x) => textUnits(x.text, x.entities).length > 0).length);
     expect(f.abstentionTargets).toBe(
-      scores.filter((s, i) => s >= threshold && textUnits(features[i]!.text, features[i]!.entities).length > 0).length,
+      features.filter((x, i) => (scores[i] as number) >= threshold && textUnits(x.text, x.entities).length > 0).length,
     );
     expect(f.abstentionTargets).toBeGreaterThan(0);
     for (const m of Object.values(f.methods)) {
       expect(Number.isFinite(m.comprehensiveness.aopc)).toBe(true);
       expect(Number.isFinite(m.sufficiency.aopc)).toBe(true);
     }
-    const o = report.openSet!;
+    const o = must(report.openSet, 'the open-set section');
     expect(o).toMatchObject({ score: 'one-minus-max', threshold, inLabel: 18, outOfLabel: 2, outOfLabelKinds: { outside: 2 } });
     // The two open-set records have the highest scores, so both abstain, and the AUROC is that of
     // the scores computed from the plain run (1 unless a third record ties with them).

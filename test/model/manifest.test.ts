@@ -6,12 +6,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ModelManifest } from '../../src/model/manifest.js';
+import type { HeadSpec, ModelManifest } from '../../src/model/manifest.js';
 import { ModelPackageError, headProblems, parseManifest } from '../../src/model/package.js';
 import { REPO_ROOT } from '../support/cli.js';
+import { must } from '../support/must.js';
 
 const TEXT = readFileSync(join(REPO_ROOT, 'models/clinicalbert-mini/manifest.json'), 'utf8');
 const committed = (): ModelManifest => JSON.parse(TEXT) as ModelManifest;
+
+/** A head of `m` that the committed manifest has. */
+const headOf = (m: ModelManifest, name: string): HeadSpec => must(m.heads[name], `the ${name} head`);
 
 /** The committed manifest as a package without abstention would have it: no "none", no follows. */
 function base(): ModelManifest {
@@ -27,7 +31,7 @@ function base(): ModelManifest {
 /** The manifest with a "none of these" label appended to the diagnosis head. */
 function withNone(): ModelManifest {
   const m = base();
-  m.heads.diagnoses!.labels.push({ id: 'none', display: 'none of these labels' });
+  headOf(m, 'diagnoses').labels.push({ id: 'none', display: 'none of these labels' });
   return m;
 }
 
@@ -62,18 +66,18 @@ describe('manifest abstention and follows', () => {
 
   it('accepts a none label with a threshold, one-minus-max without a label, and heads that follow', () => {
     const m = withNone();
-    m.heads.diagnoses!.abstention = { label: 'none', threshold: 0.42, description: 'calibrated on validation' };
-    m.heads.severity!.follows = 'diagnoses';
-    m.heads.drugs!.follows = 'diagnoses';
+    headOf(m, 'diagnoses').abstention = { label: 'none', threshold: 0.42, description: 'calibrated on validation' };
+    headOf(m, 'severity').follows = 'diagnoses';
+    headOf(m, 'drugs').follows = 'diagnoses';
     expect(parse(m).heads.diagnoses?.abstention?.threshold).toBe(0.42);
     const minus = base();
-    minus.heads.diagnoses!.abstention = { score: 'one-minus-max', threshold: 1 };
+    headOf(minus, 'diagnoses').abstention = { score: 'one-minus-max', threshold: 1 };
     expect(parse(minus).heads.diagnoses?.abstention?.score).toBe('one-minus-max');
   });
 
   it('refuses a label the head does not have, quoting it and listing the labels', () => {
     const m = withNone();
-    m.heads.diagnoses!.abstention = { label: 'nothing', threshold: 0.4 };
+    headOf(m, 'diagnoses').abstention = { label: 'nothing', threshold: 0.4 };
     const e = failure(m);
     expect(e.code).toBe('MODEL_MANIFEST_INVALID');
     expect(e.message).toContain('heads.diagnoses.abstention.label "nothing" is not one of the head\'s labels: "condition:A15"');
@@ -83,7 +87,7 @@ describe('manifest abstention and follows', () => {
   it('refuses a threshold outside (0, 1], quoting it', () => {
     for (const threshold of [0, 1.5, -0.2]) {
       const m = withNone();
-      m.heads.diagnoses!.abstention = { label: 'none', threshold };
+      headOf(m, 'diagnoses').abstention = { label: 'none', threshold };
       const e = failure(m);
       expect(e.code).toBe('MODEL_MANIFEST_INVALID');
       expect(e.message).toMatch(/\/heads\/diagnoses\/abstention\/threshold must be/);
@@ -93,7 +97,7 @@ describe('manifest abstention and follows', () => {
 
   it('refuses an abstention on a sigmoid head, an unknown score kind, and a label-scored abstention without a label', () => {
     const sigmoid = base();
-    sigmoid.heads.drugs!.abstention = { score: 'one-minus-max', threshold: 0.5 };
+    headOf(sigmoid, 'drugs').abstention = { score: 'one-minus-max', threshold: 0.5 };
     expect(failure(sigmoid).message).toContain(
       'heads.drugs.abstention: only a softmax head can abstain; this head\'s activation is "sigmoid"',
     );
@@ -105,35 +109,41 @@ describe('manifest abstention and follows', () => {
     );
 
     const missing = base();
-    missing.heads.diagnoses!.abstention = { threshold: 0.5 };
+    headOf(missing, 'diagnoses').abstention = { threshold: 0.5 };
     expect(failure(missing).message).toContain('heads.diagnoses.abstention.label is required with score "label"');
   });
 
   it('refuses follows that names no head, itself, a sigmoid head, a head that follows, or drugs over other labels', () => {
     const cases: [(m: ModelManifest) => void, string][] = [
       [
-        (m) => (m.heads.severity!.follows = 'diagnosis'),
+        (m) => {
+          headOf(m, 'severity').follows = 'diagnosis';
+        },
         'heads.severity.follows "diagnosis" is not a head of this model; heads: diagnoses, drugs, severity, specialty',
       ],
       [
-        (m) => (m.heads.severity!.follows = 'severity'),
+        (m) => {
+          headOf(m, 'severity').follows = 'severity';
+        },
         'heads.severity.follows "severity" names the head itself; it must name another softmax head: diagnoses, specialty',
       ],
       [
-        (m) => (m.heads.severity!.follows = 'drugs'),
+        (m) => {
+          headOf(m, 'severity').follows = 'drugs';
+        },
         'heads.severity.follows "drugs" must name a softmax head: diagnoses, severity, specialty',
       ],
       [
         (m) => {
-          m.heads.specialty!.follows = 'diagnoses';
-          m.heads.severity!.follows = 'specialty';
+          headOf(m, 'specialty').follows = 'diagnoses';
+          headOf(m, 'severity').follows = 'specialty';
         },
         'heads.severity.follows "specialty": that head follows "diagnoses" itself, and chains are not supported',
       ],
       [
         (m) => {
-          m.heads.drugs!.follows = 'diagnoses';
-          m.heads.drugs!.labels[3] = { id: 'condition:J45', display: 'Asthma' };
+          headOf(m, 'drugs').follows = 'diagnoses';
+          headOf(m, 'drugs').labels[3] = { id: 'condition:J45', display: 'Asthma' };
         },
         'a sigmoid head that follows must have only drug: labels (drugs are kept by the graph\'s treats/palliates edges); label "condition:J45" is not one',
       ],
@@ -149,7 +159,7 @@ describe('manifest abstention and follows', () => {
 
   it('states every problem of a head at once', () => {
     const m = base();
-    m.heads.drugs!.abstention = { label: 'none', threshold: 0.5 };
+    headOf(m, 'drugs').abstention = { label: 'none', threshold: 0.5 };
     expect(headProblems(m.heads)).toEqual([
       'heads.drugs.abstention: only a softmax head can abstain; this head\'s activation is "sigmoid"',
       expect.stringContaining('heads.drugs.abstention.label "none" is not one of the head\'s labels'),

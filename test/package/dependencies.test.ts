@@ -5,10 +5,10 @@
  * installs the tarball for real; this is the fast check that runs with the tests.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/cli.js';
+import { packageOf, runtimeSpecifiers } from '../support/specifiers.js';
 
 const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
   dependencies: Record<string, string>;
@@ -19,26 +19,6 @@ function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
   );
-}
-
-/** Module specifiers a source file loads at run time (type-only imports are erased, so left out). */
-export function runtimeSpecifiers(text: string): string[] {
-  const out: string[] = [];
-  const statement = /^\s*(import|export)\s+(?!type\s)[^;]*?\bfrom\s+['"]([^'"]+)['"]/gms;
-  const bare = /^\s*import\s+['"]([^'"]+)['"]/gm;
-  const call = /\b(?:import|require)\(\s*['"]([^'"]+)['"]\s*\)/g;
-  for (const m of text.matchAll(statement)) out.push(m[2] as string);
-  for (const m of text.matchAll(bare)) out.push(m[1] as string);
-  for (const m of text.matchAll(call)) out.push(m[1] as string);
-  return out;
-}
-
-/** The npm package a specifier names ("csv-parse/sync" -> "csv-parse", "@a/b/c" -> "@a/b"), or undefined for files and builtins. */
-export function packageOf(specifier: string): string | undefined {
-  if (specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('node:')) return undefined;
-  const parts = specifier.split('/');
-  const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string);
-  return builtinModules.includes(name) ? undefined : name;
 }
 
 describe('run-time dependencies', () => {

@@ -26,7 +26,7 @@ const validate = new Ajv({ allErrors: true, strict: false }).compile(
 const graph = clinicGraph();
 const label = (id: string, display = id) => ({ id, display });
 
-function heads(): Record<string, HeadSpec> {
+function heads(): Record<'diagnoses' | 'severity' | 'drugs' | 'specialty', HeadSpec> {
   return {
     diagnoses: {
       output: 'diagnosis_logits',
@@ -175,9 +175,9 @@ describe('prediction lines with abstention', () => {
 
   it('reports as before when the package has no abstention and no head follows', () => {
     const plain = heads();
-    delete plain.diagnoses!.abstention;
-    delete plain.severity!.follows;
-    delete plain.drugs!.follows;
+    delete plain.diagnoses.abstention;
+    delete plain.severity.follows;
+    delete plain.drugs.follows;
     const l = line([0.2, 0.1, 0.7], { heads: plain });
     expect(ids(l, 'diagnoses')).toEqual(['none', 'condition:J45', 'condition:J17']);
     expect(ids(l, 'drugs')).toEqual(['drug:SALB', 'drug:AMOX', 'drug:PARA', 'drug:AMLO', 'drug:PEDI']);
@@ -186,9 +186,9 @@ describe('prediction lines with abstention', () => {
 
   it('one-minus-max abstains when the best label is weak, with no none label', () => {
     const h = heads();
-    h.diagnoses!.labels.pop();
-    h.diagnoses!.abstention = { score: 'one-minus-max', threshold: 0.6 };
-    h.drugs!.follows = undefined;
+    h.diagnoses.labels.pop();
+    h.diagnoses.abstention = { score: 'one-minus-max', threshold: 0.6 };
+    h.drugs.follows = undefined;
     const weak = line([0.35, 0.3], { heads: h });
     expect(weak.abstained?.diagnoses).toEqual({
       reason: 'NO_LABEL_FITS',

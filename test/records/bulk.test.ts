@@ -7,8 +7,8 @@ import { readSources } from '../../src/io/sources.js';
 import { readRecords, type ReadOptions } from '../../src/records/read.js';
 import type { ClinicalRecord, RecordItem } from '../../src/records/types.js';
 import { BULK_10, collect, CORPUS_NOTE, HAS_CORPUS, NOTES_BUNDLES, tempFolder } from '../io/corpus.js';
+import { parseBundle, parseResource, type FhirReference } from '../support/fhir-json.js';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const records = (items: RecordItem[]): ClinicalRecord[] => items.flatMap((i) => (i.kind === 'record' ? [i.record] : []));
 const withoutSource = (r: ClinicalRecord) => ({ ...r, source: undefined });
 
@@ -37,7 +37,7 @@ describe.skipIf(!HAS_CORPUS)(`the SMART 10-patient Bulk Data export${CORPUS_NOTE
   });
 
   it('gives one record per Patient resource, and counts log.ndjson lines as failures', () => {
-    const patients = lines('Patient.000.ndjson').map((l) => (JSON.parse(l) as Json).id as string);
+    const patients = lines('Patient.000.ndjson').map((l) => parseResource(l).id as string);
     // the export is named "10 patients" (living); its Patient file holds 13 (3 deceased)
     expect(patients).toHaveLength(13);
     expect(
@@ -56,9 +56,9 @@ describe.skipIf(!HAS_CORPUS)(`the SMART 10-patient Bulk Data export${CORPUS_NOTE
     const subjectOf = new Map<string, string>();
     for (const file of readdirSync(BULK_10).filter((f) => f.endsWith('.000.ndjson'))) {
       for (const l of lines(file)) {
-        const r = JSON.parse(l) as Json;
-        const ref = (r.subject ?? r.patient)?.reference as string | undefined;
-        if (ref) subjectOf.set(`${r.resourceType as string}/${r.id as string}`, ref);
+        const r = parseResource(l);
+        const ref = ((r.subject ?? r.patient) as FhirReference | undefined)?.reference;
+        if (ref) subjectOf.set(`${r.resourceType}/${r.id as string}`, ref);
       }
     }
     let checked = 0;
@@ -142,16 +142,16 @@ describe.skipIf(!HAS_CORPUS)(`a Synthea Bundle and the same resources as Bulk Da
   let ndjson = '';
   beforeAll(() => {
     bundleFile = join(NOTES_BUNDLES, readdirSync(NOTES_BUNDLES).find((f) => f.startsWith('Edythe31')) as string);
-    const bundle = JSON.parse(readFileSync(bundleFile, 'utf8')) as Json;
+    const bundle = parseBundle(readFileSync(bundleFile, 'utf8'));
     folder = join(tmp, 'export');
     mkdirSync(folder);
     const byType = new Map<string, string[]>();
-    for (const e of bundle.entry as Json[]) {
-      const type = e.resource.resourceType as string;
+    for (const e of bundle.entry) {
+      const type = e.resource.resourceType;
       byType.set(type, [...(byType.get(type) ?? []), JSON.stringify(e.resource)]);
     }
     for (const [type, ls] of byType) writeFileSync(join(folder, `${type}.000.ndjson`), `${ls.reverse().join('\n')}\n`);
-    ndjson = (bundle.entry as Json[]).map((e) => JSON.stringify(e.resource)).join('\n');
+    ndjson = bundle.entry.map((e) => JSON.stringify(e.resource)).join('\n');
   });
 
   for (const unit of ['patient', 'encounter'] as const) {

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRecords } from '../../src/records/read.js';
 import type { ClinicalRecord, RecordItem } from '../../src/records/types.js';
 import { collect, CORPUS, CORPUS_NOTE, HAS_CORPUS, HL7, NOTES_BUNDLES, SYNTHEA_2019, tempFolder } from '../io/corpus.js';
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { parseBundle, parseResource, type FhirAttachment, type FhirBundle, type FhirReference } from '../support/fhir-json.js';
+import { must } from '../support/must.js';
 
 const jsonFiles = (dir: string) =>
   HAS_CORPUS
@@ -17,15 +17,15 @@ const jsonFiles = (dir: string) =>
 const records = (items: RecordItem[]): ClinicalRecord[] => items.flatMap((i) => (i.kind === 'record' ? [i.record] : []));
 
 /** Note texts computed independently of the reader: base64 text/plain attachments, decoded. */
-function expectedNoteTexts(bundle: Json): Set<string> {
+function expectedNoteTexts(bundle: FhirBundle): Set<string> {
   const texts = new Set<string>();
-  for (const e of bundle.entry as Json[]) {
-    const r = e.resource as Json;
-    const attachments: Json[] =
+  for (const e of bundle.entry) {
+    const r = e.resource;
+    const attachments: FhirAttachment[] =
       r.resourceType === 'DocumentReference'
-        ? (r.content ?? []).map((c: Json) => c.attachment)
+        ? ((r.content as { attachment: FhirAttachment }[] | undefined) ?? []).map((c) => c.attachment)
         : r.resourceType === 'DiagnosticReport'
-          ? (r.presentedForm ?? [])
+          ? ((r.presentedForm as FhirAttachment[] | undefined) ?? [])
           : [];
     for (const a of attachments) {
       if (typeof a.data === 'string' && String(a.contentType).startsWith('text/plain')) {
@@ -43,7 +43,7 @@ describe.skipIf(!HAS_CORPUS)(`Synthea bundles with notes${CORPUS_NOTE}`, () => {
     const files = jsonFiles(NOTES_BUNDLES);
     expect(files.length).toBe(10);
     for (const file of files) {
-      const bundle = JSON.parse(readFileSync(file, 'utf8')) as Json;
+      const bundle = parseBundle(readFileSync(file, 'utf8'));
       const stream = readRecords([file]);
       const items = await collect(stream);
       expect(
@@ -51,8 +51,8 @@ describe.skipIf(!HAS_CORPUS)(`Synthea bundles with notes${CORPUS_NOTE}`, () => {
         file,
       ).toEqual(['record']);
       const record = records(items)[0] as ClinicalRecord;
-      const patientIndex = (bundle.entry as Json[]).findIndex((e) => e.resource.resourceType === 'Patient');
-      const patient = bundle.entry[patientIndex].resource as Json;
+      const patientIndex = bundle.entry.findIndex((e) => e.resource.resourceType === 'Patient');
+      const patient = must(bundle.entry[patientIndex], `the Patient entry of ${file}`).resource;
       expect(record.id).toBe(patient.id);
       expect(record.patient).toBe(`Patient/${patient.id as string}`);
       expect(record.source).toEqual({ file, entry: patientIndex });
@@ -67,7 +67,7 @@ describe.skipIf(!HAS_CORPUS)(`Synthea bundles with notes${CORPUS_NOTE}`, () => {
         true,
       );
 
-      const count = (type: string) => (bundle.entry as Json[]).filter((e) => e.resource.resourceType === type).length;
+      const count = (type: string) => bundle.entry.filter((e) => e.resource.resourceType === type).length;
       const facts = (kind: string) => record.facts.filter((f) => f.kind === kind).length;
       expect(facts('condition')).toBe(count('Condition'));
       expect(facts('allergy')).toBe(count('AllergyIntolerance'));
@@ -91,15 +91,16 @@ describe.skipIf(!HAS_CORPUS)(`Synthea bundles with notes${CORPUS_NOTE}`, () => {
 
   it('with --unit encounter gives one record per Encounter and puts facts in their encounter', async () => {
     const file = jsonFiles(NOTES_BUNDLES).find((f) => basename(f).startsWith('Beatris')) as string;
-    const bundle = JSON.parse(readFileSync(file, 'utf8')) as Json;
-    const encounters = (bundle.entry as Json[]).filter((e) => e.resource.resourceType === 'Encounter');
+    const bundle = parseBundle(readFileSync(file, 'utf8'));
+    const encounters = bundle.entry.filter((e) => e.resource.resourceType === 'Encounter');
     const recs = records(await collect(readRecords([file], { unit: 'encounter' })));
     expect(recs.map((r) => r.encounter).sort()).toEqual(encounters.map((e) => `Encounter/${e.resource.id as string}`).sort());
     const byEncounter = new Map(recs.map((r) => [r.encounter, r]));
-    for (const e of bundle.entry as Json[]) {
-      const r = e.resource as Json;
-      if (r.resourceType !== 'Condition' || !r.encounter) continue;
-      const target = byEncounter.get(`Encounter/${(r.encounter.reference as string).replace('urn:uuid:', '')}`);
+    for (const e of bundle.entry) {
+      const r = e.resource;
+      const encounter = r.encounter as FhirReference | undefined;
+      if (r.resourceType !== 'Condition' || !encounter) continue;
+      const target = byEncounter.get(`Encounter/${(encounter.reference as string).replace('urn:uuid:', '')}`);
       expect(target?.facts.some((f) => f.resource === `Condition/${r.id as string}`)).toBe(true);
     }
     expect(recs.every((r) => r.patient === recs[0]?.patient && r.time !== undefined)).toBe(true);
@@ -179,8 +180,8 @@ describe.skipIf(!HAS_CORPUS)(`HL7 R4 official examples${CORPUS_NOTE}`, () => {
   it('gives media from Binary resources, referenced or loose, in a Bundle built around the examples', async () => {
     const { dir, remove } = tempFolder();
     try {
-      const jpeg = JSON.parse(readFileSync(join(HL7, 'binary-f006.json'), 'utf8')) as Json;
-      const pdf = JSON.parse(readFileSync(join(HL7, 'binary-example.json'), 'utf8')) as Json;
+      const jpeg = parseResource(readFileSync(join(HL7, 'binary-f006.json'), 'utf8'));
+      const pdf = parseResource(readFileSync(join(HL7, 'binary-example.json'), 'utf8'));
       const bundle = {
         resourceType: 'Bundle',
         type: 'collection',
@@ -235,7 +236,7 @@ describe.skipIf(!HAS_CORPUS)(`images and audio wrapped as attachments${CORPUS_NO
   });
   afterAll(() => remove());
 
-  function bundleOf(files: { name: string; type: string }[], inline: boolean): Json {
+  function bundleOf(files: { name: string; type: string }[], inline: boolean): FhirBundle {
     return {
       resourceType: 'Bundle',
       type: 'collection',
@@ -285,8 +286,8 @@ describe.skipIf(!HAS_CORPUS)(`images and audio wrapped as attachments${CORPUS_NO
       ],
       true,
     );
-    const content = bundle.entry[1].resource.content as Json;
-    content.data = (content.data as string).slice(0, -5);
+    const content = must(bundle.entry[1], 'the first Media entry').resource.content as FhirAttachment;
+    content.data = must(content.data, 'the inline image data').slice(0, -5);
     const path = join(dir, 'truncated.json');
     writeFileSync(path, JSON.stringify(bundle));
     const [record] = records(await collect(readRecords([path])));

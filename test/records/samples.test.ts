@@ -9,9 +9,10 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRecords } from '../../src/records/read.js';
 import type { ClinicalRecord, RecordItem } from '../../src/records/types.js';
+import type { PatientLabel } from '../../src/synth/generate.js';
 import { collect, REPO_ROOT, tempFolder } from '../io/corpus.js';
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { parseBundle, type FhirAttachment, type FhirBundle } from '../support/fhir-json.js';
+import { must } from '../support/must.js';
 const records = (items: RecordItem[]): ClinicalRecord[] => items.flatMap((i) => (i.kind === 'record' ? [i.record] : []));
 
 const SAMPLES = join(REPO_ROOT, 'samples');
@@ -45,28 +46,28 @@ describe.skipIf(!canGenerate)(`samples in all three formats${NOTE}`, () => {
   });
   afterAll(() => remove());
 
-  const labels = (name: string): Json[] =>
+  const labels = (name: string): PatientLabel[] =>
     readFileSync(join(dir, name), 'utf8')
       .split('\n')
       .filter((l) => l.trim())
-      .map((l) => JSON.parse(l) as Json);
+      .map((l) => JSON.parse(l) as PatientLabel);
 
   it('NDJSON Bundles: one record per patient, every attachment read, no warnings', async () => {
     const stream = readRecords([join(dir, 'records.ndjson')]);
     const recs = records(await collect(stream));
     // (not records.labels.jsonl: synth's default labels path is shared with records.csv)
-    const bundles = readFileSync(join(dir, 'records.ndjson'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Json);
-    const patientOf = (b: Json) => (b.entry as Json[]).find((e) => e.resource.resourceType === 'Patient')?.resource.id as string;
+    const bundles = readFileSync(join(dir, 'records.ndjson'), 'utf8').trim().split('\n').map(parseBundle);
+    const patientOf = (b: FhirBundle) => b.entry.find((e) => e.resource.resourceType === 'Patient')?.resource.id as string;
     expect(recs.map((r) => r.id)).toEqual(bundles.map(patientOf));
     for (const [i, r] of recs.entries()) {
-      const resources = (bundles[i]?.entry as Json[]).map((e) => e.resource as Json);
+      const resources = must(bundles[i], `bundle ${i}`).entry.map((e) => e.resource);
       const mediaResources = resources.filter(
         (x) =>
           x.resourceType === 'Media' ||
-          (x.resourceType === 'DocumentReference' && !String(x.content[0].attachment.contentType).startsWith('text/')),
+          (x.resourceType === 'DocumentReference' &&
+            !String(must((x.content as { attachment: FhirAttachment }[])[0], 'the first content').attachment.contentType).startsWith(
+              'text/',
+            )),
       );
       expect(r.media).toHaveLength(mediaResources.length);
       expect(r.notes).toHaveLength(1);
@@ -81,7 +82,7 @@ describe.skipIf(!canGenerate)(`samples in all three formats${NOTE}`, () => {
     const recs = records(await collect(stream));
     const truth = labels('bulk.labels.jsonl');
     expect(recs.map((r) => `${r.patient}|${r.encounter ?? ''}`).sort()).toEqual(
-      truth.map((l) => `Patient/${l.patientId as string}|Encounter/${l.encounterId as string}`).sort(),
+      truth.map((l) => `Patient/${l.patientId}|Encounter/${l.encounterId}`).sort(),
     );
     const mediaLines = readFileSync(join(dir, 'bulk', 'Media.000.ndjson'), 'utf8')
       .trim()

@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelManifest } from '../../src/model/manifest.js';
 import { ReportBuilder } from '../../src/report/index.js';
+import { must } from '../support/must.js';
 import { ABSTENTION_SCORE, SCRIPT_NOTE, makeLine, makeManifest, makeThumbnail, startTags } from './fixtures.js';
 
 let thumbnail = '';
@@ -18,7 +19,7 @@ function summaryOf(doc: string): {
   heads: Record<string, { records: number }>;
 } {
   const m = doc.match(/<script type="application\/json" id="clinicalbert-summary">([^<]*)<\/script>/);
-  return JSON.parse(m![1]!) as ReturnType<typeof summaryOf>;
+  return JSON.parse(must(m?.[1], 'the embedded summary block')) as ReturnType<typeof summaryOf>;
 }
 
 /** The article of record `n` (1-based). */

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY, ReportBuilder } from '../../src/report/index.js';
 import { warningKind } from '../../src/report/warnings.js';
 import type { PredictionLine } from '../../src/pipeline/prediction.js';
+import { must } from '../support/must.js';
 import { BREAKOUT_NOTE, SCRIPT_NOTE, makeLine, makeManifest, makeThumbnail, startTags } from './fixtures.js';
 
 let thumbnail = '';
@@ -23,7 +24,7 @@ function embeddedSummary(doc: string): {
 } {
   const m = doc.match(/<script type="application\/json" id="clinicalbert-summary">([^<]*)<\/script>/);
   expect(m, 'embedded summary block').not.toBeNull();
-  return JSON.parse(m![1]!) as ReturnType<typeof embeddedSummary>;
+  return JSON.parse(must(m?.[1], 'the embedded summary block')) as ReturnType<typeof embeddedSummary>;
 }
 
 describe('ReportBuilder aggregates', () => {
@@ -43,7 +44,7 @@ describe('ReportBuilder aggregates', () => {
     const expectedKinds: Record<string, number> = {};
     let warnings = 0;
     for (const line of lines) {
-      const id = line.predictions.diagnoses![0]!.id;
+      const id = must(line.predictions.diagnoses?.[0], 'a top diagnosis').id;
       expectedTop1[id] = (expectedTop1[id] ?? 0) + 1;
       for (const w of line.warnings) {
         warnings++;
@@ -53,7 +54,7 @@ describe('ReportBuilder aggregates', () => {
     const summary = embeddedSummary(doc);
     expect(summary.records).toBe(250);
     expect(summary.detailed).toBe(25);
-    expect(summary.heads.diagnoses!.top1).toEqual(expectedTop1);
+    expect(summary.heads.diagnoses?.top1).toEqual(expectedTop1);
     expect(summary.warnings).toBe(warnings);
     expect(summary.warningKinds).toEqual(expectedKinds);
     expect(summary.explained).toBe(lines.filter((l) => l.explanations !== undefined).length);
@@ -65,14 +66,14 @@ describe('ReportBuilder aggregates', () => {
     });
 
     const agg = builder.aggregates;
-    const meanTop = lines.reduce((s, l) => s + l.predictions.diagnoses![0]!.score, 0) / lines.length;
-    const head = agg.heads.get('diagnoses')!;
+    const meanTop = lines.reduce((s, l) => s + must(l.predictions.diagnoses?.[0], 'a top diagnosis').score, 0) / lines.length;
+    const head = must(agg.heads.get('diagnoses'), 'the diagnoses tally');
     expect(head.top1ScoreSum / head.records).toBeCloseTo(meanTop, 10);
     expect(head.top1Bins.reduce((a, b) => a + b, 0)).toBe(250);
     expect(doc).toContain(`mean top score ${meanTop.toFixed(3)}`);
     // drugs is a sigmoid head: its chart counts every reported drug, not only the first.
-    const amoxicillin = lines.filter((l) => l.predictions.drugs!.some((d) => d.id === 'drug:723')).length;
-    expect(agg.heads.get('drugs')!.reported.entries.get('drug:723')?.count).toBe(amoxicillin);
+    const amoxicillin = lines.filter((l) => must(l.predictions.drugs, 'the drugs head').some((d) => d.id === 'drug:723')).length;
+    expect(agg.heads.get('drugs')?.reported.entries.get('drug:723')?.count).toBe(amoxicillin);
   });
 
   it('groups warnings by kind, ignoring where they happened and the numbers in them', () => {

@@ -33,8 +33,8 @@ function pixelCorrelation(a: Buffer, b: Buffer): number {
   let ma = 0;
   let mb = 0;
   for (let i = 0; i < n; i++) {
-    ma += a[i]!;
-    mb += b[i]!;
+    ma += a.readUInt8(i);
+    mb += b.readUInt8(i);
   }
   ma /= n;
   mb /= n;
@@ -42,9 +42,11 @@ function pixelCorrelation(a: Buffer, b: Buffer): number {
   let va = 0;
   let vb = 0;
   for (let i = 0; i < n; i++) {
-    cov += (a[i]! - ma) * (b[i]! - mb);
-    va += (a[i]! - ma) ** 2;
-    vb += (b[i]! - mb) ** 2;
+    const da = a.readUInt8(i) - ma;
+    const db = b.readUInt8(i) - mb;
+    cov += da * db;
+    va += da ** 2;
+    vb += db ** 2;
   }
   return va === 0 || vb === 0 ? 0 : cov / Math.sqrt(va * vb);
 }
@@ -106,13 +108,16 @@ describe.skipIf(!hasChromium)(
         // The hostile text is on screen, literally.
         const note = page.locator('article.record').first().locator('.note.signed');
         await expect.poll(() => note.isVisible()).toBe(true);
+        // biome-ignore lint/performance/useDomNodeTextContent: Playwright's Locator.innerText() is the rendered text a reader sees, the point of this check; textContent() would include hidden text
         const noteText = await note.innerText();
         expect(noteText).toContain(SCRIPT_NOTE);
         expect(noteText).toContain(BREAKOUT_NOTE);
+        // biome-ignore lint/performance/useDomNodeTextContent: Playwright's Locator.innerText() is the rendered text a reader sees, the point of this check; textContent() would include hidden text
         expect(await page.locator('article.record').first().locator('h3').innerText()).toContain(BREAKOUT_NOTE);
 
         // Key sections render with real size.
         expect(await page.locator('#summary').isVisible()).toBe(true);
+        // biome-ignore lint/performance/useDomNodeTextContent: Playwright's Locator.innerText() is the rendered text a reader sees, the point of this check; textContent() would include hidden text
         expect(await page.locator('#model-card').innerText()).toContain('clinicalbert-mini');
         expect(await page.locator('article.record').count()).toBe(3);
         const bar = await page.locator('#summary svg.bar').first().boundingBox();

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ReportBuilder } from '../../src/report/index.js';
 import type { PredictionLine } from '../../src/pipeline/prediction.js';
 import { Random } from '../../src/util/random.js';
+import { must } from '../support/must.js';
 import { makeLine, makeManifest, makeThumbnail } from './fixtures.js';
 
 let lines: PredictionLine[] = [];
@@ -39,7 +40,7 @@ describe('report determinism', () => {
 
   it('changes when a score changes', () => {
     const changed = structuredClone(lines);
-    changed[3]!.predictions.diagnoses![0]!.score = 0.5;
+    must(must(changed[3], 'line 4').predictions.diagnoses?.[0], 'the top diagnosis of line 4').score = 0.5;
     expect(build(changed, 0)).not.toBe(build(lines, 0));
   });
 });

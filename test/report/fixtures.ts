@@ -13,6 +13,7 @@ import type { Explanations, WordAttribution } from '../../src/explain/types.js';
 import type { ModelManifest, LabelSpec } from '../../src/model/manifest.js';
 import type { PredictionLine, ScoredLabel } from '../../src/pipeline/prediction.js';
 import { Random } from '../../src/util/random.js';
+import { must } from '../support/must.js';
 
 export const SCRIPT_NOTE = '<script>window.__pwned=1</script>';
 export const BREAKOUT_NOTE = '"><img src=x onerror="window.__pwned=2">';
@@ -242,7 +243,7 @@ export function makeLine(i: number, options: LineOptions = {}): PredictionLine {
   const rng = Random.derive(2024, 'report-line', i);
   const hostile = options.hostile === true;
   const diagnoses = scored(DIAGNOSES, rng, 5);
-  const top = diagnoses[0]!;
+  const top = must(diagnoses[0], 'a top diagnosis');
   const hasImage = i % 3 !== 2;
   const hasAudio = i % 2 === 0;
   const sentences = rng.shuffle(SENTENCES).slice(0, 3 + rng.int(3));
@@ -275,7 +276,9 @@ export function makeLine(i: number, options: LineOptions = {}): PredictionLine {
     },
     warnings,
   };
-  if (hostile) line.predictions.diagnoses![0] = { ...top, display: `${top.display} ${SCRIPT_NOTE}` };
+  // `diagnoses` is the line's own array: a hostile line shows the script text in its top label.
+  const shownTop = hostile ? { ...top, display: `${top.display} ${SCRIPT_NOTE}` } : top;
+  if (hostile) diagnoses[0] = shownTop;
   if (!options.explain) return options.abstain ? abstain(line) : line;
 
   // Words of the script sentence get no weight, so that text is drawn unmarked (between spans);
@@ -311,7 +314,7 @@ export function makeLine(i: number, options: LineOptions = {}): PredictionLine {
   });
   const explanations: Explanations = {
     level: 'full',
-    target: { head: 'diagnoses', index: 0, id: top.id, display: line.predictions.diagnoses![0]!.display, score: top.score },
+    target: { head: 'diagnoses', index: 0, id: top.id, display: shownTop.display, score: top.score },
     methods: [
       { name: 'modality-ablation', faithful: true, forwardPasses: 4, ms: 3.2 },
       { name: 'kg-evidence', faithful: false, forwardPasses: 0, ms: 0.4 },
@@ -333,7 +336,7 @@ export function makeLine(i: number, options: LineOptions = {}): PredictionLine {
     evidence: [
       {
         id: top.id,
-        display: line.predictions.diagnoses![0]!.display,
+        display: shownTop.display,
         score: top.score,
         facts: [
           {
@@ -395,7 +398,9 @@ export function makeLine(i: number, options: LineOptions = {}): PredictionLine {
 /** Every start tag in a document, with its name and attribute names (for "nothing executable" checks). */
 export function startTags(doc: string): { name: string; attributes: string[] }[] {
   return [...doc.matchAll(/<([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^\s=>]+(?:="[^"]*")?)*)\s*\/?>/g)].map((m) => ({
-    name: m[1]!.toLowerCase(),
-    attributes: [...(m[2] ?? '').replace(/="[^"]*"/g, '').matchAll(/\s+([^\s=>]+)/g)].map((a) => a[1]!.toLowerCase()),
+    name: must(m[1], 'a tag name').toLowerCase(),
+    attributes: [...(m[2] ?? '').replace(/="[^"]*"/g, '').matchAll(/\s+([^\s=>]+)/g)].map((a) =>
+      must(a[1], 'an attribute name').toLowerCase(),
+    ),
   }));
 }

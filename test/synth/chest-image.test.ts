@@ -8,6 +8,7 @@ import {
   type ImagePattern,
 } from '../../src/synth/chest-image.js';
 import { Random } from '../../src/util/random.js';
+import { must } from '../support/must.js';
 import { cardiacWidths, maskTexture, mean, mirror, region, regionMean, regionTexture, type Gray, type Region } from './image-stats.js';
 
 const SIZE = 128;
@@ -303,7 +304,10 @@ describe('chest image patterns move region statistics the way the finding should
     const rendered = IMAGE_PATTERNS.map((p) => Buffer.from(film(p, 3).pixels));
     for (let i = 0; i < rendered.length; i++) {
       for (let j = i + 1; j < rendered.length; j++) {
-        expect(rendered[i]!.equals(rendered[j]!), `${IMAGE_PATTERNS[i]} vs ${IMAGE_PATTERNS[j]}`).toBe(false);
+        expect(
+          must(rendered[i], `image ${i}`).equals(must(rendered[j], `image ${j}`)),
+          `${IMAGE_PATTERNS[i]} vs ${IMAGE_PATTERNS[j]}`,
+        ).toBe(false);
       }
     }
   });

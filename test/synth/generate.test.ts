@@ -12,6 +12,7 @@ import { GeneratorGraphView } from '../../src/synth/graph-view.js';
 import { samplePatient } from '../../src/synth/sample.js';
 import { defaultModelDir } from '../../src/util/version.js';
 import { fhirSchemaErrors } from '../support/fhir-schema.js';
+import { must } from '../support/must.js';
 
 const kg = JSON.parse(readFileSync(join(defaultModelDir(), 'kg.json'), 'utf8')) as KnowledgeGraphFile;
 let dir: string;
@@ -71,11 +72,12 @@ describe('synth ndjson', () => {
           .flatMap((e) => ((e.resource.code as { coding: { code: string }[] }).coding ?? []).map((c) => c.code));
         expect(conditionCodes).not.toContain(condition.icd10);
       }
-      const doc = entries.find((e) => e.resource.resourceType === 'DocumentReference');
-      const note = Buffer.from(
-        ((doc?.resource.content as { attachment: { data: string } }[])[0] as { attachment: { data: string } }).attachment.data,
-        'base64',
-      ).toString('utf8');
+      const doc = must(
+        entries.find((e) => e.resource.resourceType === 'DocumentReference'),
+        'a DocumentReference entry',
+      );
+      const attachment = must((doc.resource.content as { attachment: { data: string } }[])[0], 'the note content').attachment;
+      const note = Buffer.from(attachment.data, 'base64').toString('utf8');
       expect(note.length).toBeGreaterThan(80);
       expect(note).not.toContain(condition.icd10 ?? '@@');
     }
@@ -182,7 +184,7 @@ describe('sampling follows the graph', () => {
   it('draws conditions by prior', () => {
     const counts = new Map<string, number>();
     for (const p of patients) counts.set(p.condition.id, (counts.get(p.condition.id) ?? 0) + 1);
-    const top = view.acute.slice().sort((a, b) => (b.prior ?? 0) - (a.prior ?? 0))[0]!;
+    const top = must(view.acute.slice().sort((a, b) => (b.prior ?? 0) - (a.prior ?? 0))[0], 'the likeliest acute condition');
     const expected = top.prior ?? 0;
     expect(Math.abs((counts.get(top.id) ?? 0) / N - expected)).toBeLessThan(0.03);
   });
@@ -190,7 +192,7 @@ describe('sampling follows the graph', () => {
   it('draws evidences with their probabilities given the condition', () => {
     const byCondition = new Map<string, typeof patients>();
     for (const p of patients) byCondition.set(p.condition.id, [...(byCondition.get(p.condition.id) ?? []), p]);
-    const [conditionId, group] = [...byCondition.entries()].sort((a, b) => b[1].length - a[1].length)[0]!;
+    const [conditionId, group] = must([...byCondition.entries()].sort((a, b) => b[1].length - a[1].length)[0], 'the commonest condition');
     expect(group.length).toBeGreaterThan(150);
     for (const { entity, p } of view.evidencesFor(conditionId)) {
       const freq = group.filter((g) => g.present.some((e) => e.id === entity.id)).length / group.length;

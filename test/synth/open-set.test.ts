@@ -14,6 +14,7 @@ import { abnormalLoinc, firstLineDrug, samplePatient } from '../../src/synth/sam
 import { UsageError } from '../../src/util/errors.js';
 import { Random } from '../../src/util/random.js';
 import { fhirSchemaErrors } from '../support/fhir-schema.js';
+import { must } from '../support/must.js';
 
 const graph = await KnowledgeGraph.loadDefault();
 const linker = new EntityLinker(graph);
@@ -113,17 +114,20 @@ describe('generated output with open-set patients', () => {
     const zero = await run('zero.ndjson', 0);
     expect(zero.summary.openSet).toBe(0);
     const open = join(dir, 'a.ndjson');
-    const [r0, l0, r1, l1] = [zero.out, `${zero.out}.labels.jsonl`, open, `${open}.labels.jsonl`].map(lines);
+    const r0 = lines(zero.out);
+    const l0 = lines(`${zero.out}.labels.jsonl`);
+    const r1 = lines(open);
+    const l1 = lines(`${open}.labels.jsonl`);
     let same = 0;
     let changed = 0;
     for (let i = 0; i < 40; i++) {
-      const label = JSON.parse(l1![i] as string) as PatientLabel;
+      const label = JSON.parse(l1[i] as string) as PatientLabel;
       if (label.openSet === null) {
-        expect(r1![i], `record ${i}`).toBe(r0![i]);
-        expect(l1![i], `label ${i}`).toBe(l0![i]);
+        expect(r1[i], `record ${i}`).toBe(r0[i]);
+        expect(l1[i], `label ${i}`).toBe(l0[i]);
         same++;
       } else {
-        expect(r1![i]).not.toBe(r0![i]);
+        expect(r1[i]).not.toBe(r0[i]);
         changed++;
       }
     }
@@ -286,7 +290,8 @@ describe('the outside-problem table', () => {
       for (const id of o.evidences ?? []) {
         const e = graph.get(id);
         expect(e?.type === 'finding' || e?.type === 'antecedent', `${o.id}: ${id}`).toBe(true);
-        const forms = [e!.name, ...e!.synonyms, ...(e!.linkOnly ?? [])].map((f) => f.toLowerCase());
+        const entity = must(e, `${o.id}: ${id}`);
+        const forms = [entity.name, ...entity.synonyms, ...(entity.linkOnly ?? [])].map((f) => f.toLowerCase());
         for (const complaint of o.complaints)
           expect(
             forms.some((f) => complaint.toLowerCase().includes(f)),
