@@ -86,6 +86,16 @@ describe('ReportBuilder aggregates', () => {
     expect(warningKind('Media/1: image ignored: bad header "x"')).toBe('image ignored: bad header "…"');
   });
 
+  it('keeps the digits that are part of a name in a warning kind (audio/mp4, ICD-10), blanking only free numbers', () => {
+    expect(warningKind('Media/a1: audio/mp4 not supported, audio ignored')).toBe('audio/mp4 not supported, audio ignored');
+    expect(warningKind('Condition/c: code ICD-10 J18.9 not in the label set; 3 codes ignored')).toBe(
+      'code ICD-10 J18.9 not in the label set; # codes ignored',
+    );
+    expect(warningKind('x: declared image/jpeg but the bytes are video/h264 in 2 parts')).toBe(
+      'declared image/jpeg but the bytes are video/h264 in # parts',
+    );
+  });
+
   it('renders summary only with maxRecords 0', () => {
     const builder = new ReportBuilder({ maxRecords: 0 });
     for (let i = 0; i < 10; i++) builder.add(makeLine(i));
