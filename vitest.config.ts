@@ -9,5 +9,13 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // `vitest run --coverage` (CI: `npm test -- --coverage`) prints a summary; it gates nothing.
+    // It measures code that runs inside vitest's workers: what the CLI tests run in child
+    // processes (dist/) is not counted.
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts'],
+      reporter: ['text-summary'],
+    },
   },
 });
