@@ -1,0 +1,162 @@
+/**
+ * The dead-letter codes of the analyze pipeline that no other test reached: ASSEMBLY_ERROR (a
+ * patient's resources could not be assembled), FEATURIZE_FAILED (a record could not be prepared
+ * for the model) and INFERENCE_FAILED (the model could not run on a record). Each is raised by the
+ * real code, through the CLI, from a crafted input or a model package whose manifest was edited
+ * (its graphs are the real ones), and each test checks that the other records are still written
+ * and that the counts add up: read = written + dead-lettered.
+ */
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempFolder } from '../io/corpus.js';
+import { cli, HAS_MODEL, jsonLines, MODEL_DIR, MODEL_NOTE, REPO_ROOT } from '../support/cli.js';
+import { type FhirBundle, type FhirResource, parseBundle } from '../support/fhir-json.js';
+import { variantPackage } from '../support/variant-package.js';
+
+const SAMPLES = join(REPO_ROOT, 'samples');
+/** Bundles 0–7 of samples/records.ndjson: two with an image, five with audio, three with neither. */
+const BUNDLES = readFileSync(join(SAMPLES, 'records.ndjson'), 'utf8').trim().split('\n').slice(0, 8).map(parseBundle);
+
+const patientId = (b: FhirBundle) => b.entry.find((e) => e.resource.resourceType === 'Patient')?.resource.id as string;
+const contentTypes = (b: FhirBundle): string[] =>
+  b.entry
+    .map((e) => e.resource)
+    .filter((r) => r.resourceType === 'Media' || r.resourceType === 'DocumentReference')
+    .map((r) => {
+      const content = r.content as
+        | { attachment?: { contentType?: string }; contentType?: string }
+        | { attachment: { contentType?: string } }[];
+      const attachment = Array.isArray(content) ? content[0]?.attachment : content;
+      return String(attachment?.contentType);
+    });
+const idsWith = (kind: 'image' | 'audio') => BUNDLES.filter((b) => contentTypes(b).some((t) => t.startsWith(`${kind}/`))).map(patientId);
+
+interface Letter {
+  file: string;
+  line?: number;
+  recordId?: string;
+  code: string;
+  reason: string;
+}
+
+let tmp = '';
+let remove = () => {};
+beforeAll(() => {
+  ({ dir: tmp, remove } = tempFolder('cb-error-codes-'));
+});
+afterAll(() => remove());
+
+/** Runs analyze with a dead-letter file; returns the written ids, the letters and the summary counts. */
+function analyze(input: string, name: string, model = MODEL_DIR) {
+  const deadLetter = join(tmp, `${name}.dead.jsonl`);
+  const r = cli(['analyze', input, '--model', model, '--dead-letter', deadLetter, '--no-timing', '--batch-size', '4']);
+  const m = /analyze: read (\d+), written (\d+), dead-lettered (\d+)/.exec(r.stderr);
+  expect(m, r.stderr).not.toBeNull();
+  const [read, written, dead] = (m as RegExpExecArray).slice(1).map(Number) as [number, number, number];
+  return {
+    status: r.status,
+    written: jsonLines(r.stdout).map((l) => l.id as string),
+    letters: jsonLines(readFileSync(deadLetter, 'utf8')) as unknown as Letter[],
+    counts: { read, written, dead },
+  };
+}
+
+/** A note whose inline `data:` URL has a broken percent escape: decoding it throws (URIError). */
+function breakNote(resource: FhirResource): void {
+  const content = resource.content as { attachment: Record<string, unknown> }[];
+  const first = content[0];
+  if (!first) throw new Error('the note has no content');
+  first.attachment = { contentType: 'text/plain', url: 'data:text/plain,fever 100%' };
+}
+
+describe.skipIf(!HAS_MODEL)(`dead-letter codes raised by the real pipeline${MODEL_NOTE}`, () => {
+  it('ASSEMBLY_ERROR: one Bundle that cannot be assembled is dead-lettered, the others are written', () => {
+    const bundles = BUNDLES.map((b) => structuredClone(b));
+    const broken = bundles[1] as FhirBundle;
+    const note = broken.entry.find((e) => e.resource.resourceType === 'DocumentReference')?.resource as FhirResource;
+    breakNote(note);
+    const input = join(tmp, 'assembly.ndjson');
+    writeFileSync(input, `${bundles.map((b) => JSON.stringify(b)).join('\n')}\n`);
+    const run = analyze(input, 'assembly');
+    expect(run.status).toBe(3);
+    expect(run.letters).toEqual([
+      {
+        file: input,
+        line: 2,
+        entry: broken.entry.findIndex((e) => e.resource.resourceType === 'Patient'),
+        recordId: patientId(broken),
+        code: 'ASSEMBLY_ERROR',
+        reason: `assembling Patient/${patientId(broken)} failed: URIError: URI malformed`,
+      },
+    ]);
+    expect(run.written).toEqual(BUNDLES.map(patientId).filter((id) => id !== patientId(broken)));
+    expect(run.counts).toEqual({ read: 8, written: 7, dead: 1 });
+  });
+
+  it('ASSEMBLY_ERROR: one patient of a Bulk folder that cannot be assembled is dead-lettered, the others are written', () => {
+    const folder = join(tmp, 'bulk');
+    cpSync(join(SAMPLES, 'bulk'), folder, { recursive: true });
+    const docs = join(folder, 'DocumentReference.000.ndjson');
+    const lines = readFileSync(docs, 'utf8').trim().split('\n');
+    const index = lines.findIndex((l) => l.includes('"text/plain'));
+    const note = JSON.parse(lines[index] as string) as FhirResource;
+    breakNote(note);
+    lines[index] = JSON.stringify(note);
+    writeFileSync(docs, `${lines.join('\n')}\n`);
+    const brokenId = String((note.subject as { reference: string }).reference).replace('Patient/', '');
+    const patients = readFileSync(join(folder, 'Patient.000.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { id: string }).id);
+    const run = analyze(folder, 'bulk');
+    expect(run.status).toBe(3);
+    expect(run.letters.map((l) => [l.recordId, l.code, l.reason])).toEqual([
+      [brokenId, 'ASSEMBLY_ERROR', `assembling Patient/${brokenId} failed: URIError: URI malformed`],
+    ]);
+    expect([...run.written].sort()).toEqual(patients.filter((id) => id !== brokenId).sort());
+    expect(run.counts).toEqual({ read: patients.length, written: patients.length - 1, dead: 1 });
+    expect(readdirSync(folder)).toHaveLength(8); // nothing was written beside the input
+  });
+
+  it('FEATURIZE_FAILED: records whose audio cannot be prepared are dead-lettered, the others are written', () => {
+    // a sample rate the schema accepts (an integer ≥ 1000) but no typed array can hold 2 s of
+    const pkg = variantPackage(MODEL_DIR, join(tmp, 'pkg-featurize'), (m) => {
+      m.audio.sampleRate = 1e15;
+    });
+    const input = join(tmp, 'featurize.ndjson');
+    writeFileSync(input, `${BUNDLES.map((b) => JSON.stringify(b)).join('\n')}\n`);
+    const withAudio = idsWith('audio');
+    expect(withAudio).toHaveLength(5);
+    const run = analyze(input, 'featurize', pkg);
+    expect(run.status).toBe(3);
+    expect(run.letters.map((l) => l.recordId)).toEqual(withAudio);
+    for (const l of run.letters) {
+      expect(l.code).toBe('FEATURIZE_FAILED');
+      expect(l.reason).toMatch(/^could not prepare the record: Invalid typed array length: \d+$/);
+    }
+    expect(run.written).toEqual(BUNDLES.map(patientId).filter((id) => !withAudio.includes(id)));
+    expect(run.counts).toEqual({ read: 8, written: 3, dead: 5 });
+  });
+
+  it('INFERENCE_FAILED: records the image graph cannot run on are dead-lettered one by one, the others are written', () => {
+    // the manifest names an image input the graph does not have: every batch with an image fails,
+    // is retried record by record, and only the records with an image are lost
+    const pkg = variantPackage(MODEL_DIR, join(tmp, 'pkg-inference'), (m) => {
+      const input = m.graphs.image.inputs[0];
+      if (!input) throw new Error('the image graph has no input');
+      input.name = 'pixels';
+    });
+    const input = join(tmp, 'inference.ndjson');
+    writeFileSync(input, `${BUNDLES.map((b) => JSON.stringify(b)).join('\n')}\n`);
+    const withImage = idsWith('image');
+    expect(withImage).toHaveLength(2);
+    const run = analyze(input, 'inference', pkg);
+    expect(run.status).toBe(3);
+    expect(run.letters.map((l) => [l.recordId, l.code])).toEqual(withImage.map((id) => [id, 'INFERENCE_FAILED']));
+    // ONNX Runtime names the input the graph expects and did not get
+    for (const l of run.letters) expect(l.reason).toBe("inference failed: input 'image' is missing in 'feeds'.");
+    expect(run.written).toEqual(BUNDLES.map(patientId).filter((id) => !withImage.includes(id)));
+    expect(run.counts).toEqual({ read: 8, written: 6, dead: 2 });
+  });
+});
