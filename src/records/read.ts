@@ -29,7 +29,10 @@ export interface ReadOptions {
   format: InputFormat;
   /** One record per patient (default) or per encounter. */
   unit: RecordUnit;
-  /** The user allowed network access for attachments by URL (fetching is not implemented yet). */
+  /**
+   * The user passed `--allow-network`: attachments by http(s) URL are fetched (src/records/fetch-url.ts).
+   * Off by default, and then nothing is fetched: such attachments stay remote with a warning.
+   */
   allowNetwork: boolean;
   /** Larger attachments are dropped with a warning (default 20 MiB). */
   maxAttachmentBytes: number;
