@@ -7,7 +7,7 @@
  * The output carries the model's input as a small grayscale PNG data URL, so a report can draw the
  * grid over exactly what the model saw.
  */
-import { encodeGrayPng } from '../synth/png.js';
+import { encodeGrayPng } from '../media/png.js';
 import type { RecordFeatures } from '../model/features.js';
 import type { ClinicalModel, Embeddings } from '../model/runtime.js';
 import { edges, scoreMediaVariants } from './media-variants.js';

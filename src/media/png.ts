@@ -1,5 +1,9 @@
 /**
- * @file A minimal PNG encoder for 8-bit grayscale images, written for the record generator.
+ * @file A minimal PNG encoder for 8-bit grayscale images: the record generator's chest films and
+ * the explanations' saliency maps.
+ *
+ * Why here: it is an image codec, and media/ is the layer for codecs that both the generator
+ * (synth/) and the explanations (explain/) may import; explanations must not depend on synth/.
  *
  * Why not sharp: the generator promises "same seed, same bytes", and an image library's encoder
  * may change its filter choice or its zlib settings between releases. Here every byte is chosen

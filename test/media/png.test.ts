@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { inflateSync, crc32 as zlibCrc32 } from 'node:zlib';
-import { crc32, encodeGrayPng } from '../../src/synth/png.js';
+import { crc32, encodeGrayPng } from '../../src/media/png.js';
 import { ClinicalBertError } from '../../src/util/errors.js';
 import { Random } from '../../src/util/random.js';
 
