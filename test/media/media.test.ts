@@ -13,6 +13,7 @@ import { projectRoot } from '../../src/util/version.js';
 const corpus = resolve(projectRoot(), '../shared/corpus');
 const haveCorpus = existsSync(corpus);
 if (!haveCorpus) console.warn(`media tests: ${corpus} is absent; corpus cases skipped`);
+const CORPUS_NOTE = haveCorpus ? '' : ` [SKIPPED: corpus not found at ${corpus}]`;
 
 describe('images', () => {
   it('decodes a generated PNG to the requested size and normalises it', async () => {
@@ -35,7 +36,7 @@ describe('images', () => {
     await expect(decodeImageGray(png.subarray(0, 60), 32)).rejects.toBeInstanceOf(MediaError);
   });
 
-  it.skipIf(!haveCorpus)('decodes the real chest X-rays (PNG and JPEG)', async () => {
+  it.skipIf(!haveCorpus)(`decodes the real chest X-rays (PNG and JPEG)${CORPUS_NOTE}`, async () => {
     for (const file of [
       'images/chest-xray/ARDSSevere.png',
       'images/chest-xray/pneumocystis-pneumonia-1.jpg',
@@ -50,7 +51,7 @@ describe('images', () => {
     }
   });
 
-  it.skipIf(!haveCorpus)('decodes uncompressed DICOM and names what it cannot decode', () => {
+  it.skipIf(!haveCorpus)(`decodes uncompressed DICOM and names what it cannot decode${CORPUS_NOTE}`, () => {
     const dir = join(corpus, 'images/dicom');
     const ct = decodeDicom(readFileSync(join(dir, 'CT_small.dcm')));
     expect([ct.width, ct.height]).toEqual([128, 128]);
@@ -94,7 +95,7 @@ describe('audio', () => {
     expect(() => decodeWav(Buffer.from('garbage bytes here'))).toThrow(/not a WAV file/);
   });
 
-  it.skipIf(!haveCorpus)('decodes the real heart-sound (2 kHz) and cough (48 kHz) recordings', () => {
+  it.skipIf(!haveCorpus)(`decodes the real heart-sound (2 kHz) and cough (48 kHz) recordings${CORPUS_NOTE}`, () => {
     for (const file of ['audio/heart-sounds-physionet2016/normal.wav', 'audio/cough-coughvid/19b85386-f4cd-42ba-a5b0-f3f60c4420e9.wav']) {
       const x = prepareAudio(readFileSync(join(corpus, file)), { sampleRate: 16000, seconds: 2 });
       expect(x.length).toBe(32000);

@@ -120,7 +120,7 @@ function sessionOptions(): ort.InferenceSession.SessionOptions {
   };
 }
 
-describe.skipIf(!ready)(`model package parity (${modelDir})`, () => {
+describe.skipIf(!ready)(`model package parity (${modelDir})${ready ? '' : ` [SKIPPED: ${modelDir} lacks ${missing.join(', ')}]`}`, () => {
   const inputs = ready ? (JSON.parse(readFileSync(join(referenceDir, 'parity_inputs.json'), 'utf8')) as ParityInputs) : undefined;
   const outputs = ready ? (JSON.parse(readFileSync(join(referenceDir, 'parity_outputs.json'), 'utf8')) as ParityOutputs) : undefined;
   const cases = inputs?.cases ?? [];

@@ -44,7 +44,7 @@ function firstDifference(a: number[], b: number[]): number {
   return -1;
 }
 
-describe.skipIf(!ready)(`tokenizer parity with the Python recipe (${modelDir})`, () => {
+describe.skipIf(!ready)(`tokenizer parity with the Python recipe (${modelDir})${ready ? '' : ` [SKIPPED: ${skipReason}]`}`, () => {
   const reference = ready ? (JSON.parse(readFileSync(referencePath, 'utf8')) as Reference) : undefined;
   const cases = reference?.cases ?? [];
 
