@@ -76,7 +76,8 @@ export function methodLegend(agg: Aggregates, metrics: Record<string, unknown> |
 <td>${valueTable(random, 1)}</td>
 </tr>`);
   }
-  return html`<table class="legend"><thead><tr><th>method</th><th>faithful</th><th>what it shows</th><th>records</th><th>passes / record</th><th>mean time</th><th>measured faithfulness (model card)</th></tr></thead><tbody>${rows}</tbody></table>
+  // Wide faithfulness tables scroll inside their own box, never the page (1280 px screens).
+  return html`<div class="table-scroll"><table class="legend"><thead><tr><th>method</th><th>faithful</th><th>what it shows</th><th>records</th><th>passes / record</th><th>mean time</th><th>measured faithfulness (model card)</th></tr></thead><tbody>${rows}</tbody></table></div>
 <p class="note-small"><b>Faithful</b> methods change the input and re-run the model, so they measure what the model actually relied on. Attention is a picture of where the model looked; it is <b>not</b> a faithfulness measure.</p>
 ${found && !matched ? html`<h4>Measured faithfulness (model card)</h4>${valueTable(found)}` : ''}`;
 }

@@ -1,7 +1,9 @@
 /**
- * @file The model card section: which model made these predictions, what it is for, and how well
- * it did on its held-out data (the manifest's `metrics`, rendered generically), real notes first:
- * `metrics.real_notes` as a table with its accuracy-against-coverage curve drawn, when present.
+ * @file The model card section: which model made these predictions, what it is for, and how far
+ * to trust it, in one screen: the curated summary of ./model-results.ts (results on real notes
+ * beside the baselines, then limitations). The heads and every number the manifest's `metrics`
+ * hold (rendered generically, `metrics.real_notes` first with its accuracy-against-coverage
+ * curve) are folded away below it, for whoever needs them.
  *
  * The card states the package it was read from; if the lines were produced by a different model
  * (another sha) the report says so plainly, since the numbers would then describe the wrong model.
@@ -10,6 +12,7 @@ import type { ModelManifest } from '../model/manifest.js';
 import type { Aggregates } from './aggregate.js';
 import { html, type Html } from './escape.js';
 import { fmtCount, fmtMetric, plural } from './format.js';
+import { modelResults } from './model-results.js';
 import { lineChartSvg } from './svg.js';
 import { valueTable } from './value-table.js';
 
@@ -48,20 +51,24 @@ export function modelCard(card: ModelCardInput, agg: Aggregates): Html {
       ([name, h]) =>
         html`<tr><th scope="row">${name}</th><td>${h.activation === 'softmax' ? (h.abstention ? 'one label or none (softmax, may abstain)' : 'one label (softmax)') : 'any number of labels (sigmoid)'}${h.follows ? html` <span class="muted small">· follows ${h.follows}</span>` : ''}</td><td class="num">${fmtCount(h.labels.length)}</td><td class="num">${h.abstention ? `abstains at ≥ ${h.abstention.threshold}` : (h.threshold ?? '–')}</td><td>${h.description}${h.abstention?.description ? html` <span class="muted small">· ${h.abstention.description}</span>` : ''}</td></tr>`,
     );
+  const raw = otherMetrics(m.metrics);
   return html`<dl class="card-facts">
 <dt>Model</dt><dd><b>${m.name}</b> ${m.version}${card.sha ? html` · sha <code>${card.sha}</code>` : ''}</dd>
-<dt>Description</dt><dd>${m.description}</dd>
+<dt>What it is</dt><dd>${m.description}</dd>
 <dt>Intended use</dt><dd>${m.intendedUse}</dd>
-<dt>License</dt><dd>${m.license}</dd>
-<dt>Built by</dt><dd><code>${m.createdBy}</code></dd>
 <dt>Inputs</dt><dd>text up to ${m.text.maxLength} tokens · image ${m.image.size}×${m.image.size} · audio ${m.audio.seconds} s at ${m.audio.sampleRate} Hz · up to ${m.knowledgeGraph.maxEntities} graph entities</dd>
 </dl>
 ${seenList}
-<h4>Heads</h4>
+${modelResults(m)}
+<details class="fold"><summary>Heads (${fmtCount(heads.length)}), license and recipe</summary>
+<dl class="card-facts"><dt>License</dt><dd>${m.license}</dd><dt>Built by</dt><dd><code>${m.createdBy}</code></dd></dl>
 <table class="legend"><thead><tr><th>head</th><th>kind</th><th>labels</th><th>threshold</th><th>description</th></tr></thead><tbody>${heads}</tbody></table>
-${realNotes(m.metrics)}
+</details>
+<details class="fold"><summary>All metrics recorded in the manifest</summary>
+<div class="fold-body">${realNotes(m.metrics)}
 <h4>Measured on held-out data</h4>
-${Object.keys(otherMetrics(m.metrics)).length > 0 ? valueTable(otherMetrics(m.metrics)) : html`<p class="muted">The manifest records no metrics.</p>`}`;
+${Object.keys(raw).length > 0 ? valueTable(raw) : html`<p class="muted">The manifest records no metrics.</p>`}</div>
+</details>`;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -81,15 +81,24 @@ function modalitiesPanel(mods: ModalityContribution[]): Html {
   return html`<section class="panel"><h4>Modality contributions <span class="method-tag faithful">modality-ablation · faithful</span></h4><p class="chart-caption">Change in the explained score when each input is removed and the model re-run.</p><div class="bars">${rows}</div></section>`;
 }
 
+/**
+ * The fact's words in the note: quoted when the line carries the note text (`--explain full`);
+ * with `--explain fast` the line has the span but not the text, so the cell says where it is.
+ */
+function inTheNote(f: EvidenceFact, text: string | undefined): Html {
+  if (!f.span) return html`<span class="muted">–</span>`;
+  if (text !== undefined) return html`<q>${text.slice(f.span[0], f.span[1])}</q>`;
+  return html`<span class="muted" title="this line does not carry the note text (it comes with --explain full)">mentioned, characters ${fmtCount(f.span[0])}–${fmtCount(f.span[1])}</span>`;
+}
+
 function factRow(f: EvidenceFact, text: string | undefined, against: boolean): Html {
-  const quoteText = f.span && text ? text.slice(f.span[0], f.span[1]) : undefined;
   return html`<tr class="${against ? 'against' : ''}">
 <td>${f.name} <span class="muted small">${f.entityId}</span></td>
 <td><span class="flag flag-${/^[a-z]+$/.test(f.flag) ? f.flag : 'other'}">${f.flag}</span></td>
 <td><code>${f.edge}</code></td>
 <td class="num">${f.p === undefined ? '–' : fmtScore(f.p)}</td>
 <td class="attn">${barSvg(f.attention, 1, 'count')}<span class="num">${fmtScore(f.attention)}</span></td>
-<td>${quoteText === undefined ? html`<span class="muted">–</span>` : html`<q>${quoteText}</q>`}</td>
+<td>${inTheNote(f, text)}</td>
 </tr>`;
 }
 

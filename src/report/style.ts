@@ -120,6 +120,12 @@ svg.waveform{width:100%;height:auto;display:block}
 .methods-line{margin:.6em 0 0}
 .card-facts{display:grid;grid-template-columns:max-content 1fr;gap:5px 18px;margin:0 0 10px}
 .card-facts dt{color:var(--muted)}.card-facts dd{margin:0}
+table.results{margin:0 0 6px}table.results td:first-child{width:42%}.result-baseline{display:block}
+ul.limits{margin:0 0 8px;padding-left:1.2em}ul.limits li{margin:2px 0}
+details.fold{border-top:1px solid var(--line);padding:6px 0 0;margin-top:8px}
+details.fold>summary{cursor:pointer;color:var(--accent);font-weight:600;font-size:.92em}
+.fold-body,.table-scroll{overflow-x:auto;max-width:100%}
+table.legend table.kv th,table.legend table.kv td{padding:2px 5px}
 .evidence-block h5{text-transform:none;letter-spacing:0;color:var(--fg);font-size:.95rem}
 .note-small{font-size:.86em;color:var(--muted)}
 ol.plain{margin:0;padding-left:1.2em}

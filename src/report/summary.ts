@@ -44,9 +44,13 @@ export function orderedHeadEntries<T>(byHead: ReadonlyMap<string, T>): [string, 
   return [...byHead.entries()].sort(([a], [b]) => compareHeads(a, b));
 }
 
-function stat(value: string, label: string, tone = ''): Html {
-  return html`<div class="stat ${tone}"><div class="stat-value">${value}</div><div class="stat-label">${label}</div></div>`;
+function stat(value: string, label: string, tone = '', title = ''): Html {
+  return html`<div class="stat ${tone}"${title ? html` title="${title}"` : ''}><div class="stat-value">${value}</div><div class="stat-label">${label}</div></div>`;
 }
+
+/** What a line's `timing.ms` measures (schema/prediction.schema.json), for the stat's tooltip. */
+const LATENCY_MEANING =
+  'From the start of featurizing a record to its batch’s outputs being ready, including the wait for the rest of its window and earlier batches: a latency, not the record’s own compute time. Records / second is the throughput.';
 
 export function labelName(l: { code?: string; display: string; id: string }): Html {
   return html`${l.code ? html`<code class="code">${l.code}</code> ` : ''}${l.display || l.id}`;
@@ -148,7 +152,9 @@ export function summarySection(
   if (agg.truncated > 0) stats.push(stat(fmtCount(agg.truncated), 'notes truncated to fit', 'warn'));
   if (agg.skipped > 0) stats.push(stat(fmtCount(agg.skipped), 'input lines skipped', 'bad'));
   if (agg.timing.count > 0)
-    stats.push(stat(`${fmtMetric(Math.round((agg.timing.sum / agg.timing.count) * 10) / 10)} ms`, 'mean time per record'));
+    stats.push(
+      stat(`${fmtMetric(Math.round((agg.timing.sum / agg.timing.count) * 10) / 10)} ms`, 'mean latency per record', '', LATENCY_MEANING),
+    );
   if (run?.recordsPerSecond !== undefined) stats.push(stat(fmtMetric(Math.round(run.recordsPerSecond * 10) / 10), 'records / second'));
 
   const modalityRows = (

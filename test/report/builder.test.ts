@@ -1,7 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { Explanations } from '../../src/explain/types.js';
+import type { ModelManifest } from '../../src/model/manifest.js';
 import { CONTENT_SECURITY_POLICY, ReportBuilder } from '../../src/report/index.js';
 import { warningKind } from '../../src/report/warnings.js';
 import type { PredictionLine } from '../../src/pipeline/prediction.js';
+import { REPO_ROOT } from '../support/cli.js';
 import { must } from '../support/must.js';
 import { BREAKOUT_NOTE, SCRIPT_NOTE, makeLine, makeManifest, makeThumbnail, startTags } from './fixtures.js';
 
@@ -249,5 +254,81 @@ describe('rendered document', () => {
       expect(allowed, `unexpected <${tag.name}>`).toContain(tag.name);
       for (const attribute of tag.attributes) expect(attribute, `<${tag.name} ${attribute}>`).not.toMatch(/^on/);
     }
+  });
+});
+
+describe('model card summary and record detail', () => {
+  const realManifest = (): ModelManifest =>
+    JSON.parse(readFileSync(join(REPO_ROOT, 'models/clinicalbert-mini/manifest.json'), 'utf8')) as ModelManifest;
+
+  it('puts results on real notes beside their baselines and the limitations first, and folds the raw metrics away', () => {
+    const manifest = realManifest();
+    const doc = new ReportBuilder().render({ manifest });
+    const card = doc.slice(doc.indexOf('id="model-card"'), doc.indexOf('id="methods"'));
+    const results = card.indexOf('<h4>Results on real notes</h4>');
+    const limits = card.indexOf('<h4>Limitations</h4>');
+    const fold = card.indexOf('<details class="fold">');
+    expect(results).toBeGreaterThan(0);
+    expect(results).toBeLessThan(limits);
+    expect(limits).toBeLessThan(fold);
+    const summary = card.slice(results, fold);
+    const metrics = manifest.metrics as {
+      real_notes: { diagnosis: { named: { model: { top1: number }; tfidf_logreg: { top1: number } } } };
+    };
+    const named = metrics.real_notes.diagnosis.named;
+    // The model's real-note top-1 and the TF-IDF baseline's, as percentages, in the same row.
+    const row = summary.match(/<tr><td>Diagnosis, named in the note[\s\S]*?<\/tr>/)?.[0] ?? '';
+    expect(row).toContain(`${(100 * named.model.top1).toFixed(1)}\u202f%`);
+    expect(row).toContain(`TF-IDF + logistic regression</span> ${(100 * named.tfidf_logreg.top1).toFixed(1)}\u202f%`);
+    expect(summary).toContain('with the name removed');
+    // Labels counted without the "none of these" label.
+    expect(summary).toContain(`It knows ${(manifest.heads.diagnoses?.labels.length ?? 0) - 1} diagnosis labels`);
+    // The raw metrics (here the per-label table and the curve) are only inside the folds.
+    expect(summary).not.toContain('class="kv');
+    expect(summary).not.toContain('class="linechart"');
+    expect(card.slice(fold)).toContain('<h4>Measured on real notes</h4>');
+    expect(card.slice(fold)).toContain('class="linechart"');
+  });
+
+  it('says plainly when a manifest has no real-note results, and still lists limitations', () => {
+    const doc = new ReportBuilder().render({ manifest: makeManifest() });
+    expect(doc).toContain('The manifest records no results on real notes.');
+    expect(doc).toContain('<h4>Limitations</h4>');
+    expect(doc).toContain('It reads the first 256 tokens of the notes, one 64×64 grey image and 10 s of audio');
+  });
+
+  it('names the per-record timing a latency, as the schema defines it', () => {
+    const builder = new ReportBuilder();
+    builder.add({ ...makeLine(0), timing: { ms: 12 } });
+    builder.add({ ...makeLine(1), timing: { ms: 18 } });
+    const doc = builder.render();
+    expect(doc).toContain('<div class="stat-value">15 ms</div><div class="stat-label">mean latency per record</div>');
+    expect(doc).not.toContain('mean time per record');
+    const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'schema/prediction.schema.json'), 'utf8')) as {
+      properties: { timing: { properties: { ms: { description: string } } } };
+    };
+    expect(schema.properties.timing.properties.ms.description).toMatch(/latency, not the record's own compute time/);
+  });
+
+  it('fills "in the note" from the note text with --explain full, and with the span alone with --explain fast', () => {
+    const full = makeLine(1, { explain: true });
+    const ex = full.explanations as Explanations;
+    const fever = ex.evidence?.[0]?.facts[0]?.span;
+    expect(fever).toBeDefined();
+    const fast: Explanations = {
+      level: 'fast',
+      target: ex.target,
+      methods: ex.methods.slice(0, 2),
+      ...(ex.modalities ? { modalities: ex.modalities } : {}),
+      ...(ex.evidence ? { evidence: ex.evidence } : {}),
+    };
+    const fullDoc = new ReportBuilder();
+    fullDoc.add(full);
+    expect(fullDoc.render()).toContain('<q>fever</q>');
+    const fastDoc = new ReportBuilder();
+    fastDoc.add({ ...full, explanations: fast });
+    const rendered = fastDoc.render();
+    expect(rendered).not.toContain('<q>');
+    expect(rendered).toContain(`mentioned, characters ${fever?.[0]}–${fever?.[1]}`);
   });
 });

@@ -1,21 +1,27 @@
 /**
  * Opens a generated report in Debian's Chromium (driven by playwright-core, no downloaded
  * browser) and checks what a reader would see: the page renders, hostile note text shows as
- * literal text, nothing from a note runs, and the page makes no request beyond its own file.
- * Leaves a screenshot at test/.tmp/report.png.
+ * literal text, nothing from a note runs, and the page makes no request beyond its own file. At
+ * 1280 px wide, with the committed package's manifest, nothing overflows sideways (with every fold
+ * open too) and the model card's summary fits one 900 px screen. Leaves screenshots in test/.tmp/:
+ * report.png (whole page), model-card.png (the screen a reader lands on from "Model card") and
+ * record.png (the first record).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import type { ModelManifest } from '../../src/model/manifest.js';
 import { CONTENT_SECURITY_POLICY, ReportBuilder } from '../../src/report/index.js';
-import { BREAKOUT_NOTE, SCRIPT_NOTE, makeLine, makeManifest, makeThumbnail } from './fixtures.js';
+import { REPO_ROOT } from '../support/cli.js';
+import { BREAKOUT_NOTE, SCRIPT_NOTE, makeLine, makeThumbnail } from './fixtures.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 const outDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '.tmp');
+const VIEWPORT = { width: 1280, height: 900 };
 
 /** Grayscale pixels of the top 30 % of a screenshot, at a fixed size. */
 async function grayTop(png: Buffer): Promise<Buffer> {
@@ -57,12 +63,14 @@ describe.skipIf(!hasChromium)(
     it('renders, runs nothing from a note, requests nothing, and shows the note as text', async () => {
       const { chromium } = await import('playwright-core');
       const thumbnail = await makeThumbnail();
+      // The committed package's card: the real metrics are what has to fit on a screen.
+      const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'models/clinicalbert-mini/manifest.json'), 'utf8')) as ModelManifest;
+      const model = { name: manifest.name, version: manifest.version, sha: 'abcdef012345' };
       const builder = new ReportBuilder({ maxRecords: 3 });
-      builder.add(makeLine(0, { explain: true, thumbnail, hostile: true }));
-      for (let i = 1; i < 8; i++) builder.add(makeLine(i, { explain: true, thumbnail }));
+      for (let i = 0; i < 8; i++) builder.add({ ...makeLine(i, { explain: true, thumbnail, hostile: i === 0 }), model });
       await mkdir(outDir, { recursive: true });
       const file = join(outDir, 'report.html');
-      await writeFile(file, builder.render({ manifest: makeManifest(), modelSha: 'abcdef012345', inputs: ['predictions.jsonl'] }));
+      await writeFile(file, builder.render({ manifest, modelSha: model.sha, inputs: ['predictions.jsonl'] }));
       const fileUrl = pathToFileURL(file).href;
 
       const browser = await chromium.launch({
@@ -79,7 +87,7 @@ describe.skipIf(!hasChromium)(
         ],
       });
       try {
-        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        const page = await browser.newPage({ viewport: VIEWPORT });
         const requests: string[] = [];
         const consoleErrors: string[] = [];
         const pageErrors: string[] = [];
@@ -160,8 +168,40 @@ describe.skipIf(!hasChromium)(
         await expect.poll(() => failed.find((f) => f.url.startsWith('http://127.0.0.1:9/'))?.error).toMatch(/CSP|blocked/i);
         await page.evaluate("document.querySelectorAll('img').forEach((el) => el.remove())");
 
+        // No horizontal overflow at 1280 px: the page is no wider than the window.
+        const scrollWidth = () => page.evaluate('document.documentElement.scrollWidth') as Promise<number>;
+        expect(await scrollWidth()).toBeLessThanOrEqual(VIEWPORT.width);
+
+        // The model card's summary (what it is, real-note results, limitations; raw numbers folded)
+        // fits one screen: from its top to the end of the card, at most the window's height.
+        const card = page.locator('#model-card');
+        await expect.poll(() => card.isVisible()).toBe(true);
+        expect(await card.locator('details.fold').count()).toBe(2);
+        for (const open of await card.locator('details.fold').evaluateAll((els) => els.map((el) => el.hasAttribute('open'))))
+          expect(open).toBe(false);
+        const cardBox = await card.boundingBox();
+        expect(cardBox?.height).toBeGreaterThan(300);
+        expect(cardBox?.height).toBeLessThanOrEqual(VIEWPORT.height);
+        // biome-ignore lint/performance/useDomNodeTextContent: Playwright's Locator.innerText() is the rendered text a reader sees, the point of this check; textContent() would include hidden text
+        const cardText = await card.innerText();
+        expect(cardText).toContain('Results on real notes');
+        expect(cardText).toContain('Limitations');
+        expect(cardText).toContain('TF-IDF + logistic regression');
+        expect(cardText).not.toContain('Measured on held-out data');
+        await card.evaluate((el) => (el as unknown as { scrollIntoView(): void }).scrollIntoView());
+        await page.screenshot({ path: join(outDir, 'model-card.png') });
+        await page
+          .locator('article.record')
+          .first()
+          .screenshot({ path: join(outDir, 'record.png') });
         await page.screenshot({ path: join(outDir, 'report.png'), fullPage: true });
-        expect(existsSync(join(outDir, 'report.png'))).toBe(true);
+
+        // Opened, the folds keep their wide tables inside (they scroll there), not the page.
+        await page.evaluate("document.querySelectorAll('details').forEach((el) => { el.open = true; })");
+        // biome-ignore lint/performance/useDomNodeTextContent: Playwright's Locator.innerText() is the rendered text a reader sees, the point of this check; textContent() would include hidden text
+        expect(await card.innerText()).toContain('Measured on held-out data');
+        expect(await scrollWidth()).toBeLessThanOrEqual(VIEWPORT.width);
+        for (const name of ['report.png', 'model-card.png', 'record.png']) expect(existsSync(join(outDir, name))).toBe(true);
       } finally {
         await browser.close();
       }
