@@ -13,16 +13,17 @@
  * threshold (nothing abstains). Drugs are measured on what the output lines report (the
  * `follows` rule of src/model/decide.ts applied), over all records.
  *
- * The model card's numbers come from rerunning this, so it reads records exactly as `analyze`
- * does (same reader, same featurizer, same batches of the model, same decisions) and every number
- * is a mean over records anyone can regenerate with `clinicalbert synth`.
+ * The model card's numbers come from rerunning this, so records go through the very loop `analyze`
+ * uses (src/pipeline/batches.ts: same reader, same featurizer, same length-sorted batches of the
+ * model) and get the same decisions: the metrics are measured on the predictions `analyze` writes,
+ * and every number is a mean over records anyone can regenerate with `clinicalbert synth`.
  */
 import { abstentionScore, answerIndices, decideHeads, rankIndices, type HeadDecision } from '../model/decide.js';
 import type { AbstentionScoreKind, HeadSpec, ModelManifest } from '../model/manifest.js';
 import type { RecordFeatures } from '../model/features.js';
 import type { ClinicalModel, RecordOutputs } from '../model/runtime.js';
-import { readRecords, type ReadOptions } from '../records/read.js';
-import type { CodedFact } from '../records/types.js';
+import { runRecords, type BatchItem } from '../pipeline/batches.js';
+import type { ReadOptions } from '../records/read.js';
 import { ClinicalBertError } from '../util/errors.js';
 import {
   recordFaithfulness,
@@ -65,7 +66,7 @@ export interface EvaluateOptions {
   seed: number;
   /** Most text units per record (word occlusion's cap). */
   maxUnits?: number;
-  /** Stop after this many labelled records. */
+  /** Stop after this many labelled records (reading stops there: later records are not counted as read). */
   limit?: number;
   onProgress?: (evaluated: number) => void;
 }
@@ -142,7 +143,7 @@ export interface EvaluationReport {
     unlabelled: number;
     /** Label lines that matched no record. */
     labelsWithoutRecord: number;
-    /** Inputs that could not become a record or be featurized. */
+    /** Inputs that could not become a record, be featurized or be run through the model. */
     failed: number;
   };
   /** Diagnoses: closed-set metrics over in-label records only. */
@@ -341,18 +342,16 @@ export async function runEvaluate(model: ClinicalModel, options: EvaluateOptions
   const headSpec = model.manifest.heads[head] as HeadSpec;
 
   let abstentionTargets = 0;
-  let batch: { id: string; truth: GroundTruth; features: RecordFeatures; facts: readonly CodedFact[] }[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const features = batch.map((b) => b.features);
-    const outputs = await model.run(features);
+  // Faithfulness runs on the batch the model just ran (its embeddings are reused), one result per record.
+  const perBatch = async (
+    batch: readonly BatchItem[],
+    features: readonly RecordFeatures[],
+    outputs: readonly RecordOutputs[],
+  ): Promise<({ result: RecordFaithfulness; abstention: boolean } | undefined)[]> => {
+    const results: ({ result: RecordFaithfulness; abstention: boolean } | undefined)[] = [];
+    const embeddings = await model.encodingOf(features);
     for (const [r, item] of batch.entries()) {
-      const out = outputs[r] as RecordOutputs;
-      const decisions = decideHeads(model.manifest.heads, out.heads, { graph: model.graph, facts: item.facts });
-      scored.push({ truth: item.truth, outputs: out, decisions });
-      if (!options.faithfulness) continue;
-      const embeddings = await model.encodingOf(features);
-      const target = topTarget(head, headSpec, out);
+      const target = topTarget(head, headSpec, outputs[r] as RecordOutputs);
       let t = performance.now();
       const occlusion = await wordOcclusion(model, item.features, embeddings, r, target, options.maxUnits);
       cost['word-occlusion'] += performance.now() - t;
@@ -363,42 +362,49 @@ export async function runEvaluate(model: ClinicalModel, options: EvaluateOptions
       const result = await recordFaithfulness(model, item.features, embeddings, r, target, units, {
         'word-occlusion': occlusion.weights,
         ...(rollout ? { 'attention-rollout': rollout.weights } : {}),
-        random: randomWeights(units.length, options.seed, item.id),
+        random: randomWeights(units.length, options.seed, item.record.id),
       });
-      if (result) {
-        faithful.push(result);
-        if (target.abstention) abstentionTargets++;
-      }
+      results.push(result ? { result, abstention: target.abstention !== undefined } : undefined);
     }
-    counts.evaluated += batch.length;
-    options.onProgress?.(counts.evaluated);
-    batch = [];
+    return results;
   };
 
-  for await (const item of readRecords(options.inputs, options.read)) {
-    counts.read++;
-    if (item.kind === 'failure') {
-      counts.failed++;
+  const events = runRecords(model, {
+    inputs: options.inputs,
+    read: options.read,
+    batchSize: options.batchSize,
+    select: (record) => byId.has(record.id),
+    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    ...(options.faithfulness ? { perBatch } : {}),
+  });
+  for await (const event of events) {
+    if (event.kind === 'window') {
+      options.onProgress?.(counts.evaluated);
       continue;
     }
-    const truth = byId.get(item.record.id);
-    if (!truth) {
+    counts.read++;
+    if (event.kind === 'skipped') {
       counts.unlabelled++;
       continue;
     }
-    if (options.limit !== undefined && counts.evaluated + batch.length >= options.limit) break;
-    let features: RecordFeatures;
-    try {
-      features = await model.featurizer.featurize(item.record);
-    } catch {
+    if (event.kind === 'unreadable' || event.kind === 'unfeaturizable') {
       counts.failed++;
       continue;
     }
+    const truth = byId.get(event.record.id) as GroundTruth;
     matched.add(truth);
-    batch.push({ id: item.record.id, truth, features, facts: item.record.facts });
-    if (batch.length >= options.batchSize) await flush();
+    if (event.kind === 'failed') {
+      counts.failed++;
+      continue;
+    }
+    const decisions = decideHeads(model.manifest.heads, event.outputs.heads, { graph: model.graph, facts: event.record.facts });
+    scored.push({ truth, outputs: event.outputs, decisions });
+    counts.evaluated++;
+    if (event.extra) {
+      faithful.push(event.extra.result);
+      if (event.extra.abstention) abstentionTargets++;
+    }
   }
-  await flush();
   if (scored.length === 0) {
     throw new ClinicalBertError(
       `no record matched a label (read ${counts.read}, unlabelled ${counts.unlabelled}): labels join records by patientId (encounterId with --unit encounter)`,

@@ -1,0 +1,168 @@
+/**
+ * @file The one way records reach the model: read from the sources, featurized, gathered into
+ * length-sorted windows, cut into batches, run through the model (with an optional per-batch hook:
+ * explanations, faithfulness), and handed back as one event per record in input order.
+ *
+ * Why one loop: `analyze` (src/pipeline/analyze.ts) writes these events as output lines and
+ * `evaluate` (src/explain/evaluate.ts) scores them against labels. Both read, featurize and batch
+ * through here, so the metrics are measured on exactly the outputs `analyze` writes.
+ *
+ * Why windows: sorting a window of `batchSize × WINDOW_BATCHES` records by token count before
+ * cutting it into batches wastes less padding than batching in arrival order, and handing the
+ * window back in arrival order keeps the output deterministic and aligned with the input. Memory
+ * is bounded by one window of records.
+ *
+ * Every record item read gets exactly one event (`unreadable`, `skipped`, `unfeaturizable`,
+ * `failed` or `scored`); a consumer that stops iterating stops the reading too.
+ */
+import type { RecordFeatures } from '../model/features.js';
+import type { ClinicalModel, RecordOutputs } from '../model/runtime.js';
+import { readRecords, type ReadOptions } from '../records/read.js';
+import type { ClinicalRecord, RecordItem } from '../records/types.js';
+import { ClinicalBertError } from '../util/errors.js';
+
+/** Batches per sorting window. */
+export const WINDOW_BATCHES = 4;
+
+/** A record with its features, as a batch hook sees it. */
+export interface BatchItem {
+  record: ClinicalRecord;
+  features: RecordFeatures;
+}
+
+export interface RecordRunOptions<E> {
+  inputs: readonly string[];
+  read: Partial<ReadOptions>;
+  batchSize: number;
+  /** Records to run; the others get a `skipped` event and are not featurized. */
+  select?: (record: ClinicalRecord) => boolean;
+  /** Stop reading once this many records were featurized for the model. */
+  limit?: number;
+  /**
+   * Runs after the model on each batch and returns one value per record (explanations,
+   * faithfulness). `features` is the very array the model ran (src/model/runtime.ts reuses its
+   * embeddings). A hook that throws fails the batch like the model would.
+   */
+  perBatch?: (batch: readonly BatchItem[], features: readonly RecordFeatures[], outputs: readonly RecordOutputs[]) => Promise<E[]>;
+}
+
+/** What became of one record item, in input order. */
+export type RecordEvent<E> =
+  | { kind: 'unreadable'; item: Extract<RecordItem, { kind: 'failure' }> }
+  | { kind: 'skipped'; record: ClinicalRecord }
+  | { kind: 'unfeaturizable'; record: ClinicalRecord; message: string }
+  | { kind: 'failed'; record: ClinicalRecord; features: RecordFeatures; reason: string }
+  | {
+      kind: 'scored';
+      record: ClinicalRecord;
+      features: RecordFeatures;
+      outputs: RecordOutputs;
+      /** The batch hook's value for this record (undefined without a hook). */
+      extra: E | undefined;
+      /** Milliseconds from the start of featurizing to the end of the record's batch. */
+      ms: number;
+    }
+  /** Every record read so far has had its event (sent after each window). */
+  | { kind: 'window' };
+
+interface Pending {
+  record: ClinicalRecord;
+  features: RecordFeatures;
+  order: number;
+  started: bigint;
+}
+
+type Done<E> = Extract<RecordEvent<E>, { kind: 'scored' | 'failed' }>;
+
+/** The outputs of record `k` of a batch of `size`, or an error when the model returned fewer. */
+function outputAt(outputs: readonly RecordOutputs[], k: number, size: number): RecordOutputs {
+  const output = outputs[k];
+  if (!output) {
+    throw new ClinicalBertError(`the model returned ${outputs.length} outputs for a batch of ${size}`, { code: 'MODEL_NO_OUTPUT' });
+  }
+  return output;
+}
+
+const firstLine = (error: unknown): string => (error instanceof Error ? error.message.split('\n')[0] : String(error)) ?? '';
+
+/** Runs one window, sorted by length and cut into batches; results by arrival order. */
+async function runWindow<E>(model: ClinicalModel, window: readonly Pending[], options: RecordRunOptions<E>): Promise<Map<number, Done<E>>> {
+  const bySize = window.slice().sort((a, b) => a.features.inputIds.length - b.features.inputIds.length || a.order - b.order);
+  const done = new Map<number, Done<E>>();
+  const scored = (p: Pending, outputs: RecordOutputs, extra: E | undefined, now: bigint): Done<E> => ({
+    kind: 'scored',
+    record: p.record,
+    features: p.features,
+    outputs,
+    extra,
+    ms: Number(now - p.started) / 1e6,
+  });
+  const hook = async (batch: readonly Pending[], features: readonly RecordFeatures[], outputs: readonly RecordOutputs[]) =>
+    options.perBatch ? await options.perBatch(batch, features, outputs) : undefined;
+  for (let i = 0; i < bySize.length; i += options.batchSize) {
+    const batch = bySize.slice(i, i + options.batchSize);
+    const features = batch.map((p) => p.features);
+    try {
+      const outputs = await model.run(features);
+      const extras = await hook(batch, features, outputs);
+      const now = process.hrtime.bigint();
+      batch.forEach((p, k) => {
+        done.set(p.order, scored(p, outputAt(outputs, k, batch.length), extras?.[k], now));
+      });
+    } catch {
+      // One bad batch must not lose the others: retry its records one by one.
+      for (const p of batch) {
+        try {
+          const single = [p.features];
+          const outputs = await model.run(single);
+          const output = outputAt(outputs, 0, 1);
+          const extras = await hook([p], single, outputs);
+          done.set(p.order, scored(p, output, extras?.[0], process.hrtime.bigint()));
+        } catch (error) {
+          done.set(p.order, { kind: 'failed', record: p.record, features: p.features, reason: `inference failed: ${firstLine(error)}` });
+        }
+      }
+    }
+  }
+  return done;
+}
+
+/** Every record item of the inputs through the model: one event per item, in input order. */
+export async function* runRecords<E = undefined>(model: ClinicalModel, options: RecordRunOptions<E>): AsyncGenerator<RecordEvent<E>> {
+  const windowSize = options.batchSize * WINDOW_BATCHES;
+  let window: Pending[] = [];
+  let order = 0;
+  async function* flush(): AsyncGenerator<RecordEvent<E>> {
+    if (window.length === 0) return;
+    const pending = window;
+    window = [];
+    const done = await runWindow(model, pending, options);
+    for (const p of pending) {
+      yield done.get(p.order) ?? { kind: 'failed', record: p.record, features: p.features, reason: 'no output' };
+    }
+    yield { kind: 'window' };
+  }
+  for await (const item of readRecords(options.inputs, options.read)) {
+    if (item.kind === 'failure') {
+      yield { kind: 'unreadable', item };
+      continue;
+    }
+    const record = item.record;
+    if (options.select && !options.select(record)) {
+      yield { kind: 'skipped', record };
+      continue;
+    }
+    if (options.limit !== undefined && order >= options.limit) break;
+    const started = process.hrtime.bigint();
+    let features: RecordFeatures;
+    try {
+      features = await model.featurizer.featurize(record);
+    } catch (error) {
+      yield { kind: 'unfeaturizable', record, message: firstLine(error) };
+      continue;
+    }
+    window.push({ record, features, order: order++, started });
+    if (window.length >= windowSize) yield* flush();
+  }
+  yield* flush();
+}
