@@ -34,6 +34,26 @@ def pts(x, signed: bool = False) -> str:
     return f'{100 * float(x):+.1f} points' if signed else f'{100 * float(x):.1f} points'
 
 
+NUMBER_WORDS = {1: 'One', 2: 'Two', 3: 'Three', 4: 'Four', 5: 'Five', 6: 'Six'}
+
+
+def _text_shape(m: dict) -> dict:
+    """The text encoder's shape: the publish step's `architecture.text`, else the evaluate step's `model_config`."""
+    return (m.get('architecture') or {}).get('text') or m['pretraining'].get('model_config') or {}
+
+
+def _layers(m: dict) -> str:
+    """"a 4-layer encoder", from the metrics; "a small encoder" when no shape was recorded."""
+    n = _text_shape(m).get('num_layers')
+    return f'a {n}-layer encoder' if n else 'a small encoder'
+
+
+def _cnn(a: dict, params: str) -> str:
+    """"a 4-block CNN (16, 32, 64, 96 channels; 91,312 parameters)" from an encoder's `conv_channels`."""
+    ch = a.get('conv_channels') or []
+    return f'a {len(ch)}-block CNN ({", ".join(str(c) for c in ch)} channels; {params})' if ch else f'a small CNN ({params})'
+
+
 def coverage_svg(curves: dict[str, list[dict]], title: str) -> str:
     """A small self-contained SVG line plot of accuracy against coverage (0..1 on both axes)."""
     w, h, left, bottom, top, right = 420, 300, 48, 40, 28, 150
@@ -264,14 +284,14 @@ def render(m: dict, coverage_image: str | None = None) -> str:
         if (t.get('text') or {}).get('bag'):
             window = s['tfidf_logreg_model_window']['test']['accuracy']
             add(f'The baseline wins by {gap}. The encoder carries a TF-IDF read-out like the baseline\'s over its own '
-                f'256-word-piece window (that baseline scores {pct(window)} on the window alone), and the transformer '
+                f'{_text_shape(m).get("max_length", "input")}-word-piece window (that baseline scores {pct(window)} on the window alone), and the transformer '
                 f'fine-tuned on top of it moves the result by {pts(s["pretrained"]["test"]["accuracy"] - window, signed=True)}; '
-                f'pretrained and random initial weights score about the same: a 4-layer encoder pretrained for '
+                f'pretrained and random initial weights score about the same: {_layers(m)} pretrained for '
                 f'{m["pretraining"]["mlm_steps"]} steps on a few million characters adds nothing measurable over word '
                 'counts on this task. The head is shipped as a demonstration of the text path, not as a specialty '
                 'classifier to rely on.')
         else:
-            add(f'The baseline wins by {gap}: a 4-layer encoder pretrained '
+            add(f'The baseline wins by {gap}: {_layers(m)} pretrained '
                 f'for {m["pretraining"]["mlm_steps"]} steps on a few million characters is no match for word counts on this task. '
                 'The head is shipped as a demonstration of the text path, not as a specialty classifier to rely on.')
         add('')
@@ -313,25 +333,38 @@ def render(m: dict, coverage_image: str | None = None) -> str:
     add('## What it is')
     add('')
     labels = pkg['labels']
-    add('Four ONNX graphs (opset 17, fp32), run by the `clinicalbert` CLI with onnxruntime-node:')
+    arch = m.get('architecture') or {}
+    n_graphs = len(pkg.get('graph_bytes') or {})
+    graphs = NUMBER_WORDS.get(n_graphs, str(n_graphs)) if n_graphs else 'The'
+    opset = f'opset {arch["opset"]}, ' if arch.get('opset') else ''
+    add(f'{graphs} ONNX graphs ({opset}{pkg.get("precision", "fp32")}), run by the `clinicalbert` CLI with onnxruntime-node:')
     add('')
-    shape = m['pretraining'].get('model_config') or {'num_layers': 4, 'hidden_size': 256, 'num_heads': 4}
+    shape = _text_shape(m)
+    window = shape.get('max_length', 'input')
     source = m['pretraining'].get('source')
     origin = (f'imported from the Hugging Face checkpoint `{source.get("folder")}`' if source else
               f'pretrained by masked-language modelling ({m["pretraining"]["mlm_steps"]} steps)')
     params = f'{m["pretraining"]["parameters"]:,} parameters with its MLM head; ' if m['pretraining'].get('parameters') else ''
-    add(f'- **text encoder**: a BERT ({params}{shape["num_layers"]} layers, hidden {shape["hidden_size"]}, '
-        f'{shape["num_heads"]} heads) {origin}, then fine-tuned on MTSamples '
+    dims = ', '.join(text.format(shape[k]) for k, text in (('num_layers', '{} layers'), ('hidden_size', 'hidden {}'),
+                                                           ('num_heads', '{} heads')) if k in shape)
+    add(f'- **text encoder**: a BERT ({params}{dims}) {origin}, then fine-tuned on MTSamples '
         f'specialty ({labels["specialty"]} classes) with an auxiliary diagnosis head on '
         f'{t["text"]["aux_records"]} generated notes and {t["text"]["real_notes_per_epoch"]} real training notes per epoch. '
         'Beside the transformer it carries two TF-IDF read-outs: logistic regressions on the TF-IDF vector of the same '
-        '256 word pieces (the baseline\'s formulas), fitted by L-BFGS before fine-tuning and then frozen, one for '
+        f'{window} word pieces (the baseline\'s formulas), fitted by L-BFGS before fine-tuning and then frozen, one for '
         'specialty and one for diagnosis (the labels and "none"); the transformer\'s heads learn on top of them. It '
         'outputs the text vector (the pooled vector, [CLS] beside the mean of the token vectors, then the TF-IDF '
         'diagnosis log-probabilities), token vectors, specialty logits and every layer\'s attention probabilities.')
-    add(f'- **image encoder**: a 4-block CNN on the 64x64 grey image ({t["fusion"]["parameters"]["image"]:,} parameters).')
-    add(f'- **audio encoder**: a fixed log-mel front end (STFT as a convolution, 64 mel bands) and a 4-block CNN '
-        f'({t["fusion"]["parameters"]["audio"]:,} trained parameters); it takes the raw 16 kHz waveform.')
+    image, audio = arch.get('image') or {}, arch.get('audio') or {}
+    size = 'x'.join(str(v) for v in (image.get('input') or [])[1:])
+    counts = t['fusion']['parameters']
+    image_cnn = _cnn(image, f'{counts["image"]:,} parameters')
+    add(f'- **image encoder**: {image_cnn} on the {size + " " if size else ""}grey image.')
+    mels = f', {audio["mel_bins"]} mel bands' if audio.get('mel_bins') else ''
+    rate = f'{audio["sample_rate"] / 1000:g} kHz ' if audio.get('sample_rate') else ''
+    audio_cnn = _cnn(audio, f'{counts["audio"]:,} trained parameters')
+    add(f'- **audio encoder**: a fixed log-mel front end (STFT as a convolution{mels}) and {audio_cnn}; it takes the raw '
+        f'{rate}waveform.')
     add(f'- **fusion head** ({t["fusion"]["parameters"]["fusion"]:,} parameters): embeddings of the linked knowledge-graph '
         'entities (with how each was found: mentioned, negated, family, history, coded, abnormal measurement), a query made '
         'from the text, image and audio vectors that attends over them, a sum of per-entity vectors, and a label-mention '
@@ -481,7 +514,17 @@ def render(m: dict, coverage_image: str | None = None) -> str:
            if t['fusion'].get('bag_scale') is not None and (t.get('text') or {}).get('bag') else '') + '.')
     ab_cal = t['fusion']['abstention']
     add(f'- Abstention threshold {float(ab_cal["threshold"]):.4f}: {ab_cal["method"]}.')
-    add(f'- {plural(t["threads"], "CPU thread")}, PyTorch 1.13, deterministic algorithms, fixed seeds and splits.')
+    build = m.get('build') or {}
+    versions = ', '.join(f'{name} {build[k]}' for k, name in (('torch', 'PyTorch'), ('numpy', 'NumPy'), ('onnx', 'ONNX'))
+                         if build.get(k))
+    add(f'- {plural(t["threads"], "CPU thread")}, deterministic algorithms, fixed seeds and splits.')
+    if build:
+        commit = build.get('git_commit')
+        tree = (' (with uncommitted changes in the working tree)' if build.get('git_dirty') else '') if commit else ''
+        add(f'- Published with {versions or "unrecorded library versions"} (Python {build.get("python", "?")}) from '
+            + (f'git commit `{commit}`{tree}' if commit else 'a tree outside git')
+            + '; the publish step records these, so they name the environment that wrote the package; '
+            'the training steps ran before it (`training/work/<config>/timings.tsv`).')
     add('')
     add('## Limitations')
     add('')

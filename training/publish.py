@@ -3,10 +3,12 @@
 Runs after stage 1's `package` step (tokenizer files and their reference are already in the
 folder). Copies onnx/*.onnx, entity_vocab.json and the parity reference from
 training/work/<config>/export/, copies the knowledge graph when the package is not the folder
-that owns it (models/clinicalbert-mini/kg.json is never rewritten), adds the package section
-(file sizes, label counts) to metrics.json, and writes the manifest: every file with its sha256
-and size, the graphs with their inputs and outputs, preprocessing, label sets with codes, and the
-metrics. The finished package is then loaded by the runtime's own loader (training/check_package.ts:
+that owns it (models/clinicalbert-mini/kg.json is never rewritten), adds to metrics.json the
+package section (file sizes, label counts), the architecture (layer counts and sizes read from the
+checkpoints, so the card never restates them by hand) and the build section (torch, numpy and onnx
+versions and the git commit, recorded here so that re-publishing needs no retraining), and writes
+the manifest: every file with its sha256 and size, the graphs with their inputs and outputs,
+preprocessing, label sets with codes, and the metrics. The finished package is then loaded by the runtime's own loader (training/check_package.ts:
 JSON Schema, format version, every hash), so a recipe change cannot ship a package the CLI
 refuses. Refuses a package of 40 MiB or more. Then renders the model card (MODEL_CARD.md at the repository root for `full`, beside the
 work folder for `ci`). The faithfulness step (training/faithfulness.py) runs publish again once
@@ -60,6 +62,53 @@ def heads(fusion_ckpt: dict, text_classes: list[str]) -> dict:
                       'labels': [{'id': c, 'display': c} for c in text_classes],
                       'description': ('Medical specialty of the note, trained on MTSamples (CC0); classes with at least 20 '
                                       'training documents, the rest as "Other". Computed by the text encoder alone.')},
+    }
+
+
+def _conv_channels(state: dict) -> list[int]:
+    """Output channels of each 3x3 convolution of an encoder's weights, in order (one per CNN block)."""
+    return [int(t.shape[0]) for t in state.values() if getattr(t, 'dim', lambda: 0)() == 4 and tuple(t.shape[2:]) == (3, 3)]
+
+
+def architecture(text_ckpt: dict, fusion_ckpt: dict, graphs_spec: dict) -> dict:
+    """The shapes the model card states, read from the trained checkpoints rather than restated by hand."""
+    text_keys = ('num_layers', 'hidden_size', 'num_heads', 'intermediate_size', 'vocab_size', 'max_position_embeddings')
+    config = text_ckpt['model_config']
+    image, audio = fusion_ckpt['image'], fusion_ckpt['audio']
+    opsets = {g.get('opset') for g in graphs_spec.values()}
+    return {
+        'text': {**{k: config[k] for k in text_keys if k in config}, 'max_length': MAX_LENGTH},
+        'image': {'input': [1, IMAGE_SIZE, IMAGE_SIZE], 'conv_channels': _conv_channels(image),
+                  'embedding': int(image['project.weight'].shape[0])},
+        'audio': {'sample_rate': SAMPLE_RATE, 'seconds': AUDIO_SECONDS, 'mel_bins': MEL_BINS, 'fft_size': N_FFT,
+                  'hop_length': HOP_LENGTH, 'conv_channels': _conv_channels(audio),
+                  'embedding': int(audio['project.weight'].shape[0])},
+        'fusion': {'max_entities': MAX_ENTITIES},
+        **({'opset': next(iter(opsets))} if len(opsets) == 1 else {}),
+    }
+
+
+def _git(*args: str) -> str | None:
+    try:
+        done = subprocess.run(['git', *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def build_environment() -> dict:
+    """What the package was published with: library versions and the commit (with whether the tree had changes)."""
+    import numpy
+    import onnx
+    import torch
+
+    commit = _git('rev-parse', 'HEAD')
+    status = _git('status', '--porcelain', '--untracked-files=no')
+    return {
+        'python': sys.version.split()[0], 'torch': torch.__version__, 'numpy': numpy.__version__, 'onnx': onnx.__version__,
+        'git_commit': commit, 'git_dirty': None if status is None else bool(status),
+        'note': ('recorded by the publish step, which copies graphs the earlier steps exported; '
+                 'training/work/<config>/timings.tsv says when each step ran'),
     }
 
 
@@ -118,6 +167,8 @@ def run(cfg_name: str, out: Path) -> dict:
         'precision': 'fp32',
         'labels': {name: len(h['labels']) for name, h in head_specs.items()},
     }
+    metrics['architecture'] = architecture(text_ckpt, fusion_ckpt, graphs_spec)
+    metrics['build'] = build_environment()
 
     graphs = {role: {'file': g['file'], 'sha256': by_path[g['file']]['sha256'], 'bytes': by_path[g['file']]['bytes'],
                      'inputs': g['inputs'], 'outputs': g['outputs'], 'precision': g['precision'], 'opset': g['opset']}
