@@ -61,7 +61,7 @@ export function modelCard(card: ModelCardInput, agg: Aggregates): Html {
 ${seenList}
 ${modelResults(m)}
 <details class="fold"><summary>Heads (${fmtCount(heads.length)}), license and recipe</summary>
-<dl class="card-facts"><dt>License</dt><dd>${m.license}</dd><dt>Built by</dt><dd><code>${m.createdBy}</code></dd></dl>
+<dl class="card-facts"><dt>License</dt><dd>${m.license}</dd><dt>Built by</dt><dd><code>${m.createdBy}</code></dd>${buildFacts(m.metrics)}</dl>
 <table class="legend"><thead><tr><th>head</th><th>kind</th><th>labels</th><th>threshold</th><th>description</th></tr></thead><tbody>${heads}</tbody></table>
 </details>
 <details class="fold"><summary>All metrics recorded in the manifest</summary>
@@ -69,6 +69,26 @@ ${modelResults(m)}
 <h4>Measured on held-out data</h4>
 ${Object.keys(raw).length > 0 ? valueTable(raw) : html`<p class="muted">The manifest records no metrics.</p>`}</div>
 </details>`;
+}
+
+/** `metrics.build` (training/publish.py): library versions and the commit the package was published from. */
+function buildFacts(metrics: Record<string, unknown>): Html {
+  const build = metrics.build;
+  if (!isPlainObject(build)) return html``;
+  const text = (k: string): string | undefined => (typeof build[k] === 'string' ? (build[k] as string) : undefined);
+  const versions = (
+    [
+      ['torch', 'PyTorch'],
+      ['numpy', 'NumPy'],
+      ['onnx', 'ONNX'],
+    ] as const
+  )
+    .filter(([k]) => text(k) !== undefined)
+    .map(([k, name]) => `${name} ${text(k)}`);
+  const commit = text('git_commit');
+  return html`${versions.length > 0 ? html`<dt>Published with</dt><dd>${versions.join(', ')}</dd>` : ''}${
+    commit ? html`<dt>Commit</dt><dd><code>${commit}</code>${build.git_dirty === true ? ' (with uncommitted changes)' : ''}</dd>` : ''
+  }`;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -288,6 +288,10 @@ describe('model card summary and record detail', () => {
     expect(summary).not.toContain('class="linechart"');
     expect(card.slice(fold)).toContain('<h4>Measured on real notes</h4>');
     expect(card.slice(fold)).toContain('class="linechart"');
+    // The versions and commit the package was published from (metrics.build), in the fold.
+    const build = manifest.metrics.build as { torch: string; git_commit: string };
+    expect(card.slice(fold)).toContain(`PyTorch ${build.torch}`);
+    expect(card.slice(fold)).toContain(`<code>${build.git_commit}</code>`);
   });
 
   it('says plainly when a manifest has no real-note results, and still lists limitations', () => {
