@@ -8,13 +8,11 @@
  * removed word must also disappear from the entity list (and a removed "no" must un-negate the
  * finding it negated), or occlusion would measure only the weaker [CLS] path.
  *
- * The record's facts are not part of `RecordFeatures`, so a variant keeps the entities the
- * original linked from coded facts and measurements (those without a span) and re-links the text.
- * That equals linking the variant text together with the facts (text mentions first, then facts,
- * deduplicated by entity and flag, capped), except when the original hit the entity cap, where
- * facts that did not fit originally still do not.
+ * A variant is `Featurizer.withText` (src/model/features.ts): the text re-tokenized and re-linked,
+ * the entities the original linked from coded facts and measurements kept, deduplicated by the
+ * featurizer's own rule.
  */
-import { ENTITY_FLAGS, type Featurizer, type LinkedEntity, type RecordFeatures } from '../model/features.js';
+import type { RecordFeatures } from '../model/features.js';
 import type { ClinicalModel, Embeddings } from '../model/runtime.js';
 import type { ort } from '../model/session.js';
 import { concatRows, takeEmbeddingRows } from './tensors.js';
@@ -28,40 +26,6 @@ import type { ExplainTarget } from './types.js';
  * time per row.
  */
 export const TEXT_ROWS_PER_CALL = 32;
-
-const vocabularies = new WeakMap<Featurizer, Map<string, number>>();
-
-function vocabularyIndex(featurizer: Featurizer): Map<string, number> {
-  let index = vocabularies.get(featurizer);
-  if (!index) {
-    index = new Map(featurizer.entityVocabulary.map((id, i) => [id, i]));
-    vocabularies.set(featurizer, index);
-  }
-  return index;
-}
-
-/** The record's features with its note replaced by `text` (re-tokenized and re-linked). */
-export function withText(model: ClinicalModel, features: RecordFeatures, text: string): RecordFeatures {
-  const featurizer = model.featurizer;
-  const entities: LinkedEntity[] = featurizer.linkEntities(text, []);
-  const seen = new Set(entities.map((e) => `${e.id}|${e.flag}`));
-  for (const e of features.entities) {
-    if (e.span || entities.length >= featurizer.spec.maxEntities) continue;
-    const key = `${e.id}|${e.flag}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    entities.push(e);
-  }
-  const index = vocabularyIndex(featurizer);
-  return {
-    ...features,
-    text,
-    inputIds: model.tokenizer.encode(text, featurizer.spec.maxLength).ids,
-    entities,
-    entityIds: entities.map((e) => index.get(e.id) as number),
-    entityFlags: entities.map((e) => ENTITY_FLAGS[e.flag]),
-  };
-}
 
 /**
  * The target probability of the record as is (`base`) and of each variant text: text-encoder
@@ -78,7 +42,7 @@ export async function scoreTextVariants(
 ): Promise<{ base: number; scores: number[] }> {
   // The original is encoded with the variants (row 0), so base and variants come from the same
   // kind of call and the drop is not a difference between two code paths.
-  const variants = [features, ...texts.map((text) => withText(model, features, text))];
+  const variants = [features, ...texts.map((text) => model.featurizer.withText(features, text))];
   const text: ort.Tensor[] = [];
   const specialty: ort.Tensor[] = [];
   for (let i = 0; i < variants.length; i += TEXT_ROWS_PER_CALL) {

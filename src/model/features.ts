@@ -136,32 +136,80 @@ export class Featurizer {
     this.vocabIndex = new Map(entityVocabulary.map((id, i) => [id, i]));
   }
 
-  /** Entities of a text and a record's coded facts, deduplicated by (entity, flag), capped. */
-  linkEntities(text: string, facts: readonly CodedFact[]): LinkedEntity[] {
+  /**
+   * Entities in the order given, deduplicated by (entity, flag), those outside the vocabulary left
+   * out, capped at `spec.maxEntities`: the one rule every entity list of the model follows.
+   */
+  dedupeEntities(...lists: Iterable<LinkedEntity>[]): LinkedEntity[] {
     const out: LinkedEntity[] = [];
     const seen = new Set<string>();
-    const add = (entity: LinkedEntity) => {
-      const key = `${entity.id}|${entity.flag}`;
-      if (seen.has(key) || !this.vocabIndex.has(entity.id) || out.length >= this.spec.maxEntities) return;
-      seen.add(key);
-      out.push(entity);
-    };
+    for (const list of lists) {
+      for (const entity of list) {
+        if (out.length >= this.spec.maxEntities) return out;
+        const key = `${entity.id}|${entity.flag}`;
+        if (seen.has(key) || !this.vocabIndex.has(entity.id)) continue;
+        seen.add(key);
+        out.push(entity);
+      }
+    }
+    return out;
+  }
+
+  /** Entities of a text and a record's coded facts: text mentions first, then facts (`dedupeEntities`). */
+  linkEntities(text: string, facts: readonly CodedFact[]): LinkedEntity[] {
+    return this.dedupeEntities(this.textEntities(text), this.factEntities(facts));
+  }
+
+  /** Entities mentioned in a text, flagged by how (family, negated, historical, mentioned). */
+  private *textEntities(text: string): Generator<LinkedEntity> {
     for (const m of this.linker.link(text)) {
       const flag: EntityFlag = m.experiencer === 'family' ? 'family' : m.negated ? 'negated' : m.historical ? 'historical' : 'mentioned';
-      add({ id: m.entityId, flag, span: [m.start, m.end] });
+      yield { id: m.entityId, flag, span: [m.start, m.end] };
     }
+  }
+
+  /** Entities of coded facts that still hold, and of abnormal measurements. */
+  private *factEntities(facts: readonly CodedFact[]): Generator<LinkedEntity> {
     for (const fact of facts) {
       if (fact.kind === 'observation') {
         if (!isAbnormal(fact)) continue;
         for (const id of this.linker.linkCodes(fact.codings))
-          add({ id, flag: 'abnormal', ...(fact.resource ? { resource: fact.resource } : {}) });
+          yield { id, flag: 'abnormal', ...(fact.resource ? { resource: fact.resource } : {}) };
         continue;
       }
       if (!isActiveFact(fact)) continue;
       for (const id of this.linker.linkCodes(fact.codings))
-        add({ id, flag: 'coded', ...(fact.resource ? { resource: fact.resource } : {}) });
+        yield { id, flag: 'coded', ...(fact.resource ? { resource: fact.resource } : {}) };
     }
-    return out;
+  }
+
+  /**
+   * The features with the note replaced by `text`, tokenized and linked again (explanations
+   * remove words and run the result). The record's facts are not part of `RecordFeatures`, so the
+   * entities the original linked from coded facts and measurements (those without a span) are
+   * kept after the text's. That equals featurizing the record with this note, except when the
+   * original hit the entity cap, where facts that did not fit originally still do not.
+   */
+  withText(features: RecordFeatures, text: string): RecordFeatures {
+    const entities = this.dedupeEntities(
+      this.textEntities(text),
+      features.entities.filter((e) => !e.span),
+    );
+    return {
+      ...features,
+      text,
+      inputIds: this.tokenizer.encode(text, this.spec.maxLength).ids,
+      entities,
+      ...this.entityInputs(entities),
+    };
+  }
+
+  /** Vocabulary indices and flag codes of entities, in the same order. */
+  private entityInputs(entities: readonly LinkedEntity[]): Pick<RecordFeatures, 'entityIds' | 'entityFlags'> {
+    return {
+      entityIds: entities.map((e) => this.vocabIndex.get(e.id) as number),
+      entityFlags: entities.map((e) => ENTITY_FLAGS[e.flag]),
+    };
   }
 
   async featurize(record: ClinicalRecord): Promise<RecordFeatures> {
@@ -173,8 +221,7 @@ export class Featurizer {
       text,
       inputIds: ids,
       entities,
-      entityIds: entities.map((e) => this.vocabIndex.get(e.id) as number),
-      entityFlags: entities.map((e) => ENTITY_FLAGS[e.flag]),
+      ...this.entityInputs(entities),
       warnings,
     };
     for (const media of record.media) {

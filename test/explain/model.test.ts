@@ -15,7 +15,6 @@ import { parseLabels, readLabels } from '../../src/explain/labels.js';
 import { diagnosisHead, topTarget } from '../../src/explain/target.js';
 import type { Explanations } from '../../src/explain/types.js';
 import { removeUnits, textUnits } from '../../src/explain/units.js';
-import { withText } from '../../src/explain/variants.js';
 import { wordOcclusion } from '../../src/explain/words.js';
 import type { RecordFeatures } from '../../src/model/features.js';
 import { ClinicalModel, type RecordOutputs } from '../../src/model/runtime.js';
@@ -130,7 +129,7 @@ describe.skipIf(!HAS_MODEL)(`explanations on a real model${MODEL_NOTE}`, () => {
       ...record,
       notes: [{ ...(record.notes[0] as ClinicalRecord['notes'][number]), text: variantText }],
     });
-    const viaVariant = withText(model, f, variantText);
+    const viaVariant = model.featurizer.withText(f, variantText);
     expect(viaVariant.text).toBe(viaRecord.text);
     expect(viaVariant.inputIds).toEqual(viaRecord.inputIds);
     expect(viaVariant.entities).toEqual(viaRecord.entities);
@@ -150,8 +149,7 @@ describe.skipIf(!HAS_MODEL)(`explanations on a real model${MODEL_NOTE}`, () => {
       );
       if (!best || best.weight <= 0.002) continue;
       const at = units.findIndex((u) => u.start === best.start);
-      const variant = withText(
-        model,
+      const variant = model.featurizer.withText(
         f,
         removeUnits(f.text, units, (j) => j === at),
       );
