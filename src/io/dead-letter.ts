@@ -2,7 +2,7 @@
  * @file The dead-letter output: one JSON line per record that could not be processed at all, with
  * where it came from and why. Reasons name files, lines and ids, never record content.
  */
-import type { SourcePosition } from '../records/types.js';
+import type { SourcePosition } from './types.js';
 import { JsonLinesSink } from './jsonl-sink.js';
 
 export interface DeadLetter {

@@ -6,7 +6,15 @@
  * `SourcePosition` so failures and outputs can point back to a file, line and bundle entry, and
  * bad input is an `error` item in the stream rather than an exception that ends it.
  */
-import type { SourcePosition } from '../records/types.js';
+/** Where an item came from in the input: enough for a user to find it again. */
+export interface SourcePosition {
+  /** Input file path as given by the user, or `-` for stdin, or a server URL. */
+  file: string;
+  /** 1-based line for line-oriented inputs (NDJSON, CSV rows); absent for whole-file inputs. */
+  line?: number;
+  /** Entry index inside a Bundle, when the item came from one. */
+  entry?: number;
+}
 
 /** A parsed JSON object (a FHIR resource or part of one). */
 export type JsonObject = { [key: string]: unknown };

@@ -8,11 +8,11 @@
  * patient: then that id is used, with a warning that demographics are unknown. Resources about
  * nobody (Organization, Practitioner, Medication, Binary…) stay available to references.
  */
-import type { BundleItem, ResourceItem } from '../io/types.js';
+import type { BundleItem, ResourceItem, SourcePosition } from '../io/types.js';
 import { assemblePatient, type AssembleOptions, type PatientGroup } from './assemble-patient.js';
 import { arr, isJsonObject, obj, str, type JsonObject, type ResourceEntry } from './fhir.js';
 import { patientKeyOfReference, patientReferenceOf, referenceOf, resourceKey, ResourceIndex } from './fhir-refs.js';
-import type { RecordItem, SourcePosition } from './types.js';
+import type { RecordItem } from './types.js';
 
 interface Draft {
   key: string;

@@ -15,7 +15,8 @@ import { extractContent, CONTENT_TYPES, dedupeNotes } from './notes.js';
 import { extractFacts, FACT_TYPES } from './facts.js';
 import { at, laterTime, resourceTime, str, timeValue, type ResourceEntry } from './fhir.js';
 import { encounterReferenceOf, parseReference, type ReferenceResolver } from './fhir-refs.js';
-import type { ClinicalRecord, CodedFact, MediaAttachment, NoteText, SourcePosition } from './types.js';
+import type { SourcePosition } from '../io/types.js';
+import type { ClinicalRecord, CodedFact, MediaAttachment, NoteText } from './types.js';
 
 export const UNITS = ['patient', 'encounter'] as const;
 export type RecordUnit = (typeof UNITS)[number];

@@ -6,7 +6,7 @@
  */
 import type { JsonObject } from '../io/types.js';
 import { isJsonObject } from '../io/types.js';
-import type { SourcePosition } from './types.js';
+import type { SourcePosition } from '../io/types.js';
 
 export { isJsonObject };
 export type { JsonObject };

@@ -6,16 +6,7 @@
  * keeps raw attachment bytes undecoded (decoding belongs to src/media/) and carries the source
  * position of everything so errors and outputs can point back to the input.
  */
-
-/** Where an item came from: enough for a user to find it again. */
-export interface SourcePosition {
-  /** Input file path as given by the user, or `-` for stdin, or a server URL. */
-  file: string;
-  /** 1-based line for line-oriented inputs (NDJSON, CSV rows); absent for whole-file inputs. */
-  line?: number;
-  /** Entry index inside a Bundle, when the item came from one. */
-  entry?: number;
-}
+import type { SourcePosition } from '../io/types.js';
 
 export interface CodedFact {
   kind: 'condition' | 'medication' | 'allergy' | 'observation' | 'procedure';
