@@ -15,7 +15,8 @@ import { serializeKnowledgeGraph } from '../kg/build/serialize.js';
 import { KnowledgeGraph, type Neighbour } from '../kg/graph.js';
 import { EntityLinker } from '../kg/link.js';
 import { phraseKey } from '../kg/normalize.js';
-import { SYSTEMS, type Coding, type Entity, type SurfaceFormOrigin } from '../kg/types.js';
+import type { Coding, Entity, SurfaceFormOrigin } from '../kg/types.js';
+import { SYSTEMS } from '../util/code-systems.js';
 import { ClinicalBertError, UsageError, quote } from '../util/errors.js';
 
 interface GraphFlags {

@@ -13,7 +13,8 @@ import { ClinicalBertError, UsageError, quote } from '../util/errors.js';
 import { defaultModelDir } from '../util/version.js';
 import { icd10Ancestors, icd10Key } from './icd10.js';
 import { phraseKey } from './normalize.js';
-import { SYSTEMS, type Coding, type Edge, type EdgeType, type Entity, type EntityType, type KnowledgeGraphFile } from './types.js';
+import { SYSTEMS } from '../util/code-systems.js';
+import type { Coding, Edge, EdgeType, Entity, EntityType, KnowledgeGraphFile } from './types.js';
 import { EDGE_TYPES, ENTITY_TYPES, LINK_PRIORITY, validateGraphFile } from './validate.js';
 
 export interface Neighbour {

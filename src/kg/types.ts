@@ -3,7 +3,8 @@
  *
  * Why a module of its own: the graph file is a contract between `kg build` (which writes it),
  * the linker and the synthetic generator (which read it) and the training recipe in Python (which
- * reads the same JSON). Keeping the types in one dependency-free file keeps that contract visible.
+ * reads the same JSON). Keeping the types in one file that depends on nothing but the code-system
+ * URIs (src/util/code-systems.ts) keeps that contract visible.
  *
  * The file is compact on purpose (it is committed inside the default model package): entities and
  * edges are flat arrays, codes are inline, and descriptions are kept only for codes the graph uses.
@@ -12,18 +13,11 @@
 /** Bumped whenever a reader of an older file would misread a newer one. */
 export const KG_FORMAT_VERSION = 1;
 
-/** Code systems, spelled as FHIR spells them. */
-export const SYSTEMS = {
-  icd10: 'http://hl7.org/fhir/sid/icd-10-cm',
-  snomed: 'http://snomed.info/sct',
-  loinc: 'http://loinc.org',
-  rxnorm: 'http://www.nlm.nih.gov/research/umls/rxnorm',
-  drugbank: 'http://www.drugbank.ca',
-  doid: 'http://purl.obolibrary.org/obo/doid',
-  ddxplus: 'urn:ddxplus:evidence',
-  /** DDXPlus condition names (the keys of release_conditions.json), kept for joins with DDXPlus data. */
-  ddxplusCondition: 'urn:ddxplus:condition',
-} as const;
+/**
+ * Code systems, spelled as FHIR spells them: defined in src/util/code-systems.ts (the one copy
+ * every layer imports) and re-exported here because the graph file's codes use them.
+ */
+export { SYSTEMS } from '../util/code-systems.js';
 
 export type EntityType =
   /** A diagnosis: DDXPlus's 49 acute conditions and the chronic conditions seen in Synthea. */

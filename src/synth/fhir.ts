@@ -10,7 +10,7 @@
  * an open-set patient's problem outside the labels: only its chronic conditions are coded.
  */
 import type { Entity } from '../kg/types.js';
-import { SYSTEMS } from '../kg/types.js';
+import { DICOM, HL7_SYSTEMS, SYSTEMS, UCUM } from '../util/code-systems.js';
 import type { Random } from '../util/random.js';
 import type { SyntheticPatient } from './sample.js';
 import { isCardiac, isEmergencyVisit } from './sample.js';
@@ -96,7 +96,7 @@ export function buildResources(p: SyntheticPatient, media: RenderedMedia, style:
     id: p.encounterId,
     status: 'finished',
     class: {
-      system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode',
+      system: HL7_SYSTEMS.actCode,
       code: emergency ? 'EMER' : 'AMB',
       display: emergency ? 'emergency' : 'ambulatory',
     },
@@ -112,13 +112,11 @@ export function buildResources(p: SyntheticPatient, media: RenderedMedia, style:
     resources.push({
       resourceType: 'Condition',
       id,
-      clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
-      verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'confirmed' }] },
+      clinicalStatus: { coding: [{ system: HL7_SYSTEMS.conditionClinical, code: 'active' }] },
+      verificationStatus: { coding: [{ system: HL7_SYSTEMS.conditionVerification, code: 'confirmed' }] },
       category: [
         {
-          coding: [
-            { system: 'http://terminology.hl7.org/CodeSystem/condition-category', code: 'problem-list-item', display: 'Problem List Item' },
-          ],
+          coding: [{ system: HL7_SYSTEMS.conditionCategory, code: 'problem-list-item', display: 'Problem List Item' }],
         },
       ],
       code: codeable(c, SYSTEMS.snomed),
@@ -129,12 +127,12 @@ export function buildResources(p: SyntheticPatient, media: RenderedMedia, style:
   }
 
   const byCode = new Map(p.measurements.map((m) => [m.spec.loinc, m]));
-  const quantity = (value: number, unit: string) => ({ value, unit, system: 'http://unitsofmeasure.org', code: unit });
+  const quantity = (value: number, unit: string) => ({ value, unit, system: UCUM, code: unit });
   const category = (code: 'vital-signs' | 'laboratory') => [
     {
       coding: [
         {
-          system: 'http://terminology.hl7.org/CodeSystem/observation-category',
+          system: HL7_SYSTEMS.observationCategory,
           code,
           display: code === 'vital-signs' ? 'Vital Signs' : 'Laboratory',
         },
@@ -196,9 +194,9 @@ export function buildResources(p: SyntheticPatient, media: RenderedMedia, style:
     resources.push({
       resourceType: 'AllergyIntolerance',
       id: ids(),
-      clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'active' }] },
+      clinicalStatus: { coding: [{ system: HL7_SYSTEMS.allergyClinical, code: 'active' }] },
       verificationStatus: {
-        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-verification', code: 'confirmed' }],
+        coding: [{ system: HL7_SYSTEMS.allergyVerification, code: 'confirmed' }],
       },
       type: 'allergy',
       category: [allergyCategory(a)],
@@ -218,7 +216,7 @@ export function buildResources(p: SyntheticPatient, media: RenderedMedia, style:
       {
         coding: [
           {
-            system: 'http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category',
+            system: HL7_SYSTEMS.usCoreDocumentReferenceCategory,
             code: 'clinical-note',
             display: 'Clinical Note',
           },
@@ -250,8 +248,8 @@ export function buildResources(p: SyntheticPatient, media: RenderedMedia, style:
         resourceType: 'Media',
         id: ids(),
         status: 'completed',
-        type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/media-type', code: 'image', display: 'Image' }] },
-        modality: { coding: [{ system: 'http://dicom.nema.org/resources/ontology/DCM', code: 'DX', display: 'Digital Radiography' }] },
+        type: { coding: [{ system: HL7_SYSTEMS.mediaType, code: 'image', display: 'Image' }] },
+        modality: { coding: [{ system: DICOM, code: 'DX', display: 'Digital Radiography' }] },
         subject,
         encounter,
         createdDateTime: at,
@@ -267,7 +265,7 @@ export function buildResources(p: SyntheticPatient, media: RenderedMedia, style:
       resourceType: 'Media',
       id: ids(),
       status: 'completed',
-      type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/media-type', code: 'audio', display: 'Audio' }] },
+      type: { coding: [{ system: HL7_SYSTEMS.mediaType, code: 'audio', display: 'Audio' }] },
       subject,
       encounter,
       createdDateTime: at,

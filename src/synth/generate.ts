@@ -19,7 +19,7 @@
  * Format 1 had no `openSet` and never a null `condition`.
  */
 import type { KnowledgeGraphFile } from '../kg/types.js';
-import { SYSTEMS } from '../kg/types.js';
+import { SYSTEMS } from '../util/code-systems.js';
 import { quote, UsageError } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import { renderAudio } from './audio.js';

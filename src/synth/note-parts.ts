@@ -7,7 +7,7 @@
  * same way, so that the way a note is worded never tells the model which kind of visit it is.
  */
 import type { Entity } from '../kg/types.js';
-import { SYSTEMS } from '../kg/types.js';
+import { SYSTEMS } from '../util/code-systems.js';
 import type { Random } from '../util/random.js';
 import type { SyntheticPatient } from './sample.js';
 import type { Measurement } from './vitals.js';

@@ -21,7 +21,7 @@ import { GeneratorGraphView } from './graph-view.js';
 import type { OutsideProblem } from './outside-conditions.js';
 import { CHRONIC_IMAGE_PATTERNS, INCIDENTAL_AUDIO_RATE, INCIDENTAL_IMAGE_RATE, PRESENTATIONS, type Presentation } from './presentation.js';
 import { drawMeasurements, type Measurement } from './vitals.js';
-import { SYSTEMS } from '../kg/types.js';
+import { SYSTEMS } from '../util/code-systems.js';
 
 /** Evidences only a female patient of childbearing age can have (DDXPlus ids). */
 const FEMALE_ONLY_EVIDENCES: ReadonlySet<string> = new Set(['finding:E_145', 'finding:E_163', 'antecedent:E_11', 'antecedent:E_167']);

@@ -9,7 +9,8 @@
 import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import { basename, dirname, extname, join, relative } from 'node:path';
 import { once } from 'node:events';
-import { SYSTEMS, type Entity } from '../kg/types.js';
+import type { Entity } from '../kg/types.js';
+import { SYSTEMS } from '../util/code-systems.js';
 import type { FhirResource } from './fhir.js';
 import type { SyntheticPatient } from './sample.js';
 

@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYSTEMS } from '../../src/kg/types.js';
+import { SYSTEMS } from '../../src/util/code-systems.js';
 import { readRecords } from '../../src/records/read.js';
 import type { ClinicalRecord, RecordItem } from '../../src/records/types.js';
 import { collect, CORPUS, CORPUS_NOTE, HAS_CORPUS, tempFolder } from '../io/corpus.js';

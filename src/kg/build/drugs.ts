@@ -9,7 +9,8 @@
  */
 import { ClinicalBertError, quote } from '../../util/errors.js';
 import { DISEASE_TO_CONDITIONS, DRUG_NAME_OVERRIDES, DRUG_SYNONYMS } from '../lexicon/drugs.js';
-import { SYSTEMS, type Edge, type Entity } from '../types.js';
+import { SYSTEMS } from '../../util/code-systems.js';
+import type { Edge, Entity } from '../types.js';
 import type { Sources } from './sources.js';
 
 export interface DrugResult {
