@@ -1,26 +1,18 @@
 /**
- * @file `clinicalbert analyze`: argument parsing, progress and the summary for the main job.
- * The work itself is src/pipeline/analyze.ts.
+ * @file `clinicalbert analyze`: argument parsing only. The run (progress, log, report, summary,
+ * exit code) is src/pipeline/command.ts; the work itself is src/pipeline/analyze.ts.
  *
  * Exit codes: 0 every record written; 3 some records dead-lettered (or --max-errors exceeded);
  * 2 usage error; 1 internal failure.
  */
 import type { Command } from 'commander';
-import ora, { type Ora } from 'ora';
-import { explainBatch } from '../explain/explain.js';
-import { DEFAULT_MAX_RECORDS, ReportBuilder, writeReport } from '../report/index.js';
+import { DEFAULT_MAX_RECORDS } from '../report/index.js';
 import { EXPLAIN_LEVELS, type ExplainLevel } from '../explain/types.js';
-import { ClinicalModel } from '../model/runtime.js';
 import { DEVICES, type Device } from '../model/session.js';
-import type { DeadLetter } from '../io/dead-letter.js';
-import { estimateRecordCount } from '../io/estimate.js';
-import { runAnalyze, type AnalyzeCounts } from '../pipeline/analyze.js';
-import { progressLine } from '../pipeline/progress.js';
-import { Logger, LOG_FORMATS, type LogFormat } from '../pipeline/logger.js';
+import { analyzeCommand } from '../pipeline/command.js';
+import { LOG_FORMATS, type LogFormat } from '../pipeline/logger.js';
 import { INPUT_FORMATS, UNITS, type InputFormat, type RecordUnit } from '../records/read.js';
 import { parseChoice, parseCount } from '../util/errors.js';
-
-export const EXIT_SOME_DEAD_LETTERED = 3;
 
 interface AnalyzeFlags {
   out?: string;
@@ -98,83 +90,23 @@ Exit codes: 0 all records written; 3 some dead-lettered (or --max-errors exceede
       const maxErrors = flags.maxErrors === undefined ? undefined : parseCount('--max-errors', flags.maxErrors);
       const maxAttachmentMb = parseCount('--max-attachment-mb', flags.maxAttachmentMb, { max: 10_000 });
       const reportMaxRecords = parseCount('--report-max-records', flags.reportMaxRecords, { max: 1_000_000 });
-      const log = new Logger(logFormat, flags.quiet === true);
-      const report = flags.report ? new ReportBuilder({ maxRecords: reportMaxRecords }) : undefined;
-
-      const model = await ClinicalModel.load(flags.model, {
-        device,
-        threads,
-        onWarning: (message) => log.warn('device_fallback', message),
-      });
-      // A pseudo-terminal of zero width (`script` without a terminal, some containers) sends ora
-      // into an endless line-clearing loop: no spinner there.
-      const showProgress =
-        flags.progress && !flags.quiet && logFormat === 'text' && process.stderr.isTTY === true && (process.stderr.columns ?? 0) > 0;
-      let spinner: Ora | undefined;
-      const began = Date.now();
-      let total: number | undefined;
-      const progressText = (c: AnalyzeCounts) => progressLine(c, (Date.now() - began) / 1000, total);
-      /** Log lines go above the spinner, which is drawn again below them. */
-      const aboveSpinner = (print: () => void) => {
-        spinner?.clear();
-        print();
-        spinner?.render();
-      };
-      if (showProgress) {
-        spinner = ora({ text: 'analyzing…', stream: process.stderr }).start();
-        // Counting costs a read of the inputs; only worth it when someone watches.
-        void estimateRecordCount(inputs, { unit, format }).then((n) => (total = n));
-      }
-
-      const summary = await runAnalyze(model, {
+      process.exitCode = await analyzeCommand({
         inputs,
         read: { format, unit, allowNetwork: flags.allowNetwork === true, maxAttachmentBytes: maxAttachmentMb * 1024 * 1024 },
         ...(flags.out ? { out: flags.out } : {}),
         ...(flags.deadLetter ? { deadLetter: flags.deadLetter } : {}),
+        ...(flags.model !== undefined ? { model: flags.model } : {}),
+        device,
+        threads,
         batchSize,
         topK,
         timing: flags.timing,
         ...(maxErrors !== undefined ? { maxErrors } : {}),
-        ...(explain !== 'none' ? { explain: (batch, m) => explainBatch(m, batch, explain, { timing: flags.timing }) } : {}),
-        ...(report ? { onLine: (l) => void report.add(l) } : {}),
-        onProgress: (c) => {
-          if (spinner) spinner.text = progressText(c);
-        },
-        // Without a dead-letter file the letters would be lost: print each one (as an error, so
-        // --quiet still shows it), naming the position and the reason, never record content.
-        ...(flags.deadLetter
-          ? {}
-          : {
-              onDeadLetter: (l: DeadLetter) => {
-                const where = `${l.file}${l.line !== undefined ? `:${l.line}` : ''}${l.entry !== undefined ? ` entry ${l.entry}` : ''}`;
-                aboveSpinner(() =>
-                  log.error('dead_letter', `${where}${l.recordId ? ` (${l.recordId})` : ''}: ${l.code}: ${l.reason}`, { ...l }),
-                );
-              },
-            }),
-        onWarning: (recordId, warning) => {
-          aboveSpinner(() => log.warn('record_warning', `${recordId}: ${warning}`, { record: recordId }));
-        },
+        explain,
+        ...(flags.report ? { report: { file: flags.report, maxRecords: reportMaxRecords } } : {}),
+        logFormat,
+        quiet: flags.quiet === true,
+        progress: flags.progress,
       });
-      await model.release();
-      spinner?.stop();
-      const line =
-        `analyze: read ${summary.read}, written ${summary.written}, dead-lettered ${summary.deadLettered}, ` +
-        `warnings ${summary.warnings}, ${summary.recordsPerSecond.toFixed(1)} records/s (${summary.seconds.toFixed(1)} s)` +
-        (summary.stoppedByReader ? ' — output closed by the reader' : '');
-      if (report && flags.report) {
-        // Without timing the report must be byte-identical for the same input: leave rates out.
-        const { seconds: _seconds, recordsPerSecond: _rate, ...counts } = summary;
-        const runSummary = flags.timing ? summary : counts;
-        await writeReport(flags.report, report.render({ manifest: model.manifest, modelSha: model.pkg.sha, summary: runSummary, inputs }));
-        log.info(
-          'report',
-          `report: ${report.records} records (${Math.min(report.records, reportMaxRecords)} in detail) -> ${flags.report}`,
-        );
-      }
-      const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-      log.info('summary', line, { ...summary, peakRssMb, device, providers: model.providers });
-      if (summary.aborted) log.error('aborted', `stopped: more than ${String(maxErrors)} records dead-lettered (--max-errors)`);
-      process.exitCode = summary.deadLettered > 0 || summary.aborted ? EXIT_SOME_DEAD_LETTERED : 0;
     });
 }

@@ -1,0 +1,132 @@
+/**
+ * @file `analyze` as a run, once its flags are parsed (src/cli/analyze.ts): loads the model, runs
+ * the pipeline (src/pipeline/analyze.ts) with explanations when asked, shows progress on a
+ * terminal, logs warnings and dead letters, writes the HTML report, and ends with the summary and
+ * the exit code.
+ *
+ * Why apart from the CLI: the command file only parses; what a run does with its records, its
+ * log and its report lives beside the pipeline it drives.
+ *
+ * Exit codes: 0 every record written; 3 some records dead-lettered (or --max-errors exceeded).
+ */
+import ora, { type Ora } from 'ora';
+import { explainBatch } from '../explain/explain.js';
+import type { ExplainLevel } from '../explain/types.js';
+import type { DeadLetter } from '../io/dead-letter.js';
+import { estimateRecordCount } from '../io/estimate.js';
+import { ClinicalModel } from '../model/runtime.js';
+import type { Device } from '../model/session.js';
+import type { InputFormat, ReadOptions, RecordUnit } from '../records/read.js';
+import { ReportBuilder, writeReport } from '../report/index.js';
+import { runAnalyze, type AnalyzeCounts } from './analyze.js';
+import { Logger, type LogFormat } from './logger.js';
+import { progressLine } from './progress.js';
+
+export const EXIT_SOME_DEAD_LETTERED = 3;
+
+/** One `analyze` run as the flags describe it. */
+export interface AnalyzeRun {
+  inputs: string[];
+  read: Partial<ReadOptions> & { format: InputFormat; unit: RecordUnit };
+  out?: string;
+  deadLetter?: string;
+  /** Model package folder (default: the embedded model). */
+  model?: string;
+  device: Device;
+  threads: number;
+  batchSize: number;
+  topK: number;
+  timing: boolean;
+  maxErrors?: number;
+  explain: ExplainLevel;
+  /** Also write the HTML report here, with this many records in detail. */
+  report?: { file: string; maxRecords: number };
+  logFormat: LogFormat;
+  quiet: boolean;
+  /** Show the progress spinner (when stderr is a terminal and the log is text). */
+  progress: boolean;
+}
+
+/** Runs `analyze` and returns its exit code. */
+export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
+  const { inputs, device, maxErrors } = run;
+  const log = new Logger(run.logFormat, run.quiet);
+  const report = run.report ? new ReportBuilder({ maxRecords: run.report.maxRecords }) : undefined;
+
+  const model = await ClinicalModel.load(run.model, {
+    device,
+    threads: run.threads,
+    onWarning: (message) => log.warn('device_fallback', message),
+  });
+  // A pseudo-terminal of zero width (`script` without a terminal, some containers) sends ora
+  // into an endless line-clearing loop: no spinner there.
+  const showProgress =
+    run.progress && !run.quiet && run.logFormat === 'text' && process.stderr.isTTY === true && (process.stderr.columns ?? 0) > 0;
+  let spinner: Ora | undefined;
+  const began = Date.now();
+  let total: number | undefined;
+  const progressText = (c: AnalyzeCounts) => progressLine(c, (Date.now() - began) / 1000, total);
+  /** Log lines go above the spinner, which is drawn again below them. */
+  const aboveSpinner = (print: () => void) => {
+    spinner?.clear();
+    print();
+    spinner?.render();
+  };
+  if (showProgress) {
+    spinner = ora({ text: 'analyzing…', stream: process.stderr }).start();
+    // Counting costs a read of the inputs; only worth it when someone watches.
+    void estimateRecordCount(inputs, { unit: run.read.unit, format: run.read.format }).then((n) => (total = n));
+  }
+
+  const explain = run.explain;
+  const summary = await runAnalyze(model, {
+    inputs,
+    read: run.read,
+    ...(run.out ? { out: run.out } : {}),
+    ...(run.deadLetter ? { deadLetter: run.deadLetter } : {}),
+    batchSize: run.batchSize,
+    topK: run.topK,
+    timing: run.timing,
+    ...(maxErrors !== undefined ? { maxErrors } : {}),
+    ...(explain !== 'none' ? { explain: (batch, m) => explainBatch(m, batch, explain, { timing: run.timing }) } : {}),
+    ...(report ? { onLine: (l) => void report.add(l) } : {}),
+    onProgress: (c) => {
+      if (spinner) spinner.text = progressText(c);
+    },
+    // Without a dead-letter file the letters would be lost: print each one (as an error, so
+    // --quiet still shows it), naming the position and the reason, never record content.
+    ...(run.deadLetter
+      ? {}
+      : {
+          onDeadLetter: (l: DeadLetter) => {
+            const where = `${l.file}${l.line !== undefined ? `:${l.line}` : ''}${l.entry !== undefined ? ` entry ${l.entry}` : ''}`;
+            aboveSpinner(() =>
+              log.error('dead_letter', `${where}${l.recordId ? ` (${l.recordId})` : ''}: ${l.code}: ${l.reason}`, { ...l }),
+            );
+          },
+        }),
+    onWarning: (recordId, warning) => {
+      aboveSpinner(() => log.warn('record_warning', `${recordId}: ${warning}`, { record: recordId }));
+    },
+  });
+  await model.release();
+  spinner?.stop();
+  const line =
+    `analyze: read ${summary.read}, written ${summary.written}, dead-lettered ${summary.deadLettered}, ` +
+    `warnings ${summary.warnings}, ${summary.recordsPerSecond.toFixed(1)} records/s (${summary.seconds.toFixed(1)} s)` +
+    (summary.stoppedByReader ? ' — output closed by the reader' : '');
+  if (report && run.report) {
+    // Without timing the report must be byte-identical for the same input: leave rates out.
+    const { seconds: _seconds, recordsPerSecond: _rate, ...counts } = summary;
+    const runSummary = run.timing ? summary : counts;
+    await writeReport(run.report.file, report.render({ manifest: model.manifest, modelSha: model.pkg.sha, summary: runSummary, inputs }));
+    log.info(
+      'report',
+      `report: ${report.records} records (${Math.min(report.records, run.report.maxRecords)} in detail) -> ${run.report.file}`,
+    );
+  }
+  const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  log.info('summary', line, { ...summary, peakRssMb, device, providers: model.providers });
+  if (summary.aborted) log.error('aborted', `stopped: more than ${String(maxErrors)} records dead-lettered (--max-errors)`);
+  return summary.deadLettered > 0 || summary.aborted ? EXIT_SOME_DEAD_LETTERED : 0;
+}
