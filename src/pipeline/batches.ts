@@ -14,6 +14,12 @@
  *
  * Every record item read gets exactly one event (`unreadable`, `skipped`, `unfeaturizable`,
  * `failed` or `scored`); a consumer that stops iterating stops the reading too.
+ *
+ * Why timing is the record's own compute: a record waits while the rest of its window is read and
+ * featurized and while earlier batches run, so the time from its featurizing to its batch's
+ * outputs measures the queue (it grows with the batch size), not the record. A scored event's
+ * `ms` is its own featurizing plus its share of its batch's model run and hook: (run + hook) /
+ * batch size.
  */
 import type { RecordFeatures } from '../model/features.js';
 import type { ClinicalModel, RecordOutputs } from '../model/runtime.js';
@@ -59,7 +65,11 @@ export type RecordEvent<E> =
       outputs: RecordOutputs;
       /** The batch hook's value for this record (undefined without a hook). */
       extra: E | undefined;
-      /** Milliseconds from the start of featurizing to the end of the record's batch. */
+      /**
+       * The record's own compute in milliseconds: its featurizing plus its batch's model run and
+       * hook divided by the batch size (a batch that failed and was retried one by one counts only
+       * the record's own retry).
+       */
       ms: number;
     }
   /** Every record read so far has had its event (sent after each window). */
@@ -69,7 +79,8 @@ interface Pending {
   record: ClinicalRecord;
   features: RecordFeatures;
   order: number;
-  started: bigint;
+  /** Nanoseconds spent featurizing this record. */
+  featurizeNs: bigint;
 }
 
 type Done<E> = Extract<RecordEvent<E>, { kind: 'scored' | 'failed' }>;
@@ -89,13 +100,14 @@ const firstLine = (error: unknown): string => (error instanceof Error ? error.me
 async function runWindow<E>(model: ClinicalModel, window: readonly Pending[], options: RecordRunOptions<E>): Promise<Map<number, Done<E>>> {
   const bySize = window.slice().sort((a, b) => a.features.inputIds.length - b.features.inputIds.length || a.order - b.order);
   const done = new Map<number, Done<E>>();
-  const scored = (p: Pending, outputs: RecordOutputs, extra: E | undefined, now: bigint): Done<E> => ({
+  /** `batchNs`: the model run and hook of the record's batch, shared by its `size` records. */
+  const scored = (p: Pending, outputs: RecordOutputs, extra: E | undefined, batchNs: bigint, size: number): Done<E> => ({
     kind: 'scored',
     record: p.record,
     features: p.features,
     outputs,
     extra,
-    ms: Number(now - p.started) / 1e6,
+    ms: (Number(p.featurizeNs) + Number(batchNs) / size) / 1e6,
   });
   const hook = async (batch: readonly Pending[], features: readonly RecordFeatures[], outputs: readonly RecordOutputs[]) =>
     options.perBatch ? await options.perBatch(batch, features, outputs) : undefined;
@@ -103,21 +115,23 @@ async function runWindow<E>(model: ClinicalModel, window: readonly Pending[], op
     const batch = bySize.slice(i, i + options.batchSize);
     const features = batch.map((p) => p.features);
     try {
+      const started = process.hrtime.bigint();
       const outputs = await model.run(features);
       const extras = await hook(batch, features, outputs);
-      const now = process.hrtime.bigint();
+      const batchNs = process.hrtime.bigint() - started;
       batch.forEach((p, k) => {
-        done.set(p.order, scored(p, outputAt(outputs, k, batch.length), extras?.[k], now));
+        done.set(p.order, scored(p, outputAt(outputs, k, batch.length), extras?.[k], batchNs, batch.length));
       });
     } catch {
       // One bad batch must not lose the others: retry its records one by one.
       for (const p of batch) {
         try {
           const single = [p.features];
+          const started = process.hrtime.bigint();
           const outputs = await model.run(single);
           const output = outputAt(outputs, 0, 1);
           const extras = await hook([p], single, outputs);
-          done.set(p.order, scored(p, output, extras?.[0], process.hrtime.bigint()));
+          done.set(p.order, scored(p, output, extras?.[0], process.hrtime.bigint() - started, 1));
         } catch (error) {
           done.set(p.order, { kind: 'failed', record: p.record, features: p.features, reason: `inference failed: ${firstLine(error)}` });
         }
@@ -161,7 +175,7 @@ export async function* runRecords<E = undefined>(model: ClinicalModel, options: 
       yield { kind: 'unfeaturizable', record, message: firstLine(error) };
       continue;
     }
-    window.push({ record, features, order: order++, started });
+    window.push({ record, features, order: order++, featurizeNs: process.hrtime.bigint() - started });
     if (window.length >= windowSize) yield* flush();
   }
   yield* flush();

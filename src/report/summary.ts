@@ -49,8 +49,8 @@ function stat(value: string, label: string, tone = '', title = ''): Html {
 }
 
 /** What a line's `timing.ms` measures (schema/prediction.schema.json), for the stat's tooltip. */
-const LATENCY_MEANING =
-  'From the start of featurizing a record to its batch’s outputs being ready, including the wait for the rest of its window and earlier batches: a latency, not the record’s own compute time. Records / second is the throughput.';
+const TIMING_MEANING =
+  'The record’s own compute: featurizing it plus its share of its batch’s model run and explanations (divided by the batch size). Waiting for the rest of its batch is not included; records / second is the throughput.';
 
 export function labelName(l: { code?: string; display: string; id: string }): Html {
   return html`${l.code ? html`<code class="code">${l.code}</code> ` : ''}${l.display || l.id}`;
@@ -153,7 +153,7 @@ export function summarySection(
   if (agg.skipped > 0) stats.push(stat(fmtCount(agg.skipped), 'input lines skipped', 'bad'));
   if (agg.timing.count > 0)
     stats.push(
-      stat(`${fmtMetric(Math.round((agg.timing.sum / agg.timing.count) * 10) / 10)} ms`, 'mean latency per record', '', LATENCY_MEANING),
+      stat(`${fmtMetric(Math.round((agg.timing.sum / agg.timing.count) * 10) / 10)} ms`, 'mean time per record', '', TIMING_MEANING),
     );
   if (run?.recordsPerSecond !== undefined) stats.push(stat(fmtMetric(Math.round(run.recordsPerSecond * 10) / 10), 'records / second'));
 
