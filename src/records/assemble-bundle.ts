@@ -10,26 +10,41 @@
  */
 import type { BundleItem, ResourceItem, SourcePosition } from '../io/types.js';
 import { assemblePatient, type AssembleOptions, type PatientGroup } from './assemble-patient.js';
-import { arr, isJsonObject, obj, str, type JsonObject, type ResourceEntry } from './fhir.js';
+import {
+  asBundle,
+  asResource,
+  type FhirResource,
+  type fhir4,
+  isEntryOf,
+  items,
+  obj,
+  type ResourceEntry,
+  sharedFields,
+  str,
+} from './fhir.js';
 import { patientKeyOfReference, patientReferenceOf, referenceOf, resourceKey, ResourceIndex } from './fhir-refs.js';
 import type { RecordItem } from './types.js';
 
 interface Draft {
   key: string;
-  patient?: ResourceEntry;
+  patient?: ResourceEntry<fhir4.Patient>;
   entries: ResourceEntry[];
   /** Binaries about this patient (securityContext): attached only if no resource references them. */
   binaries: ResourceEntry[];
 }
 
 /** Attachment URLs of a resource, to tell referenced Binaries from loose ones. */
-function attachmentUrls(r: JsonObject): string[] {
-  const attachments: unknown[] = [
-    ...arr(r.content).map((c) => obj(c)?.attachment),
-    ...arr(r.presentedForm),
-    ...arr(r.payload).map((p) => obj(p)?.contentAttachment),
+function attachmentUrls(resource: FhirResource): string[] {
+  // by field name, whatever the type: a DocumentReference's content, a DiagnosticReport's
+  // presentedForm, a Communication's payload (and a Media's single content)
+  const r = sharedFields(resource);
+  const content = Array.isArray(r.content) ? r.content : undefined;
+  const attachments: (fhir4.Attachment | undefined)[] = [
+    ...items(content).map((c) => c?.attachment),
+    ...items(r.presentedForm),
+    ...items(r.payload).map((p) => p?.contentAttachment),
   ];
-  if (r.resourceType === 'Media') attachments.push(r.content);
+  if (resource.resourceType === 'Media') attachments.push(resource.content);
   return attachments.map((a) => str(obj(a)?.url)).filter((u): u is string => u !== undefined);
 }
 
@@ -37,17 +52,19 @@ function attachmentUrls(r: JsonObject): string[] {
 export async function* assembleBundle(item: BundleItem | ResourceItem, options: AssembleOptions): AsyncGenerator<RecordItem> {
   const position: SourcePosition = item.position;
   const isBundle = item.kind === 'bundle';
-  const rawEntries = isBundle ? arr(item.bundle.entry) : [{ resource: item.resource }];
+  const rawEntries: (fhir4.BundleEntry | undefined)[] = isBundle
+    ? items(asBundle(item.bundle).entry)
+    : [{ resource: asResource(item.resource) }];
   const bundleWarnings: string[] = [];
   const entries: ResourceEntry[] = [];
   let badEntries = 0;
   for (const [index, raw] of rawEntries.entries()) {
-    const resource = obj(raw)?.resource;
-    if (!isJsonObject(resource) || typeof resource.resourceType !== 'string') {
+    const resource = asResource(raw?.resource);
+    if (!resource) {
       badEntries++;
       continue;
     }
-    const fullUrl = str(obj(raw)?.fullUrl);
+    const fullUrl = str(raw?.fullUrl);
     const entryPosition: SourcePosition = isBundle ? { ...position, entry: index } : { ...position };
     entries.push({
       resource,
@@ -62,8 +79,7 @@ export async function* assembleBundle(item: BundleItem | ResourceItem, options: 
   const index = new ResourceIndex(entries);
   const drafts = new Map<string, Draft>();
   for (const e of entries) {
-    if (e.resource.resourceType === 'Patient' && !drafts.has(e.key))
-      drafts.set(e.key, { key: e.key, patient: e, entries: [], binaries: [] });
+    if (isEntryOf(e, 'Patient') && !drafts.has(e.key)) drafts.set(e.key, { key: e.key, patient: e, entries: [], binaries: [] });
   }
   const patientCount = drafts.size;
   const loose: ResourceEntry[] = [];
@@ -75,7 +91,7 @@ export async function* assembleBundle(item: BundleItem | ResourceItem, options: 
       if (target) referenced.add(target.key);
     }
     let ref = patientReferenceOf(e.resource);
-    if (!ref && e.resource.resourceType === 'Binary') ref = referenceOf(e.resource.securityContext);
+    if (!ref && isEntryOf(e, 'Binary')) ref = referenceOf(e.resource.securityContext);
     let key: string | undefined;
     if (ref) {
       const target = index.lookup(ref);

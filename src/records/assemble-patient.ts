@@ -13,7 +13,7 @@ import type { AttachmentOptions } from './attachments.js';
 import { demographicsOf } from './demographics.js';
 import { extractContent, CONTENT_TYPES, dedupeNotes } from './notes.js';
 import { extractFacts, FACT_TYPES } from './facts.js';
-import { at, laterTime, resourceTime, str, timeValue, type ResourceEntry } from './fhir.js';
+import { type fhir4, isEntryOf, laterTime, obj, type ResourceEntry, resourceTime, str, timeValue } from './fhir.js';
 import { encounterReferenceOf, parseReference, type ReferenceResolver } from './fhir-refs.js';
 import type { SourcePosition } from '../io/types.js';
 import type { ClinicalRecord, CodedFact, MediaAttachment, NoteText } from './types.js';
@@ -29,7 +29,7 @@ export interface PatientGroup {
   /** `Patient/<id>`. */
   patientKey: string;
   /** The Patient resource, when the input has one. */
-  patient?: ResourceEntry;
+  patient?: ResourceEntry<fhir4.Patient>;
   /** The other resources attributed to the patient. */
   entries: ResourceEntry[];
   /** Binary resources attributed to this patient only because nothing references them. */
@@ -64,12 +64,13 @@ async function piecesOf(group: PatientGroup, options: AssembleOptions): Promise<
   const encounters: EncounterInfo[] = [];
   const consumed = group.consumed ?? new Set<string>();
   const handle = async (entry: ResourceEntry, order: number): Promise<void> => {
-    const type = entry.resource.resourceType;
-    if (type === 'Encounter') {
-      const start = str(at(entry.resource, 'period', 'start')) ?? str(at(entry.resource, 'period', 'end'));
+    if (isEntryOf(entry, 'Encounter')) {
+      const period = obj(entry.resource.period);
+      const start = str(period?.start) ?? str(period?.end);
       encounters.push({ key: entry.key, id: entry.key.slice('Encounter/'.length), entry, ...(start ? { start } : {}) });
       return;
     }
+    const type = entry.resource.resourceType;
     if (typeof type !== 'string' || (!CONTENT_TYPES.has(type) && !FACT_TYPES.has(type))) return;
     const warnings: string[] = [];
     const warn = (m: string): void => {

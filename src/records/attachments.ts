@@ -11,9 +11,10 @@
 import { createHash } from 'node:crypto';
 import { TextDecoder } from 'node:util';
 import { readFile, stat } from 'node:fs/promises';
+import { SYSTEMS } from '../util/code-systems.js';
 import { base64DecodedSize, checkBase64, decodeBase64 } from './base64.js';
 import { isTextType, kindNoun, modalityOf, parseContentType, sniffContentType, type ParsedContentType } from './content-types.js';
-import { num, obj, str, type JsonObject, type ResourceEntry } from './fhir.js';
+import { type fhir4, items, num, obj, type ResourceEntry, str } from './fhir.js';
 import type { ReferenceResolver } from './fhir-refs.js';
 import { htmlToText } from './html-text.js';
 import { fetchAttachment } from './fetch-url.js';
@@ -28,9 +29,12 @@ export interface AttachmentOptions {
   maxAttachmentBytes: number;
 }
 
-export interface AttachmentContext {
-  /** The resource holding the attachment, for `resource` fields and messages. */
-  entry: ResourceEntry;
+/** What resolving an attachment needs of what holds it: its key (for `resource` fields and messages) and folder. */
+export type AttachmentOwner = Pick<ResourceEntry, 'key' | 'baseDir'>;
+
+export interface AttachmentContext<Owner extends AttachmentOwner = AttachmentOwner> {
+  /** The resource (or CSV cell) holding the attachment. */
+  entry: Owner;
   resolver: ReferenceResolver;
   options: AttachmentOptions;
   warn(message: string): void;
@@ -62,7 +66,7 @@ interface Loaded {
  * `title` and `bodySite` are copied onto media.
  */
 export async function resolveAttachment(
-  attachment: JsonObject,
+  attachment: fhir4.Attachment,
   where: string,
   ctx: AttachmentContext,
   extra: { title?: string; bodySite?: string } = {},
@@ -150,7 +154,7 @@ function decodeText(bytes: Uint8Array, type: ParsedContentType, where: string, c
 }
 
 /** Get the bytes of an attachment from wherever they are. Undefined means dropped (warned). */
-async function load(attachment: JsonObject, where: string, ctx: AttachmentContext): Promise<Loaded | undefined> {
+async function load(attachment: fhir4.Attachment, where: string, ctx: AttachmentContext): Promise<Loaded | undefined> {
   const max = ctx.options.maxAttachmentBytes;
   const data = attachment.data;
   if (typeof data === 'string') return decodeInline(data, where, ctx);
@@ -268,10 +272,10 @@ async function fromFile(reference: string, where: string, ctx: AttachmentContext
 }
 
 /** Body site of a Media resource as a code (SNOMED preferred), or its text. */
-export function bodySiteOf(concept: unknown): string | undefined {
+export function bodySiteOf(concept: fhir4.CodeableConcept | undefined): string | undefined {
   const o = obj(concept);
   if (!o) return undefined;
-  const codings = Array.isArray(o.coding) ? o.coding.map(obj) : [];
-  const snomed = codings.find((c) => str(c?.system) === 'http://snomed.info/sct' && str(c?.code));
+  const codings = items(o.coding);
+  const snomed = codings.find((c) => str(c?.system) === SYSTEMS.snomed && str(c?.code));
   return str(snomed?.code) ?? str(codings.find((c) => str(c?.code))?.code) ?? str(o.text);
 }

@@ -4,7 +4,7 @@
  * Age is computed from calendar dates as written (birthDate and the reference time's date part),
  * never from the clock, so the same input gives the same record tomorrow.
  */
-import { str, type JsonObject } from './fhir.js';
+import { type fhir4, str } from './fhir.js';
 import type { Demographics } from './types.js';
 
 const SEXES = ['female', 'male', 'other', 'unknown'] as const;
@@ -31,7 +31,7 @@ export function parseSex(value: string | undefined): Demographics['sex'] {
   return (SEXES as readonly (string | undefined)[]).includes(value) ? (value as Demographics['sex']) : undefined;
 }
 
-export function demographicsOf(patient: JsonObject | undefined, referenceTime: string | undefined): Demographics {
+export function demographicsOf(patient: fhir4.Patient | undefined, referenceTime: string | undefined): Demographics {
   const d: Demographics = {};
   if (!patient) return d;
   const sex = parseSex(str(patient.gender));

@@ -6,21 +6,27 @@
  * A medication given by reference is looked up among the resource's contained resources and then
  * in the Bundle or export; one that cannot be found is a warning, kept as text when it has a display.
  */
-import { arr, at, codingsOf, conceptText, num, obj, str, statusOf, type JsonObject, type ResourceEntry } from './fhir.js';
+import { codingsOf, conceptText, type fhir4, items, num, obj, type ResourceEntry, sharedFields, statusOf, str } from './fhir.js';
 import { containedResource, referenceOf, type ReferenceResolver } from './fhir-refs.js';
 import type { CodedFact } from './types.js';
 
 type Kind = CodedFact['kind'];
 
-function firstTime(r: JsonObject, ...fields: (string | string[])[]): string | undefined {
-  for (const f of fields) {
-    const v = str(typeof f === 'string' ? r[f] : at(r, ...f));
+/** The first of the candidate times that is a non-empty string (the candidates in order of preference). */
+function firstTime(...candidates: unknown[]): string | undefined {
+  for (const c of candidates) {
+    const v = str(c);
     if (v) return v;
   }
   return undefined;
 }
 
-function fact(kind: Kind, concept: unknown, resource: string, more: Partial<CodedFact> = {}): CodedFact | undefined {
+function fact(
+  kind: Kind,
+  concept: fhir4.CodeableConcept | undefined,
+  resource: string,
+  more: Partial<CodedFact> = {},
+): CodedFact | undefined {
   const codings = codingsOf(concept);
   const text = conceptText(concept);
   if (codings.length === 0 && !text) return undefined;
@@ -31,7 +37,7 @@ function fact(kind: Kind, concept: unknown, resource: string, more: Partial<Code
 }
 
 /** Numeric or textual value of an Observation or of one of its components. */
-function observationValue(o: JsonObject): Pick<CodedFact, 'value' | 'unit' | 'valueText'> {
+function observationValue(o: fhir4.Observation | fhir4.ObservationComponent): Pick<CodedFact, 'value' | 'unit' | 'valueText'> {
   const q = obj(o.valueQuantity);
   const value = num(q?.value);
   if (value !== undefined) return { value, unit: str(q?.unit) ?? str(q?.code) };
@@ -45,7 +51,12 @@ function observationValue(o: JsonObject): Pick<CodedFact, 'value' | 'unit' | 'va
   return {};
 }
 
-async function medicationConcept(r: JsonObject, key: string, resolver: ReferenceResolver, warn: (m: string) => void): Promise<unknown> {
+async function medicationConcept(
+  r: fhir4.MedicationRequest | fhir4.MedicationStatement,
+  key: string,
+  resolver: ReferenceResolver,
+  warn: (m: string) => void,
+): Promise<fhir4.CodeableConcept | undefined> {
   if (r.medicationCodeableConcept !== undefined) return r.medicationCodeableConcept;
   const ref = referenceOf(r.medicationReference);
   if (!ref) return undefined;
@@ -74,17 +85,19 @@ export async function extractFacts(entry: ResourceEntry, resolver: ReferenceReso
       push(
         fact('condition', r.code, key, {
           status: statusOf(r.clinicalStatus),
-          time: firstTime(r, 'onsetDateTime', ['onsetPeriod', 'start'], 'recordedDate'),
+          time: firstTime(r.onsetDateTime, obj(r.onsetPeriod)?.start, r.recordedDate),
         }),
       );
       break;
     case 'MedicationRequest':
     case 'MedicationStatement': {
       const concept = await medicationConcept(r, key, resolver, warn);
+      // either type's time fields, whichever the resource has (authoredOn is a request's, the rest a statement's)
+      const when = sharedFields(r);
       push(
         fact('medication', concept, key, {
           status: str(r.status),
-          time: firstTime(r, 'authoredOn', 'effectiveDateTime', ['effectivePeriod', 'start'], 'dateAsserted'),
+          time: firstTime(when.authoredOn, when.effectiveDateTime, obj(when.effectivePeriod)?.start, when.dateAsserted),
         }),
       );
       break;
@@ -93,19 +106,17 @@ export async function extractFacts(entry: ResourceEntry, resolver: ReferenceReso
       push(
         fact('allergy', r.code, key, {
           status: statusOf(r.clinicalStatus),
-          time: firstTime(r, 'onsetDateTime', 'recordedDate'),
+          time: firstTime(r.onsetDateTime, r.recordedDate),
         }),
       );
       break;
     case 'Observation': {
       const common = {
         status: str(r.status),
-        time: firstTime(r, 'effectiveDateTime', ['effectivePeriod', 'start'], 'effectiveInstant', 'issued'),
+        time: firstTime(r.effectiveDateTime, obj(r.effectivePeriod)?.start, r.effectiveInstant, r.issued),
       };
       const own = observationValue(r);
-      const components = arr(r.component)
-        .map(obj)
-        .filter((c): c is JsonObject => c !== undefined);
+      const components = items(r.component).filter((c) => c !== undefined);
       if (Object.keys(own).length > 0 || components.length === 0) push(fact('observation', r.code, key, { ...common, ...own }));
       for (const c of components) push(fact('observation', c.code, key, { ...common, ...observationValue(c) }));
       break;
@@ -114,7 +125,7 @@ export async function extractFacts(entry: ResourceEntry, resolver: ReferenceReso
       push(
         fact('procedure', r.code, key, {
           status: str(r.status),
-          time: firstTime(r, 'performedDateTime', ['performedPeriod', 'start']),
+          time: firstTime(r.performedDateTime, obj(r.performedPeriod)?.start),
         }),
       );
       break;

@@ -7,7 +7,7 @@
  * `/_history/n`), and `#id` for contained resources. Resolution tries the exact `fullUrl` first
  * and then the `Type/id` key, as the FHIR Bundle rules describe.
  */
-import { arr, at, isJsonObject, obj, str, type JsonObject, type ResourceEntry } from './fhir.js';
+import { asResource, items, obj, sharedFields, str, type FhirResource, type fhir4, type ResourceEntry } from './fhir.js';
 
 export interface ParsedReference {
   /** `Type/id` when the reference names its type. */
@@ -31,31 +31,30 @@ export function parseReference(reference: string): ParsedReference {
   return {};
 }
 
-/** The `reference` string of a Reference object. */
-export function referenceOf(value: unknown): string | undefined {
+/** The `reference` string of a Reference. */
+export function referenceOf(value: fhir4.Reference | undefined): string | undefined {
   return str(obj(value)?.reference);
 }
 
 /** The reference to the patient a resource is about (subject, patient or beneficiary). */
-export function patientReferenceOf(resource: JsonObject): string | undefined {
-  for (const field of ['subject', 'patient', 'beneficiary']) {
-    const ref = referenceOf(resource[field]);
-    if (ref) return ref;
-  }
-  return undefined;
+export function patientReferenceOf(resource: FhirResource): string | undefined {
+  const r = sharedFields(resource);
+  return referenceOf(r.subject) ?? referenceOf(r.patient) ?? referenceOf(r.beneficiary);
 }
 
 /** The reference to the encounter a resource belongs to, in the field its type uses. */
-export function encounterReferenceOf(resource: JsonObject): string | undefined {
+export function encounterReferenceOf(resource: FhirResource): string | undefined {
+  const r = sharedFields(resource);
+  const context = obj(r.context);
   return (
-    referenceOf(resource.encounter) ??
-    referenceOf(at(resource, 'context', 'encounter', 0)) ?? // DocumentReference (R4)
-    referenceOf(resource.context) // MedicationStatement, R3-style
+    referenceOf(r.encounter) ??
+    referenceOf(context && 'encounter' in context ? items(context.encounter)[0] : undefined) ?? // DocumentReference (R4)
+    referenceOf(context && 'reference' in context ? context : undefined) // MedicationStatement, R3-style
   );
 }
 
 /** The `Type/id` key of a resource, from its id or else from its Bundle entry's fullUrl. */
-export function resourceKey(resource: JsonObject, fullUrl: string | undefined, fallback: string): string {
+export function resourceKey(resource: FhirResource, fullUrl: string | undefined, fallback: string): string {
   const type = str(resource.resourceType) ?? 'Resource';
   const id = str(resource.id);
   if (id) return `${type}/${id}`;
@@ -73,10 +72,13 @@ export interface ReferenceResolver {
 }
 
 /** The contained resource a `#id` reference names. */
-export function containedResource(container: JsonObject, reference: string): JsonObject | undefined {
+export function containedResource(container: fhir4.DomainResource, reference: string): FhirResource | undefined {
   const id = parseReference(reference).contained;
   if (id === undefined) return undefined;
-  return arr(container.contained).find((c): c is JsonObject => isJsonObject(c) && c.id === id);
+  for (const c of items(container.contained)) {
+    if (c?.id === id) return asResource(c);
+  }
+  return undefined;
 }
 
 /** An in-memory index of resources by fullUrl, `Type/id` and bare id (for `urn:uuid:` ids). */

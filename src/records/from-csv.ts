@@ -2,13 +2,13 @@
  * @file One CSV row (docs/csv-format.md) to one record.
  *
  * Codes are `system:code` pairs joined by `;` with short system names (`snomed`, `icd10`,
- * `rxnorm`, `drugbank`) mapped to the FHIR system URIs of src/kg/types.ts; observations are
+ * `rxnorm`, `drugbank`) mapped to the FHIR system URIs of src/util/code-systems.ts; observations are
  * `LOINC=value` pairs whose units are fixed per code (src/records/loinc-units.ts). Attachment columns
  * hold paths relative to the CSV's folder and go through the same checks as FHIR attachments,
  * including the rule that they never leave that folder.
  */
 import type { CsvRowItem } from '../io/types.js';
-import { SYSTEMS } from '../kg/types.js';
+import { SYSTEMS } from '../util/code-systems.js';
 import { CSV_MEASUREMENT_UNITS } from './loinc-units.js';
 import { resolveAttachment, type AttachmentOptions } from './attachments.js';
 import { contentTypeFromPath } from './content-types.js';
@@ -103,7 +103,7 @@ export async function recordFromCsvRow(item: CsvRowItem, options: AttachmentOpti
     const key = `${where}.${column}`;
     const contentType = contentTypeFromPath(path);
     const resolved = await resolveAttachment(contentType ? { url: path, contentType } : { url: path }, key, {
-      entry: { resource: { resourceType: 'CsvRow' }, key, position: item.position, baseDir: item.baseDir },
+      entry: { key, baseDir: item.baseDir },
       resolver: NO_REFERENCES,
       options,
       warn,

@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ResourceItem } from '../io/types.js';
 import type { PatientGroup } from './assemble-patient.js';
-import { isJsonObject, str, type ResourceEntry } from './fhir.js';
+import { asResource, type fhir4, isEntryOf, type ResourceEntry, str } from './fhir.js';
 import {
   chainResolvers,
   parseReference,
@@ -153,15 +153,17 @@ export class BulkGrouper {
   /** Queue one Bulk Data resource line. */
   async add(item: ResourceItem): Promise<AddResult> {
     if (this.draining) throw new Error('BulkGrouper.add after groups() started');
-    const r = item.resource;
-    const type = String(r.resourceType);
+    const r = asResource(item.resource);
+    // cannot happen: the reader let only objects with a valid resourceType through
+    if (!r) return { kind: 'invalid', code: 'NOT_A_RESOURCE', reason: 'no valid resourceType; not a FHIR resource' };
+    const type = r.resourceType;
     let key: string | undefined;
     if (type === 'Patient') {
       const id = str(r.id);
       if (!id) return { kind: 'invalid', code: 'NO_ID', reason: 'Patient resource without an id cannot be joined with its resources' };
       key = `Patient/${id}`;
     } else {
-      const ref = patientReferenceOf(r) ?? (type === 'Binary' ? referenceOf(r.securityContext) : undefined);
+      const ref = patientReferenceOf(r) ?? (r.resourceType === 'Binary' ? referenceOf(r.securityContext) : undefined);
       if (ref) {
         key = patientKeyOfReference(ref);
         if (!key) return { kind: 'skipped', reason: `subject is not a Patient (${parseReference(ref).type ?? 'unresolved'})` };
@@ -204,8 +206,8 @@ export class BulkGrouper {
           this.sharedHandle ??= await open(this.shared.path, 'r');
           const buffer = Buffer.alloc(at.length);
           await this.sharedHandle.read(buffer, 0, at.length, at.offset);
-          const resource = JSON.parse(buffer.toString('utf8')) as unknown;
-          if (!isJsonObject(resource)) return undefined;
+          const resource = asResource(JSON.parse(buffer.toString('utf8')));
+          if (!resource) return undefined;
           const origin = this.files[at.file];
           return {
             resource,
@@ -284,17 +286,17 @@ export class BulkGrouper {
   }
 
   private toGroup(patientKey: string, lines: SpilledLine[], shared: ReferenceResolver): PatientGroup {
-    let patient: ResourceEntry | undefined;
+    let patient: ResourceEntry<fhir4.Patient> | undefined;
     const entries: ResourceEntry[] = [];
     const binaries: ResourceEntry[] = [];
     for (const l of lines) {
-      let resource: unknown;
+      let resource: fhir4.FhirResource | undefined;
       try {
-        resource = JSON.parse(l.text);
+        resource = asResource(JSON.parse(l.text));
       } catch {
         continue; // cannot happen: the reader parsed this line before it was spilled
       }
-      if (!isJsonObject(resource)) continue;
+      if (!resource) continue;
       const origin = this.files[l.file];
       const entry: ResourceEntry = {
         resource,
@@ -302,7 +304,7 @@ export class BulkGrouper {
         position: { file: origin?.file ?? '?', line: l.line },
         baseDir: origin?.baseDir ?? '.',
       };
-      if (resource.resourceType === 'Patient' && !patient) patient = entry;
+      if (isEntryOf(entry, 'Patient') && !patient) patient = entry;
       else if (resource.resourceType === 'Binary') binaries.push(entry);
       else entries.push(entry);
     }

@@ -7,11 +7,10 @@
  * with their bytes undecoded. What the attachment layer rejects arrives here as warnings only.
  */
 import { bodySiteOf, resolveAttachment, type AttachmentContext } from './attachments.js';
-import { arr, at, conceptText, obj, preferredCode, str } from './fhir.js';
+import { conceptText, type fhir4, items, obj, preferredCode, type ResourceEntry, str } from './fhir.js';
+import { SYSTEMS } from '../util/code-systems.js';
 import { htmlToText } from './html-text.js';
 import type { MediaAttachment, NoteText } from './types.js';
-
-const LOINC = 'http://loinc.org';
 
 export interface ExtractedContent {
   notes: NoteText[];
@@ -26,7 +25,7 @@ function note(text: string, resource: string, contentType: string, meta: { type?
 }
 
 /** Notes and media of the resource in `ctx.entry`. */
-export async function extractContent(ctx: AttachmentContext): Promise<ExtractedContent> {
+export async function extractContent(ctx: AttachmentContext<ResourceEntry>): Promise<ExtractedContent> {
   const r = ctx.entry.resource;
   const key = ctx.entry.key;
   const out: ExtractedContent = { notes: [], media: [] };
@@ -36,7 +35,7 @@ export async function extractContent(ctx: AttachmentContext): Promise<ExtractedC
     else out.notes.push(note(trimmed, resource, contentType, meta));
   };
   const attach = async (
-    attachment: unknown,
+    attachment: fhir4.Attachment | undefined,
     label: string,
     resource: string,
     meta: { type?: string; time?: string },
@@ -54,11 +53,10 @@ export async function extractContent(ctx: AttachmentContext): Promise<ExtractedC
 
   switch (r.resourceType) {
     case 'DocumentReference': {
-      const meta = { type: preferredLoinc(r.type), time: str(r.date) ?? str(at(r, 'context', 'period', 'start')) };
-      const contents = arr(r.content);
-      for (const [i, content] of contents.entries()) {
+      const meta = { type: preferredLoinc(r.type), time: str(r.date) ?? str(obj(obj(r.context)?.period)?.start) };
+      for (const [i, content] of items(r.content).entries()) {
         const resource = i === 0 ? key : `${key}.content[${i}]`;
-        await attach(obj(content)?.attachment, `${key} content[${i}]`, resource, meta, {
+        await attach(content?.attachment, `${key} content[${i}]`, resource, meta, {
           title: conceptText(r.type) ?? str(r.description),
         });
       }
@@ -67,9 +65,9 @@ export async function extractContent(ctx: AttachmentContext): Promise<ExtractedC
     case 'DiagnosticReport': {
       const meta = {
         type: preferredLoinc(r.code),
-        time: str(r.effectiveDateTime) ?? str(at(r, 'effectivePeriod', 'start')) ?? str(r.issued),
+        time: str(r.effectiveDateTime) ?? str(obj(r.effectivePeriod)?.start) ?? str(r.issued),
       };
-      for (const [i, form] of arr(r.presentedForm).entries()) {
+      for (const [i, form] of items(r.presentedForm).entries()) {
         const resource = i === 0 ? key : `${key}.presentedForm[${i}]`;
         await attach(form, `${key} presentedForm[${i}]`, resource, meta);
       }
@@ -79,8 +77,7 @@ export async function extractContent(ctx: AttachmentContext): Promise<ExtractedC
     }
     case 'Communication': {
       const meta = { time: str(r.sent) ?? str(r.received) };
-      for (const [i, payload] of arr(r.payload).entries()) {
-        const p = obj(payload);
+      for (const [i, p] of items(r.payload).entries()) {
         const resource = `${key}.payload[${i}]`;
         const text = str(p?.contentString);
         if (text) addText(text, resource, 'text/plain', meta);
@@ -89,7 +86,7 @@ export async function extractContent(ctx: AttachmentContext): Promise<ExtractedC
       break;
     }
     case 'Media': {
-      const meta = { time: str(r.createdDateTime) ?? str(at(r, 'createdPeriod', 'start')) ?? str(r.issued) };
+      const meta = { time: str(r.createdDateTime) ?? str(obj(r.createdPeriod)?.start) ?? str(r.issued) };
       const bodySite = bodySiteOf(r.bodySite) ?? bodySiteOf(r.view);
       await attach(r.content, `${key} content`, key, meta, bodySite ? { bodySite } : {});
       break;
@@ -100,20 +97,19 @@ export async function extractContent(ctx: AttachmentContext): Promise<ExtractedC
     }
     case 'Composition': {
       const meta = { type: preferredLoinc(r.type), time: str(r.date) };
-      const walk = (sections: unknown[], path: string): void => {
-        for (const [i, section] of sections.entries()) {
-          const s = obj(section);
+      const walk = (sections: (fhir4.CompositionSection | undefined)[], path: string): void => {
+        for (const [i, s] of sections.entries()) {
           const here = `${path}.section[${i}]`;
-          const div = str(at(s, 'text', 'div'));
+          const div = str(obj(s?.text)?.div);
           if (div) {
             const title = str(s?.title);
             const text = htmlToText(div);
             if (text !== '') out.notes.push(note(title ? `${title}\n${text}` : text, `${key}${here}`, 'text/html', meta));
           }
-          walk(arr(s?.section), here);
+          walk(items(s?.section), here);
         }
       };
-      walk(arr(r.section), '');
+      walk(items(r.section), '');
       break;
     }
     default:
@@ -122,10 +118,10 @@ export async function extractContent(ctx: AttachmentContext): Promise<ExtractedC
   return out;
 }
 
-function preferredLoinc(concept: unknown): string | undefined {
-  const code = preferredCode(concept, LOINC);
-  const codings = arr(obj(concept)?.coding);
-  return codings.some((c) => str(obj(c)?.system) === LOINC) ? code : undefined;
+function preferredLoinc(concept: fhir4.CodeableConcept | undefined): string | undefined {
+  const code = preferredCode(concept, SYSTEMS.loinc);
+  const codings = items(obj(concept)?.coding);
+  return codings.some((c) => str(c?.system) === SYSTEMS.loinc) ? code : undefined;
 }
 
 /** Resource types whose content this module reads. */

@@ -30,12 +30,7 @@ function context(opts: { entries?: ResourceEntry[]; allowNetwork?: boolean; max?
 } {
   const warnings: string[] = [];
   const ctx: AttachmentContext = {
-    entry: {
-      resource: { resourceType: 'DocumentReference', id: 'd1' },
-      key: 'DocumentReference/d1',
-      position: { file: 'in.json' },
-      baseDir: join(dir, 'input'),
-    },
+    entry: { key: 'DocumentReference/d1', baseDir: join(dir, 'input') },
     resolver: new ResourceIndex(opts.entries ?? []),
     options: { allowNetwork: opts.allowNetwork ?? false, maxAttachmentBytes: opts.max ?? 20 * 1024 * 1024 },
     warn: (m) => warnings.push(m),

@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { ResourceEntry } from '../../src/records/fhir.js';
+import type { FhirResource, ResourceEntry } from '../../src/records/fhir.js';
 import { parseReference, patientKeyOfReference, resourceKey, ResourceIndex } from '../../src/records/fhir-refs.js';
 
-const entry = (resource: Record<string, unknown>, fullUrl?: string): ResourceEntry => ({
-  resource,
-  key: resourceKey(resource, fullUrl, 'x'),
-  position: { file: 'b.json' },
-  baseDir: '/',
-  ...(fullUrl ? { fullUrl } : {}),
-});
+// minimal resources: only what references read, not every field R4 requires
+const entry = (minimal: { resourceType: string; id?: string }, fullUrl?: string): ResourceEntry => {
+  const resource = minimal as FhirResource;
+  return {
+    resource,
+    key: resourceKey(resource, fullUrl, 'x'),
+    position: { file: 'b.json' },
+    baseDir: '/',
+    ...(fullUrl ? { fullUrl } : {}),
+  };
+};
 
 describe('FHIR references', () => {
   it('parses relative, absolute, versioned, urn:uuid and contained references', () => {
