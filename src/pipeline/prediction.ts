@@ -10,6 +10,11 @@
  * writes an empty list and an entry in the top-level `abstained` object with the reason, and the
  * abstention label never appears among the predictions. Lines of records where no head abstained
  * have no `abstained` key (1.1 adds it; 1.0 lines are 1.1 lines without abstentions).
+ *
+ * 1.2 adds `subject` (age, sex, the record's date) and `inputs.attachments` (each note, image and
+ * audio resource with its title and date) so that a reader such as the HTML report can say whose
+ * record it is and what it contained. They are copied from the assembled record (src/records),
+ * which computes the age at the record's own date; no note text and no names are written.
  */
 import type { KnowledgeGraph } from '../kg/graph.js';
 import { decideHeads, type Abstention } from '../model/decide.js';
@@ -18,7 +23,7 @@ import type { RecordFeatures } from '../model/features.js';
 import type { RecordOutputs } from '../model/runtime.js';
 import type { ClinicalRecord } from '../records/types.js';
 
-export const PREDICTION_SCHEMA_VERSION = '1.1';
+export const PREDICTION_SCHEMA_VERSION = '1.2';
 
 export interface ScoredLabel {
   id: string;
@@ -34,12 +39,34 @@ export interface ModelRef {
   sha: string;
 }
 
+/** Who the record is about (schema 1.2); null where the record does not say. */
+export interface LineSubject {
+  /** Whole years at the record's date (`encounterDate`). */
+  ageYears: number | null;
+  /** Administrative sex as the record gives it; null when absent or `unknown`. */
+  sex: string | null;
+  /** The record's date as written in the source (ISO 8601): its encounter's start, else the latest dated item. */
+  encounterDate: string | null;
+}
+
+/** One note, image or audio resource of the record (schema 1.2): no text, no file names. */
+export interface LineAttachment {
+  kind: 'note' | 'image' | 'audio';
+  /** FHIR `Type/id` it came from (a note may add a part, e.g. `DiagnosticReport/9.conclusion`). */
+  resource: string;
+  title: string | null;
+  /** ISO 8601 date or date-time as written in the source. */
+  date: string | null;
+}
+
 export interface PredictionLine {
   schemaVersion: string;
   id: string;
   patient: string;
   encounter?: string;
   source: { file: string; line?: number; entry?: number };
+  /** Absent in lines before 1.2. */
+  subject?: LineSubject;
   model: ModelRef;
   inputs: {
     notes: number;
@@ -48,6 +75,8 @@ export interface PredictionLine {
     entities: number;
     image: string | null;
     audio: string | null;
+    /** Absent in lines before 1.2. */
+    attachments?: LineAttachment[];
   };
   predictions: Record<string, ScoredLabel[]>;
   /** Heads that reported no label, keyed by head name (absent when none did). */
@@ -106,6 +135,24 @@ export function lineAbstention(a: Abstention): LineAbstention {
   };
 }
 
+/** The record's subject as written: age at the record's date, sex, the date. */
+export function lineSubject(record: ClinicalRecord): LineSubject {
+  const { ageYears, sex } = record.demographics;
+  return {
+    ageYears: ageYears ?? null,
+    sex: sex === undefined || sex === 'unknown' ? null : sex,
+    encounterDate: record.time ?? null,
+  };
+}
+
+/** The record's notes, then its images and audio, each in the record's order (by time). */
+export function lineAttachments(record: ClinicalRecord): LineAttachment[] {
+  return [
+    ...record.notes.map((n): LineAttachment => ({ kind: 'note', resource: n.resource, title: null, date: n.time ?? null })),
+    ...record.media.map((m): LineAttachment => ({ kind: m.modality, resource: m.resource, title: m.title ?? null, date: null })),
+  ];
+}
+
 export function buildPredictionLine(
   record: ClinicalRecord,
   features: RecordFeatures,
@@ -141,6 +188,7 @@ export function buildPredictionLine(
       ...(record.source.line !== undefined ? { line: record.source.line } : {}),
       ...(record.source.entry !== undefined ? { entry: record.source.entry } : {}),
     },
+    subject: lineSubject(record),
     model,
     inputs: {
       notes: record.notes.length,
@@ -149,6 +197,7 @@ export function buildPredictionLine(
       entities: features.entities.length,
       image: features.imageResource ?? null,
       audio: features.audioResource ?? null,
+      attachments: lineAttachments(record),
     },
     predictions,
     ...(Object.keys(abstained).length > 0 ? { abstained } : {}),

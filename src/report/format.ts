@@ -61,6 +61,11 @@ export function fmtSource(source: { file: string; line?: number; entry?: number 
   return text;
 }
 
+/** A source date as its calendar day (`2024-03-01T09:30:00Z` → `2024-03-01`); anything else as written. */
+export function fmtDate(value: string): string {
+  return /^\d{4}-\d{2}-\d{2}/.test(value) ? value.slice(0, 10) : value;
+}
+
 /** Seconds for the audio axis: `3 s`, `2.5 s`. */
 export function fmtSeconds(s: number): string {
   return Number.isInteger(s) ? `${s} s` : `${s.toFixed(1)} s`;

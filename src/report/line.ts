@@ -7,7 +7,7 @@
  * extra fields are ignored, since minor schema versions may add them. `explanations` is left as
  * `unknown` here and checked part by part in ./explanations.ts.
  */
-import type { LineAbstention, PredictionLine, ScoredLabel } from '../pipeline/prediction.js';
+import type { LineAbstention, LineAttachment, LineSubject, PredictionLine, ScoredLabel } from '../pipeline/prediction.js';
 
 export type LineCheck = { ok: true; line: PredictionLine } | { ok: false; reason: string };
 
@@ -78,6 +78,31 @@ function abstention(v: unknown, path: string): LineAbstention {
   };
 }
 
+/** `subject` (schema 1.2): age, sex and date, each possibly null. */
+function subject(v: unknown): LineSubject {
+  const o = obj(v, 'subject');
+  return {
+    ageYears: o.ageYears === null ? null : int(o.ageYears, 'subject.ageYears', 0),
+    sex: nullableStr(o.sex, 'subject.sex'),
+    encounterDate: nullableStr(o.encounterDate, 'subject.encounterDate'),
+  };
+}
+
+const ATTACHMENT_KINDS: readonly string[] = ['note', 'image', 'audio'] satisfies LineAttachment['kind'][];
+
+/** An entry of `inputs.attachments` (schema 1.2). */
+function attachment(v: unknown, path: string): LineAttachment {
+  const o = obj(v, path);
+  const kind = str(o.kind, `${path}.kind`);
+  if (!ATTACHMENT_KINDS.includes(kind)) throw new Invalid(`${path}.kind is not note, image or audio`);
+  return {
+    kind: kind as LineAttachment['kind'],
+    resource: str(o.resource, `${path}.resource`),
+    title: nullableStr(o.title, `${path}.title`),
+    date: nullableStr(o.date, `${path}.date`),
+  };
+}
+
 function check(value: unknown): PredictionLine {
   const o = obj(value, 'the line');
   const version = str(o.schemaVersion, 'schemaVersion');
@@ -103,6 +128,12 @@ function check(value: unknown): PredictionLine {
   const encounter = optStr(o.encounter, 'encounter');
   const line = source.line === undefined ? undefined : int(source.line, 'source.line', 1);
   const entry = source.entry === undefined ? undefined : int(source.entry, 'source.entry', 0);
+  const subjectOut = o.subject === undefined ? undefined : subject(o.subject);
+  let attachments: LineAttachment[] | undefined;
+  if (inputs.attachments !== undefined) {
+    if (!Array.isArray(inputs.attachments)) throw new Invalid('inputs.attachments is not an array');
+    attachments = inputs.attachments.map((a, i) => attachment(a, `inputs.attachments[${i}]`));
+  }
   let timing: { ms: number } | undefined;
   if (o.timing !== undefined) timing = { ms: num(obj(o.timing, 'timing').ms, 'timing.ms', 0) };
   if (o.explanations !== undefined && !isObj(o.explanations)) throw new Invalid('explanations is not an object');
@@ -116,6 +147,7 @@ function check(value: unknown): PredictionLine {
       ...(line !== undefined ? { line } : {}),
       ...(entry !== undefined ? { entry } : {}),
     },
+    ...(subjectOut ? { subject: subjectOut } : {}),
     model: {
       name: str(model.name, 'model.name'),
       version: str(model.version, 'model.version'),
@@ -128,6 +160,7 @@ function check(value: unknown): PredictionLine {
       entities: int(inputs.entities, 'inputs.entities', 0),
       image: nullableStr(inputs.image, 'inputs.image'),
       audio: nullableStr(inputs.audio, 'inputs.audio'),
+      ...(attachments ? { attachments } : {}),
     },
     predictions,
     ...(abstained && Object.keys(abstained).length > 0 ? { abstained } : {}),

@@ -1,16 +1,17 @@
 /**
- * @file One record in detail: its predictions (or, for a head that abstained, why it reports
- * none), and every explanation the line carries, each labelled with the method that produced it
- * and whether that method is faithful.
+ * @file One record in detail: whose record it is (age, sex, date) and what it contained (its notes,
+ * images and audio by title and date), its predictions (or, for a head that abstained, why it
+ * reports none), and every explanation the line carries, each labelled with the method that
+ * produced it and whether that method is faithful.
  *
  * Every string here came from a record or a predictions file and goes through the `html` tag.
  * Identifiers shown are record and resource ids and source positions, as in the JSON output.
  */
 import type { DiagnosisEvidence, EvidenceFact, ModalityContribution } from '../explain/types.js';
-import type { LineAbstention, PredictionLine, ScoredLabel } from '../pipeline/prediction.js';
+import type { LineAbstention, LineAttachment, LineSubject, PredictionLine, ScoredLabel } from '../pipeline/prediction.js';
 import { html, type Html } from './escape.js';
 import type { ReportExplanations } from './explanations.js';
-import { fmtCount, fmtEffect, fmtMetric, fmtScore, fmtSigned, fmtSource, plural, titleCase } from './format.js';
+import { fmtCount, fmtDate, fmtEffect, fmtMetric, fmtScore, fmtSigned, fmtSource, plural, titleCase } from './format.js';
 import { highlightedNote, topWords } from './note.js';
 import { labelName, orderedHeads } from './summary.js';
 import { barSvg, effectScale, imageOverlaySvg, imagePlainSvg, legendRamp, signedBarSvg, waveformSvg } from './svg.js';
@@ -167,6 +168,32 @@ function methodsFooter(ex: ReportExplanations): Html {
   )}</p>`;
 }
 
+/** Attachments listed on a card; the rest are counted. */
+export const ATTACHMENTS_SHOWN = 12;
+
+const unknown = (what: string): Html => html`<span class="muted">${what} unknown</span>`;
+
+/** A source date as its calendar day: the card shows dates, not times. */
+const dateHtml = (value: string): Html => html`<span>${fmtDate(value)}</span>`;
+
+/** "age 54 · female · 2024-03-01", unknown parts said so (schema 1.2 lines). */
+function subjectLine(s: LineSubject): Html {
+  return html`<p class="subject"><span>${s.ageYears === null ? unknown('age') : html`age <b>${String(s.ageYears)}</b>`}</span><span>${s.sex === null ? unknown('sex') : html`<b>${s.sex}</b>`}</span><span>${s.encounterDate === null ? unknown('date') : html`date <b>${dateHtml(s.encounterDate)}</b>`}</span></p>`;
+}
+
+/** The record's notes, images and audio: kind, title, resource and date; never their content. */
+function attachmentList(list: readonly LineAttachment[]): Html {
+  if (list.length === 0) return html`<p class="attachments muted small">No notes, images or audio in this record.</p>`;
+  const items = list
+    .slice(0, ATTACHMENTS_SHOWN)
+    .map(
+      (a) =>
+        html`<li><span class="kind kind-${a.kind}">${a.kind}</span> ${a.title === null ? '' : html`<b>${a.title}</b> `}<code>${a.resource}</code> ${a.date === null ? html`<span class="muted">no date</span>` : dateHtml(a.date)}</li>`,
+    );
+  const more = list.length - ATTACHMENTS_SHOWN;
+  return html`<ul class="attachments small">${items}${more > 0 ? html`<li class="muted">… ${plural(more, 'more attachment')}</li>` : ''}</ul>`;
+}
+
 export function recordSection(d: RecordDetail): Html {
   const { line, explanations: ex } = d;
   const inp = line.inputs;
@@ -198,7 +225,9 @@ export function recordSection(d: RecordDetail): Html {
   return html`<article class="record" id="${recordAnchor(d.ordinal)}">
 <header class="record-head">
 <h3><span class="ordinal">#${d.ordinal}</span> ${line.id}</h3>
+${line.subject ? subjectLine(line.subject) : ''}
 <p class="meta">${meta}</p>
+${inp.attachments ? attachmentList(inp.attachments) : ''}
 ${
   target
     ? html`<p class="target-line">Explaining <b>${target.display}</b> <span class="muted">(${target.head}${target.abstention ? ' abstained: why no label fits; abstention' : ','} score ${fmtScore(target.score)})</span>${ex?.level ? html` · <span class="muted">--explain ${ex.level}</span>` : ''}</p>`

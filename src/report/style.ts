@@ -114,6 +114,9 @@ svg.waveform{width:100%;height:auto;display:block}
 .record-head h3{font-size:1.15rem;margin-bottom:.2em;overflow-wrap:anywhere}
 .record-head .ordinal{color:var(--muted);font-weight:400;margin-right:.3em}
 .record-head .meta{color:var(--muted);font-size:.88em;margin:.2em 0;display:flex;flex-wrap:wrap;gap:4px 16px}
+.record-head .subject{margin:.1em 0;display:flex;flex-wrap:wrap;gap:4px 16px}
+ul.attachments{list-style:none;margin:.3em 0;padding:0;display:flex;flex-wrap:wrap;gap:3px 18px;overflow-wrap:anywhere}
+ul.attachments .kind{display:inline-block;border-radius:3px;padding:0 5px;font-size:.85em;background:#eef2f6;color:var(--muted)}
 .target-line{margin:.4em 0 0;padding:6px 10px;background:#f0fdfa;border-left:3px solid var(--accent);border-radius:0 4px 4px 0}
 .warn-panel{border-color:#fcd34d;background:#fffdf5}
 .warning-list{margin:0;padding-left:1.2em;overflow-wrap:anywhere}

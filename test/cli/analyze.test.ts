@@ -46,6 +46,11 @@ describe.skipIf(!HAS_MODEL)(`clinicalbert analyze${MODEL_NOTE}`, () => {
     const first = lines[0] as { predictions: Record<string, { score: number; code?: string }[]>; model: { name: string } };
     expect(first.model.name).toMatch(/^clinicalbert-mini/);
     expect(first.predictions.diagnoses?.[0]?.code).toMatch(/^[A-Z]\d/);
+    // Schema 1.2: who the record is about and what it contained, from the assembled record.
+    const typed = lines as unknown as PredictionLine[];
+    expect(typed.every((l) => l.subject !== undefined && Array.isArray(l.inputs.attachments))).toBe(true);
+    expect(typed[0]?.subject).toMatchObject({ sex: 'male', ageYears: expect.any(Number), encounterDate: expect.any(String) });
+    expect(typed.every((l) => l.inputs.attachments?.filter((x) => x.kind === 'note').length === l.inputs.notes)).toBe(true);
     const b = cli(['analyze', 'samples/records.ndjson', '--no-timing', ...model]);
     expect(b.stdout).toBe(a.stdout);
     // With timing, each line says how long it took.
@@ -183,7 +188,7 @@ describe.skipIf(!HAS_MODEL)(`analyze, report and evaluate with a package that ab
     expect(r.status, r.stderr).toBe(0);
     const lines = jsonLines(r.stdout) as unknown as PredictionLine[];
     expectValid(lines as unknown as Record<string, unknown>[]);
-    expect(lines.map((l) => l.schemaVersion)).toEqual(lines.map(() => '1.1'));
+    expect(lines.map((l) => l.schemaVersion)).toEqual(lines.map(() => '1.2'));
 
     const graph = await KnowledgeGraph.load(join(MODEL_DIR, 'kg.json'));
     const labels = jsonLines(readFileSync('samples/records.ndjson.labels.jsonl', 'utf8')) as {

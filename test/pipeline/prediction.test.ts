@@ -1,7 +1,8 @@
 /**
  * Output lines built from hand-made head specs and probabilities: abstention ("none of these"),
  * heads that follow the diagnosis head, the drug rule over a small real knowledge graph, key
- * order and byte-determinism, and validity against schema/prediction.schema.json.
+ * order and byte-determinism, the record's subject and attachments (schema 1.2), and validity against
+ * schema/prediction.schema.json.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -144,7 +145,18 @@ describe('prediction lines with abstention', () => {
       '{"diagnoses":{"reason":"NO_LABEL_FITS","message":"none of the 2 diagnosis labels fits the evidence","score":0.7,"threshold":0.5},' +
         '"severity":{"reason":"FOLLOWS_ABSTAINED","message":"nothing reported: this head follows diagnoses, which abstained","head":"diagnoses"}}',
     );
-    expect(Object.keys(l)).toEqual(['schemaVersion', 'id', 'patient', 'source', 'model', 'inputs', 'predictions', 'abstained', 'warnings']);
+    expect(Object.keys(l)).toEqual([
+      'schemaVersion',
+      'id',
+      'patient',
+      'source',
+      'subject',
+      'model',
+      'inputs',
+      'predictions',
+      'abstained',
+      'warnings',
+    ]);
     // Exactly at the threshold abstains; just under answers.
     expect(line([0.25, 0.25, 0.5]).abstained?.diagnoses?.score).toBe(0.5);
     expect(line([0.26, 0.25, 0.49]).abstained).toBeUndefined();
@@ -204,5 +216,78 @@ describe('prediction lines with abstention', () => {
     const l = buildPredictionLine(record(FACTS), features, outputs([0.3, 0.6, 0.1]), heads(), model, { topK: 1, maxLength: 256, graph });
     expect(ids(l, 'diagnoses')).toEqual(['condition:J17']);
     expect(ids(l, 'drugs')).toEqual(['drug:AMOX']);
+  });
+});
+
+describe('subject and attachments (schema 1.2)', () => {
+  const full: ClinicalRecord = {
+    ...record([]),
+    encounter: 'Encounter/e1',
+    time: '2024-03-01T09:30:00+01:00',
+    demographics: { sex: 'female', birthDate: '1970-05-02', ageYears: 53 },
+    notes: [
+      {
+        text: 'Jane Doe reports wheezing.',
+        resource: 'DocumentReference/n1',
+        contentType: 'text/plain',
+        type: '11506-3',
+        time: '2024-03-01',
+      },
+      { text: 'Conclusion.', resource: 'DiagnosticReport/r1.conclusion', contentType: 'text/plain' },
+    ],
+    media: [
+      { modality: 'image', contentType: 'image/png', resource: 'Media/m1', title: 'Chest X-ray, PA', url: 'images/jane-doe.png' },
+      { modality: 'audio', contentType: 'audio/wav', resource: 'Media/a1' },
+    ],
+  };
+  const build = (r: ClinicalRecord): PredictionLine => {
+    const l = buildPredictionLine(r, features, outputs([0.6, 0.3, 0.1]), heads(), model, { topK: 5, maxLength: 256, graph });
+    expect(validate(JSON.parse(JSON.stringify(l))), JSON.stringify(validate.errors)).toBe(true);
+    return l;
+  };
+
+  it("copies age (at the record's date), sex and the date; notes, then media, with title and date, never text or file names", () => {
+    const l = build(full);
+    expect(l.subject).toEqual({ ageYears: 53, sex: 'female', encounterDate: '2024-03-01T09:30:00+01:00' });
+    expect(l.inputs.attachments).toEqual([
+      { kind: 'note', resource: 'DocumentReference/n1', title: null, date: '2024-03-01' },
+      { kind: 'note', resource: 'DiagnosticReport/r1.conclusion', title: null, date: null },
+      { kind: 'image', resource: 'Media/m1', title: 'Chest X-ray, PA', date: null },
+      { kind: 'audio', resource: 'Media/a1', title: null, date: null },
+    ]);
+    const text = JSON.stringify(l);
+    expect(text).not.toContain('Jane');
+    expect(text).not.toContain('jane-doe');
+    expect(text).not.toContain('1970');
+    // Fixed key order, byte for byte.
+    expect(Object.keys(l)).toEqual([
+      'schemaVersion',
+      'id',
+      'patient',
+      'encounter',
+      'source',
+      'subject',
+      'model',
+      'inputs',
+      'predictions',
+      'warnings',
+    ]);
+    expect(Object.keys(l.inputs)).toEqual(['notes', 'tokens', 'truncated', 'entities', 'image', 'audio', 'attachments']);
+    expect(JSON.stringify(l.subject)).toBe('{"ageYears":53,"sex":"female","encounterDate":"2024-03-01T09:30:00+01:00"}');
+    expect(JSON.stringify(build(full))).toBe(text);
+  });
+
+  it('writes null for what the record does not give, and an empty list for a record with nothing attached', () => {
+    const l = build(record([]));
+    expect(l.subject).toEqual({ ageYears: null, sex: null, encounterDate: null });
+    expect(l.inputs.attachments).toEqual([]);
+    expect(build({ ...record([]), demographics: { sex: 'unknown' } }).subject?.sex).toBeNull();
+  });
+
+  it('still validates lines of schema 1.1 and 1.0 (no subject, no attachments)', () => {
+    const { subject: _subject, ...old } = build(full);
+    const { attachments: _attachments, ...inputs } = old.inputs;
+    expect(validate({ ...old, schemaVersion: '1.1', inputs })).toBe(true);
+    expect(validate({ ...old, subject: { ageYears: 53, sex: 'female' } })).toBe(false);
   });
 });

@@ -110,6 +110,59 @@ describe('ReportBuilder aggregates', () => {
     expect(embeddedSummary(doc).records).toBe(10);
   });
 
+  it("shows the record's age, sex, date and attachments (schema 1.2) on its card, and nothing for older lines", () => {
+    const builder = new ReportBuilder();
+    const line = makeLine(0);
+    const many = Array.from({ length: 14 }, (_, k) => ({
+      kind: 'note' as const,
+      resource: `DocumentReference/n${k}`,
+      title: null,
+      date: null,
+    }));
+    builder.add({
+      ...line,
+      subject: { ageYears: 54, sex: 'female', encounterDate: '2024-03-01T09:30:00+01:00' },
+      inputs: {
+        ...line.inputs,
+        attachments: [{ kind: 'image', resource: 'Media/img-0', title: 'Chest X-ray <PA> & lateral', date: '2024-02-28' }, ...many],
+      },
+    });
+    builder.add({ ...line, subject: { ageYears: null, sex: null, encounterDate: null }, inputs: { ...line.inputs, attachments: [] } });
+    const { subject: _s, ...old } = makeLine(3);
+    builder.add({ ...old, schemaVersion: '1.0' });
+    const doc = builder.render();
+    const card = (n: number) => doc.slice(doc.indexOf(`id="record-${n}"`), doc.indexOf('</article>', doc.indexOf(`id="record-${n}"`)));
+    expect(card(1)).toContain(
+      '<p class="subject"><span>age <b>54</b></span><span><b>female</b></span><span>date <b><span>2024-03-01</span></b></span></p>',
+    );
+    expect(card(1)).toContain(
+      '<li><span class="kind kind-image">image</span> <b>Chest X-ray &lt;PA&gt; &amp; lateral</b> <code>Media/img-0</code> <span>2024-02-28</span></li>',
+    );
+    expect(card(1)).toContain(
+      '<li><span class="kind kind-note">note</span> <code>DocumentReference/n0</code> <span class="muted">no date</span></li>',
+    );
+    expect(card(1)).not.toContain('09:30');
+    expect(card(1)).not.toContain('DocumentReference/n11');
+    expect(card(1)).toContain('… 3 more attachments');
+    expect(card(2)).toContain('age unknown');
+    expect(card(2)).toContain('sex unknown');
+    expect(card(2)).toContain('date unknown');
+    expect(card(2)).toContain('No notes, images or audio in this record.');
+    expect(card(3)).not.toContain('class="subject"');
+    expect(card(3)).not.toContain('class="attachments');
+    // A malformed subject or attachment costs the line, with the field named.
+    expect(builder.add({ ...line, subject: { ageYears: 'fifty', sex: null, encounterDate: null } })).toEqual({
+      ok: false,
+      reason: 'subject.ageYears is not an integer ≥ 0',
+    });
+    expect(
+      builder.add({ ...line, inputs: { ...line.inputs, attachments: [{ kind: 'video', resource: 'x', title: null, date: null }] } }),
+    ).toEqual({
+      ok: false,
+      reason: 'inputs.attachments[0].kind is not note, image or audio',
+    });
+  });
+
   it('rejects a negative or fractional maxRecords', () => {
     expect(() => new ReportBuilder({ maxRecords: -1 })).toThrow(RangeError);
     expect(() => new ReportBuilder({ maxRecords: 1.5 })).toThrow(RangeError);

@@ -220,7 +220,7 @@ export const ABSTENTION_THRESHOLD = 0.42;
 function abstain(line: PredictionLine): PredictionLine {
   return {
     ...line,
-    schemaVersion: '1.1',
+    schemaVersion: line.subject ? '1.2' : '1.1',
     predictions: { ...line.predictions, diagnoses: [], severity: [] },
     abstained: {
       diagnoses: {
@@ -235,6 +235,33 @@ function abstain(line: PredictionLine): PredictionLine {
         head: 'diagnoses',
       },
     },
+  };
+}
+
+/**
+ * The record's subject and attachments (schema 1.2) for line `i`, from their own seeded generator
+ * so that the rest of the line is as before. Every fourth line is an older line without them.
+ */
+function subjectAndAttachments(
+  i: number,
+  hostile: boolean,
+): Pick<PredictionLine, 'subject'> & { attachments?: PredictionLine['inputs']['attachments'] } {
+  if (i % 4 === 3) return {};
+  const rng = Random.derive(2024, 'report-subject', i);
+  const day = `2024-0${1 + rng.int(9)}-1${rng.int(10)}`;
+  return {
+    subject: {
+      ageYears: i % 5 === 4 ? null : 18 + rng.int(70),
+      sex: i % 6 === 5 ? null : rng.pick(['female', 'male']),
+      encounterDate: hostile ? BREAKOUT_NOTE : `${day}T09:30:00Z`,
+    },
+    attachments: [
+      { kind: 'note', resource: `DocumentReference/note-${i}`, title: null, date: day },
+      ...(i % 3 !== 2
+        ? [{ kind: 'image' as const, resource: `Media/img-${i}`, title: hostile ? SCRIPT_NOTE : 'Chest X-ray, PA view', date: null }]
+        : []),
+      ...(i % 2 === 0 ? [{ kind: 'audio' as const, resource: `Media/audio-${i}`, title: null, date: hostile ? BREAKOUT_NOTE : day }] : []),
+    ],
   };
 }
 
@@ -254,11 +281,13 @@ export function makeLine(i: number, options: LineOptions = {}): PredictionLine {
   if (rng.chance(0.2)) warnings.push(`DocumentReference/note-${i}: empty note text ignored`);
   if (hostile) warnings.push(`DocumentReference/${BREAKOUT_NOTE}: ${SCRIPT_NOTE} ignored`);
 
+  const { subject, attachments } = subjectAndAttachments(i, hostile);
   const line: PredictionLine = {
-    schemaVersion: '1.0',
+    schemaVersion: subject ? '1.2' : '1.0',
     id: hostile ? `patient-${i}${BREAKOUT_NOTE}` : `patient-${i}`,
     patient: `Patient/patient-${i}`,
     source: { file: hostile ? `exports/${SCRIPT_NOTE}.ndjson` : 'exports/bundles.ndjson', line: i + 1 },
+    ...(subject ? { subject } : {}),
     model: { name: 'clinicalbert-mini', version: '0.1.0-test', sha: 'abcdef012345' },
     inputs: {
       notes: 1 + rng.int(2),
@@ -267,6 +296,7 @@ export function makeLine(i: number, options: LineOptions = {}): PredictionLine {
       entities: 2 + rng.int(10),
       image: hasImage ? `Media/img-${i}` : null,
       audio: hasAudio ? `Media/audio-${i}` : null,
+      ...(attachments ? { attachments } : {}),
     },
     predictions: {
       diagnoses,
