@@ -148,8 +148,8 @@ export function lineSubject(record: ClinicalRecord): LineSubject {
 /** The record's notes, then its images and audio, each in the record's order (by time). */
 export function lineAttachments(record: ClinicalRecord): LineAttachment[] {
   return [
-    ...record.notes.map((n): LineAttachment => ({ kind: 'note', resource: n.resource, title: null, date: n.time ?? null })),
-    ...record.media.map((m): LineAttachment => ({ kind: m.modality, resource: m.resource, title: m.title ?? null, date: null })),
+    ...record.notes.map((n): LineAttachment => ({ kind: 'note', resource: n.resource, title: n.title ?? null, date: n.time ?? null })),
+    ...record.media.map((m): LineAttachment => ({ kind: m.modality, resource: m.resource, title: m.title ?? null, date: m.time ?? null })),
   ];
 }
 

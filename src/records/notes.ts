@@ -17,9 +17,16 @@ export interface ExtractedContent {
   media: MediaAttachment[];
 }
 
-function note(text: string, resource: string, contentType: string, meta: { type?: string; time?: string }): NoteText {
+interface NoteMeta {
+  type?: string;
+  time?: string;
+  title?: string;
+}
+
+function note(text: string, resource: string, contentType: string, meta: NoteMeta): NoteText {
   const n: NoteText = { text, resource, contentType };
   if (meta.type) n.type = meta.type;
+  if (meta.title) n.title = meta.title;
   if (meta.time) n.time = meta.time;
   return n;
 }
@@ -29,7 +36,7 @@ export async function extractContent(ctx: AttachmentContext<ResourceEntry>): Pro
   const r = ctx.entry.resource;
   const key = ctx.entry.key;
   const out: ExtractedContent = { notes: [], media: [] };
-  const addText = (text: string, resource: string, contentType: string, meta: { type?: string; time?: string }): void => {
+  const addText = (text: string, resource: string, contentType: string, meta: NoteMeta): void => {
     const trimmed = text.trim();
     if (trimmed === '') ctx.warn(`${resource}: empty note text ignored`);
     else out.notes.push(note(trimmed, resource, contentType, meta));
@@ -38,7 +45,7 @@ export async function extractContent(ctx: AttachmentContext<ResourceEntry>): Pro
     attachment: fhir4.Attachment | undefined,
     label: string,
     resource: string,
-    meta: { type?: string; time?: string },
+    meta: NoteMeta,
     extra: { title?: string; bodySite?: string } = {},
   ): Promise<void> => {
     const a = obj(attachment);
@@ -47,8 +54,13 @@ export async function extractContent(ctx: AttachmentContext<ResourceEntry>): Pro
       return;
     }
     const resolved = await resolveAttachment(a, label, ctx, extra);
-    if (resolved.kind === 'text') addText(resolved.text, resource, resolved.contentType, meta);
-    else if (resolved.kind === 'media') out.media.push(resolved.media);
+    if (resolved.kind === 'text') {
+      const title = str(a.title) ?? extra.title ?? meta.title;
+      addText(resolved.text, resource, resolved.contentType, title ? { ...meta, title } : meta);
+    } else if (resolved.kind === 'media') {
+      if (meta.time) resolved.media.time = meta.time;
+      out.media.push(resolved.media);
+    }
   };
 
   switch (r.resourceType) {
@@ -56,9 +68,8 @@ export async function extractContent(ctx: AttachmentContext<ResourceEntry>): Pro
       const meta = { type: preferredLoinc(r.type), time: str(r.date) ?? str(obj(obj(r.context)?.period)?.start) };
       for (const [i, content] of items(r.content).entries()) {
         const resource = i === 0 ? key : `${key}.content[${i}]`;
-        await attach(content?.attachment, `${key} content[${i}]`, resource, meta, {
-          title: conceptText(r.type) ?? str(r.description),
-        });
+        const title = conceptText(r.type) ?? str(r.description);
+        await attach(content?.attachment, `${key} content[${i}]`, resource, meta, title ? { title } : {});
       }
       break;
     }
@@ -66,6 +77,7 @@ export async function extractContent(ctx: AttachmentContext<ResourceEntry>): Pro
       const meta = {
         type: preferredLoinc(r.code),
         time: str(r.effectiveDateTime) ?? str(obj(r.effectivePeriod)?.start) ?? str(r.issued),
+        title: conceptText(r.code),
       };
       for (const [i, form] of items(r.presentedForm).entries()) {
         const resource = i === 0 ? key : `${key}.presentedForm[${i}]`;
@@ -96,7 +108,7 @@ export async function extractContent(ctx: AttachmentContext<ResourceEntry>): Pro
       break;
     }
     case 'Composition': {
-      const meta = { type: preferredLoinc(r.type), time: str(r.date) };
+      const meta = { type: preferredLoinc(r.type), time: str(r.date), title: str(r.title) };
       const walk = (sections: (fhir4.CompositionSection | undefined)[], path: string): void => {
         for (const [i, s] of sections.entries()) {
           const here = `${path}.section[${i}]`;

@@ -36,6 +36,8 @@ export interface NoteText {
   contentType: string;
   /** LOINC document type where given. */
   type?: string;
+  /** A title for people: the attachment's title, else the resource's description or type text. */
+  title?: string;
   time?: string;
   /**
    * Other resources whose text was identical and was therefore not repeated (Synthea writes
@@ -54,6 +56,8 @@ export interface MediaAttachment {
   url?: string;
   resource: string;
   title?: string;
+  /** When it was made (Media.createdDateTime, the DocumentReference's date, ...), as written in the source. */
+  time?: string;
   /** Body site or view, when coded (e.g. SNOMED 51185008 thoracic structure). */
   bodySite?: string;
 }
