@@ -22,6 +22,7 @@ import {
   labsText,
   medicationText,
   negatives,
+  noteText,
   surface,
   vitalsText,
   type NoteStyle,
@@ -274,11 +275,5 @@ export function renderOpenSetNote(
     lines.push(`On examination: ${vitals}. ${exam}${labs ? ` Labs: ${labs}.` : ''}`);
     if (assess) lines.push(`Assessment: ${reason.assessment}`);
   }
-  return {
-    text: `${lines
-      .join('\n')
-      .replace(/[ \t]+\n/g, '\n')
-      .trim()}\n`,
-    style,
-  };
+  return { text: noteText(lines), style };
 }

@@ -35,6 +35,14 @@ export function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+/** A note's lines as its text: no trailing blanks on a line, trimmed, one final newline. */
+export function noteText(lines: readonly string[]): string {
+  return `${lines
+    .join('\n')
+    .replace(/[ \t]+\n/g, '\n')
+    .trim()}\n`;
+}
+
 export function ageSex(p: SyntheticPatient, rng: Random, short: boolean): string {
   if (short) return `${p.ageYears} yo ${p.sex === 'female' ? 'F' : 'M'}`;
   if (p.ageYears < 2) return `${p.ageYears === 0 ? 'An infant' : 'A 1-year-old'} ${p.sex === 'female' ? 'girl' : 'boy'}`;

@@ -23,6 +23,7 @@ import {
   labsText,
   medicationText,
   negatives,
+  noteText,
   surface,
   vitalsText,
 } from './note-parts.js';
@@ -123,11 +124,5 @@ export function renderNote(p: SyntheticPatient, allFindings: readonly Entity[], 
     );
     lines.push(`On examination: ${vitals}. ${exam}${labs ? ` Labs: ${labs}.` : ''}`);
   }
-  return {
-    text: `${lines
-      .join('\n')
-      .replace(/[ \t]+\n/g, '\n')
-      .trim()}\n`,
-    style,
-  };
+  return { text: noteText(lines), style };
 }

@@ -28,15 +28,8 @@ export interface Film {
   toPixel(x: number, y: number): [number, number];
 }
 
-export interface WorkArrays {
-  x: Float32Array;
-  y: Float32Array;
-  lung: Float32Array;
-  heart: Float32Array;
-  chest: Float32Array;
-  lungVisible: Float32Array;
-  density: Float32Array;
-  markingsGain: Float32Array;
+/** The film's per-pixel fields plus the scratch arrays the lung markings use. */
+export interface WorkArrays extends Pick<Film, 'x' | 'y' | 'lung' | 'heart' | 'chest' | 'lungVisible' | 'density' | 'markingsGain'> {
   markings: Float32Array;
   mottle: Float32Array;
 }
