@@ -23,6 +23,7 @@ import type { AbstentionScoreKind, HeadSpec, ModelManifest } from '../model/mani
 import type { RecordFeatures } from '../model/features.js';
 import type { ClinicalModel, RecordOutputs } from '../model/runtime.js';
 import { runRecords, type BatchItem } from '../pipeline/batches.js';
+import { recordEvidence } from '../pipeline/prediction.js';
 import type { ReadOptions } from '../records/read.js';
 import { ClinicalBertError } from '../util/errors.js';
 import {
@@ -397,7 +398,11 @@ export async function runEvaluate(model: ClinicalModel, options: EvaluateOptions
       counts.failed++;
       continue;
     }
-    const decisions = decideHeads(model.manifest.heads, event.outputs.heads, { graph: model.graph, facts: event.record.facts });
+    const decisions = decideHeads(model.manifest.heads, event.outputs.heads, {
+      graph: model.graph,
+      facts: event.record.facts,
+      evidence: recordEvidence(event.record, event.features),
+    });
     scored.push({ truth, outputs: event.outputs, decisions });
     counts.evaluated++;
     if (event.extra) {

@@ -12,6 +12,9 @@
  *   not abstain) or an active coded condition of the record, `is_a` followed upward
  *   (src/kg/treatments.ts). A record that gets no diagnosis is offered drugs for its coded
  *   conditions only.
+ * - A record with nothing to read (no note text, no linked finding or coded fact, no image, no
+ *   audio: `hasEvidence`) gets nothing from any head: every head abstains with NO_EVIDENCE, whatever
+ *   the model's scores (with every input empty they only restate the training priors).
  * A head without these fields decides as before: softmax heads rank every label, sigmoid heads
  * report the labels at or above their threshold.
  */
@@ -24,8 +27,8 @@ import type { HeadSpec } from './manifest.js';
 
 /**
  * Why a head reports no label. NO_LABEL_FITS: the abstention score reached the threshold.
- * FOLLOWS_ABSTAINED: the head follows one that abstained. NO_EVIDENCE: reserved for a record
- * with nothing to read (not produced yet).
+ * FOLLOWS_ABSTAINED: the head follows one that abstained. NO_EVIDENCE: the record has nothing to
+ * read (`hasEvidence`).
  */
 export const ABSTENTION_REASONS = ['NO_LABEL_FITS', 'FOLLOWS_ABSTAINED', 'NO_EVIDENCE'] as const;
 export type AbstentionReason = (typeof ABSTENTION_REASONS)[number];
@@ -56,7 +59,31 @@ export interface DecisionContext {
   graph?: KnowledgeGraph;
   /** The record's coded facts: its active conditions count for the drug rule. */
   facts?: readonly CodedFact[];
+  /** False when the record has nothing to read (`hasEvidence`): every head abstains. Default true. */
+  evidence?: boolean;
 }
+
+/** What a record gives the model to read: note text, linked entities, an image, a recording. */
+export interface EvidenceCounts {
+  notes: number;
+  entities: number;
+  image: boolean;
+  audio: boolean;
+}
+
+/**
+ * Whether a record holds anything to read. Entities include coded facts and abnormal
+ * measurements, so vital signs within their ranges alone are no evidence.
+ */
+export function hasEvidence(e: EvidenceCounts): boolean {
+  return e.notes > 0 || e.entities > 0 || e.image || e.audio;
+}
+
+/** The abstention every head reports for a record without evidence. */
+export const NO_EVIDENCE_ABSTENTION: Abstention = {
+  reason: 'NO_EVIDENCE',
+  message: 'the record holds nothing to read: no note text, no linked finding or coded fact, no image, no audio',
+};
 
 /** Label indices sorted by score, best first (ties by index, so the order is stable). */
 export function rankIndices(scores: ArrayLike<number>, indices?: readonly number[]): number[] {
@@ -144,6 +171,10 @@ export function decideHeads(
 ): Record<string, HeadDecision> {
   const out: Record<string, HeadDecision> = {};
   const names = Object.keys(heads).filter((name) => scores[name] !== undefined);
+  if (context.evidence === false) {
+    for (const name of names) out[name] = { labels: [], abstained: { ...NO_EVIDENCE_ABSTENTION } };
+    return out;
+  }
   for (const name of names) {
     const head = heads[name] as HeadSpec;
     if (head.follows === undefined) out[name] = own(name, head, scores[name] as Float32Array);

@@ -13,7 +13,7 @@ import { JsonLinesSink } from '../io/jsonl-sink.js';
 import type { ReadOptions } from '../records/read.js';
 import { ClinicalBertError } from '../util/errors.js';
 import { runRecords } from './batches.js';
-import { buildPredictionLine, type ModelRef, type PredictionLine } from './prediction.js';
+import { buildPredictionLine, type ModelRef, NO_EVIDENCE_WARNING, type PredictionLine } from './prediction.js';
 
 export interface AnalyzeOptions {
   inputs: string[];
@@ -40,6 +40,8 @@ export interface AnalyzeCounts {
   written: number;
   deadLettered: number;
   warnings: number;
+  /** Written records with nothing to read: no predictions, a NO_EVIDENCE warning (part of `written`). */
+  noEvidence: number;
 }
 
 export interface AnalyzeSummary extends AnalyzeCounts {
@@ -61,7 +63,7 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
   const started = process.hrtime.bigint();
   const sink = new JsonLinesSink(options.out);
   const dead = new DeadLetterSink(options.deadLetter);
-  const counts: AnalyzeCounts = { read: 0, written: 0, deadLettered: 0, warnings: 0 };
+  const counts: AnalyzeCounts = { read: 0, written: 0, deadLettered: 0, warnings: 0, noEvidence: 0 };
   const manifest = model.manifest;
   const ref: ModelRef = { name: manifest.name, version: manifest.version, sha: model.pkg.sha };
   let aborted = false;
@@ -114,6 +116,7 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
         ...(options.timing ? { timingMs: event.ms } : {}),
         ...(event.extra !== undefined ? { explanations: event.extra } : {}),
       });
+      if (line.warnings.includes(NO_EVIDENCE_WARNING)) counts.noEvidence++;
       for (const warning of line.warnings) {
         counts.warnings++;
         options.onWarning?.(line.id, warning);

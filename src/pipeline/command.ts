@@ -113,7 +113,8 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
   spinner?.stop();
   const line =
     `analyze: read ${summary.read}, written ${summary.written}, dead-lettered ${summary.deadLettered}, ` +
-    `warnings ${summary.warnings}, ${summary.recordsPerSecond.toFixed(1)} records/s (${summary.seconds.toFixed(1)} s)` +
+    `warnings ${summary.warnings}, ${summary.noEvidence > 0 ? `no evidence ${summary.noEvidence}, ` : ''}` +
+    `${summary.recordsPerSecond.toFixed(1)} records/s (${summary.seconds.toFixed(1)} s)` +
     (summary.stoppedByReader ? ' — output closed by the reader' : '');
   if (report && run.report) {
     // Without timing the report must be byte-identical for the same input: leave rates out.

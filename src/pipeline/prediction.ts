@@ -17,7 +17,7 @@
  * which computes the age at the record's own date; no note text and no names are written.
  */
 import type { KnowledgeGraph } from '../kg/graph.js';
-import { decideHeads, type Abstention } from '../model/decide.js';
+import { type Abstention, decideHeads, hasEvidence } from '../model/decide.js';
 import type { HeadSpec } from '../model/manifest.js';
 import type { RecordFeatures } from '../model/features.js';
 import type { RecordOutputs } from '../model/runtime.js';
@@ -153,6 +153,20 @@ export function lineAttachments(record: ClinicalRecord): LineAttachment[] {
   ];
 }
 
+/** The warning a line without evidence carries (the summary counts these records). */
+export const NO_EVIDENCE_WARNING =
+  'NO_EVIDENCE: nothing to read (no note text, linked finding, coded fact, image or audio); no predictions';
+
+/** Whether the record gives the model anything to read (`hasEvidence`). */
+export function recordEvidence(record: ClinicalRecord, features: RecordFeatures): boolean {
+  return hasEvidence({
+    notes: record.notes.length,
+    entities: features.entities.length,
+    image: features.imageResource !== undefined,
+    audio: features.audioResource !== undefined,
+  });
+}
+
 export function buildPredictionLine(
   record: ClinicalRecord,
   features: RecordFeatures,
@@ -168,7 +182,12 @@ export function buildPredictionLine(
     explanations?: unknown;
   },
 ): PredictionLine {
-  const decisions = decideHeads(heads, outputs.heads, { ...(options.graph ? { graph: options.graph } : {}), facts: record.facts });
+  const evidence = recordEvidence(record, features);
+  const decisions = decideHeads(heads, outputs.heads, {
+    ...(options.graph ? { graph: options.graph } : {}),
+    facts: record.facts,
+    evidence,
+  });
   const predictions: Record<string, ScoredLabel[]> = {};
   const abstained: Record<string, LineAbstention> = {};
   for (const name of Object.keys(heads).sort()) {
@@ -202,7 +221,7 @@ export function buildPredictionLine(
     predictions,
     ...(Object.keys(abstained).length > 0 ? { abstained } : {}),
     ...(options.explanations !== undefined ? { explanations: options.explanations } : {}),
-    warnings: [...record.warnings, ...features.warnings],
+    warnings: [...record.warnings, ...features.warnings, ...(evidence ? [] : [NO_EVIDENCE_WARNING])],
     ...(options.timingMs !== undefined ? { timing: { ms: Math.round(options.timingMs * 100) / 100 } } : {}),
   };
 }

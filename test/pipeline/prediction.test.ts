@@ -77,14 +77,15 @@ function record(facts: CodedFact[]): ClinicalRecord {
     patient: 'Patient/p1',
     source: { file: 'in.ndjson', line: 1 },
     demographics: {},
-    notes: [],
+    // A note, so the record has evidence (a record without any gets no predictions: no-evidence.test.ts).
+    notes: [{ text: 'Wheezing.', resource: 'DocumentReference/n1', contentType: 'text/plain' }],
     media: [],
     facts,
     warnings: [],
   };
 }
 
-const features: RecordFeatures = { text: '', inputIds: [2, 3], entities: [], entityIds: [], entityFlags: [], warnings: [] };
+const features: RecordFeatures = { text: 'Wheezing.', inputIds: [2, 3], entities: [], entityIds: [], entityFlags: [], warnings: [] };
 
 function outputs(diagnoses: number[], drugs = [0.9, 0.9, 0.9, 0.9, 0.9]): RecordOutputs {
   return {
@@ -278,7 +279,7 @@ describe('subject and attachments (schema 1.2)', () => {
   });
 
   it('writes null for what the record does not give, and an empty list for a record with nothing attached', () => {
-    const l = build(record([]));
+    const l = build({ ...record([]), notes: [] });
     expect(l.subject).toEqual({ ageYears: null, sex: null, encounterDate: null });
     expect(l.inputs.attachments).toEqual([]);
     expect(build({ ...record([]), demographics: { sex: 'unknown' } }).subject?.sex).toBeNull();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, progressLine } from '../../src/pipeline/progress.js';
 
-const counts = (written: number, deadLettered = 0) => ({ read: written + deadLettered, written, deadLettered, warnings: 0 });
+const counts = (written: number, deadLettered = 0) => ({ read: written + deadLettered, written, deadLettered, warnings: 0, noEvidence: 0 });
 
 describe('progressLine', () => {
   it('shows counts and rate when the total is unknown', () => {
