@@ -224,6 +224,8 @@ export class Featurizer {
       ...this.entityInputs(entities),
       warnings,
     };
+    // The model reads one image and one recording per record: the first of each (in record order)
+    // that decodes. Any other is named in a warning rather than dropped without a word.
     for (const media of record.media) {
       if (!media.data) continue;
       try {
@@ -233,6 +235,9 @@ export class Featurizer {
         } else if (media.modality === 'audio' && !features.audio) {
           features.audio = prepareAudio(media.data, this.spec.audio);
           features.audioResource = media.resource;
+        } else {
+          const used = media.modality === 'image' ? features.imageResource : features.audioResource;
+          warnings.push(`${media.resource}: ${media.modality} not used: the model reads one ${media.modality} per record (${used})`);
         }
       } catch (error) {
         if (!(error instanceof MediaError)) throw error;

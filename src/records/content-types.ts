@@ -71,7 +71,13 @@ export function sniffContentType(bytes: Uint8Array): string | undefined {
   if (ascii(0, '%PDF')) return 'application/pdf';
   if (ascii(0, 'OggS')) return 'audio/ogg';
   if (ascii(0, 'ID3') || (b(0) === 0xff && (b(1) & 0xe0) === 0xe0)) return 'audio/mpeg';
-  if (ascii(4, 'ftyp')) return 'video/mp4';
+  // ISO base media (MP4): the major brand says audio-only files apart (M4A, M4B, M4P: audio/mp4).
+  if (ascii(4, 'ftyp')) return ['M4A ', 'M4B ', 'M4P '].some((brand) => ascii(8, brand)) ? 'audio/mp4' : 'video/mp4';
+  // Matroska / WebM: the EBML magic; the DocType says which.
+  if (b(0) === 0x1a && b(1) === 0x45 && b(2) === 0xdf && b(3) === 0xa3) {
+    const head = String.fromCharCode(...bytes.subarray(0, 64));
+    return head.includes('webm') ? 'video/webm' : 'video/x-matroska';
+  }
   return undefined;
 }
 

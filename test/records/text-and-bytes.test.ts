@@ -41,6 +41,14 @@ describe('content types', () => {
     expect(sniffContentType(Buffer.from('RIFF\0\0\0\0WAVEfmt '))).toBe('audio/wav');
     expect(sniffContentType(Buffer.from('plain words'))).toBeUndefined();
   });
+
+  it('names MP4 audio, MP4 video, WebM and Matroska from their headers', () => {
+    expect(sniffContentType(Buffer.from('\0\0\0\x20ftypM4A \0\0\0\0'))).toBe('audio/mp4');
+    expect(sniffContentType(Buffer.from('\0\0\0\x20ftypisom\0\0\0\0'))).toBe('video/mp4');
+    const ebml = (docType: string) => Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x82, 0x84]), Buffer.from(docType)]);
+    expect(sniffContentType(ebml('webm'))).toBe('video/webm');
+    expect(sniffContentType(ebml('matroska'))).toBe('video/x-matroska');
+  });
 });
 
 describe('htmlToText', () => {
