@@ -20,6 +20,7 @@ import type {
   WordAttribution,
   WordExplanation,
 } from '../explain/types.js';
+import { isJsonObject } from '../util/json.js';
 
 /** Longest note text drawn per record; the rest is summarized as a count of characters. */
 export const MAX_NOTE_CHARS = 20_000;
@@ -43,8 +44,6 @@ export interface ExplanationsCheck {
   problems: string[];
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
@@ -52,13 +51,14 @@ const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSaf
 const MODALITIES = ['text', 'image', 'audio', 'entities'] as const;
 
 function readTarget(v: unknown): ExplainTarget | undefined {
-  if (!isObj(v) || !isStr(v.head) || !isInt(v.index) || !isStr(v.id) || !isStr(v.display) || !isNum(v.score)) return undefined;
+  if (!isJsonObject(v) || !isStr(v.head) || !isInt(v.index) || !isStr(v.id) || !isStr(v.display) || !isNum(v.score)) return undefined;
   const abstention = v.abstention === 'label' || v.abstention === 'one-minus-max' ? v.abstention : undefined;
   return { head: v.head, index: v.index, id: v.id, display: v.display, score: v.score, ...(abstention ? { abstention } : {}) };
 }
 
 function readMethod(v: unknown): MethodInfo | undefined {
-  if (!isObj(v) || !isStr(v.name) || typeof v.faithful !== 'boolean' || !isInt(v.forwardPasses) || v.forwardPasses < 0) return undefined;
+  if (!isJsonObject(v) || !isStr(v.name) || typeof v.faithful !== 'boolean' || !isInt(v.forwardPasses) || v.forwardPasses < 0)
+    return undefined;
   return {
     name: v.name,
     faithful: v.faithful,
@@ -68,7 +68,7 @@ function readMethod(v: unknown): MethodInfo | undefined {
 }
 
 function readModality(v: unknown): ModalityContribution | undefined {
-  if (!isObj(v) || !(MODALITIES as readonly unknown[]).includes(v.modality) || typeof v.present !== 'boolean') return undefined;
+  if (!isJsonObject(v) || !(MODALITIES as readonly unknown[]).includes(v.modality) || typeof v.present !== 'boolean') return undefined;
   const without = v.scoreWithout === null || isNum(v.scoreWithout) ? v.scoreWithout : undefined;
   const contribution = v.contribution === null || isNum(v.contribution) ? v.contribution : undefined;
   if (without === undefined || contribution === undefined) return undefined;
@@ -76,7 +76,7 @@ function readModality(v: unknown): ModalityContribution | undefined {
 }
 
 function readFact(v: unknown, textLength: number | undefined): EvidenceFact | undefined {
-  if (!isObj(v) || !isStr(v.entityId) || !isStr(v.name) || !isStr(v.flag) || !isStr(v.edge) || !isNum(v.attention)) return undefined;
+  if (!isJsonObject(v) || !isStr(v.entityId) || !isStr(v.name) || !isStr(v.flag) || !isStr(v.edge) || !isNum(v.attention)) return undefined;
   const fact: EvidenceFact = { entityId: v.entityId, name: v.name, flag: v.flag, edge: v.edge, attention: v.attention };
   if (isNum(v.p)) fact.p = v.p;
   const span = v.span;
@@ -87,7 +87,7 @@ function readFact(v: unknown, textLength: number | undefined): EvidenceFact | un
 }
 
 function readEvidence(v: unknown, textLength: number | undefined): DiagnosisEvidence | undefined {
-  if (!isObj(v) || !isStr(v.id) || !isStr(v.display) || !isNum(v.score) || !Array.isArray(v.facts)) return undefined;
+  if (!isJsonObject(v) || !isStr(v.id) || !isStr(v.display) || !isNum(v.score) || !Array.isArray(v.facts)) return undefined;
   const facts = v.facts.slice(0, MAX_FACTS).map((f) => readFact(f, textLength));
   const againstIn = Array.isArray(v.against) ? v.against : [];
   const against = againstIn.slice(0, MAX_FACTS).map((f) => readFact(f, textLength));
@@ -97,13 +97,13 @@ function readEvidence(v: unknown, textLength: number | undefined): DiagnosisEvid
 
 /** Word spans sorted, inside the (possibly shortened) text, without overlaps. */
 function readWords(v: unknown, method: WordExplanation['method']): { value?: WordExplanation; cut: number; dropped: number } {
-  if (!isObj(v) || !isStr(v.text) || !Array.isArray(v.words)) return { cut: 0, dropped: 0 };
+  if (!isJsonObject(v) || !isStr(v.text) || !Array.isArray(v.words)) return { cut: 0, dropped: 0 };
   const full = v.text;
   const text = full.length > MAX_NOTE_CHARS ? full.slice(0, MAX_NOTE_CHARS) : full;
   const candidates: WordAttribution[] = [];
   let dropped = 0;
   for (const w of v.words) {
-    if (isObj(w) && isInt(w.start) && isInt(w.end) && isNum(w.weight) && w.start >= 0 && w.start < w.end && w.end <= full.length) {
+    if (isJsonObject(w) && isInt(w.start) && isInt(w.end) && isNum(w.weight) && w.start >= 0 && w.start < w.end && w.end <= full.length) {
       if (w.end <= text.length) candidates.push({ start: w.start, end: w.end, weight: w.weight });
     } else {
       dropped++;
@@ -124,7 +124,8 @@ function readWords(v: unknown, method: WordExplanation['method']): { value?: Wor
 }
 
 function readImage(v: unknown): ImageSaliency | undefined {
-  if (!isObj(v) || !isInt(v.grid) || v.grid < 1 || v.grid > MAX_GRID || !Array.isArray(v.cells) || !isStr(v.thumbnail)) return undefined;
+  if (!isJsonObject(v) || !isInt(v.grid) || v.grid < 1 || v.grid > MAX_GRID || !Array.isArray(v.cells) || !isStr(v.thumbnail))
+    return undefined;
   if (v.cells.length !== v.grid * v.grid || !v.cells.every(isNum)) return undefined;
   return {
     method: 'image-occlusion',
@@ -136,12 +137,12 @@ function readImage(v: unknown): ImageSaliency | undefined {
 }
 
 function readAudio(v: unknown): AudioSaliency | undefined {
-  if (!isObj(v) || !isNum(v.seconds) || v.seconds <= 0 || !Array.isArray(v.segments) || !Array.isArray(v.envelope)) return undefined;
+  if (!isJsonObject(v) || !isNum(v.seconds) || v.seconds <= 0 || !Array.isArray(v.segments) || !Array.isArray(v.envelope)) return undefined;
   if (!v.envelope.every(isNum)) return undefined;
   const seconds = v.seconds;
   const segments: AudioSaliency['segments'] = [];
   for (const s of v.segments.slice(0, MAX_SEGMENTS)) {
-    if (!isObj(s) || !isNum(s.start) || !isNum(s.end) || !isNum(s.weight)) return undefined;
+    if (!isJsonObject(s) || !isNum(s.start) || !isNum(s.end) || !isNum(s.weight)) return undefined;
     const start = Math.max(0, Math.min(seconds, s.start));
     const end = Math.max(start, Math.min(seconds, s.end));
     segments.push({ start, end, weight: s.weight });
@@ -172,7 +173,7 @@ function downsamplePeaks(values: number[], size: number): number[] {
 /** Checks a line's `explanations` value (already known to be an object or undefined). */
 export function checkExplanations(value: unknown): ExplanationsCheck {
   const problems: string[] = [];
-  if (!isObj(value)) return { explanations: { methods: [] }, problems: ['explanations is not an object'] };
+  if (!isJsonObject(value)) return { explanations: { methods: [] }, problems: ['explanations is not an object'] };
   const out: ReportExplanations = { methods: [] };
 
   if (value.level === 'fast' || value.level === 'full') out.level = value.level;
@@ -201,7 +202,7 @@ export function checkExplanations(value: unknown): ExplanationsCheck {
   for (const key of ['words', 'attention'] as const) {
     if (value[key] === undefined) continue;
     const part = value[key];
-    const named = isObj(part) ? part.method : undefined;
+    const named = isJsonObject(part) ? part.method : undefined;
     const method: WordExplanation['method'] =
       named === 'word-occlusion' || named === 'attention-rollout' ? named : key === 'words' ? 'word-occlusion' : 'attention-rollout';
     const read = readWords(part, method);

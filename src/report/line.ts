@@ -8,6 +8,7 @@
  * `unknown` here and checked part by part in ./explanations.ts.
  */
 import type { LineAbstention, LineAttachment, LineSubject, PredictionLine, ScoredLabel } from '../pipeline/prediction.js';
+import { isJsonObject } from '../util/json.js';
 
 export type LineCheck = { ok: true; line: PredictionLine } | { ok: false; reason: string };
 
@@ -15,10 +16,8 @@ class Invalid extends Error {}
 
 type Obj = Record<string, unknown>;
 
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 function obj(v: unknown, path: string): Obj {
-  if (!isObj(v)) throw new Invalid(`${path} is not an object`);
+  if (!isJsonObject(v)) throw new Invalid(`${path} is not an object`);
   return v;
 }
 
@@ -136,7 +135,7 @@ function check(value: unknown): PredictionLine {
   }
   let timing: { ms: number } | undefined;
   if (o.timing !== undefined) timing = { ms: num(obj(o.timing, 'timing').ms, 'timing.ms', 0) };
-  if (o.explanations !== undefined && !isObj(o.explanations)) throw new Invalid('explanations is not an object');
+  if (o.explanations !== undefined && !isJsonObject(o.explanations)) throw new Invalid('explanations is not an object');
   return {
     schemaVersion: version,
     id: str(o.id, 'id'),

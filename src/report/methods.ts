@@ -11,6 +11,7 @@ import type { Aggregates } from './aggregate.js';
 import { html, type Html } from './escape.js';
 import { fmtCount, fmtMetric } from './format.js';
 import { valueTable } from './value-table.js';
+import { isJsonObject } from '../util/json.js';
 
 export const METHOD_DESCRIPTIONS: Record<string, string> = {
   'modality-ablation':
@@ -27,11 +28,10 @@ export const METHOD_DESCRIPTIONS: Record<string, string> = {
 /** The first object in `metrics` (two levels deep) under a key that mentions faithfulness. */
 export function findFaithfulness(metrics: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   if (!metrics) return undefined;
-  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  for (const [k, v] of Object.entries(metrics)) if (/faithful/i.test(k) && isObj(v)) return v;
+  for (const [k, v] of Object.entries(metrics)) if (/faithful/i.test(k) && isJsonObject(v)) return v;
   for (const v of Object.values(metrics)) {
-    if (!isObj(v)) continue;
-    for (const [k, inner] of Object.entries(v)) if (/faithful/i.test(k) && isObj(inner)) return inner;
+    if (!isJsonObject(v)) continue;
+    for (const [k, inner] of Object.entries(v)) if (/faithful/i.test(k) && isJsonObject(inner)) return inner;
   }
   return undefined;
 }

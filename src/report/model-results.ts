@@ -11,15 +11,15 @@
 import type { ModelManifest } from '../model/manifest.js';
 import { html, type Html } from './escape.js';
 import { fmtCount, fmtPercent } from './format.js';
+import { isJsonObject } from '../util/json.js';
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The value at a dotted path of objects, or undefined. */
 function at(root: unknown, path: string): unknown {
   let v = root;
   for (const key of path.split('.')) {
-    if (!isObj(v)) return undefined;
+    if (!isJsonObject(v)) return undefined;
     v = v[key];
   }
   return v;
