@@ -13,7 +13,7 @@ import { JsonLinesSink } from '../io/jsonl-sink.js';
 import type { ReadOptions } from '../records/read.js';
 import { ClinicalBertError } from '../util/errors.js';
 import { runRecords } from './batches.js';
-import { buildPredictionLine, type ModelRef, NO_EVIDENCE_WARNING, type PredictionLine } from './prediction.js';
+import { buildPredictionLine, type ModelRef, type PredictionLine } from './prediction.js';
 
 export interface AnalyzeOptions {
   inputs: string[];
@@ -116,7 +116,7 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
         ...(options.timing ? { timingMs: event.ms } : {}),
         ...(event.extra !== undefined ? { explanations: event.extra } : {}),
       });
-      if (line.warnings.includes(NO_EVIDENCE_WARNING)) counts.noEvidence++;
+      if (Object.values(line.abstained ?? {}).some((a) => a.reason === 'NO_EVIDENCE')) counts.noEvidence++;
       for (const warning of line.warnings) {
         counts.warnings++;
         options.onWarning?.(line.id, warning);
