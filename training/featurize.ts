@@ -56,7 +56,8 @@ const featurizer = new Featurizer(tokenizer, linker, vocabulary, {
   maxLength: L,
   maxEntities: E,
   image: { size: S, mean: 0.5, std: 0.25 },
-  audio: { sampleRate: rate, seconds: Number(args.seconds) },
+  // One window per recording: the training arrays hold [N, T] (generated recordings are one window long).
+  audio: { sampleRate: rate, seconds: Number(args.seconds), maxWindows: 1 },
 });
 
 const labelOrder = new Map<string, number>();

@@ -1,6 +1,7 @@
 /**
  * @file Turns WAV attachment bytes into the model's audio input: mono float samples at the
- * package's sample rate, cut or zero-padded to its fixed length.
+ * package's sample rate, cut into windows of its fixed length (a short recording zero-padded to
+ * one window; a long one read for at most `maxWindows` windows, which the runtime pools).
  *
  * The log-mel front end is inside the audio ONNX graph, so this module only decodes, mixes down
  * and resamples. Other containers (OGG, MP3, FLAC…) are refused with a message naming the format.
@@ -11,7 +12,26 @@ import { decodePcmWav, type PcmChannels } from './wav-pcm.js';
 
 export interface AudioInputSpec {
   sampleRate: number;
+  /** Length of one window: what the audio encoder reads at a time. */
   seconds: number;
+  /**
+   * Most windows read from one recording (default AUDIO_MAX_WINDOWS): the runtime encodes each
+   * and pools (averages) their embeddings. The training recipe uses 1: its recordings are one
+   * window long.
+   */
+  maxWindows?: number;
+}
+
+/** Default `maxWindows`: 8 windows of the package's length (16 s with a 2 s window). */
+export const AUDIO_MAX_WINDOWS = 8;
+
+/** A recording cut into the windows the model reads. */
+export interface AudioWindows {
+  /** `windows` consecutive windows of `sampleRate × seconds` samples, end to end (the last zero-padded). */
+  samples: Float32Array;
+  windows: number;
+  /** Length of the whole recording in seconds. */
+  sourceSeconds: number;
 }
 
 export function sniffAudioFormat(bytes: Uint8Array): 'wav' | 'ogg' | 'mp3' | 'flac' | undefined {
@@ -87,11 +107,32 @@ export function resample(samples: Float32Array, from: number, to: number): Float
   return out;
 }
 
-/** The model's audio tensor data: mono, at spec.sampleRate, exactly spec.seconds long. */
-export function prepareAudio(bytes: Uint8Array, spec: AudioInputSpec): Float32Array {
+/**
+ * How many windows of `seconds` a recording of `sourceSeconds` gives: one per full window, plus
+ * the last partial one when it holds at least half a window, at least 1 and at most `maxWindows`.
+ */
+export function windowCount(sourceSeconds: number, seconds: number, maxWindows: number): number {
+  return Math.max(1, Math.min(maxWindows, Math.floor(sourceSeconds / seconds + 0.5)));
+}
+
+/**
+ * The model's audio input: mono at spec.sampleRate, the first `windowCount` windows of the
+ * recording end to end (a short recording zero-padded to one window). Only the samples those
+ * windows need are resampled, so the cost is bounded by `maxWindows`, not by the file's length.
+ */
+export function prepareAudioWindows(bytes: Uint8Array, spec: AudioInputSpec): AudioWindows {
   const decoded = decodeWav(bytes);
-  const samples = resample(decoded.samples, decoded.sampleRate, spec.sampleRate);
-  const out = new Float32Array(Math.round(spec.sampleRate * spec.seconds));
+  const sourceSeconds = decoded.samples.length / decoded.sampleRate;
+  const windows = windowCount(sourceSeconds, spec.seconds, spec.maxWindows ?? AUDIO_MAX_WINDOWS);
+  const window = Math.round(spec.sampleRate * spec.seconds);
+  const needed = Math.min(decoded.samples.length, Math.ceil(windows * spec.seconds * decoded.sampleRate) + 1);
+  const samples = resample(decoded.samples.subarray(0, needed), decoded.sampleRate, spec.sampleRate);
+  const out = new Float32Array(window * windows);
   out.set(samples.subarray(0, out.length));
-  return out;
+  return { samples: out, windows, sourceSeconds };
+}
+
+/** The model's audio tensor data for one window: mono, at spec.sampleRate, exactly spec.seconds long. */
+export function prepareAudio(bytes: Uint8Array, spec: AudioInputSpec): Float32Array {
+  return prepareAudioWindows(bytes, { ...spec, maxWindows: 1 }).samples;
 }

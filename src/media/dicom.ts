@@ -39,6 +39,10 @@ export interface GrayImage {
   height: number;
   /** Row-major 8-bit luminance. */
   pixels: Uint8Array;
+  /** Modality (0008,0060), e.g. `DX`, `CT`, when the file names it. */
+  modality?: string;
+  /** Body Part Examined (0018,0015), e.g. `CHEST`, when the file names it. */
+  bodyPart?: string;
 }
 
 export function isDicom(bytes: Uint8Array): boolean {
@@ -147,5 +151,6 @@ export function decodeDicom(bytes: Uint8Array): GrayImage {
     const v = Math.round((Math.min(hi, Math.max(lo, values[i] as number)) - lo) * (255 / span));
     pixels[i] = invert ? 255 - v : v;
   }
-  return { width: columns, height: rows, pixels };
+  const bodyPart = dataSet.string('x00180015')?.trim();
+  return { width: columns, height: rows, pixels, ...(modality ? { modality } : {}), ...(bodyPart ? { bodyPart } : {}) };
 }

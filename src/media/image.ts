@@ -28,16 +28,18 @@ export function sniffImageFormat(bytes: Uint8Array): ImageFormat | undefined {
 export async function decodeImageGray(
   bytes: Uint8Array,
   size: number,
-): Promise<{ pixels: Uint8Array; format: ImageFormat; width: number; height: number }> {
+): Promise<{ pixels: Uint8Array; format: ImageFormat; width: number; height: number; dicom?: DicomSubject }> {
   const format = sniffImageFormat(bytes);
   if (!format) throw new MediaError('image bytes are not PNG, JPEG or DICOM', { code: 'IMAGE_UNKNOWN_FORMAT' });
   try {
     let source: Sharp;
     let width: number;
     let height: number;
+    let dicom: DicomSubject | undefined;
     if (format === 'dicom') {
       const gray = decodeDicom(bytes);
       ({ width, height } = gray);
+      dicom = { ...(gray.modality ? { modality: gray.modality } : {}), ...(gray.bodyPart ? { bodyPart: gray.bodyPart } : {}) };
       source = sharp(Buffer.from(gray.pixels.buffer, gray.pixels.byteOffset, gray.pixels.byteLength), {
         raw: { width, height, channels: 1 },
       });
@@ -48,7 +50,13 @@ export async function decodeImageGray(
       height = meta.height ?? 0;
     }
     const pixels = await source.grayscale().resize(size, size, { fit: 'fill', kernel: 'linear' }).extractChannel(0).raw().toBuffer();
-    return { pixels: new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength), format, width, height };
+    return {
+      pixels: new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength),
+      format,
+      width,
+      height,
+      ...(dicom ? { dicom } : {}),
+    };
   } catch (cause) {
     if (cause instanceof MediaError) throw cause;
     throw new MediaError(`${format.toUpperCase()} image could not be decoded (${(cause as Error).message})`, {
@@ -58,10 +66,21 @@ export async function decodeImageGray(
   }
 }
 
+/** What a DICOM file says about itself: how it was made and of which body part. */
+export interface DicomSubject {
+  modality?: string;
+  bodyPart?: string;
+}
+
+/** The model's image tensor data, (pixel / 255 - mean) / std (length size²), and a DICOM file's own modality and body part. */
+export async function readImage(bytes: Uint8Array, spec: ImageInputSpec): Promise<{ data: Float32Array; dicom?: DicomSubject }> {
+  const { pixels, dicom } = await decodeImageGray(bytes, spec.size);
+  const data = new Float32Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) data[i] = ((pixels[i] as number) / 255 - spec.mean) / spec.std;
+  return { data, ...(dicom ? { dicom } : {}) };
+}
+
 /** The model's image tensor data: (pixel / 255 - mean) / std, length size². */
 export async function prepareImage(bytes: Uint8Array, spec: ImageInputSpec): Promise<Float32Array> {
-  const { pixels } = await decodeImageGray(bytes, spec.size);
-  const out = new Float32Array(pixels.length);
-  for (let i = 0; i < pixels.length; i++) out[i] = ((pixels[i] as number) / 255 - spec.mean) / spec.std;
-  return out;
+  return (await readImage(bytes, spec)).data;
 }

@@ -185,7 +185,10 @@ export class ClinicalModel {
     return this.recent.get(batch) ?? (await this.encode(batch));
   }
 
-  /** One media encoder on prepared inputs (undefined: zeros); explanations pass occluded copies. */
+  /**
+   * One media encoder on prepared inputs (undefined: zeros); explanations pass occluded copies.
+   * A recording of several windows is encoded window by window and its embeddings averaged.
+   */
   async encodeMedia(role: 'image' | 'audio', items: readonly (Float32Array | undefined)[]): Promise<ort.Tensor> {
     const present = items.map((x, i) => (x ? i : -1)).filter((i) => i >= 0);
     const spec = this.manifest.graphs[role];
@@ -197,15 +200,36 @@ export class ClinicalModel {
     }
     const out = new Float32Array(items.length * embeddingDim);
     if (present.length > 0) {
-      const first = items[present[0] as number] as Float32Array;
-      const data = new Float32Array(present.length * first.length);
-      for (const [k, i] of present.entries()) data.set(items[i] as Float32Array, k * first.length);
+      // One row per image, or per window of a recording (a recording is one or more windows end
+      // to end: src/media/audio.ts); a record's embedding is the mean of its rows' embeddings.
+      const rowLength =
+        role === 'image'
+          ? this.manifest.image.size * this.manifest.image.size
+          : Math.round(this.manifest.audio.sampleRate * this.manifest.audio.seconds);
+      const rowsOf = present.map((i) => Math.max(1, Math.round((items[i] as Float32Array).length / rowLength)));
+      const rows = rowsOf.reduce((a, b) => a + b, 0);
+      const data = new Float32Array(rows * rowLength);
+      let row = 0;
+      for (const [k, i] of present.entries()) {
+        data.set((items[i] as Float32Array).subarray(0, (rowsOf[k] as number) * rowLength), row * rowLength);
+        row += rowsOf[k] as number;
+      }
       const input = spec.inputs[0]?.name ?? role;
-      const dims =
-        role === 'image' ? [present.length, 1, this.manifest.image.size, this.manifest.image.size] : [present.length, first.length];
+      const dims = role === 'image' ? [rows, 1, this.manifest.image.size, this.manifest.image.size] : [rows, rowLength];
       const result = await this.sessions[role].run({ [input]: new ort.Tensor('float32', data, dims) });
       const embedding = result[`${role}_embedding`]?.data as Float32Array;
-      for (const [k, i] of present.entries()) out.set(embedding.subarray(k * embeddingDim, (k + 1) * embeddingDim), i * embeddingDim);
+      row = 0;
+      for (const [k, i] of present.entries()) {
+        const n = rowsOf[k] as number;
+        const target = out.subarray(i * embeddingDim, (i + 1) * embeddingDim);
+        if (n === 1) target.set(embedding.subarray(row * embeddingDim, (row + 1) * embeddingDim));
+        else {
+          for (let r = row; r < row + n; r++)
+            for (let d = 0; d < embeddingDim; d++) target[d] = (target[d] as number) + (embedding[r * embeddingDim + d] as number);
+          for (let d = 0; d < embeddingDim; d++) target[d] = (target[d] as number) / n;
+        }
+        row += n;
+      }
     }
     return new ort.Tensor('float32', out, [items.length, embeddingDim]);
   }

@@ -63,13 +63,13 @@ interface Loaded {
 
 /**
  * Resolve an attachment. `where` names it in messages, e.g. `DocumentReference/7 content[0]`.
- * `title` and `bodySite` are copied onto media.
+ * `title`, `bodySite` and `imagingModality` are copied onto media.
  */
 export async function resolveAttachment(
   attachment: fhir4.Attachment,
   where: string,
   ctx: AttachmentContext,
-  extra: { title?: string; bodySite?: string } = {},
+  extra: { title?: string; bodySite?: string; imagingModality?: string } = {},
 ): Promise<ResolvedAttachment> {
   const loaded = await load(attachment, where, ctx);
   if (!loaded) return NONE;
@@ -133,6 +133,7 @@ export async function resolveAttachment(
   const title = str(attachment.title) ?? extra.title;
   if (title) media.title = title;
   if (extra.bodySite) media.bodySite = extra.bodySite;
+  if (extra.imagingModality) media.imagingModality = extra.imagingModality;
   return { kind: 'media', media };
 }
 

@@ -46,7 +46,7 @@ export async function extractContent(ctx: AttachmentContext<ResourceEntry>): Pro
     label: string,
     resource: string,
     meta: NoteMeta,
-    extra: { title?: string; bodySite?: string } = {},
+    extra: { title?: string; bodySite?: string; imagingModality?: string } = {},
   ): Promise<void> => {
     const a = obj(attachment);
     if (!a) {
@@ -99,8 +99,13 @@ export async function extractContent(ctx: AttachmentContext<ResourceEntry>): Pro
     }
     case 'Media': {
       const meta = { time: str(r.createdDateTime) ?? str(obj(r.createdPeriod)?.start) ?? str(r.issued) };
-      const bodySite = bodySiteOf(r.bodySite) ?? bodySiteOf(r.view);
-      await attach(r.content, `${key} content`, key, meta, bodySite ? { bodySite } : {});
+      // The view (PA, lateral…) says how, not where: only bodySite names the body part.
+      const bodySite = bodySiteOf(r.bodySite);
+      const imaging = preferredCode(r.modality);
+      await attach(r.content, `${key} content`, key, meta, {
+        ...(bodySite ? { bodySite } : {}),
+        ...(imaging ? { imagingModality: imaging } : {}),
+      });
       break;
     }
     case 'Binary': {

@@ -4,9 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { decodeDicom } from '../../src/media/dicom.js';
 import { MediaError } from '../../src/media/errors.js';
 import { decodeImageGray, prepareImage, sniffImageFormat } from '../../src/media/image.js';
-import { decodeWav, prepareAudio, resample, sniffAudioFormat } from '../../src/media/audio.js';
+import { decodeWav, prepareAudio, prepareAudioWindows, resample, sniffAudioFormat, windowCount } from '../../src/media/audio.js';
 import { renderChestImage } from '../../src/synth/chest-image.js';
 import { renderAudio } from '../../src/synth/audio.js';
+import { encodeWav16 } from '../../src/synth/wav.js';
 import { Random } from '../../src/util/random.js';
 import { projectRoot } from '../../src/util/version.js';
 
@@ -77,6 +78,25 @@ describe('audio', () => {
     expect(x.length).toBe(48000);
     expect(x.subarray(32000).every((v) => v === 0)).toBe(true);
     expect(x.subarray(0, 32000).some((v) => v !== 0)).toBe(true);
+  });
+
+  it('cuts a long recording into at most maxWindows windows, resampling only what they need', () => {
+    expect(windowCount(0.3, 2, 8)).toBe(1);
+    expect(windowCount(2.9, 2, 8)).toBe(1);
+    expect(windowCount(3, 2, 8)).toBe(2);
+    expect(windowCount(9, 2, 8)).toBe(5);
+    expect(windowCount(600, 2, 8)).toBe(8);
+    const wav = renderAudio('wheeze', Random.derive(3, 'aud'), 7, 16000);
+    const cut = prepareAudioWindows(wav, { sampleRate: 16000, seconds: 2, maxWindows: 8 });
+    expect(cut.windows).toBe(4);
+    expect(cut.sourceSeconds).toBeCloseTo(7, 6);
+    expect(cut.samples.length).toBe(4 * 32000);
+    expect(cut.samples.subarray(0, 32000)).toEqual(prepareAudio(wav, { sampleRate: 16000, seconds: 2 }));
+    expect(cut.samples.subarray(7 * 16000).every((v) => v === 0)).toBe(true);
+    // A 1 Hz header on a long file costs what its windows need, not the whole file resampled.
+    const slow = prepareAudioWindows(encodeWav16(new Float32Array(100_000).fill(0.1), 1), { sampleRate: 16000, seconds: 2 });
+    expect(slow.windows).toBe(8);
+    expect(slow.samples.length).toBe(8 * 32000);
   });
 
   it('resamples with the right length and keeps a slow sine', () => {
