@@ -14,6 +14,7 @@ import { prepareAudio, type AudioInputSpec } from '../media/audio.js';
 import { MediaError } from '../media/errors.js';
 import { prepareImage, type ImageInputSpec } from '../media/image.js';
 import type { ClinicalRecord, CodedFact, NoteText } from '../records/types.js';
+import { type RangeSubject, rangeSubjectOf, REFERENCE_LOINC, referenceRange } from './reference-ranges.js';
 import type { Tokenizer } from './tokenizer.js';
 
 /** How an entity entered the record; the fusion head embeds this beside the entity. */
@@ -27,24 +28,6 @@ export const ENTITY_FLAGS = {
   abnormal: 6,
 } as const;
 export type EntityFlag = keyof typeof ENTITY_FLAGS;
-
-/**
- * Adult reference ranges (LOINC -> [low, high]) used to flag a measurement as abnormal. Standard
- * clinical cut-offs: fever ≥ 38 °C, tachycardia > 100/min, tachypnoea > 20/min, SpO2 < 94 %,
- * hypertension ≥ 140/90, obesity BMI ≥ 30, anaemia Hb < 12 g/dL, hyperglycaemia > 125 mg/dL.
- */
-export const REFERENCE_RANGES: Readonly<Record<string, [number, number]>> = {
-  '8310-5': [35.0, 37.9],
-  '8867-4': [50, 100],
-  '9279-1': [10, 20],
-  '59408-5': [94, 100],
-  '2708-6': [94, 100],
-  '8480-6': [90, 139],
-  '8462-4': [55, 89],
-  '39156-5': [18.5, 29.9],
-  '718-7': [12.0, 17.5],
-  '2339-0': [65, 125],
-};
 
 export interface FeatureSpec {
   maxLength: number;
@@ -113,12 +96,16 @@ export function isActiveFact(fact: CodedFact): boolean {
   return !(fact.status && INACTIVE_STATUS.test(fact.status));
 }
 
-function isAbnormal(fact: CodedFact): boolean {
+/**
+ * Whether a measurement is outside the reference range of its (first ranged) LOINC code for the
+ * patient's age and sex (reference-ranges.ts); a code with no range at this age is not flagged.
+ */
+function isAbnormal(fact: CodedFact, subject: RangeSubject): boolean {
   if (fact.kind !== 'observation' || fact.value === undefined) return false;
   for (const c of fact.codings) {
-    if (c.system !== SYSTEMS.loinc) continue;
-    const range = REFERENCE_RANGES[c.code];
-    if (range) return fact.value < range[0] || fact.value > range[1];
+    if (c.system !== SYSTEMS.loinc || !REFERENCE_LOINC.has(c.code)) continue;
+    const range = referenceRange(c.code, subject.ageYears, subject.sex);
+    return range !== undefined && (fact.value < range[0] || fact.value > range[1]);
   }
   return false;
 }
@@ -155,9 +142,13 @@ export class Featurizer {
     return out;
   }
 
-  /** Entities of a text and a record's coded facts: text mentions first, then facts (`dedupeEntities`). */
-  linkEntities(text: string, facts: readonly CodedFact[]): LinkedEntity[] {
-    return this.dedupeEntities(this.textEntities(text), this.factEntities(facts));
+  /**
+   * Entities of a text and a record's coded facts: text mentions first, then facts (`dedupeEntities`).
+   * Measurements are read against the reference ranges of `subject`'s age and sex (adult ranges
+   * when it is absent or says nothing).
+   */
+  linkEntities(text: string, facts: readonly CodedFact[], subject: RangeSubject = {}): LinkedEntity[] {
+    return this.dedupeEntities(this.textEntities(text), this.factEntities(facts, subject));
   }
 
   /** Entities mentioned in a text, flagged by how (family, negated, historical, mentioned). */
@@ -169,10 +160,10 @@ export class Featurizer {
   }
 
   /** Entities of coded facts that still hold, and of abnormal measurements. */
-  private *factEntities(facts: readonly CodedFact[]): Generator<LinkedEntity> {
+  private *factEntities(facts: readonly CodedFact[], subject: RangeSubject): Generator<LinkedEntity> {
     for (const fact of facts) {
       if (fact.kind === 'observation') {
-        if (!isAbnormal(fact)) continue;
+        if (!isAbnormal(fact, subject)) continue;
         for (const id of this.linker.linkCodes(fact.codings))
           yield { id, flag: 'abnormal', ...(fact.resource ? { resource: fact.resource } : {}) };
         continue;
@@ -216,7 +207,7 @@ export class Featurizer {
     const warnings: string[] = [];
     const text = selectNoteText(record.notes, this.spec.maxLength * CHARS_PER_TOKEN);
     const { ids } = this.tokenizer.encode(text, this.spec.maxLength);
-    const entities = this.linkEntities(text, record.facts);
+    const entities = this.linkEntities(text, record.facts, rangeSubjectOf(record.demographics, record.time));
     const features: RecordFeatures = {
       text,
       inputIds: ids,

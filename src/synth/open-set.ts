@@ -114,7 +114,7 @@ export function sampleOpenSetPatient(view: GeneratorGraphView, seed: number, ind
     medications,
     recommended: recommendedDrugs(view, chronic),
     allergies: drawAllergies(view, seed, index),
-    measurements: drawMeasurements(Random.derive(seed, 'vitals', index), abnormalLoinc(view, chronic), ageYears),
+    measurements: drawMeasurements(Random.derive(seed, 'vitals', index), abnormalLoinc(view, chronic), ageYears, sex),
     ...drawMedia(seed, index, {}, chronic),
   };
 }

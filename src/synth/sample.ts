@@ -138,7 +138,7 @@ export function samplePatient(view: GeneratorGraphView, seed: number, index: num
     medications,
     recommended: recommendedDrugs(view, [condition, ...chronic]),
     allergies: drawAllergies(view, seed, index),
-    measurements: drawMeasurements(Random.derive(seed, 'vitals', index), abnormalLoinc(view, [condition, ...chronic]), ageYears),
+    measurements: drawMeasurements(Random.derive(seed, 'vitals', index), abnormalLoinc(view, [condition, ...chronic]), ageYears, sex),
     ...drawMedia(seed, index, presentation, chronic),
   };
 }

@@ -71,7 +71,8 @@ export const MEASUREMENTS: readonly MeasurementSpec[] = [
     display: 'Hemoglobin [Mass/volume] in Blood',
     unit: 'g/dL',
     label: 'Hgb',
-    normal: [12.4, 16.4],
+    // Women's (and children's) normal range; men from 15 draw from MALE_NORMAL_HB.
+    normal: [12.4, 15.6],
     abnormal: [7.2, 10.6],
     decimals: 1,
     lab: true,
@@ -88,6 +89,12 @@ export const MEASUREMENTS: readonly MeasurementSpec[] = [
   },
 ];
 
+/**
+ * Normal haemoglobin of men from 15 years (g/dL): WHO calls a man anaemic below 13.0 (the reference
+ * ranges in src/model/reference-ranges.ts), so a man's normal value is drawn above it.
+ */
+const MALE_NORMAL_HB: [number, number] = [13.3, 17.0];
+
 export interface Measurement {
   spec: MeasurementSpec;
   value: number;
@@ -96,9 +103,11 @@ export interface Measurement {
 
 /**
  * Draw a patient's measurements. `abnormalLoinc` holds the LOINC codes the patient's conditions
- * make abnormal; children get higher heart and breathing rates, as they have.
+ * make abnormal; children get higher heart and breathing rates, as they have, and a man's normal
+ * haemoglobin is drawn from the male range. `sex` only changes a value, never the draws, so every
+ * stream after it is the same for either sex.
  */
-export function drawMeasurements(rng: Random, abnormalLoinc: ReadonlySet<string>, ageYears: number): Measurement[] {
+export function drawMeasurements(rng: Random, abnormalLoinc: ReadonlySet<string>, ageYears: number, sex: 'female' | 'male'): Measurement[] {
   const out: Measurement[] = [];
   for (const spec of MEASUREMENTS) {
     const abnormal = abnormalLoinc.has(spec.loinc) || (spec.aliases ?? []).some((a) => abnormalLoinc.has(a));
@@ -107,7 +116,8 @@ export function drawMeasurements(rng: Random, abnormalLoinc: ReadonlySet<string>
     const keep = rng.float();
     if (spec.lab && keep > (abnormal ? 0.85 : 0.4)) continue;
     if (spec.loinc === '39156-5' && ageYears < 18) continue;
-    const [lo, hi] = abnormal ? spec.abnormal : spec.normal;
+    const maleHb = spec.loinc === '718-7' && sex === 'male' && ageYears >= 15;
+    const [lo, hi] = abnormal ? spec.abnormal : maleHb ? MALE_NORMAL_HB : spec.normal;
     let value = lo + (hi - lo) * u;
     if (ageYears < 12 && spec.loinc === '8867-4') value += 25;
     if (ageYears < 12 && spec.loinc === '9279-1') value += 8;
