@@ -18,6 +18,7 @@ metrics only while the graph hashes it names are the package's.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -124,6 +125,26 @@ def _faithfulness(path: Path, graph_sha: dict[str, str]) -> dict | None:
             **report['faithfulness']}
 
 
+CONTEXT_TSV = 'text/negex-context/context-annotations-dev.tsv'
+
+
+def _note_context() -> dict | None:
+    """The runtime's ConText flags on the annotated sentences (scripts/context-eval.ts), when the corpus is here."""
+    from .corpus import corpus_root
+
+    tsv = corpus_root() / CONTEXT_TSV
+    if not tsv.exists():
+        log('publish', f'warning: {tsv} not found; the card leaves out the ConText measurement')
+        return None
+    done = subprocess.run(['node', '--import', 'tsx', 'scripts/context-eval.ts', '--json', '--file', str(tsv)], cwd=REPO_ROOT,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RecipeError(f'scripts/context-eval.ts failed: {done.stderr.strip()[-2000:]}')
+    report = json.loads(done.stdout)
+    keep = {k: report[k] for k in ('rows', 'used', 'negated', 'historical', 'family', 'gennegexNegationF')}
+    return {**keep, 'file': f'../shared/corpus/{CONTEXT_TSV}', 'command': 'npm run context-eval'}
+
+
 def run(cfg_name: str, out: Path) -> dict:
     import torch
 
@@ -183,6 +204,10 @@ def run(cfg_name: str, out: Path) -> dict:
     metrics.pop('experiments', None)
     if experiment.exists():
         metrics['experiments'] = {'pretraining_scale': {**read_json(experiment), 'file': experiment.relative_to(REPO_ROOT).as_posix()}}
+    note_context = _note_context()
+    metrics.pop('note_context', None)
+    if note_context:
+        metrics['note_context'] = note_context
     metrics.get('real_notes', {}).pop('cli', None)
     cli_path = cfg.work_dir / 'cli_check.json'
     if cli_path.exists() and 'real_notes' in metrics:

@@ -5,6 +5,7 @@
  * Which measurement is abnormal for which condition comes from the graph's `abnormal_in` edges;
  * the direction (fever is high, hypoxaemia is low) and plausible ranges are written here once.
  */
+import { referenceRange } from '../model/reference-ranges.js';
 import type { Random } from '../util/random.js';
 
 export interface MeasurementSpec {
@@ -103,7 +104,7 @@ export interface Measurement {
 
 /**
  * Draw a patient's measurements. `abnormalLoinc` holds the LOINC codes the patient's conditions
- * make abnormal; children get higher heart and breathing rates, as they have, and a man's normal
+ * make abnormal; children's heart and breathing rates are drawn for their age band, and a man's normal
  * haemoglobin is drawn from the male range. `sex` only changes a value, never the draws, so every
  * stream after it is the same for either sex.
  */
@@ -119,8 +120,14 @@ export function drawMeasurements(rng: Random, abnormalLoinc: ReadonlySet<string>
     const maleHb = spec.loinc === '718-7' && sex === 'male' && ageYears >= 15;
     const [lo, hi] = abnormal ? spec.abnormal : maleHb ? MALE_NORMAL_HB : spec.normal;
     let value = lo + (hi - lo) * u;
-    if (ageYears < 12 && spec.loinc === '8867-4') value += 25;
-    if (ageYears < 12 && spec.loinc === '9279-1') value += 8;
+    const child =
+      ageYears < 18 && (spec.loinc === '8867-4' || spec.loinc === '9279-1') ? referenceRange(spec.loinc, ageYears, sex) : undefined;
+    if (child) {
+      // A child's rates from the same centile bands the featurizer reads (src/model/reference-ranges.ts):
+      // normal between 20% and 60% of the 1st-99th centile span (around the median), abnormal 5-30% above the 99th.
+      const [cLo, cHi] = child;
+      value = abnormal ? cHi * (1.05 + 0.25 * u) : cLo + (cHi - cLo) * (0.2 + 0.4 * u);
+    }
     const scale = 10 ** spec.decimals;
     out.push({ spec, value: Math.round(value * scale) / scale, abnormal });
   }
