@@ -13,12 +13,16 @@
  * - A phrase never spans punctuation that separates clauses (. , ; : ! ? newline).
  * - A few single words state a negated finding ("afebrile", "nonsmoker"); they link to that
  *   finding with `negated: true` (NEGATED_WORDS in src/kg/negation.ts).
+ * - Section headings ("# Allergies", "Past Medical History:", "FAMILY HISTORY:"; src/kg/sections.ts)
+ *   never link as findings; each mention carries the section it is in (`section`), and the
+ *   section's flags (historical, family) until the next heading.
  *
  * `link()` is pure and synchronous: the same text always gives the same mentions.
  */
 import type { KnowledgeGraph } from './graph.js';
-import { NEGATED_WORDS, contextFlags, type TokenSpan } from './negation.js';
+import { type ContextFlags, NEGATED_WORDS, contextFlags, type TokenSpan } from './negation.js';
 import { phraseKey, tokenize, type Token } from './normalize.js';
+import { findHeadings, type SectionKind } from './sections.js';
 import type { Coding, Entity, EntityType } from './types.js';
 
 export interface Mention {
@@ -35,6 +39,12 @@ export interface Mention {
   historical: boolean;
   /** `family` for "mother has asthma", "family history of MI". */
   experiencer: 'patient' | 'family';
+  /**
+   * The section heading the mention is under, when there is one (src/kg/sections.ts):
+   * `history`, `family`, `social`, `allergies` (an allergen, not a finding or a drug taken),
+   * `medications` (a medication list), or `current` (HPI, ROS, exam, assessment, plan…).
+   */
+  section?: SectionKind;
 }
 
 interface TrieNode {
@@ -77,12 +87,18 @@ export class EntityLinker {
   /** Mentions of graph entities in `text`, in order of position. */
   link(text: string): Mention[] {
     const tokens = tokenize(text);
+    const headings = findHeadings(tokens, text);
+    const inHeading = new Uint8Array(tokens.length);
+    for (const h of headings) inHeading.fill(1, h.first, h.last + 1);
     const spans: TokenSpan[] = [];
     const entities: Entity[] = [];
     const stated: boolean[] = [];
     for (let i = 0; i < tokens.length; ) {
       const match = this.longestMatch(tokens, i);
-      if (match) {
+      if (match && inHeading.subarray(i, match.last + 1).includes(1)) {
+        // A heading is not a finding ("# Allergies" is not atopy).
+        i = match.last + 1;
+      } else if (match) {
         spans.push({ first: i, last: match.last });
         entities.push(match.entity);
         stated.push(match.negated);
@@ -91,12 +107,12 @@ export class EntityLinker {
         i++;
       }
     }
-    const flags = contextFlags(tokens, spans);
+    const flags = contextFlags(tokens, spans, headings);
     return spans.map((span, m) => {
       const start = (tokens[span.first] as Token).start;
       const end = (tokens[span.last] as Token).end;
       const entity = entities[m] as Entity;
-      const f = flags[m] as { negated: boolean; historical: boolean; family: boolean };
+      const f = flags[m] as ContextFlags;
       return {
         start,
         end,
@@ -106,6 +122,7 @@ export class EntityLinker {
         negated: f.negated || (stated[m] as boolean),
         historical: f.historical,
         experiencer: f.family ? 'family' : 'patient',
+        ...(f.section ? { section: f.section } : {}),
       };
     });
   }

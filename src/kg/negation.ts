@@ -12,13 +12,20 @@
  *    the list, while "denies fever for the last three weeks at home with cough" stops in time.
  * 3. A scope ends at a sentence or clause boundary (. ; : ! ? newline), at a termination word
  *    ("but", "however", "except", "reports", "presents"…), or at another pre-trigger of its kind.
- *    A history or family trigger directly followed by a colon ("PMH:", "Family history:") is a
- *    section header: its scope runs to the end of the line or sentence.
+ *    A history trigger's scope runs over a list item by item ("a past history of diabetes,
+ *    dementia, hypertension, anemia and depression"): its window counts the words of one item
+ *    and starts again after each comma or list word.
+ * 4. Section headings ("PMH:", "Family History:", "# Allergies", "Social history:"; see
+ *    src/kg/sections.ts) are not triggers: a heading sets the section of every mention after it
+ *    until the next heading, and the section adds its flags (history, social history and allergy
+ *    lists: historical; family history: family) to those the triggers give. "History of present
+ *    illness:" and other present-tense headings end a section and add nothing.
  *
  * Deterministic, synchronous and allocation-light: a trigger trie over normalised (unstemmed)
  * tokens, one forward pass to find triggers, one short walk per trigger.
  */
 import { tokenize, type Token } from './normalize.js';
+import { findHeadings, type Heading, SECTION_FLAGS, type SectionKind } from './sections.js';
 
 export type TriggerKind = 'negation' | 'history' | 'family' | 'pseudo' | 'terminate';
 
@@ -33,6 +40,8 @@ interface TriggerRule {
   window: number;
   /** The scope ends after the first mention ("non-smoker" says nothing about what follows). */
   single?: boolean;
+  /** The window counts one list item: it starts again after a comma or list word. */
+  list?: boolean;
 }
 
 /** Non-mention tokens a scope may cross before it gives up. */
@@ -117,14 +126,31 @@ const HISTORY_PRE = [
   'medical history',
   'previous history of',
   'remote history of',
-  'previous',
-  'previously',
-  'prior',
   'status post',
   's/p',
-  'history',
+  'long history of',
+  'extensive history of',
 ];
-const HISTORY_POST = ['in the past', 'years ago', 'as a child', 'in childhood'];
+/** "Her past medical history is significant for …": the whole phrase is one trigger, so "positive for" does not end it. */
+const HISTORY_STATED = [
+  'history',
+  'medical history',
+  'past medical history',
+  'past history',
+  'surgical history',
+  'past surgical history',
+  'pmh',
+].flatMap((lead) =>
+  ['significant for', 'positive for', 'notable for', 'remarkable for', 'includes', 'including'].flatMap((tail) => [
+    `${lead} ${tail}`,
+    `${lead} is ${tail}`,
+  ]),
+);
+/** Words that date only the next phrase ("previous MI", "old rib fracture", "former smoker"). */
+const HISTORY_ADJACENT = ['previous', 'previously', 'prior', 'old', 'former', 'formerly'];
+/** "history" alone: "history of" written loosely ("history: asthma") or after the finding ("CAD history"). */
+const HISTORY_BOTH = ['history'];
+const HISTORY_POST = ['in the past', 'years ago', 'months ago', 'as a child', 'in childhood', 'the last time', 'last time'];
 const FAMILY_PRE = [
   'family history of',
   'family history',
@@ -162,6 +188,10 @@ const FAMILY_PRE = [
 ];
 const FAMILY_POST = ['in the family', 'runs in the family', 'in his family', 'in her family', 'in their family'];
 const PSEUDO = [
+  // Ages ("a 60-year-old woman with …") and durations of the present illness ("a two-day history
+  // of fever") are not history.
+  ...['year', 'years', 'month', 'months', 'week', 'weeks', 'day', 'days'].map((unit) => `${unit} old`),
+  ...['hour', 'hours', 'day', 'days', 'week', 'weeks', 'month', 'months'].map((unit) => `${unit} history of`),
   'no increase',
   'no change',
   'no significant change',
@@ -282,7 +312,10 @@ function buildTrie(): TrieNode {
   add(NEGATION_PRE, { kind: 'negation', direction: 'pre', window: WINDOW });
   add(NEGATION_POST, { kind: 'negation', direction: 'post', window: WINDOW });
   add(NEGATION_BOTH, { kind: 'negation', direction: 'both', window: WINDOW });
-  add(HISTORY_PRE, { kind: 'history', direction: 'pre', window: WINDOW });
+  add(HISTORY_STATED, { kind: 'history', direction: 'pre', window: WINDOW, list: true });
+  add(HISTORY_PRE, { kind: 'history', direction: 'pre', window: WINDOW, list: true });
+  add(HISTORY_ADJACENT, { kind: 'history', direction: 'pre', window: 1 });
+  add(HISTORY_BOTH, { kind: 'history', direction: 'both', window: WINDOW, list: true });
   add(HISTORY_POST, { kind: 'history', direction: 'post', window: WINDOW });
   add(FAMILY_PRE, { kind: 'family', direction: 'pre', window: WINDOW });
   add(FAMILY_POST, { kind: 'family', direction: 'post', window: WINDOW });
@@ -301,30 +334,39 @@ export interface ContextFlags {
   negated: boolean;
   historical: boolean;
   family: boolean;
+  /** The section the mention is in (the last heading before it), if any. */
+  section?: SectionKind;
 }
 
 interface FoundTrigger {
   rule: TriggerRule;
   first: number;
   last: number;
-  header: boolean;
 }
 
 /**
  * Context flags for each mention (same order as `spans`). `tokens` are the tokens of the text the
- * mentions were found in; `spans` must not overlap.
+ * mentions were found in; `spans` must not overlap. `headings` are the section headings of the
+ * text (`findHeadings(tokens, text)`; by default those the tokens alone show, the ones ending in a
+ * colon). A mention that starts at or after a heading is in its section.
  */
-export function contextFlags(tokens: readonly Token[], spans: readonly TokenSpan[]): ContextFlags[] {
+export function contextFlags(
+  tokens: readonly Token[],
+  spans: readonly TokenSpan[],
+  headings: readonly Heading[] = findHeadings(tokens),
+): ContextFlags[] {
   const flags: ContextFlags[] = spans.map(() => ({ negated: false, historical: false, family: false }));
   const owner = new Int32Array(tokens.length).fill(-1);
   for (const [m, s] of spans.entries()) owner.fill(m, s.first, s.last + 1);
+  const inHeading = new Uint8Array(tokens.length);
+  for (const h of headings) inHeading.fill(1, h.first, h.last + 1);
 
   // 1. Triggers, longest match, on word tokens outside mentions.
   const triggers: FoundTrigger[] = [];
   const triggerAt = new Int32Array(tokens.length).fill(-1);
   for (let i = 0; i < tokens.length; ) {
     const t = tokens[i] as Token;
-    if (t.kind !== 'word' || owner[i] !== -1) {
+    if (t.kind !== 'word' || owner[i] !== -1 || inHeading[i]) {
       i++;
       continue;
     }
@@ -332,7 +374,7 @@ export function contextFlags(tokens: readonly Token[], spans: readonly TokenSpan
     let best: { last: number; rule: TriggerRule } | undefined;
     for (let j = i; j < tokens.length; j++) {
       const tj = tokens[j] as Token;
-      if (tj.kind !== 'word' || owner[j] !== -1) break;
+      if (tj.kind !== 'word' || owner[j] !== -1 || inHeading[j]) break;
       node = node.next.get(tj.norm);
       if (!node) break;
       if (node.rule) best = { last: j, rule: node.rule };
@@ -341,9 +383,7 @@ export function contextFlags(tokens: readonly Token[], spans: readonly TokenSpan
       i++;
       continue;
     }
-    const after = tokens[best.last + 1];
-    const header = best.rule.kind !== 'negation' && best.rule.direction === 'pre' && after?.norm === ':';
-    triggers.push({ rule: best.rule, first: i, last: best.last, header });
+    triggers.push({ rule: best.rule, first: i, last: best.last });
     triggerAt.fill(triggers.length - 1, i, best.last + 1);
     i = best.last + 1;
   }
@@ -360,12 +400,13 @@ export function contextFlags(tokens: readonly Token[], spans: readonly TokenSpan
     const { rule } = trigger;
     let reached = false;
     let k = step === 1 ? trigger.last + 1 : trigger.first - 1;
-    if (trigger.header) k++; // skip the colon
     let counted = 0;
     while (k >= 0 && k < tokens.length) {
       const tok = tokens[k] as Token;
+      if (inHeading[k]) break;
       if (tok.kind === 'punct') {
-        if (tok.norm !== ',' && (!trigger.header || tok.norm === '\n' || tok.norm === '.' || tok.norm === ';')) break;
+        if (tok.norm !== ',') break;
+        if (rule.list) counted = 0;
         k += step;
         continue;
       }
@@ -383,13 +424,18 @@ export function contextFlags(tokens: readonly Token[], spans: readonly TokenSpan
         const other = triggers[ti] as FoundTrigger;
         if (other.rule.kind === 'terminate') break;
         if (other.rule.kind === rule.kind && other.rule.direction !== 'none') break;
+        // A list ends where another kind of statement starts ("history of deafness and denies nausea").
+        if (rule.list && other.rule.kind !== 'pseudo') break;
         counted += 1;
         k = step === 1 ? other.last + 1 : other.first - 1;
       } else {
+        // A bare number in a list ("1) esophagitis s/p biopsy 2) hiatal hernia") starts a new item.
+        if (rule.list && /^\d+$/.test(tok.norm)) break;
         if (!LIST_WORDS.has(tok.norm)) counted += 1;
+        else if (rule.list) counted = 0;
         k += step;
       }
-      if (!trigger.header && counted > rule.window) break;
+      if (counted > rule.window) break;
     }
     return reached;
   };
@@ -398,6 +444,17 @@ export function contextFlags(tokens: readonly Token[], spans: readonly TokenSpan
     if (direction === 'pre') walk(trigger, 1);
     else if (direction === 'post') walk(trigger, -1);
     else if (direction === 'both' && !walk(trigger, 1)) walk(trigger, -1);
+  }
+
+  // 4. Sections: the last heading that starts at or before the mention.
+  for (const [m, span] of spans.entries()) {
+    let heading: Heading | undefined;
+    for (const h of headings) if (h.first <= span.first) heading = h;
+    if (!heading) continue;
+    const f = flags[m] as ContextFlags;
+    f.section = heading.kind;
+    if (SECTION_FLAGS[heading.kind].historical) f.historical = true;
+    if (SECTION_FLAGS[heading.kind].family) f.family = true;
   }
   return flags;
 }

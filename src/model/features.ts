@@ -151,9 +151,14 @@ export class Featurizer {
     return this.dedupeEntities(this.textEntities(text), this.factEntities(facts, subject));
   }
 
-  /** Entities mentioned in a text, flagged by how (family, negated, historical, mentioned). */
+  /**
+   * Entities mentioned in a text, flagged by how (family, negated, historical, mentioned). Mentions
+   * in an allergy list are left out: an allergen is neither a finding nor a drug taken. Mentions in
+   * a medication list stay `mentioned`.
+   */
   private *textEntities(text: string): Generator<LinkedEntity> {
     for (const m of this.linker.link(text)) {
+      if (m.section === 'allergies') continue;
       const flag: EntityFlag = m.experiencer === 'family' ? 'family' : m.negated ? 'negated' : m.historical ? 'historical' : 'mentioned';
       yield { id: m.entityId, flag, span: [m.start, m.end] };
     }

@@ -181,8 +181,8 @@ describe('negation scope', () => {
     expect(only('History of present illness: cough.')[0]?.historical).toBe(false);
   });
 
-  it('treats section headers as scopes to the end of the line', () => {
-    const m = only('Past medical history: asthma, hypertension, GERD\nNow: fever');
+  it('treats section headers as scopes up to the next heading', () => {
+    const m = only('Past medical history: asthma, hypertension, GERD\nPhysical exam: fever');
     expect(m.filter((x) => x.historical).map((x) => x.entityId)).toEqual(['antecedent:E_124', 'condition:I10', 'condition:K21']);
     expect(m.find((x) => x.entityId === 'finding:E_91')?.historical).toBe(false);
     const f = only('Family history: diabetes and hypertension.');
