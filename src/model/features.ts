@@ -14,6 +14,7 @@ import { prepareAudio, type AudioInputSpec } from '../media/audio.js';
 import { MediaError } from '../media/errors.js';
 import { prepareImage, type ImageInputSpec } from '../media/image.js';
 import type { ClinicalRecord, CodedFact, NoteText } from '../records/types.js';
+import { factState, isAbnormalInterpretation } from '../records/status.js';
 import { type RangeSubject, rangeSubjectOf, REFERENCE_LOINC, referenceRange } from './reference-ranges.js';
 import type { Tokenizer } from './tokenizer.js';
 
@@ -88,12 +89,13 @@ export function selectNoteText(notes: readonly NoteText[], maxChars: number): st
   return text;
 }
 
-/** Statuses of a coded fact that no longer hold: history, retracted, or never true. */
-const INACTIVE_STATUS = /^(resolved|inactive|remission|entered-in-error|refuted|stopped|cancelled)$/;
-
-/** Whether a coded fact still holds for the patient: no status, or one not in INACTIVE_STATUS. */
+/**
+ * Whether a coded fact still holds for the patient (src/records/status.ts `factState`): not
+ * history (resolved, inactive, stopped…) and not retracted (entered in error, refuted,
+ * cancelled…); in an encounter's record, a condition that held during that encounter holds.
+ */
 export function isActiveFact(fact: CodedFact): boolean {
-  return !(fact.status && INACTIVE_STATUS.test(fact.status));
+  return factState(fact) === 'current';
 }
 
 /**
@@ -164,18 +166,34 @@ export class Featurizer {
     }
   }
 
-  /** Entities of coded facts that still hold, and of abnormal measurements. */
+  /**
+   * Entities of coded facts, read by status (src/records/status.ts `factState`): `coded` for those
+   * that hold, `historical` for those that no longer do (resolved, stopped…), none for retracted
+   * ones; and `abnormal` for a result out of its reference range or interpreted positive,
+   * detected, abnormal, high or low. History comes after the rest, so it never crowds current
+   * evidence out of the entity cap.
+   */
   private *factEntities(facts: readonly CodedFact[], subject: RangeSubject): Generator<LinkedEntity> {
+    const history: CodedFact[] = [];
     for (const fact of facts) {
+      const state = factState(fact);
+      if (state === 'ignored') continue;
       if (fact.kind === 'observation') {
-        if (!isAbnormal(fact, subject)) continue;
+        if (!isAbnormal(fact, subject) && !isAbnormalInterpretation(fact.interpretation)) continue;
         for (const id of this.linker.linkCodes(fact.codings))
           yield { id, flag: 'abnormal', ...(fact.resource ? { resource: fact.resource } : {}) };
         continue;
       }
-      if (!isActiveFact(fact)) continue;
+      if (state === 'history') {
+        history.push(fact);
+        continue;
+      }
       for (const id of this.linker.linkCodes(fact.codings))
         yield { id, flag: 'coded', ...(fact.resource ? { resource: fact.resource } : {}) };
+    }
+    for (const fact of history) {
+      for (const id of this.linker.linkCodes(fact.codings))
+        yield { id, flag: 'historical', ...(fact.resource ? { resource: fact.resource } : {}) };
     }
   }
 

@@ -9,19 +9,8 @@
  * nobody (Organization, Practitioner, Medication, Binary…) stay available to references.
  */
 import type { BundleItem, ResourceItem, SourcePosition } from '../io/types.js';
-import { assemblePatient, type AssembleOptions, type PatientGroup } from './assemble-patient.js';
-import {
-  asBundle,
-  asResource,
-  type FhirResource,
-  type fhir4,
-  isEntryOf,
-  items,
-  obj,
-  type ResourceEntry,
-  sharedFields,
-  str,
-} from './fhir.js';
+import { assemblePatient, type AssembleOptions, attachmentUrls, type PatientGroup } from './assemble-patient.js';
+import { asBundle, asResource, type fhir4, isEntryOf, items, type ResourceEntry, str } from './fhir.js';
 import { patientKeyOfReference, patientReferenceOf, referenceOf, resourceKey, ResourceIndex } from './fhir-refs.js';
 import type { RecordItem } from './types.js';
 
@@ -31,21 +20,6 @@ interface Draft {
   entries: ResourceEntry[];
   /** Binaries about this patient (securityContext): attached only if no resource references them. */
   binaries: ResourceEntry[];
-}
-
-/** Attachment URLs of a resource, to tell referenced Binaries from loose ones. */
-function attachmentUrls(resource: FhirResource): string[] {
-  // by field name, whatever the type: a DocumentReference's content, a DiagnosticReport's
-  // presentedForm, a Communication's payload (and a Media's single content)
-  const r = sharedFields(resource);
-  const content = Array.isArray(r.content) ? r.content : undefined;
-  const attachments: (fhir4.Attachment | undefined)[] = [
-    ...items(content).map((c) => c?.attachment),
-    ...items(r.presentedForm),
-    ...items(r.payload).map((p) => p?.contentAttachment),
-  ];
-  if (resource.resourceType === 'Media') attachments.push(resource.content);
-  return attachments.map((a) => str(obj(a)?.url)).filter((u): u is string => u !== undefined);
 }
 
 /** Assemble the records of a Bundle item or a standalone resource item. */

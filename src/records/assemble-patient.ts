@@ -8,13 +8,31 @@
  * a reference goes to the latest encounter that started at or before its time (the first one when
  * it is older than all); an undated fact without a reference (an allergy, say) is history and goes
  * to every encounter record, an undated note or image to the latest encounter.
+ *
+ * What is not read because of its status (entered in error, refuted, cancelled…: src/records/status.ts)
+ * is left out here, with a warning naming the resource and the status, and so are the results of
+ * a DiagnosticReport left out; Binaries they reference are not read as loose ones either. In an
+ * encounter's record, a Condition that held during the encounter is marked `heldAtEncounter`.
  */
 import type { AttachmentOptions } from './attachments.js';
 import { demographicsOf } from './demographics.js';
 import { extractContent, CONTENT_TYPES, dedupeNotes } from './notes.js';
 import { extractFacts, FACT_TYPES } from './facts.js';
-import { type fhir4, isEntryOf, laterTime, obj, type ResourceEntry, resourceTime, str, timeValue } from './fhir.js';
-import { encounterReferenceOf, parseReference, type ReferenceResolver } from './fhir-refs.js';
+import {
+  type FhirResource,
+  type fhir4,
+  isEntryOf,
+  items,
+  laterTime,
+  obj,
+  type ResourceEntry,
+  resourceTime,
+  sharedFields,
+  str,
+  timeValue,
+} from './fhir.js';
+import { encounterReferenceOf, parseReference, referenceOf, type ReferenceResolver } from './fhir-refs.js';
+import { factState, heldDuring, unreadStatus } from './status.js';
 import type { SourcePosition } from '../io/types.js';
 import type { ClinicalRecord, CodedFact, MediaAttachment, NoteText } from './types.js';
 
@@ -56,18 +74,61 @@ interface EncounterInfo {
   key: string;
   id: string;
   start?: string;
+  end?: string;
   entry: ResourceEntry;
+}
+
+/** Attachment URLs of a resource, to tell referenced Binaries from loose ones. */
+export function attachmentUrls(resource: FhirResource): string[] {
+  // by field name, whatever the type: a DocumentReference's content, a DiagnosticReport's
+  // presentedForm, a Communication's payload (and a Media's single content)
+  const r = sharedFields(resource);
+  const content = Array.isArray(r.content) ? r.content : undefined;
+  const attachments: (fhir4.Attachment | undefined)[] = [
+    ...items(content).map((c) => c?.attachment),
+    ...items(r.presentedForm),
+    ...items(r.payload).map((p) => p?.contentAttachment),
+  ];
+  if (resource.resourceType === 'Media') attachments.push(resource.content);
+  return attachments.map((a) => str(obj(a)?.url)).filter((u): u is string => u !== undefined);
+}
+
+/**
+ * Resources not read because a DiagnosticReport that lists them as results is not read (key of
+ * the result -> why, e.g. `result of DiagnosticReport/r1 (status cancelled)`).
+ */
+async function unreadResults(group: PatientGroup): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const entry of group.entries) {
+    if (!isEntryOf(entry, 'DiagnosticReport')) continue;
+    const why = unreadStatus(entry.resource);
+    if (!why) continue;
+    for (const result of items(entry.resource.result)) {
+      const ref = referenceOf(result);
+      const target = ref ? await group.resolver.resolve(ref) : undefined;
+      if (target && !out.has(target.key)) out.set(target.key, `result of ${entry.key} (${why})`);
+    }
+  }
+  return out;
 }
 
 async function piecesOf(group: PatientGroup, options: AssembleOptions): Promise<{ pieces: Piece[]; encounters: EncounterInfo[] }> {
   const pieces: Piece[] = [];
   const encounters: EncounterInfo[] = [];
   const consumed = group.consumed ?? new Set<string>();
+  const resultsUnread = await unreadResults(group);
   const handle = async (entry: ResourceEntry, order: number): Promise<void> => {
     if (isEntryOf(entry, 'Encounter')) {
       const period = obj(entry.resource.period);
       const start = str(period?.start) ?? str(period?.end);
-      encounters.push({ key: entry.key, id: entry.key.slice('Encounter/'.length), entry, ...(start ? { start } : {}) });
+      const end = str(period?.end);
+      encounters.push({
+        key: entry.key,
+        id: entry.key.slice('Encounter/'.length),
+        entry,
+        ...(start ? { start } : {}),
+        ...(end ? { end } : {}),
+      });
       return;
     }
     const type = entry.resource.resourceType;
@@ -76,10 +137,22 @@ async function piecesOf(group: PatientGroup, options: AssembleOptions): Promise<
     const warn = (m: string): void => {
       warnings.push(m);
     };
-    const ctx = { entry, resolver: group.resolver, options, warn, consumed };
-    const content = CONTENT_TYPES.has(type) ? await extractContent(ctx) : { notes: [], media: [] };
-    const facts = FACT_TYPES.has(type) ? await extractFacts(entry, group.resolver, warn) : [];
-    const piece: Piece = { ...content, facts, warnings, order };
+    const unread = unreadStatus(entry.resource) ?? resultsUnread.get(entry.key);
+    let piece: Piece;
+    if (unread) {
+      warnings.push(`${entry.key}: ${unread}; not read`);
+      // what it points to is not read either, not even as a Binary nobody references
+      for (const url of attachmentUrls(entry.resource)) {
+        const target = await group.resolver.resolve(url);
+        if (target) consumed.add(target.key);
+      }
+      piece = { notes: [], media: [], facts: [], warnings, order };
+    } else {
+      const ctx = { entry, resolver: group.resolver, options, warn, consumed };
+      const content = CONTENT_TYPES.has(type) ? await extractContent(ctx) : { notes: [], media: [] };
+      const facts = FACT_TYPES.has(type) ? await extractFacts(entry, group.resolver, warn) : [];
+      piece = { ...content, facts, warnings, order };
+    }
     const ref = encounterReferenceOf(entry.resource);
     if (ref) {
       const target = await group.resolver.resolve(ref);
@@ -115,10 +188,23 @@ function mediaTime(pieces: Piece[]): Map<MediaAttachment, string | undefined> {
   return m;
 }
 
+/**
+ * The facts of an encounter's record: a Condition that is history now (resolved, inactive, in
+ * remission) but held during the encounter is marked `heldAtEncounter` (a copy: the same fact may
+ * be in other records).
+ */
+function factsAtEncounter(facts: CodedFact[], encounter: EncounterInfo): CodedFact[] {
+  return facts.map((f) =>
+    f.kind === 'condition' && factState(f) === 'history' && heldDuring(f, encounter.start, encounter.end)
+      ? { ...f, heldAtEncounter: true }
+      : f,
+  );
+}
+
 function buildRecord(
   group: PatientGroup,
   pieces: Piece[],
-  base: { id: string; encounter?: string; time?: string },
+  base: { id: string; encounter?: EncounterInfo; time?: string },
   extraWarnings: string[],
 ): ClinicalRecord {
   let time = base.time;
@@ -136,7 +222,10 @@ function buildRecord(
     facts: sortByTime(pieces.flatMap((p) => p.facts)),
     warnings,
   };
-  if (base.encounter) record.encounter = base.encounter;
+  if (base.encounter) {
+    record.encounter = base.encounter.key;
+    record.facts = factsAtEncounter(record.facts, base.encounter);
+  }
   if (time) record.time = time;
   return record;
 }
@@ -185,6 +274,6 @@ export async function assemblePatient(group: PatientGroup, options: AssembleOpti
   const extra =
     unknownRefs > 0 ? [`${group.patientKey}: ${unknownRefs} resource(s) reference an encounter not in the input; placed by time`] : [];
   return ordered.map((e) =>
-    buildRecord(group, assigned.get(e.key) ?? [], { id: e.id, encounter: e.key, ...(e.start ? { time: e.start } : {}) }, extra),
+    buildRecord(group, assigned.get(e.key) ?? [], { id: e.id, encounter: e, ...(e.start ? { time: e.start } : {}) }, extra),
   );
 }

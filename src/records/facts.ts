@@ -1,13 +1,16 @@
 /**
  * @file Coded facts of one resource: Condition, MedicationRequest / MedicationStatement,
  * AllergyIntolerance, Observation (each component a fact of its own, as in blood pressure) and
- * Procedure, with all their codings as the source wrote them.
+ * Procedure, with all their codings as the source wrote them, their statuses (clinical and
+ * verification), a Condition's abatement and an Observation's interpretation (how these are read:
+ * src/records/status.ts).
  *
  * A medication given by reference is looked up among the resource's contained resources and then
  * in the Bundle or export; one that cannot be found is a warning, kept as text when it has a display.
  */
 import { codingsOf, conceptText, type fhir4, items, num, obj, type ResourceEntry, sharedFields, statusOf, str } from './fhir.js';
 import { containedResource, referenceOf, type ReferenceResolver } from './fhir-refs.js';
+import { interpretationOf } from './status.js';
 import type { CodedFact } from './types.js';
 
 type Kind = CodedFact['kind'];
@@ -85,7 +88,9 @@ export async function extractFacts(entry: ResourceEntry, resolver: ReferenceReso
       push(
         fact('condition', r.code, key, {
           status: statusOf(r.clinicalStatus),
+          verification: statusOf(r.verificationStatus),
           time: firstTime(r.onsetDateTime, obj(r.onsetPeriod)?.start, r.recordedDate),
+          abatement: firstTime(r.abatementDateTime, obj(r.abatementPeriod)?.start),
         }),
       );
       break;
@@ -106,6 +111,7 @@ export async function extractFacts(entry: ResourceEntry, resolver: ReferenceReso
       push(
         fact('allergy', r.code, key, {
           status: statusOf(r.clinicalStatus),
+          verification: statusOf(r.verificationStatus),
           time: firstTime(r.onsetDateTime, r.recordedDate),
         }),
       );
@@ -117,8 +123,19 @@ export async function extractFacts(entry: ResourceEntry, resolver: ReferenceReso
       };
       const own = observationValue(r);
       const components = items(r.component).filter((c) => c !== undefined);
-      if (Object.keys(own).length > 0 || components.length === 0) push(fact('observation', r.code, key, { ...common, ...own }));
-      for (const c of components) push(fact('observation', c.code, key, { ...common, ...observationValue(c) }));
+      if (Object.keys(own).length > 0 || components.length === 0) {
+        push(
+          fact('observation', r.code, key, {
+            ...common,
+            ...own,
+            interpretation: interpretationOf(r.interpretation, r.valueCodeableConcept),
+          }),
+        );
+      }
+      for (const c of components) {
+        const interpretation = interpretationOf(c.interpretation, c.valueCodeableConcept);
+        push(fact('observation', c.code, key, { ...common, ...observationValue(c), interpretation }));
+      }
       break;
     }
     case 'Procedure':

@@ -21,10 +21,28 @@ export interface CodedFact {
    * status), a string or a boolean value.
    */
   valueText?: string;
-  /** clinicalStatus / status where the resource has one (e.g. `active`, `resolved`). */
+  /**
+   * clinicalStatus / status where the resource has one (e.g. `active`, `resolved`); how each is
+   * read (current, history, not at all) is src/records/status.ts.
+   */
   status?: string;
+  /** verificationStatus of a Condition or AllergyIntolerance (e.g. `confirmed`, `provisional`). */
+  verification?: string;
   /** ISO date-time of onset / effective / authored time, when present. */
   time?: string;
+  /** When a Condition abated (abatementDateTime, else abatementPeriod.start), as written. */
+  abatement?: string;
+  /**
+   * An Observation's interpretation as a v3 ObservationInterpretation code (`POS`, `DET`, `H`,
+   * `NEG`, …), from its interpretation flags or else its coded value (src/records/status.ts).
+   */
+  interpretation?: string;
+  /**
+   * Set in the record of an encounter (`--unit encounter`) on a Condition that held during that
+   * encounter: it is current there, whatever its clinicalStatus says now (e.g. COVID-19 resolved
+   * since).
+   */
+  heldAtEncounter?: true;
   /** FHIR `Type/id` of the source resource. */
   resource?: string;
 }
