@@ -10,11 +10,12 @@
  */
 import type { EntityLinker } from '../kg/link.js';
 import { SYSTEMS } from '../kg/types.js';
-import { prepareAudio, type AudioInputSpec } from '../media/audio.js';
+import { prepareAudioWindows, type AudioInputSpec } from '../media/audio.js';
 import { MediaError } from '../media/errors.js';
-import { prepareImage, type ImageInputSpec } from '../media/image.js';
-import type { ClinicalRecord, CodedFact, NoteText } from '../records/types.js';
+import { readImage, type ImageInputSpec } from '../media/image.js';
+import type { ClinicalRecord, CodedFact, MediaAttachment, NoteText } from '../records/types.js';
 import { factState, isAbnormalInterpretation } from '../records/status.js';
+import { newestFirst, notChestRadiograph } from './media-choice.js';
 import { type RangeSubject, rangeSubjectOf, REFERENCE_LOINC, referenceRange } from './reference-ranges.js';
 import type { Tokenizer } from './tokenizer.js';
 
@@ -56,6 +57,7 @@ export interface RecordFeatures {
   entityFlags: number[];
   image?: Float32Array;
   imageResource?: string;
+  /** One or more windows of `spec.audio.seconds`, end to end (the runtime pools their embeddings). */
   audio?: Float32Array;
   audioResource?: string;
   warnings: string[];
@@ -238,25 +240,58 @@ export class Featurizer {
       ...this.entityInputs(entities),
       warnings,
     };
-    // The model reads one image and one recording per record: the first of each (in record order)
-    // that decodes. Any other is named in a warning rather than dropped without a word.
-    for (const media of record.media) {
-      if (!media.data) continue;
+    // The model reads one image and one recording per record, the newest eligible one of each
+    // that decodes (src/model/media-choice.ts); every other one is named in a warning.
+    const unused: MediaAttachment[] = [];
+    for (const media of newestFirst(record.media.filter((m) => m.modality === 'image' && m.data))) {
+      if (features.image) {
+        unused.push(media);
+        continue;
+      }
+      const why = notChestRadiograph(media.bodySite, media.imagingModality);
+      if (why) {
+        warnings.push(`${media.resource}: image not used: ${why}; the image encoder reads chest radiographs`);
+        continue;
+      }
       try {
-        if (media.modality === 'image' && !features.image) {
-          features.image = await prepareImage(media.data, this.spec.image);
-          features.imageResource = media.resource;
-        } else if (media.modality === 'audio' && !features.audio) {
-          features.audio = prepareAudio(media.data, this.spec.audio);
-          features.audioResource = media.resource;
-        } else {
-          const used = media.modality === 'image' ? features.imageResource : features.audioResource;
-          warnings.push(`${media.resource}: ${media.modality} not used: the model reads one ${media.modality} per record (${used})`);
+        const { data, dicom } = await readImage(media.data as Uint8Array, this.spec.image);
+        const dicomWhy = dicom && notChestRadiograph(dicom.bodyPart, dicom.modality);
+        if (dicomWhy) {
+          warnings.push(`${media.resource}: image not used: the DICOM file says ${dicomWhy}; the image encoder reads chest radiographs`);
+          continue;
+        }
+        features.image = data;
+        features.imageResource = media.resource;
+      } catch (error) {
+        if (!(error instanceof MediaError)) throw error;
+        warnings.push(`${media.resource}: image ignored: ${error.message}`);
+      }
+    }
+    for (const media of newestFirst(record.media.filter((m) => m.modality === 'audio' && m.data))) {
+      if (features.audio) {
+        unused.push(media);
+        continue;
+      }
+      try {
+        const audio = prepareAudioWindows(media.data as Uint8Array, this.spec.audio);
+        features.audio = audio.samples;
+        features.audioResource = media.resource;
+        const read = audio.windows * this.spec.audio.seconds;
+        if (audio.sourceSeconds > read + this.spec.audio.seconds / 2) {
+          warnings.push(
+            `${media.resource}: audio read for its first ${read} s of ${audio.sourceSeconds.toFixed(1)} s ` +
+              `(${audio.windows} windows of ${this.spec.audio.seconds} s, pooled)`,
+          );
         }
       } catch (error) {
         if (!(error instanceof MediaError)) throw error;
-        warnings.push(`${media.resource}: ${media.modality} ignored: ${error.message}`);
+        warnings.push(`${media.resource}: audio ignored: ${error.message}`);
       }
+    }
+    for (const media of unused) {
+      const used = media.modality === 'image' ? features.imageResource : features.audioResource;
+      const which = media.modality === 'image' ? 'the newest chest image' : 'the newest recording';
+      warnings.push(`${media.resource}: ${media.modality} not used: the model reads one ${media.modality} per record, ${which} (${used})`);
     }
     return features;
   }

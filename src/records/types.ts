@@ -76,8 +76,10 @@ export interface MediaAttachment {
   title?: string;
   /** When it was made (Media.createdDateTime, the DocumentReference's date, ...), as written in the source. */
   time?: string;
-  /** Body site or view, when coded (e.g. SNOMED 51185008 thoracic structure). */
+  /** Body site as a code (SNOMED preferred, e.g. 51185008 thoracic structure) or its text. */
   bodySite?: string;
+  /** How the image was made, as the source coded it (Media.modality, e.g. DICOM `DX`, `CT`). */
+  imagingModality?: string;
 }
 
 export interface Demographics {
