@@ -17,7 +17,8 @@
  *    and starts again after each comma or list word.
  * 4. Section headings ("PMH:", "Family History:", "# Allergies", "Social history:"; see
  *    src/kg/sections.ts) are not triggers: a heading sets the section of every mention after it
- *    until the next heading, and the section adds its flags (history, social history and allergy
+ *    until the section ends (the next heading, the end of the heading's line when text follows it
+ *    there, else a blank line), and the section adds its flags (history, social history and allergy
  *    lists: historical; family history: family) to those the triggers give. "History of present
  *    illness:" and other present-tense headings end a section and add nothing.
  *
@@ -446,11 +447,11 @@ export function contextFlags(
     else if (direction === 'both' && !walk(trigger, 1)) walk(trigger, -1);
   }
 
-  // 4. Sections: the last heading that starts at or before the mention.
+  // 4. Sections: the last heading that starts at or before the mention, while its section lasts.
   for (const [m, span] of spans.entries()) {
     let heading: Heading | undefined;
     for (const h of headings) if (h.first <= span.first) heading = h;
-    if (!heading) continue;
+    if (!heading || span.first >= heading.end) continue;
     const f = flags[m] as ContextFlags;
     f.section = heading.kind;
     if (SECTION_FLAGS[heading.kind].historical) f.historical = true;

@@ -1,9 +1,10 @@
 /**
  * @file Section headings as clinicians write them ("Allergies:", "# Medications", "PAST MEDICAL
  * HISTORY:", "PMH:", "Family History:", "Review of Systems:"), so that a note is read the way it
- * is laid out: a heading is not a finding, and it sets the context of everything under it until
- * the next heading ("Family History:\nDiabetes." is the family's diabetes; "Allergies:\nPenicillin"
- * is an allergen, not a drug taken).
+ * is laid out: a heading is not a finding, and it sets the context of what is under it until
+ * the next heading, the end of its line (when text follows it there: "Allergies: NKDA.") or a
+ * blank line (when it stands alone: "Family History:\nDiabetes." is the family's diabetes;
+ * "# Allergies\nPenicillin" is an allergen, not a drug taken).
  *
  * A heading is a known heading phrase (HEADINGS below, matched on normalised words, longest
  * first) that is either
@@ -194,11 +195,31 @@ const TRIE: TrieNode = (() => {
   return root;
 })();
 
-/** A heading found in a token list: its tokens (inclusive, the colon included) and its section. */
+/**
+ * A heading found in a token list: its tokens (inclusive, the colon included), its section, and
+ * the token where the section ends (exclusive; the next heading ends it sooner).
+ */
 export interface Heading {
   first: number;
   last: number;
   kind: SectionKind;
+  end: number;
+}
+
+/**
+ * Where the section of a heading ending at token `last` ends: a heading with text after it on its
+ * own line ("Allergies: NKDA.") rules to the end of that line; a heading on a line by itself
+ * ("# Allergies", "PAST MEDICAL HISTORY:" then a list) rules to the first blank line. A report
+ * whose line breaks were lost is one line, so there the next heading ends the section.
+ */
+function sectionEnd(tokens: readonly Token[], last: number): number {
+  const inline = tokens[last + 1] !== undefined && tokens[last + 1]?.norm !== '\n';
+  for (let k = last + 1; k < tokens.length; k++) {
+    if (tokens[k]?.norm !== '\n') continue;
+    if (inline) return k;
+    if (tokens[k + 1]?.norm === '\n') return k;
+  }
+  return tokens.length;
 }
 
 /** Whether token `i` starts a line: first token, after a newline, or after a numbered list marker ("1."). */
@@ -239,7 +260,7 @@ export function findHeadings(tokens: readonly Token[], text?: string): Heading[]
     if (best) {
       const after = tokens[best.last + 1];
       if (after?.norm === ':') {
-        headings.push({ first: i, last: best.last + 1, kind: best.kind });
+        headings.push({ first: i, last: best.last + 1, kind: best.kind, end: sectionEnd(tokens, best.last + 1) });
         i = best.last + 2;
         continue;
       }
@@ -249,7 +270,7 @@ export function findHeadings(tokens: readonly Token[], text?: string): Heading[]
         atLineStart(tokens, i) &&
         markedLine(tokens, i, best.last, text)
       ) {
-        headings.push({ first: i, last: best.last, kind: best.kind });
+        headings.push({ first: i, last: best.last, kind: best.kind, end: sectionEnd(tokens, best.last) });
         i = best.last + 1;
         continue;
       }

@@ -64,6 +64,15 @@ describe('contextFlags with headings (no graph)', () => {
     expect(flagsOf(text, 'cough')).toMatchObject({ historical: false, section: 'current' });
   });
 
+  it('ends a section at the end of its line when text follows the heading, else at a blank line', () => {
+    const soap = 'Meds: verapamil. Allergies: NKDA.\nO: pulse 123, fever.';
+    expect(flagsOf(soap, 'fever')).toMatchObject({ historical: false });
+    expect(flagsOf(soap, 'fever')?.section).toBeUndefined();
+    const block = 'PAST MEDICAL HISTORY:\nAsthma.\n\nCough for two days.';
+    expect(flagsOf(block, 'asthma')).toMatchObject({ historical: true, section: 'history' });
+    expect(flagsOf(block, 'cough')?.section).toBeUndefined();
+  });
+
   it('keeps negation inside a section', () => {
     expect(flagsOf('Family History: no diabetes.', 'diabetes')).toMatchObject({ negated: true, family: true, section: 'family' });
   });
