@@ -143,8 +143,10 @@ def _gap_notes(m: dict) -> list[str]:
             'whole document; the model\'s TF-IDF diagnosis read-out'
             + (f' is fitted on {fitted:,} notes, generated and real together,' if fitted else ' is fitted on generated and real notes together')
             + ' and reads the first 256 word pieces, and the head abstains on '
-            f'{pct(r["open_set"]["abstained_naming_removed"])} of these notes (top-1 is ahead of the baseline: '
-            f'{pct(removed["model"]["top1"])} vs {pct(removed["tfidf_logreg"]["top1"])}). What would close it, not measured '
+            f'{pct(r["open_set"]["abstained_naming_removed"])} of these notes (top-1: '
+            f'{pct(removed["model"]["top1"])} vs {pct(removed["tfidf_logreg"]["top1"])}, '
+            + ('ahead of' if removed['model']['top1'] > removed['tfidf_logreg']['top1'] else 'not ahead of')
+            + ' the baseline). What would close it, not measured '
             'here: a diagnosis read-out fitted on the real notes alone, reading the whole note rather than its first window, '
             'and more weak-labelled real notes.')
     return out
