@@ -10,12 +10,14 @@ import { DEFAULT_MAX_RECORDS } from '../report/index.js';
 import { EXPLAIN_LEVELS, type ExplainLevel } from '../explain/types.js';
 import { DEVICES, type Device } from '../model/session.js';
 import { analyzeCommand } from '../pipeline/command.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../pipeline/fhir-output.js';
 import { LOG_FORMATS, type LogFormat } from '../pipeline/logger.js';
 import { INPUT_FORMATS, UNITS, type InputFormat, type RecordUnit } from '../records/read.js';
-import { parseChoice, parseCount } from '../util/errors.js';
+import { parseChoice, parseCount, UsageError } from '../util/errors.js';
 
 interface AnalyzeFlags {
   out?: string;
+  outputFormat: string;
   deadLetter?: string;
   format: string;
   unit: string;
@@ -46,6 +48,11 @@ export function registerAnalyze(program: Command): void {
     .option('-o, --out <file>', 'write predictions here instead of stdout')
     .option('--dead-letter <file>', 'write records that could not be processed here (JSON Lines: file, line, record id, reason)')
     .option('--format <format>', `input format: ${INPUT_FORMATS.join(', ')}`, 'auto')
+    .option(
+      '--output-format <format>',
+      `what each output line is: ${OUTPUT_FORMATS.join(', ')} (fhir: one FHIR R4 Bundle per record, with a RiskAssessment, draft MedicationRequests, a Provenance and the model Device; --format names the input's format)`,
+      'jsonl',
+    )
     .option('--unit <unit>', `one record per: ${UNITS.join(', ')}`, 'patient')
     .option('--model <dir>', 'model package folder (default: the embedded clinicalbert-mini)')
     .option('--device <device>', `where to run the model: ${DEVICES.join(', ')} (falls back to cpu with a message)`, 'cpu')
@@ -74,6 +81,7 @@ Examples:
   clinicalbert analyze samples/bulk/ --dead-letter failed.jsonl --out predictions.jsonl
   cat bundles.ndjson | clinicalbert analyze - | jq '.predictions.diagnoses[0]'
   clinicalbert analyze samples/records.ndjson --explain full --no-timing | jq '.explanations.modalities'
+  clinicalbert analyze samples/records.ndjson --output-format fhir | jq '.entry[0].resource.prediction'
   clinicalbert analyze 'exports/*.ndjson' --log-format json --quiet --max-errors 100
 
 Exit codes: 0 all records written; 3 some dead-lettered (or --max-errors exceeded); 2 usage error; 1 internal failure.`,
@@ -84,6 +92,12 @@ Exit codes: 0 all records written; 3 some dead-lettered (or --max-errors exceede
       const unit: RecordUnit = parseChoice('--unit', flags.unit, UNITS);
       const logFormat: LogFormat = parseChoice('--log-format', flags.logFormat, LOG_FORMATS);
       const explain: ExplainLevel = parseChoice('--explain', flags.explain, EXPLAIN_LEVELS);
+      const outputFormat: OutputFormat = parseChoice('--output-format', flags.outputFormat, OUTPUT_FORMATS);
+      if (outputFormat === 'fhir' && explain !== 'none') {
+        throw new UsageError(
+          `--explain ${explain} writes explanations into the JSON Lines output only: use --output-format jsonl with --explain, or leave --explain out with --output-format fhir`,
+        );
+      }
       const threads = parseCount('--threads', flags.threads, { max: 256 });
       const batchSize = parseCount('--batch-size', flags.batchSize, { min: 1, max: 4096 });
       const topK = parseCount('--top-k', flags.topK, { min: 1, max: 1000 });
@@ -94,6 +108,7 @@ Exit codes: 0 all records written; 3 some dead-lettered (or --max-errors exceede
         inputs,
         read: { format, unit, allowNetwork: flags.allowNetwork === true, maxAttachmentBytes: maxAttachmentMb * 1024 * 1024 },
         ...(flags.out ? { out: flags.out } : {}),
+        outputFormat,
         ...(flags.deadLetter ? { deadLetter: flags.deadLetter } : {}),
         ...(flags.model !== undefined ? { model: flags.model } : {}),
         device,

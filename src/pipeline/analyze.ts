@@ -13,12 +13,15 @@ import { JsonLinesSink } from '../io/jsonl-sink.js';
 import type { ReadOptions } from '../records/read.js';
 import { ClinicalBertError } from '../util/errors.js';
 import { runRecords } from './batches.js';
+import { FIXED_RECORDED, predictionBundle, type OutputFormat } from './fhir-output.js';
 import { buildPredictionLine, type ModelRef, type PredictionLine } from './prediction.js';
 
 export interface AnalyzeOptions {
   inputs: string[];
   read: Partial<ReadOptions>;
   out?: string;
+  /** What each written line is: the prediction line (default), or a FHIR R4 Bundle built from it (src/pipeline/fhir-output.ts). */
+  outputFormat?: OutputFormat;
   deadLetter?: string;
   batchSize: number;
   topK: number;
@@ -67,6 +70,8 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
   const manifest = model.manifest;
   const ref: ModelRef = { name: manifest.name, version: manifest.version, sha: model.pkg.sha };
   let aborted = false;
+  // One time for the whole run (each Bundle's Provenance.recorded), fixed without timing.
+  const recorded = options.timing ? new Date().toISOString() : FIXED_RECORDED;
 
   const deadLetter = async (...args: Parameters<DeadLetterSink['write']>) => {
     const letter = await dead.write(...args);
@@ -122,7 +127,9 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
         options.onWarning?.(line.id, warning);
       }
       options.onLine?.(line);
-      await sink.write(line);
+      await sink.write(
+        options.outputFormat === 'fhir' ? predictionBundle(line, { recorded, record: event.record, heads: manifest.heads }) : line,
+      );
       counts.written++;
       if (sink.closed) break;
     }

@@ -19,6 +19,7 @@ import type { Device } from '../model/session.js';
 import type { InputFormat, ReadOptions, RecordUnit } from '../records/read.js';
 import { ReportBuilder, writeReport } from '../report/index.js';
 import { runAnalyze, type AnalyzeCounts } from './analyze.js';
+import type { OutputFormat } from './fhir-output.js';
 import { Logger, type LogFormat } from './logger.js';
 import { progressLine } from './progress.js';
 
@@ -29,6 +30,8 @@ export interface AnalyzeRun {
   inputs: string[];
   read: Partial<ReadOptions> & { format: InputFormat; unit: RecordUnit };
   out?: string;
+  /** jsonl (prediction lines, the default) or fhir (one FHIR R4 Bundle per record). */
+  outputFormat?: OutputFormat;
   deadLetter?: string;
   /** Model package folder (default: the embedded model). */
   model?: string;
@@ -83,6 +86,7 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
     inputs,
     read: run.read,
     ...(run.out ? { out: run.out } : {}),
+    ...(run.outputFormat ? { outputFormat: run.outputFormat } : {}),
     ...(run.deadLetter ? { deadLetter: run.deadLetter } : {}),
     batchSize: run.batchSize,
     topK: run.topK,
