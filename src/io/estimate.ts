@@ -16,7 +16,7 @@ import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
-import { listBulkFiles } from './bulk-folder.js';
+import { BULK_FILE_PATTERN, listBulkFiles } from './bulk-folder.js';
 import { expandInputs } from './inputs.js';
 import { isGzip } from './peek.js';
 
@@ -77,7 +77,7 @@ export async function estimateRecordCount(
     for (const target of await expandInputs(inputs)) {
       if (target.kind === 'stdin' || target.kind === 'error') return undefined;
       if (target.kind === 'folder') {
-        const patients = (await listBulkFiles(target.path)).filter((f) => /^Patient(\.\d+)?\.ndjson(\.gz)?$/i.test(basename(f)));
+        const patients = (await listBulkFiles(target.path)).filter((f) => BULK_FILE_PATTERN.exec(basename(f))?.[1] === 'Patient');
         if (patients.length === 0) return undefined;
         for (const f of patients) total += await countLines(f);
         continue;

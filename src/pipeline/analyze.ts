@@ -3,14 +3,16 @@
  * (read, featurize, length-sorted batches, the model) and come back in input order; each becomes
  * an output line, and records that cannot be processed go to the dead-letter output.
  *
- * Accounting: every record item read is either written or dead-lettered, so
- * `read = written + deadLettered` holds at the end of every run that was not aborted.
+ * Accounting: every record item read is written, dead-lettered or skipped (an input that is no
+ * record on purpose: a Bundle of reference data only), so `read = written + deadLettered +
+ * skipped` holds at the end of every run that was not aborted.
  */
 import type { RecordFeatures } from '../model/features.js';
 import type { ClinicalModel } from '../model/runtime.js';
 import { DeadLetterSink, type DeadLetter } from '../io/dead-letter.js';
 import { JsonLinesSink } from '../io/jsonl-sink.js';
 import type { ReadOptions } from '../records/read.js';
+import type { RecordItem } from '../records/types.js';
 import { ClinicalBertError } from '../util/errors.js';
 import { runRecords } from './batches.js';
 import { FIXED_RECORDED, predictionBundle, type OutputFormat } from './fhir-output.js';
@@ -34,6 +36,8 @@ export interface AnalyzeOptions {
   onWarning?: (recordId: string, warning: string) => void;
   /** Called for each dead letter (the CLI prints them when there is no --dead-letter file). */
   onDeadLetter?: (letter: DeadLetter) => void;
+  /** Called for each input skipped on purpose (reference data only), for the log. */
+  onSkipped?: (item: Extract<RecordItem, { kind: 'skipped' }>) => void;
   /** Called for each output line before it is written (the HTML report collects them). */
   onLine?: (line: PredictionLine) => void;
 }
@@ -42,6 +46,8 @@ export interface AnalyzeCounts {
   read: number;
   written: number;
   deadLettered: number;
+  /** Inputs that are no record on purpose (Bundles of reference data only): neither written nor dead-lettered. */
+  skipped: number;
   warnings: number;
   /** Written records with nothing to read: no predictions, a NO_EVIDENCE warning (part of `written`). */
   noEvidence: number;
@@ -66,7 +72,7 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
   const started = process.hrtime.bigint();
   const sink = new JsonLinesSink(options.out);
   const dead = new DeadLetterSink(options.deadLetter);
-  const counts: AnalyzeCounts = { read: 0, written: 0, deadLettered: 0, warnings: 0, noEvidence: 0 };
+  const counts: AnalyzeCounts = { read: 0, written: 0, deadLettered: 0, skipped: 0, warnings: 0, noEvidence: 0 };
   const manifest = model.manifest;
   const ref: ModelRef = { name: manifest.name, version: manifest.version, sha: model.pkg.sha };
   let aborted = false;
@@ -103,6 +109,11 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
         const { position, code, reason, recordId } = event.item;
         await deadLetter(position, code, reason, recordId);
         options.onProgress?.({ ...counts });
+        continue;
+      }
+      if (event.kind === 'skipped-input') {
+        counts.skipped++;
+        options.onSkipped?.(event.item);
         continue;
       }
       if (event.kind === 'skipped') continue;

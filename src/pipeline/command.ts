@@ -7,7 +7,8 @@
  * Why apart from the CLI: the command file only parses; what a run does with its records, its
  * log and its report lives beside the pipeline it drives.
  *
- * Exit codes: 0 every record written; 3 some records dead-lettered (or --max-errors exceeded).
+ * Exit codes: 0 every record written or skipped on purpose (reference data only); 3 some records
+ * dead-lettered (or --max-errors exceeded).
  */
 import ora, { type Ora } from 'ora';
 import { explainBatch } from '../explain/explain.js';
@@ -84,7 +85,11 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
   const explain = run.explain;
   const summary = await runAnalyze(model, {
     inputs,
-    read: run.read,
+    read: {
+      ...run.read,
+      // Files of a Bulk folder that are not resources (log.ndjson, a README): one line per folder.
+      onNotice: (n) => aboveSpinner(() => log.info('files_not_read', n.message, { folder: n.folder, files: n.files })),
+    },
     ...(run.out ? { out: run.out } : {}),
     ...(run.outputFormat ? { outputFormat: run.outputFormat } : {}),
     ...(run.deadLetter ? { deadLetter: run.deadLetter } : {}),
@@ -109,6 +114,10 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
             );
           },
         }),
+    onSkipped: (s) => {
+      const where = `${s.position.file}${s.position.line !== undefined ? `:${s.position.line}` : ''}`;
+      aboveSpinner(() => log.info('skipped', `${where}: ${s.code}: ${s.reason}`, { file: s.position.file, code: s.code }));
+    },
     onWarning: (recordId, warning) => {
       aboveSpinner(() => log.warn('record_warning', `${recordId}: ${warning}`, { record: recordId }));
     },
@@ -117,6 +126,7 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
   spinner?.stop();
   const line =
     `analyze: read ${summary.read}, written ${summary.written}, dead-lettered ${summary.deadLettered}, ` +
+    `${summary.skipped > 0 ? `skipped ${summary.skipped}, ` : ''}` +
     `warnings ${summary.warnings}, ${summary.noEvidence > 0 ? `no evidence ${summary.noEvidence}, ` : ''}` +
     `${summary.recordsPerSecond.toFixed(1)} records/s (${summary.seconds.toFixed(1)} s)` +
     (summary.stoppedByReader ? ' — output closed by the reader' : '');

@@ -10,13 +10,17 @@
  *    patient key. Medication and Binary lines, which belong to no patient but are referenced,
  *    go to a shared file; memory keeps only their byte offsets. Other unattributable lines
  *    (Organization, Practitioner, …) are counted and skipped.
+ *    A Binary is never a patient's line of its own: its `securityContext` names the resource it
+ *    belongs to (`DocumentReference/x` usually, a Patient, or a `urn:uuid:`), kept in a small
+ *    index, and at drain time a patient gets the Binaries whose context is the patient or one of
+ *    its resources (as loose Binaries: attached unless a resource already references them).
  * 2. Drain. Bucket files are read one at a time; a bucket larger than `maxBucketBytes` is first
  *    split again by a different hash, up to three times. The lines of one bucket are grouped by
  *    patient and handed out patient by patient; the bucket file is then deleted.
  *
  * Memory bound: one bucket's lines (at most `maxBucketBytes` of text and their parsed form,
  * unless a single patient is bigger than that), plus one small index entry per Medication or
- * Binary resource and per input file. Disk: one copy of the input. `close()` removes the folder.
+ * Binary resource (two for a Binary with a securityContext) and per input file. Disk: one copy of the input. `close()` removes the folder.
  * Output order is deterministic: by bucket, then by the position of the patient's first line.
  */
 import { once } from 'node:events';
@@ -121,6 +125,8 @@ export class BulkGrouper {
   private shared: SpillFile | undefined;
   private sharedHandle: FileHandle | undefined;
   private readonly sharedIndex = new Map<string, { offset: number; length: number; file: number; line: number }>();
+  /** Binary keys by the resource their securityContext names: `Type/id`, or `uuid:<id>` for a `urn:uuid:`. */
+  private readonly binariesByContext = new Map<string, string[]>();
   private seq = 0;
   private draining = false;
 
@@ -162,8 +168,8 @@ export class BulkGrouper {
       const id = str(r.id);
       if (!id) return { kind: 'invalid', code: 'NO_ID', reason: 'Patient resource without an id cannot be joined with its resources' };
       key = `Patient/${id}`;
-    } else {
-      const ref = patientReferenceOf(r) ?? (r.resourceType === 'Binary' ? referenceOf(r.securityContext) : undefined);
+    } else if (type !== 'Binary') {
+      const ref = patientReferenceOf(r);
       if (ref) {
         key = patientKeyOfReference(ref);
         if (!key) return { kind: 'skipped', reason: `subject is not a Patient (${parseReference(ref).type ?? 'unresolved'})` };
@@ -175,14 +181,21 @@ export class BulkGrouper {
     if (!key) {
       if (!SHARED_TYPES.has(type)) return { kind: 'skipped', reason: `no patient reference (${type})` };
       const id = str(r.id);
-      if (!id) return { kind: 'skipped', reason: `${type} without an id cannot be referenced` };
-      const rkey = `${type}/${id}`;
+      const context = type === 'Binary' ? contextKeyOf(referenceOf((r as fhir4.Binary).securityContext)) : undefined;
+      // a Binary without an id can still follow its securityContext
+      if (!id && !context) return { kind: 'skipped', reason: `${type} without an id cannot be referenced` };
+      const rkey = id ? `${type}/${id}` : `${type}/line-${file}-${line}`;
       if (this.sharedIndex.has(rkey)) return { kind: 'skipped', reason: `duplicate ${type} id` };
       this.shared ??= new SpillFile(join(await this.folder(), 'shared.ndjson'));
       const offset = this.shared.bytes;
       const body = `${text}\n`;
       await this.shared.write(body);
       this.sharedIndex.set(rkey, { offset, length: Buffer.byteLength(body) - 1, file, line });
+      if (context) {
+        const list = this.binariesByContext.get(context);
+        if (list) list.push(rkey);
+        else this.binariesByContext.set(context, [rkey]);
+      }
       return { kind: 'shared' };
     }
     const b = fnv1a(key) % this.buckets.length;
@@ -280,12 +293,12 @@ export class BulkGrouper {
     const ordered = [...byKey.entries()].sort((a, b) => a[1].first - b[1].first);
     byKey.clear();
     for (const [patientKey, g] of ordered) {
-      yield { group: this.toGroup(patientKey, g.lines, shared), lines: g.lines.length };
+      yield { group: await this.toGroup(patientKey, g.lines, shared), lines: g.lines.length };
       g.lines.length = 0;
     }
   }
 
-  private toGroup(patientKey: string, lines: SpilledLine[], shared: ReferenceResolver): PatientGroup {
+  private async toGroup(patientKey: string, lines: SpilledLine[], shared: ReferenceResolver): Promise<PatientGroup> {
     let patient: ResourceEntry<fhir4.Patient> | undefined;
     const entries: ResourceEntry[] = [];
     const binaries: ResourceEntry[] = [];
@@ -308,6 +321,7 @@ export class BulkGrouper {
       else if (resource.resourceType === 'Binary') binaries.push(entry);
       else entries.push(entry);
     }
+    await this.addContextBinaries(patientKey, entries, binaries, shared);
     const local = new ResourceIndex(patient ? [patient, ...entries, ...binaries] : [...entries, ...binaries]);
     const warnings = patient ? [] : [`no Patient resource for ${patientKey} in the input; demographics unknown`];
     const first = lines[0];
@@ -324,6 +338,26 @@ export class BulkGrouper {
     };
   }
 
+  /** Adds to `binaries` the shared Binaries whose securityContext is the patient or one of `entries`. */
+  private async addContextBinaries(
+    patientKey: string,
+    entries: readonly ResourceEntry[],
+    binaries: ResourceEntry[],
+    shared: ReferenceResolver,
+  ): Promise<void> {
+    if (this.binariesByContext.size === 0) return;
+    const seen = new Set(binaries.map((b) => b.key));
+    for (const key of [patientKey, ...entries.map((e) => e.key)]) {
+      const id = key.slice(key.indexOf('/') + 1).toLowerCase();
+      for (const binaryKey of [...(this.binariesByContext.get(key) ?? []), ...(this.binariesByContext.get(`uuid:${id}`) ?? [])]) {
+        if (seen.has(binaryKey)) continue;
+        seen.add(binaryKey);
+        const found = await shared.resolve(binaryKey);
+        if (found) binaries.push({ ...found, key: binaryKey });
+      }
+    }
+  }
+
   /** Remove the spill folder (also after an early stop). */
   async close(): Promise<void> {
     await this.sharedHandle?.close().catch(() => undefined);
@@ -338,4 +372,16 @@ export class BulkGrouper {
   get spillFolder(): string | undefined {
     return this.dir;
   }
+}
+
+/**
+ * The index key of the resource a Binary's securityContext names: `Type/id`, or `uuid:<uuid>` for a
+ * `urn:uuid:` reference (in Bulk Data a uuid is the target's id, whatever its type).
+ */
+function contextKeyOf(reference: string | undefined): string | undefined {
+  if (!reference) return undefined;
+  const parsed = parseReference(reference);
+  if (parsed.key) return parsed.key;
+  if (parsed.uuid) return `uuid:${parsed.uuid}`;
+  return undefined;
 }

@@ -7,11 +7,12 @@
  * all inputs of the call through a bounded-memory spill (src/records/group-bulk.ts) and come out
  * after the last input is read. Every raw item read is counted as used (it went into a record),
  * failed (it produced, or was part of, a failure item) or skipped (with a reason), so that
- * `itemsRead === itemsUsed + itemsFailed + itemsSkipped` and every `RecordItem` is either a record
- * or a failure: `recordsYielded + failures` items in all.
+ * `itemsRead === itemsUsed + itemsFailed + itemsSkipped` and every `RecordItem` is a record, a
+ * failure or a skipped input (a Bundle of reference data only): `recordsYielded + failures +
+ * skippedInputs` items in all.
  */
 import type { Readable } from 'node:stream';
-import { readSources } from '../io/sources.js';
+import { readSources, type SourceNotice } from '../io/sources.js';
 import { INPUT_FORMATS, type InputFormat, type SourceItem } from '../io/types.js';
 import { UsageError, parseChoice } from '../util/errors.js';
 import { assembleBundle } from './assemble-bundle.js';
@@ -42,6 +43,10 @@ export interface ReadOptions {
   maxBucketBytes?: number;
   /** Stream read for `-` (default process.stdin). */
   stdin?: NodeJS.ReadableStream | Readable;
+  /** Longest NDJSON line read; longer ones are dead letters `LINE_TOO_LONG` (default 64 MiB). */
+  maxLineBytes?: number;
+  /** Called with facts about the inputs worth one info line (files of a Bulk folder not read). */
+  onNotice?: (notice: SourceNotice) => void;
 }
 
 export const DEFAULT_READ_OPTIONS: ReadOptions = {
@@ -66,6 +71,8 @@ export class ReadStats {
   files = 0;
   recordsYielded = 0;
   failures = 0;
+  /** `skipped` record items: inputs that are no record on purpose (reference data only). */
+  skippedInputs = 0;
 
   skip(reason: string, n = 1): void {
     this.itemsSkipped += n;
@@ -91,6 +98,9 @@ export function normalizeReadOptions(options: Partial<ReadOptions> = {}): ReadOp
   if (!Number.isSafeInteger(merged.maxAttachmentBytes) || merged.maxAttachmentBytes < 0) {
     throw new UsageError(`maxAttachmentBytes must be a non-negative integer, got ${String(merged.maxAttachmentBytes)}`);
   }
+  if (merged.maxLineBytes !== undefined && (!Number.isSafeInteger(merged.maxLineBytes) || merged.maxLineBytes < 1)) {
+    throw new UsageError(`maxLineBytes must be a positive integer, got ${String(merged.maxLineBytes)}`);
+  }
   return merged;
 }
 
@@ -114,12 +124,15 @@ async function* generate(inputs: readonly string[], options: ReadOptions, stats:
   const csvIds = new Map<string, Set<string>>();
   const emit = (item: RecordItem): RecordItem => {
     if (item.kind === 'record') stats.recordsYielded++;
+    else if (item.kind === 'skipped') stats.skippedInputs++;
     else stats.failures++;
     return item;
   };
   const sources = readSources(inputs, {
     format: options.format,
     ...(options.stdin ? { stdin: options.stdin } : {}),
+    ...(options.maxLineBytes !== undefined ? { maxLineBytes: options.maxLineBytes } : {}),
+    ...(options.onNotice ? { onNotice: options.onNotice } : {}),
     onFile: () => {
       stats.files++;
     },
@@ -161,11 +174,14 @@ async function* generate(inputs: readonly string[], options: ReadOptions, stats:
             break;
           }
           let records = 0;
+          let skipped: string | undefined;
           for await (const out of assembleBundle(item, assemble)) {
             if (out.kind === 'record') records++;
+            if (out.kind === 'skipped') skipped = out.code;
             yield emit(out);
           }
           if (records > 0) stats.itemsUsed++;
+          else if (skipped) stats.skip(skipped);
           else stats.itemsFailed++;
           break;
         }
