@@ -14,8 +14,9 @@ import { OUTPUT_FORMATS, type OutputFormat } from '../pipeline/fhir-output.js';
 import { LOG_FORMATS, type LogFormat } from '../pipeline/logger.js';
 import { INPUT_FORMATS, UNITS, type InputFormat, type RecordUnit } from '../records/read.js';
 import { parseChoice, parseCount, UsageError } from '../util/errors.js';
+import { type FhirFlags, fhirPlan } from './fhir-flags.js';
 
-interface AnalyzeFlags {
+interface AnalyzeFlags extends FhirFlags {
   out?: string;
   outputFormat: string;
   deadLetter?: string;
@@ -44,7 +45,7 @@ export function registerAnalyze(program: Command): void {
     .description(
       'Stream records (FHIR R4 NDJSON, Bundles, Bulk Data folders, CSV, stdin) through the model and write one JSON line of predictions per record',
     )
-    .argument('<inputs...>', 'files, folders, globs, or - for stdin')
+    .argument('[inputs...]', 'files, folders, globs, or - for stdin (none with --fhir)')
     .option('-o, --out <file>', 'write predictions here instead of stdout')
     .option('--dead-letter <file>', 'write records that could not be processed here (JSON Lines: file, line, record id, reason)')
     .option('--format <format>', `input format: ${INPUT_FORMATS.join(', ')}`, 'auto')
@@ -68,6 +69,16 @@ export function registerAnalyze(program: Command): void {
     .option('--max-errors <n>', 'abort (exit 3) once more than n records were dead-lettered')
     .option('--max-attachment-mb <n>', 'attachments larger than this are dropped with a warning', '20')
     .option('--allow-network', 'allow fetching attachments by URL (off by default: nothing is fetched)')
+    .option('--fhir <base>', 'read records from this FHIR R4 server (search, $everything; the only origin contacted) instead of files')
+    .option('--fhir-export <level>', 'with --fhir: read by Bulk Data $export instead: system, patient or group/<id>')
+    .option('--fhir-type <types>', 'with --fhir-export: only these resource types (_type), e.g. Patient,Condition,Observation')
+    .option('--since <instant>', 'with --fhir-export: only resources changed after this instant (_since)')
+    .option('--state <file>', 'with --fhir-export: keep the transactionTime of the last whole export here and pass it as _since next time')
+    .option('--fhir-token-env <name>', 'bearer token for --fhir from this environment variable')
+    .option('--fhir-token-file <path>', 'bearer token for --fhir from this file')
+    .option('--fhir-timeout <seconds>', 'time allowed for one request to the FHIR server (retried on 429, 5xx and timeouts)', '60')
+    .option('--fhir-max-wait <seconds>', 'longest wait for a Bulk Data export to be ready', '3600')
+    .option('--fhir-retries <n>', 'tries per request to the FHIR server on 429, 5xx, timeouts and cut downloads (exponential backoff)', '5')
     .option('-q, --quiet', 'no progress, warnings or summary on stderr (errors still print)')
     .option('--log-format <format>', `stderr format: ${LOG_FORMATS.join(', ')}`, 'text')
     .option('--no-progress', 'no progress spinner even on a terminal')
@@ -83,6 +94,8 @@ Examples:
   clinicalbert analyze samples/records.ndjson --explain full --no-timing | jq '.explanations.modalities'
   clinicalbert analyze samples/records.ndjson --output-format fhir | jq '.entry[0].resource.prediction'
   clinicalbert analyze 'exports/*.ndjson' --log-format json --quiet --max-errors 100
+  clinicalbert analyze --fhir https://fhir.example.org/r4 --fhir-token-env FHIR_TOKEN > predictions.jsonl
+  clinicalbert analyze --fhir https://fhir.example.org/r4 --fhir-export group/nightly --state nightly.state.json
 
 Exit codes: 0 all records written; 3 some dead-lettered (or --max-errors exceeded); 2 usage error; 1 internal failure.`,
     )
@@ -104,8 +117,10 @@ Exit codes: 0 all records written; 3 some dead-lettered (or --max-errors exceede
       const maxErrors = flags.maxErrors === undefined ? undefined : parseCount('--max-errors', flags.maxErrors);
       const maxAttachmentMb = parseCount('--max-attachment-mb', flags.maxAttachmentMb, { max: 10_000 });
       const reportMaxRecords = parseCount('--report-max-records', flags.reportMaxRecords, { max: 1_000_000 });
+      const fhir = await fhirPlan(flags, inputs);
       process.exitCode = await analyzeCommand({
         inputs,
+        ...(fhir ? { fhir } : {}),
         read: { format, unit, allowNetwork: flags.allowNetwork === true, maxAttachmentBytes: maxAttachmentMb * 1024 * 1024 },
         ...(flags.out ? { out: flags.out } : {}),
         outputFormat,

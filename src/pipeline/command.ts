@@ -23,6 +23,8 @@ import { runAnalyze, type AnalyzeCounts } from './analyze.js';
 import type { OutputFormat } from './fhir-output.js';
 import { Logger, type LogFormat } from './logger.js';
 import { progressLine } from './progress.js';
+import type { FhirRunPlan } from '../cli/fhir-flags.js';
+import { writeFhirState } from '../io/fhir-state.js';
 
 export const EXIT_SOME_DEAD_LETTERED = 3;
 
@@ -30,6 +32,8 @@ export const EXIT_SOME_DEAD_LETTERED = 3;
 export interface AnalyzeRun {
   inputs: string[];
   read: Partial<ReadOptions> & { format: InputFormat; unit: RecordUnit };
+  /** Read this FHIR server instead of the inputs (`--fhir`), and keep its state file. */
+  fhir?: FhirRunPlan;
   out?: string;
   /** jsonl (prediction lines, the default) or fhir (one FHIR R4 Bundle per record). */
   outputFormat?: OutputFormat;
@@ -79,9 +83,21 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
   if (showProgress) {
     spinner = ora({ text: 'analyzing…', stream: process.stderr }).start();
     // Counting costs a read of the inputs; only worth it when someone watches.
-    void estimateRecordCount(inputs, { unit: run.read.unit, format: run.read.format }).then((n) => (total = n));
+    if (!run.fhir) void estimateRecordCount(inputs, { unit: run.read.unit, format: run.read.format }).then((n) => (total = n));
   }
 
+  // --fhir: the server's log lines above the spinner; the transactionTime of an export read whole
+  let completed: { transactionTime?: string } | undefined;
+  if (run.fhir) {
+    const fhir = {
+      ...run.fhir.source,
+      onLog: (message: string) => aboveSpinner(() => log.info('fhir', `fhir: ${message}`)),
+      onComplete: (done: { transactionTime?: string }) => {
+        completed = done;
+      },
+    };
+    run.read = { ...run.read, fhir };
+  }
   const explain = run.explain;
   const summary = await runAnalyze(model, {
     inputs,
@@ -138,6 +154,17 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
     log.info(
       'report',
       `report: ${report.records} records (${Math.min(report.records, run.report.maxRecords)} in detail) -> ${run.report.file}`,
+    );
+  }
+  // an incremental run advances only when it read the whole export and was not cut short
+  const state = run.fhir?.state;
+  if (state && completed?.transactionTime && !summary.aborted && !summary.stoppedByReader) {
+    await writeFhirState(state.file, { server: state.server, export: state.level, transactionTime: completed.transactionTime });
+    log.info('state', `state: next export since ${completed.transactionTime} -> ${state.file}`);
+  } else if (state) {
+    log.info(
+      'state',
+      `state: not advanced (${summary.aborted || summary.stoppedByReader ? 'the run stopped early' : 'the export was not read whole'}) -> ${state.file}`,
     );
   }
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);

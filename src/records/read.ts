@@ -12,6 +12,7 @@
  * skippedInputs` items in all.
  */
 import type { Readable } from 'node:stream';
+import { readFhirServer, type FhirSourceOptions } from '../io/fhir-server.js';
 import { readSources, type SourceNotice } from '../io/sources.js';
 import { INPUT_FORMATS, type InputFormat, type SourceItem } from '../io/types.js';
 import { UsageError, parseChoice } from '../util/errors.js';
@@ -41,6 +42,8 @@ export interface ReadOptions {
   tempDir?: string;
   /** Bulk Data grouping: largest spill bucket held in memory (default 64 MiB). */
   maxBucketBytes?: number;
+  /** Read this FHIR server instead of the inputs (`--fhir`, src/io/fhir-server.ts). */
+  fhir?: FhirSourceOptions;
   /** Stream read for `-` (default process.stdin). */
   stdin?: NodeJS.ReadableStream | Readable;
   /** Longest NDJSON line read; longer ones are dead letters `LINE_TOO_LONG` (default 64 MiB). */
@@ -137,8 +140,10 @@ async function* generate(inputs: readonly string[], options: ReadOptions, stats:
       stats.files++;
     },
   });
+  // --fhir: the server is the input (the file reader above is then never started)
+  const items = options.fhir ? readFhirServer(options.fhir) : sources;
   try {
-    for await (const item of sources as AsyncIterable<SourceItem>) {
+    for await (const item of items as AsyncIterable<SourceItem>) {
       stats.itemsRead++;
       switch (item.kind) {
         case 'error':
@@ -210,6 +215,7 @@ async function* generate(inputs: readonly string[], options: ReadOptions, stats:
     }
   } finally {
     await grouper?.close();
+    await items.return(undefined);
     await sources.return(undefined);
   }
 }

@@ -140,6 +140,11 @@ export class TestFhirServer {
     this.faults.push({ ...fault, left: fault.times ?? 1 });
   }
 
+  /** Drop the faults still queued. */
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
   /** Create or replace a resource (its `meta.lastUpdated` becomes now). */
   async put(resource: Resource): Promise<void> {
     this.types.add(resource.resourceType);
@@ -287,7 +292,7 @@ export class TestFhirServer {
       const id = everything[1] as string;
       const all: Resource[] = [];
       try {
-        all.push(await this.repo.readResource('Patient', id));
+        all.push((await this.repo.readResource('Patient', id)) as unknown as Resource);
       } catch {
         return this.send(res, 404, outcome(`Patient/${id} not found`));
       }
@@ -318,7 +323,7 @@ export class TestFhirServer {
       this.repo,
     );
     if (!bundle) throw new Error(`search ${type}?${qs} failed: ${JSON.stringify(oc)}`);
-    return ((bundle as Json).entry as { resource: Resource }[] | undefined)?.map((e) => e.resource) ?? [];
+    return ((bundle as unknown as Json).entry as { resource: Resource }[] | undefined)?.map((e) => e.resource) ?? [];
   }
 
   /** A searchset page of `all` by `_count`/`_offset`, with `self` and `next` links. */
@@ -352,7 +357,7 @@ export class TestFhirServer {
     if (typeof scope === 'object') {
       let group: Resource;
       try {
-        group = await this.repo.readResource('Group', scope.group);
+        group = (await this.repo.readResource('Group', scope.group)) as unknown as Resource;
       } catch {
         return this.send(res, 404, outcome(`Group/${scope.group} not found`));
       }
