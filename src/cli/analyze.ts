@@ -2,7 +2,7 @@
  * @file `clinicalbert analyze`: argument parsing only. The run (progress, log, report, summary,
  * exit code) is src/pipeline/command.ts; the work itself is src/pipeline/analyze.ts.
  *
- * Exit codes: 0 every record written; 3 some records dead-lettered (or --max-errors exceeded);
+ * Exit codes: 0 every record written (inputs of reference data only skipped); 3 some records dead-lettered (or --max-errors exceeded);
  * 2 usage error; 1 internal failure.
  */
 import type { Command } from 'commander';
@@ -30,6 +30,7 @@ interface AnalyzeFlags extends FhirFlags {
   timing: boolean;
   maxErrors?: string;
   maxAttachmentMb: string;
+  maxLineMb: string;
   allowNetwork?: boolean;
   quiet?: boolean;
   logFormat: string;
@@ -68,6 +69,7 @@ export function registerAnalyze(program: Command): void {
     )
     .option('--max-errors <n>', 'abort (exit 3) once more than n records were dead-lettered')
     .option('--max-attachment-mb <n>', 'attachments larger than this are dropped with a warning', '20')
+    .option('--max-line-mb <n>', 'NDJSON lines longer than this are dead-lettered (LINE_TOO_LONG) without being read', '64')
     .option('--allow-network', 'allow fetching attachments by URL (off by default: nothing is fetched)')
     .option('--fhir <base>', 'read records from this FHIR R4 server (search, $everything; the only origin contacted) instead of files')
     .option('--fhir-export <level>', 'with --fhir: read by Bulk Data $export instead: system, patient or group/<id>')
@@ -97,7 +99,7 @@ Examples:
   clinicalbert analyze --fhir https://fhir.example.org/r4 --fhir-token-env FHIR_TOKEN > predictions.jsonl
   clinicalbert analyze --fhir https://fhir.example.org/r4 --fhir-export group/nightly --state nightly.state.json
 
-Exit codes: 0 all records written; 3 some dead-lettered (or --max-errors exceeded); 2 usage error; 1 internal failure.`,
+Exit codes: 0 all records written (inputs of reference data only skipped); 3 some dead-lettered (or --max-errors exceeded); 2 usage error; 1 internal failure.`,
     )
     .action(async (inputs: string[], flags: AnalyzeFlags) => {
       const device: Device = parseChoice('--device', flags.device, DEVICES);
@@ -116,12 +118,19 @@ Exit codes: 0 all records written; 3 some dead-lettered (or --max-errors exceede
       const topK = parseCount('--top-k', flags.topK, { min: 1, max: 1000 });
       const maxErrors = flags.maxErrors === undefined ? undefined : parseCount('--max-errors', flags.maxErrors);
       const maxAttachmentMb = parseCount('--max-attachment-mb', flags.maxAttachmentMb, { max: 10_000 });
+      const maxLineMb = parseCount('--max-line-mb', flags.maxLineMb, { min: 1, max: 4096 });
       const reportMaxRecords = parseCount('--report-max-records', flags.reportMaxRecords, { max: 1_000_000 });
       const fhir = await fhirPlan(flags, inputs);
       process.exitCode = await analyzeCommand({
         inputs,
         ...(fhir ? { fhir } : {}),
-        read: { format, unit, allowNetwork: flags.allowNetwork === true, maxAttachmentBytes: maxAttachmentMb * 1024 * 1024 },
+        read: {
+          format,
+          unit,
+          allowNetwork: flags.allowNetwork === true,
+          maxAttachmentBytes: maxAttachmentMb * 1024 * 1024,
+          maxLineBytes: maxLineMb * 1024 * 1024,
+        },
         ...(flags.out ? { out: flags.out } : {}),
         outputFormat,
         ...(flags.deadLetter ? { deadLetter: flags.deadLetter } : {}),
