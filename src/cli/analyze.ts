@@ -3,7 +3,7 @@
  * exit code) is src/pipeline/command.ts; the work itself is src/pipeline/analyze.ts.
  *
  * Exit codes: 0 every record written (inputs of reference data only skipped); 3 some records dead-lettered (or --max-errors exceeded);
- * 2 usage error; 1 internal failure.
+ * 2 usage error; 1 internal failure; 130 / 143 stopped by SIGINT / SIGTERM (src/pipeline/stop-signals.ts).
  */
 import type { Command } from 'commander';
 import { DEFAULT_MAX_RECORDS } from '../report/index.js';
@@ -12,6 +12,7 @@ import { DEVICES, type Device } from '../model/session.js';
 import { analyzeCommand } from '../pipeline/command.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../pipeline/fhir-output.js';
 import { LOG_FORMATS, type LogFormat } from '../pipeline/logger.js';
+import { withStopSignals } from '../pipeline/stop-signals.js';
 import { INPUT_FORMATS, UNITS, type InputFormat, type RecordUnit } from '../records/read.js';
 import { parseChoice, parseCount, UsageError } from '../util/errors.js';
 import { type FhirFlags, fhirPlan } from './fhir-flags.js';
@@ -31,6 +32,7 @@ interface AnalyzeFlags extends FhirFlags {
   maxErrors?: string;
   maxAttachmentMb: string;
   maxLineMb: string;
+  maxPatientMb: string;
   allowNetwork?: boolean;
   quiet?: boolean;
   logFormat: string;
@@ -70,6 +72,11 @@ export function registerAnalyze(program: Command): void {
     .option('--max-errors <n>', 'abort (exit 3) once more than n records were dead-lettered')
     .option('--max-attachment-mb <n>', 'attachments larger than this are dropped with a warning', '20')
     .option('--max-line-mb <n>', 'NDJSON lines longer than this are dead-lettered (LINE_TOO_LONG) without being read', '64')
+    .option(
+      '--max-patient-mb <n>',
+      'Bulk Data: a patient with more resource JSON than this is read in one pass keeping the newest notes, 3 Observations per code and the newest facts, with a warning',
+      '32',
+    )
     .option('--allow-network', 'allow fetching attachments by URL (off by default: nothing is fetched)')
     .option('--fhir <base>', 'read records from this FHIR R4 server (search, $everything; the only origin contacted) instead of files')
     .option('--fhir-export <level>', 'with --fhir: read by Bulk Data $export instead: system, patient or group/<id>')
@@ -99,7 +106,7 @@ Examples:
   clinicalbert analyze --fhir https://fhir.example.org/r4 --fhir-token-env FHIR_TOKEN > predictions.jsonl
   clinicalbert analyze --fhir https://fhir.example.org/r4 --fhir-export group/nightly --state nightly.state.json
 
-Exit codes: 0 all records written (inputs of reference data only skipped); 3 some dead-lettered (or --max-errors exceeded); 2 usage error; 1 internal failure.`,
+Exit codes: 0 all records written (inputs of reference data only skipped); 3 some dead-lettered (or --max-errors exceeded); 2 usage error; 1 internal failure; 130/143 stopped by SIGINT/SIGTERM (records read so far written, summary printed, temporary files removed).`,
     )
     .action(async (inputs: string[], flags: AnalyzeFlags) => {
       const device: Device = parseChoice('--device', flags.device, DEVICES);
@@ -119,33 +126,38 @@ Exit codes: 0 all records written (inputs of reference data only skipped); 3 som
       const maxErrors = flags.maxErrors === undefined ? undefined : parseCount('--max-errors', flags.maxErrors);
       const maxAttachmentMb = parseCount('--max-attachment-mb', flags.maxAttachmentMb, { max: 10_000 });
       const maxLineMb = parseCount('--max-line-mb', flags.maxLineMb, { min: 1, max: 4096 });
+      const maxPatientMb = parseCount('--max-patient-mb', flags.maxPatientMb, { min: 1, max: 65_536 });
       const reportMaxRecords = parseCount('--report-max-records', flags.reportMaxRecords, { max: 1_000_000 });
       const fhir = await fhirPlan(flags, inputs);
-      process.exitCode = await analyzeCommand({
-        inputs,
-        ...(fhir ? { fhir } : {}),
-        read: {
-          format,
-          unit,
-          allowNetwork: flags.allowNetwork === true,
-          maxAttachmentBytes: maxAttachmentMb * 1024 * 1024,
-          maxLineBytes: maxLineMb * 1024 * 1024,
-        },
-        ...(flags.out ? { out: flags.out } : {}),
-        outputFormat,
-        ...(flags.deadLetter ? { deadLetter: flags.deadLetter } : {}),
-        ...(flags.model !== undefined ? { model: flags.model } : {}),
-        device,
-        threads,
-        batchSize,
-        topK,
-        timing: flags.timing,
-        ...(maxErrors !== undefined ? { maxErrors } : {}),
-        explain,
-        ...(flags.report ? { report: { file: flags.report, maxRecords: reportMaxRecords } } : {}),
-        logFormat,
-        quiet: flags.quiet === true,
-        progress: flags.progress,
-      });
+      process.exitCode = await withStopSignals({ format: logFormat, quiet: flags.quiet === true }, (signal) =>
+        analyzeCommand({
+          inputs,
+          ...(fhir ? { fhir } : {}),
+          read: {
+            format,
+            unit,
+            allowNetwork: flags.allowNetwork === true,
+            maxAttachmentBytes: maxAttachmentMb * 1024 * 1024,
+            maxLineBytes: maxLineMb * 1024 * 1024,
+            maxPatientBytes: maxPatientMb * 1024 * 1024,
+            signal,
+          },
+          ...(flags.out ? { out: flags.out } : {}),
+          outputFormat,
+          ...(flags.deadLetter ? { deadLetter: flags.deadLetter } : {}),
+          ...(flags.model !== undefined ? { model: flags.model } : {}),
+          device,
+          threads,
+          batchSize,
+          topK,
+          timing: flags.timing,
+          ...(maxErrors !== undefined ? { maxErrors } : {}),
+          explain,
+          ...(flags.report ? { report: { file: flags.report, maxRecords: reportMaxRecords } } : {}),
+          logFormat,
+          quiet: flags.quiet === true,
+          progress: flags.progress,
+        }),
+      );
     });
 }

@@ -158,7 +158,8 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
   }
   // an incremental run advances only when it read the whole export and was not cut short
   const state = run.fhir?.state;
-  if (state && completed?.transactionTime && !summary.aborted && !summary.stoppedByReader) {
+  // (nor when SIGINT/SIGTERM stopped the read: src/pipeline/stop-signals.ts)
+  if (state && completed?.transactionTime && !summary.aborted && !summary.stoppedByReader && !run.read.signal?.aborted) {
     await writeFhirState(state.file, { server: state.server, export: state.level, transactionTime: completed.transactionTime });
     log.info('state', `state: next export since ${completed.transactionTime} -> ${state.file}`);
   } else if (state) {

@@ -18,18 +18,25 @@
  *    split again by a different hash, up to three times. The lines of one bucket are grouped by
  *    patient and handed out patient by patient; the bucket file is then deleted.
  *
- * Memory bound: one bucket's lines (at most `maxBucketBytes` of text and their parsed form,
- * unless a single patient is bigger than that), plus one small index entry per Medication or
- * Binary resource (two for a Binary with a securityContext) and per input file. Disk: one copy of the input. `close()` removes the folder.
+ *    A patient whose lines pass `bound.maxPatientBytes` is not held: from there on its lines go
+ *    through a streaming reducer (src/records/patient-bound.ts) that keeps the newest notes,
+ *    Observations per code and facts, and the record says what was left out.
+ *
+ * Memory bound: one bucket's lines (at most `maxBucketBytes` of text and their parsed form; one
+ * patient at most `bound.maxPatientBytes` plus what its reducer keeps), plus one small index
+ * entry per Medication or Binary resource (two for a Binary with a securityContext) and per input
+ * file. Disk: one copy of the input, in a private folder (src/util/temp-folder.ts: 0700, files
+ * 0600, named with the PID so a later run removes it if this one is killed). `close()` removes it.
  * Output order is deterministic: by bucket, then by the position of the patient's first line.
  */
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdtemp, open, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { open, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ResourceItem } from '../io/types.js';
+import { makeTempFolder, removeTempFolder } from '../util/temp-folder.js';
 import type { PatientGroup } from './assemble-patient.js';
 import { asResource, type fhir4, isEntryOf, type ResourceEntry, str } from './fhir.js';
 import {
@@ -42,6 +49,10 @@ import {
   ResourceIndex,
   type ReferenceResolver,
 } from './fhir-refs.js';
+import { DEFAULT_PATIENT_BOUND, type PatientBound, PatientReducer, type SpilledLine } from './patient-bound.js';
+
+/** Prefix of the spill folders in the temp folder (`<prefix><pid>-XXXXXX`). */
+export const SPILL_PREFIX = 'clinicalbert-group-';
 
 export interface BulkGrouperOptions {
   /** Parent folder for the spill folder (default: the OS temp folder). */
@@ -50,6 +61,8 @@ export interface BulkGrouperOptions {
   maxBucketBytes?: number;
   /** Number of first-level buckets (default 64). */
   buckets?: number;
+  /** The per-patient memory bound (default DEFAULT_PATIENT_BOUND; any field may be given alone). */
+  bound?: Partial<PatientBound>;
 }
 
 export type AddResult =
@@ -82,7 +95,7 @@ class SpillFile {
   private readonly stream: WriteStream;
   bytes = 0;
   constructor(readonly path: string) {
-    this.stream = createWriteStream(path, { flags: 'a' });
+    this.stream = createWriteStream(path, { flags: 'a', mode: 0o600 });
   }
   async write(text: string): Promise<void> {
     this.bytes += Buffer.byteLength(text);
@@ -93,14 +106,6 @@ class SpillFile {
     this.stream.end();
     await once(this.stream, 'close');
   }
-}
-
-interface SpilledLine {
-  seq: number;
-  file: number;
-  line: number;
-  key: string;
-  text: string;
 }
 
 function parseSpilled(raw: string): SpilledLine | undefined {
@@ -120,6 +125,7 @@ export class BulkGrouper {
   private dir: string | undefined;
   private readonly buckets: (SpillFile | undefined)[];
   private readonly maxBucketBytes: number;
+  private readonly bound: PatientBound;
   private readonly files: { file: string; baseDir: string }[] = [];
   private readonly fileIndex = new Map<string, number>();
   private shared: SpillFile | undefined;
@@ -133,6 +139,7 @@ export class BulkGrouper {
   constructor(private readonly options: BulkGrouperOptions = {}) {
     this.buckets = new Array<SpillFile | undefined>(Math.max(1, options.buckets ?? 64)).fill(undefined);
     this.maxBucketBytes = options.maxBucketBytes ?? 64 * 1024 * 1024;
+    this.bound = { ...DEFAULT_PATIENT_BOUND, ...options.bound };
   }
 
   /** Number of resources held in the shared (Medication/Binary) store. */
@@ -141,7 +148,7 @@ export class BulkGrouper {
   }
 
   private async folder(): Promise<string> {
-    this.dir ??= await mkdtemp(join(this.options.tempDir ?? tmpdir(), 'clinicalbert-group-'));
+    this.dir ??= await makeTempFolder(SPILL_PREFIX, this.options.tempDir ?? tmpdir());
     return this.dir;
   }
 
@@ -278,27 +285,56 @@ export class BulkGrouper {
   }
 
   private async *load(path: string, shared: ReferenceResolver): AsyncGenerator<BulkGroup> {
-    const byKey = new Map<string, { first: number; lines: SpilledLine[] }>();
+    interface Held {
+      first: number;
+      source: { file: number; line: number };
+      lines: SpilledLine[];
+      count: number;
+      chars: number;
+      reducer?: PatientReducer;
+    }
+    const byKey = new Map<string, Held>();
     for await (const raw of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
       const spilled = parseSpilled(raw);
       if (!spilled) continue;
       let g = byKey.get(spilled.key);
       if (!g) {
-        g = { first: spilled.seq, lines: [] };
+        g = { first: spilled.seq, source: { file: spilled.file, line: spilled.line }, lines: [], count: 0, chars: 0 };
         byKey.set(spilled.key, g);
       }
+      g.count++;
+      if (g.reducer) {
+        g.reducer.add(spilled);
+        continue;
+      }
       g.lines.push(spilled);
+      g.chars += spilled.text.length;
+      if (g.chars > this.bound.maxPatientBytes) {
+        // past the bound: from here on the patient's lines are reduced on the way, not held
+        g.reducer = new PatientReducer(this.bound);
+        for (const l of g.lines) g.reducer.add(l);
+        g.lines = [];
+      }
     }
     await unlink(path);
     const ordered = [...byKey.entries()].sort((a, b) => a[1].first - b[1].first);
     byKey.clear();
     for (const [patientKey, g] of ordered) {
-      yield { group: await this.toGroup(patientKey, g.lines, shared), lines: g.lines.length };
-      g.lines.length = 0;
+      const lines = g.reducer ? g.reducer.kept() : g.lines;
+      const group = await this.toGroup(patientKey, lines, shared, g.source);
+      if (g.reducer) group.warnings.push(g.reducer.warning(patientKey));
+      yield { group, lines: g.count };
+      g.lines = [];
+      g.reducer = undefined;
     }
   }
 
-  private async toGroup(patientKey: string, lines: SpilledLine[], shared: ReferenceResolver): Promise<PatientGroup> {
+  private async toGroup(
+    patientKey: string,
+    lines: SpilledLine[],
+    shared: ReferenceResolver,
+    firstSeen: { file: number; line: number },
+  ): Promise<PatientGroup> {
     let patient: ResourceEntry<fhir4.Patient> | undefined;
     const entries: ResourceEntry[] = [];
     const binaries: ResourceEntry[] = [];
@@ -324,14 +360,13 @@ export class BulkGrouper {
     await this.addContextBinaries(patientKey, entries, binaries, shared);
     const local = new ResourceIndex(patient ? [patient, ...entries, ...binaries] : [...entries, ...binaries]);
     const warnings = patient ? [] : [`no Patient resource for ${patientKey} in the input; demographics unknown`];
-    const first = lines[0];
-    const firstOrigin = first ? this.files[first.file] : undefined;
+    const firstOrigin = this.files[firstSeen.file];
     return {
       patientKey,
       entries,
       looseBinaries: binaries,
       resolver: chainResolvers(local, shared),
-      source: patient?.position ?? { file: firstOrigin?.file ?? '?', line: first?.line ?? 0 },
+      source: patient?.position ?? { file: firstOrigin?.file ?? '?', line: firstSeen.line },
       warnings,
       consumed: new Set<string>(),
       ...(patient ? { patient } : {}),
@@ -364,7 +399,7 @@ export class BulkGrouper {
     this.sharedHandle = undefined;
     await this.shared?.close().catch(() => undefined);
     for (const bucket of this.buckets) await bucket?.close().catch(() => undefined);
-    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+    if (this.dir) await removeTempFolder(this.dir);
     this.dir = undefined;
   }
 

@@ -42,6 +42,16 @@ export interface ReadOptions {
   tempDir?: string;
   /** Bulk Data grouping: largest spill bucket held in memory (default 64 MiB). */
   maxBucketBytes?: number;
+  /**
+   * Bulk Data grouping: a patient with more resource JSON than this is read in one streaming pass
+   * keeping the newest notes and facts, with a warning (default 32 MiB; src/records/patient-bound.ts).
+   */
+  maxPatientBytes?: number;
+  /**
+   * Stops the read (SIGINT/SIGTERM): no item is read after it fires, the records already handed
+   * out stand, and the Bulk spill folder is removed on the way out.
+   */
+  signal?: AbortSignal;
   /** Read this FHIR server instead of the inputs (`--fhir`, src/io/fhir-server.ts). */
   fhir?: FhirSourceOptions;
   /** Stream read for `-` (default process.stdin). */
@@ -101,6 +111,9 @@ export function normalizeReadOptions(options: Partial<ReadOptions> = {}): ReadOp
   if (!Number.isSafeInteger(merged.maxAttachmentBytes) || merged.maxAttachmentBytes < 0) {
     throw new UsageError(`maxAttachmentBytes must be a non-negative integer, got ${String(merged.maxAttachmentBytes)}`);
   }
+  if (merged.maxPatientBytes !== undefined && (!Number.isSafeInteger(merged.maxPatientBytes) || merged.maxPatientBytes < 1)) {
+    throw new UsageError(`maxPatientBytes must be a positive integer, got ${String(merged.maxPatientBytes)}`);
+  }
   if (merged.maxLineBytes !== undefined && (!Number.isSafeInteger(merged.maxLineBytes) || merged.maxLineBytes < 1)) {
     throw new UsageError(`maxLineBytes must be a positive integer, got ${String(merged.maxLineBytes)}`);
   }
@@ -144,6 +157,7 @@ async function* generate(inputs: readonly string[], options: ReadOptions, stats:
   const items = options.fhir ? readFhirServer(options.fhir) : sources;
   try {
     for await (const item of items as AsyncIterable<SourceItem>) {
+      if (options.signal?.aborted) return;
       stats.itemsRead++;
       switch (item.kind) {
         case 'error':
@@ -168,6 +182,7 @@ async function* generate(inputs: readonly string[], options: ReadOptions, stats:
             grouper ??= new BulkGrouper({
               ...(options.tempDir ? { tempDir: options.tempDir } : {}),
               ...(options.maxBucketBytes ? { maxBucketBytes: options.maxBucketBytes } : {}),
+              ...(options.maxPatientBytes ? { bound: { maxPatientBytes: options.maxPatientBytes } } : {}),
             });
             const added = await grouper.add(item);
             if (added.kind === 'skipped') stats.skip(added.reason);
@@ -194,6 +209,7 @@ async function* generate(inputs: readonly string[], options: ReadOptions, stats:
     }
     if (grouper) {
       for await (const { group, lines } of grouper.groups()) {
+        if (options.signal?.aborted) return;
         let records = 0;
         try {
           for (const record of await assemblePatient(group, assemble)) {
