@@ -85,6 +85,14 @@ export function registerAnalyze(program: Command): void {
     .option('--state <file>', 'with --fhir-export: keep the transactionTime of the last whole export here and pass it as _since next time')
     .option('--fhir-token-env <name>', 'bearer token for --fhir from this environment variable')
     .option('--fhir-token-file <path>', 'bearer token for --fhir from this file')
+    .option('--fhir-client-id <id>', 'SMART Backend Services: client id registered with the server (with --fhir-key)')
+    .option('--fhir-key <file>', 'SMART Backend Services: JWK or JWKS file with the private RS384 or ES384 key (kid required)')
+    .option('--fhir-scope <scopes>', 'SMART Backend Services scopes (default system/*.read, plus system/*.write with --fhir-write-back)')
+    .option('--fhir-token-url <url>', 'SMART token endpoint, when not the one the server advertises (consent to that origin too)')
+    .option(
+      '--fhir-write-back',
+      'with --fhir: POST the result Bundle of each record to the server as a transaction (implies --output-format fhir)',
+    )
     .option('--fhir-timeout <seconds>', 'time allowed for one request to the FHIR server (retried on 429, 5xx and timeouts)', '60')
     .option('--fhir-max-wait <seconds>', 'longest wait for a Bulk Data export to be ready', '3600')
     .option('--fhir-retries <n>', 'tries per request to the FHIR server on 429, 5xx, timeouts and cut downloads (exponential backoff)', '5')
@@ -105,6 +113,7 @@ Examples:
   clinicalbert analyze 'exports/*.ndjson' --log-format json --quiet --max-errors 100
   clinicalbert analyze --fhir https://fhir.example.org/r4 --fhir-token-env FHIR_TOKEN > predictions.jsonl
   clinicalbert analyze --fhir https://fhir.example.org/r4 --fhir-export group/nightly --state nightly.state.json
+  clinicalbert analyze --fhir https://fhir.example.org/r4 --fhir-client-id my-app --fhir-key private.jwks.json --fhir-write-back
 
 Exit codes: 0 all records written (inputs of reference data only skipped); 3 some dead-lettered (or --max-errors exceeded); 2 usage error; 1 internal failure; 130/143 stopped by SIGINT/SIGTERM (records read so far written, summary printed, temporary files removed).`,
     )

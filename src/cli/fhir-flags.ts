@@ -5,11 +5,14 @@
  * Why apart from src/cli/analyze.ts: a dozen flags that only mean something together (an export
  * level without a server, `--state` with a search, two token sources) are easier to check in one
  * place. The token is read here from the environment variable or file the user named, and from
- * here on it travels only in the Authorization header: no message names it.
+ * here on it travels only in the Authorization header: no message names it. SMART Backend
+ * Services (`--fhir-client-id` + `--fhir-key`) loads its private key here; tokens are fetched
+ * later, on the first request (src/io/smart-auth.ts). `--fhir-write-back` is checked here too.
  */
 import { readFileSync } from 'node:fs';
 import type { FhirExportLevel, FhirSourceOptions } from '../io/fhir-server.js';
 import { readFhirState } from '../io/fhir-state.js';
+import { readSmartKey, type SmartKey } from '../io/smart-auth.js';
 import { parseCount, quote, UsageError } from '../util/errors.js';
 
 export interface FhirFlags {
@@ -20,6 +23,11 @@ export interface FhirFlags {
   state?: string;
   fhirTokenEnv?: string;
   fhirTokenFile?: string;
+  fhirClientId?: string;
+  fhirKey?: string;
+  fhirScope?: string;
+  fhirTokenUrl?: string;
+  fhirWriteBack?: boolean;
   fhirTimeout: string;
   fhirMaxWait: string;
   fhirRetries: string;
@@ -29,13 +37,29 @@ export interface FhirRunPlan {
   source: FhirSourceOptions;
   /** Where to keep the transactionTime of the last whole export (`--state`). */
   state?: { file: string; server: string; level: string };
+  /** SMART Backend Services: tokens fetched with this client id and key (src/io/smart-auth.ts). */
+  smart?: { clientId: string; key: SmartKey; scope: string; tokenUrl?: string };
+  /** POST each record's result Bundle back to the server as a transaction (`--fhir-write-back`). */
+  writeBack?: boolean;
 }
 
 const TYPE_NAME = /^[A-Z][A-Za-z]{1,63}$/;
 
 /** The source options the flags ask for, or undefined without `--fhir`; a UsageError when they do not fit. */
 export async function fhirPlan(flags: FhirFlags, inputs: readonly string[]): Promise<FhirRunPlan | undefined> {
-  const needsServer = ['fhirExport', 'fhirType', 'since', 'state', 'fhirTokenEnv', 'fhirTokenFile'] as const;
+  const needsServer = [
+    'fhirExport',
+    'fhirType',
+    'since',
+    'state',
+    'fhirTokenEnv',
+    'fhirTokenFile',
+    'fhirClientId',
+    'fhirKey',
+    'fhirScope',
+    'fhirTokenUrl',
+    'fhirWriteBack',
+  ] as const;
   if (!flags.fhir) {
     const stray = needsServer.find((k) => flags[k] !== undefined);
     if (stray) throw new UsageError(`--${kebab(stray)} needs --fhir <base URL>`);
@@ -102,6 +126,37 @@ export async function fhirPlan(flags: FhirFlags, inputs: readonly string[]): Pro
   }
   if (token !== undefined && /[\r\n]/.test(token)) throw new UsageError('the FHIR token holds a line break; pass one token');
 
+  let smart: FhirRunPlan['smart'];
+  if ((flags.fhirClientId === undefined) !== (flags.fhirKey === undefined)) {
+    throw new UsageError('SMART Backend Services needs both --fhir-client-id and --fhir-key');
+  }
+  if (flags.fhirClientId === undefined && (flags.fhirScope !== undefined || flags.fhirTokenUrl !== undefined)) {
+    throw new UsageError('--fhir-scope and --fhir-token-url are for SMART Backend Services: add --fhir-client-id and --fhir-key');
+  }
+  if (flags.fhirClientId !== undefined && flags.fhirKey !== undefined) {
+    if (token !== undefined)
+      throw new UsageError(
+        'pass one kind of credentials: a token (--fhir-token-env/--fhir-token-file) or --fhir-client-id with --fhir-key',
+      );
+    if (!flags.fhirClientId.trim()) throw new UsageError('--fhir-client-id is empty');
+    let tokenUrl: string | undefined;
+    if (flags.fhirTokenUrl !== undefined) {
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(flags.fhirTokenUrl);
+      } catch {
+        parsed = undefined;
+      }
+      if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') || parsed.username || parsed.password) {
+        throw new UsageError(`--fhir-token-url must be an http(s) URL without credentials, got ${quote(flags.fhirTokenUrl)}`);
+      }
+      tokenUrl = parsed.toString();
+    }
+    const scope = (flags.fhirScope ?? (flags.fhirWriteBack ? 'system/*.read system/*.write' : 'system/*.read')).trim();
+    if (!scope || /[\r\n]/.test(scope)) throw new UsageError(`--fhir-scope must be space-separated scopes, got ${quote(flags.fhirScope)}`);
+    smart = { clientId: flags.fhirClientId.trim(), key: readSmartKey(flags.fhirKey), scope, ...(tokenUrl ? { tokenUrl } : {}) };
+  }
+
   let since = flags.since;
   if (flags.state !== undefined && level) since = (await readFhirState(flags.state, server, level))?.transactionTime;
 
@@ -120,6 +175,8 @@ export async function fhirPlan(flags: FhirFlags, inputs: readonly string[]): Pro
       ...(since !== undefined ? { since } : {}),
     },
     ...(flags.state !== undefined && level ? { state: { file: flags.state, server, level } } : {}),
+    ...(smart ? { smart } : {}),
+    ...(flags.fhirWriteBack ? { writeBack: true } : {}),
   };
 }
 

@@ -10,6 +10,10 @@
  * 4xx are not retried and become a `FhirServerError` naming the method, the URL and the status —
  * never the token. JSON requests go through fhir-kit-client; downloads stream with `fetch`
  * (fhir-kit-client buffers whole bodies) under a byte limit.
+ *
+ * Auth is a static bearer token (`token`) or a `FhirAuth` (SMART Backend Services,
+ * src/io/smart-auth.ts) asked for the header before every try; a 401 makes such an auth fetch a
+ * new token once and the request is tried again, a second 401 is the error.
  */
 import { createWriteStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
@@ -28,11 +32,23 @@ export class FhirServerError extends ClinicalBertError {
   }
 }
 
+/** Where the Authorization header comes from when it is not a fixed token (SMART Backend Services). */
+export interface FhirAuth {
+  /** `Bearer …`, from a cache or freshly fetched. */
+  authorization(): Promise<string>;
+  /** Forget the cached token (the server answered 401): the next `authorization()` fetches one. */
+  invalidate(): void;
+  /** How the user passes credentials, named in a 401 message. */
+  readonly hint: string;
+}
+
 export interface FhirHttpOptions {
   /** Base URL of the server (`--fhir`); its origin is the only one requested. */
   base: string;
   /** Bearer token, sent as `Authorization: Bearer …`. */
   token?: string;
+  /** Tokens fetched on demand (SMART Backend Services); wins over `token`. */
+  auth?: FhirAuth;
   /** Time allowed for one request, answer body included (default 60 s). */
   timeoutMs?: number;
   /** Tries per request when the server throttles, fails with 5xx or the connection breaks (default 5). */
@@ -96,8 +112,13 @@ export class FhirHttp {
       baseUrl: this.base,
       // never follow a redirect blindly: it could leave the server the user named
       requestOptions: { redirect: 'manual' },
-      ...(options.token ? { bearerToken: options.token } : {}),
     });
+  }
+
+  /** The Authorization header value for the next try, if any. */
+  private async authorization(): Promise<string | undefined> {
+    if (this.options.auth) return this.options.auth.authorization();
+    return this.options.token ? `Bearer ${this.options.token}` : undefined;
   }
 
   /** The URL (relative ones against `relativeTo`), or a `FHIR_OTHER_ORIGIN` error. */
@@ -121,15 +142,30 @@ export class FhirHttp {
     return parsed.toString();
   }
 
-  /** A JSON request (GET unless told), retried on 429/5xx/network errors. Any 2xx is returned. */
-  async json(url: string, init: { method?: 'GET' | 'DELETE'; headers?: Record<string, string> } = {}): Promise<JsonAnswer> {
+  /**
+   * A JSON request (GET unless told; a POST sends `body` as application/fhir+json), retried on
+   * 429/5xx/network errors. Any 2xx is returned.
+   */
+  async json(
+    url: string,
+    init: { method?: 'GET' | 'DELETE' | 'POST'; headers?: Record<string, string>; body?: unknown } = {},
+  ): Promise<JsonAnswer> {
     const target = this.sameOrigin(url, 'a URL');
     const method = init.method ?? 'GET';
     return this.retrying<JsonAnswer>(method, target, async () => {
+      const authorization = await this.authorization();
       try {
         const body = (await this.client.request(target, {
           method,
-          options: { headers: init.headers ?? {}, signal: AbortSignal.timeout(this.timeoutMs) },
+          options: {
+            headers: {
+              ...(init.body !== undefined ? { 'content-type': 'application/fhir+json' } : {}),
+              ...(init.headers ?? {}),
+              ...(authorization ? { authorization } : {}),
+            },
+            signal: AbortSignal.timeout(this.timeoutMs),
+          },
+          ...(init.body !== undefined ? { body: init.body } : {}),
         })) as Json;
         const { response } = Client.httpFor(body as never) as { response: Response };
         return { status: response.status, body, headers: response.headers };
@@ -144,17 +180,49 @@ export class FhirHttp {
   }
 
   /**
+   * An OAuth form POST (application/x-www-form-urlencoded, no Authorization), retried on
+   * 429/5xx/network errors; a field given as a function is computed anew for every try. Any
+   * other answer is returned, 4xx included, for the caller to explain (OAuth `error` bodies).
+   */
+  async form(url: string, fields: Record<string, string | (() => string)>): Promise<JsonAnswer> {
+    const target = this.sameOrigin(url, 'a token endpoint');
+    return this.retrying<JsonAnswer>('POST', target, async () => {
+      const body = new URLSearchParams();
+      for (const [k, v] of Object.entries(fields)) body.set(k, typeof v === 'function' ? v() : v);
+      const response = await fetch(target, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      const text = await response.text();
+      let json: Json = {};
+      try {
+        json = text ? (JSON.parse(text) as Json) : {};
+      } catch {
+        json = {};
+      }
+      if (RETRIED_STATUS.has(response.status) || (response.status >= 300 && response.status < 400)) {
+        return { failedStatus: response.status, headers: response.headers, data: json };
+      }
+      return { status: response.status, body: json, headers: response.headers };
+    });
+  }
+
+  /**
    * Stream a file to `path` (NDJSON download), retried whole on 429/5xx and on a body cut short
    * (a connection closed before Content-Length bytes). Returns the bytes written.
    */
   async download(url: string, path: string, init: { bearer: boolean; maxBytes: number }): Promise<number> {
     const target = this.sameOrigin(url, 'an output file URL');
     return this.retrying<number>('GET', target, async () => {
+      const authorization = init.bearer ? await this.authorization() : undefined;
       const response = await fetch(target, {
         redirect: 'manual',
         headers: {
           accept: 'application/fhir+ndjson',
-          ...(init.bearer && this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}),
+          ...(authorization ? { authorization } : {}),
         },
         signal: AbortSignal.timeout(this.timeoutMs),
       });
@@ -197,6 +265,7 @@ export class FhirHttp {
   }
 
   private async retrying<T>(method: string, url: string, attempt: () => Promise<T | Failed>): Promise<T> {
+    let refreshed = false;
     for (let n = 1; ; n++) {
       let delay: number;
       let why: string;
@@ -211,7 +280,17 @@ export class FhirHttp {
             { code: 'FHIR_REDIRECT', url, status },
           );
         }
-        if (!RETRIED_STATUS.has(status) || n >= this.maxAttempts) throw httpError(method, url, status, data, n);
+        if (status === 401 && this.options.auth && !refreshed) {
+          // the token may have expired early (or been revoked): one new token, one more try
+          refreshed = true;
+          this.options.auth.invalidate();
+          this.options.onRetry?.(`${method} ${url}: 401; fetching a new access token and trying again`);
+          n--;
+          continue;
+        }
+        if (!RETRIED_STATUS.has(status) || n >= this.maxAttempts) {
+          throw httpError(method, url, status, data, n, this.options.auth?.hint);
+        }
         delay = retryAfterMs(headers?.get('retry-after')) ?? this.backoff(n);
         why = `${status}`;
       } catch (error) {
@@ -252,11 +331,11 @@ function serverReason(data: unknown): string {
   return typeof text === 'string' && text ? `: ${text.slice(0, 200)}` : '';
 }
 
-function httpError(method: string, url: string, status: number, data: unknown, tries: number): FhirServerError {
+function httpError(method: string, url: string, status: number, data: unknown, tries: number, authHint?: string): FhirServerError {
   const said = serverReason(data);
   if (status === 401) {
     return new FhirServerError(
-      `the FHIR server answered 401 Unauthorized to ${method} ${url}${said}: the token is missing, wrong or expired (--fhir-token-env, --fhir-token-file)`,
+      `the FHIR server answered 401 Unauthorized to ${method} ${url}${said}: ${authHint ?? 'the token is missing, wrong or expired (--fhir-token-env, --fhir-token-file)'}`,
       { code: 'FHIR_UNAUTHORIZED', url, status },
     );
   }

@@ -18,6 +18,14 @@
  *   folder reader (src/io/sources.ts) and joined by patient downstream like any Bulk folder; the
  *   job is deleted on the server and the folder removed at the end. Positions name the output
  *   file's URL and line.
+ * - Incremental export (`_since`, from `--since` or `--state`). Its files hold only the resources
+ *   that changed, so a patient with one new Condition would become a record without its Patient
+ *   and its history. The files are therefore read only for the patients they touch (a Patient's
+ *   id; the `subject`/`patient` of any other resource; a Binary's `securityContext` when it names
+ *   a Patient), and each of those patients is then read whole by the search-mode code
+ *   (`$everything` or per-type searches), so the record predicted is the same as a full read of
+ *   that patient. Resources that belong to no patient (Medication, Organization) touch none;
+ *   unreadable lines of the files are still dead letters.
  *
  * Failures that stop every request (401, 403, a bad base URL, an export that cannot start or
  * finish) throw a `FhirServerError`; one patient whose record cannot be read becomes an `error`
@@ -104,12 +112,7 @@ export async function* readFhirServer(options: FhirSourceOptions): AsyncGenerato
 // search
 
 async function* readBySearch(http: FhirHttp, options: FhirSourceOptions, baseDir: string): AsyncGenerator<SourceItem> {
-  const everything = await offersEverything(http);
-  options.onLog?.(
-    everything
-      ? `${http.base}: reading each patient with $everything`
-      : `${http.base}: no Patient $everything in the CapabilityStatement; reading each patient by per-type searches`,
-  );
+  const reader = await patientReader(http, options, baseDir);
   const count = options.pageSize ?? DEFAULT_PAGE_SIZE;
   for await (const patient of searchAll(http, `${http.base}/Patient?_count=${count}`)) {
     const id = typeof patient.id === 'string' ? patient.id : undefined;
@@ -117,17 +120,52 @@ async function* readBySearch(http: FhirHttp, options: FhirSourceOptions, baseDir
       yield { kind: 'error', position: { file: `${http.base}/Patient` }, code: 'NO_ID', reason: 'a Patient without an id' };
       continue;
     }
+    yield await reader(id, patient);
+  }
+}
+
+/**
+ * Reads one patient's whole record (by `$everything` when offered, else per-type searches) as a
+ * `bundle` item, or an `error` item when it cannot be read; 401/403 throw. The one way a patient
+ * is read from a server, in search mode and after an incremental export alike.
+ */
+async function patientReader(
+  http: FhirHttp,
+  options: FhirSourceOptions,
+  baseDir: string,
+): Promise<(id: string, patient?: Json) => Promise<SourceItem>> {
+  const everything = await offersEverything(http);
+  options.onLog?.(
+    everything
+      ? `${http.base}: reading each patient with $everything`
+      : `${http.base}: no Patient $everything in the CapabilityStatement; reading each patient by per-type searches`,
+  );
+  const count = options.pageSize ?? DEFAULT_PAGE_SIZE;
+  return async (id, known) => {
     const url = `${http.base}/Patient/${encodeURIComponent(id)}`;
+    let patient: Json;
     let resources: Json[];
     try {
+      patient = known ?? (await http.json(url)).body;
       resources = everything ? await readEverything(http, url, count) : await readPerType(http, patient, count);
     } catch (error) {
       if (!(error instanceof FhirServerError) || error.code === 'FHIR_UNAUTHORIZED' || error.code === 'FHIR_FORBIDDEN') throw error;
-      yield { kind: 'error', position: { file: url }, code: error.code, reason: error.message };
-      continue;
+      return { kind: 'error', position: { file: url }, code: error.code, reason: error.message };
     }
-    yield { kind: 'bundle', position: { file: url }, baseDir, bundle: collection(http.base, patient, resources) };
+    return { kind: 'bundle', position: { file: url }, baseDir, bundle: collection(http.base, patient, resources) };
+  };
+}
+
+/** The id of the patient a resource of an export belongs to, if it names one. */
+export function touchedPatient(resource: Json): string | undefined {
+  if (resource.resourceType === 'Patient') return typeof resource.id === 'string' ? resource.id : undefined;
+  const fields = resource.resourceType === 'Binary' ? ['securityContext'] : ['subject', 'patient'];
+  for (const field of fields) {
+    const ref = (resource[field] as Json | undefined)?.reference;
+    const m = typeof ref === 'string' ? /^(?:.*\/)?Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(ref) : null;
+    if (m) return m[1];
   }
+  return undefined;
 }
 
 /** True when the CapabilityStatement names a Patient (or server-wide) `everything` operation. */
@@ -292,6 +330,24 @@ async function* readExport(
     await http.json(statusUrl, { method: 'DELETE' }).catch((error: unknown) => {
       options.onLog?.(`could not delete the export job ${statusUrl}: ${error instanceof Error ? error.message : String(error)}`);
     });
+  }
+  if (options.since) {
+    // incremental: the files name the patients that changed; each is read whole
+    const touched = new Set<string>();
+    for (const [file, url] of names) {
+      for await (const item of readSources([file], { format: 'bulk' })) {
+        if (item.kind === 'resource') {
+          const id = touchedPatient(item.resource);
+          if (id !== undefined) touched.add(id);
+        } else if (item.kind === 'error') {
+          yield { ...item, position: { ...item.position, file: url } };
+        }
+      }
+    }
+    options.onLog?.(`incremental export: ${touched.size} patient(s) changed since ${options.since}; reading each whole`);
+    const reader = await patientReader(http, options, baseDir);
+    for (const id of touched) yield await reader(id);
+    return manifest.transactionTime;
   }
   // one file at a time, in manifest order, each read as a Bulk Data file (whatever its name)
   for (const [file, url] of names) {

@@ -6,12 +6,20 @@
  * Accounting: every record item read is written, dead-lettered or skipped (an input that is no
  * record on purpose: a Bundle of reference data only), so `read = written + deadLettered +
  * skipped` holds at the end of every run that was not aborted.
+ *
+ * Write-back (`--fhir-write-back`, src/io/fhir-write-back.ts): the written records' result
+ * Bundles, built as transactions, are POSTed after each window (batch sorting window) and at the
+ * end, one transaction per record, in order. A record whose write-back fails keeps its output line
+ * and gets a dead letter (FHIR_WRITE_BACK) counted in `writeBackFailed`, not in `deadLettered`
+ * (it was read and predicted), and the exit code is 3; 401/403 stop the run.
  */
 import type { RecordFeatures } from '../model/features.js';
 import type { ClinicalModel } from '../model/runtime.js';
 import { DeadLetterSink, type DeadLetter } from '../io/dead-letter.js';
 import { JsonLinesSink } from '../io/jsonl-sink.js';
 import type { ReadOptions } from '../records/read.js';
+import type { Bundle } from 'fhir/r4.js';
+import type { SourcePosition } from '../io/types.js';
 import type { RecordItem } from '../records/types.js';
 import { ClinicalBertError } from '../util/errors.js';
 import { runRecords } from './batches.js';
@@ -40,6 +48,11 @@ export interface AnalyzeOptions {
   onSkipped?: (item: Extract<RecordItem, { kind: 'skipped' }>) => void;
   /** Called for each output line before it is written (the HTML report collects them). */
   onLine?: (line: PredictionLine) => void;
+  /**
+   * POST each written record's result Bundle (a transaction) back to the FHIR server. A rejection
+   * with code FHIR_WRITE_BACK dead-letters that record; any other rejection stops the run.
+   */
+  writeBack?: { post(bundle: Bundle): Promise<unknown> };
 }
 
 export interface AnalyzeCounts {
@@ -51,6 +64,10 @@ export interface AnalyzeCounts {
   warnings: number;
   /** Written records with nothing to read: no predictions, a NO_EVIDENCE warning (part of `written`). */
   noEvidence: number;
+  /** With write-back: records whose Bundle the server stored (part of `written`). */
+  writtenBack?: number;
+  /** With write-back: records whose Bundle the server did not store, each a FHIR_WRITE_BACK dead letter (part of `written`). */
+  writeBackFailed?: number;
 }
 
 export interface AnalyzeSummary extends AnalyzeCounts {
@@ -72,7 +89,15 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
   const started = process.hrtime.bigint();
   const sink = new JsonLinesSink(options.out);
   const dead = new DeadLetterSink(options.deadLetter);
-  const counts: AnalyzeCounts = { read: 0, written: 0, deadLettered: 0, skipped: 0, warnings: 0, noEvidence: 0 };
+  const counts: AnalyzeCounts = {
+    read: 0,
+    written: 0,
+    deadLettered: 0,
+    skipped: 0,
+    warnings: 0,
+    noEvidence: 0,
+    ...(options.writeBack ? { writtenBack: 0, writeBackFailed: 0 } : {}),
+  };
   const manifest = model.manifest;
   const ref: ModelRef = { name: manifest.name, version: manifest.version, sha: model.pkg.sha };
   let aborted = false;
@@ -89,6 +114,32 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
     }
   };
 
+  // --fhir-write-back: the window's transactions, posted when the window is done
+  const toWrite: { bundle: Bundle; source: SourcePosition; id: string }[] = [];
+  const writeFailed = async (w: (typeof toWrite)[number], code: string, reason: string) => {
+    counts.writeBackFailed = (counts.writeBackFailed ?? 0) + 1;
+    // (not inside `onDeadLetter?.(…)`: without a listener its argument would never be evaluated)
+    const letter = await dead.write(w.source, code, reason, w.id);
+    options.onDeadLetter?.(letter);
+  };
+  const flushWrites = async () => {
+    const writer = options.writeBack;
+    if (!writer) return;
+    for (const w of toWrite.splice(0)) {
+      try {
+        await writer.post(w.bundle);
+        counts.writtenBack = (counts.writtenBack ?? 0) + 1;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'FHIR_WRITE_BACK') throw error;
+        await writeFailed(w, 'FHIR_WRITE_BACK', (error as Error).message);
+        if (options.maxErrors !== undefined && counts.deadLettered + (counts.writeBackFailed ?? 0) > options.maxErrors) {
+          aborted = true;
+          throw new TooManyErrors(options.maxErrors);
+        }
+      }
+    }
+  };
+
   const events = runRecords(model, {
     inputs: options.inputs,
     read: options.read,
@@ -100,6 +151,7 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
   try {
     for await (const event of events) {
       if (event.kind === 'window') {
+        await flushWrites();
         options.onProgress?.({ ...counts });
         if (sink.closed) break;
         continue;
@@ -142,11 +194,18 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
         options.outputFormat === 'fhir' ? predictionBundle(line, { recorded, record: event.record, heads: manifest.heads }) : line,
       );
       counts.written++;
+      if (options.writeBack) {
+        const bundle = predictionBundle(line, { recorded, record: event.record, heads: manifest.heads, bundleType: 'transaction' });
+        toWrite.push({ bundle, source: event.record.source, id: event.record.id });
+      }
       if (sink.closed) break;
     }
+    await flushWrites();
   } catch (error) {
     if (!(error instanceof TooManyErrors)) throw error;
     aborted = true;
+    // records predicted but not posted: named, never silently dropped
+    for (const w of toWrite.splice(0)) await writeFailed(w, 'FHIR_WRITE_BACK', 'not written back: the run was aborted (--max-errors)');
   } finally {
     await sink.close();
     await dead.close();

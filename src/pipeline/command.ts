@@ -8,7 +8,7 @@
  * log and its report lives beside the pipeline it drives.
  *
  * Exit codes: 0 every record written or skipped on purpose (reference data only); 3 some records
- * dead-lettered (or --max-errors exceeded).
+ * dead-lettered (or --max-errors exceeded), or some results not written back (--fhir-write-back).
  */
 import ora, { type Ora } from 'ora';
 import { explainBatch } from '../explain/explain.js';
@@ -25,6 +25,10 @@ import { Logger, type LogFormat } from './logger.js';
 import { progressLine } from './progress.js';
 import type { FhirRunPlan } from '../cli/fhir-flags.js';
 import { writeFhirState } from '../io/fhir-state.js';
+import { FhirHttp, type FhirAuth } from '../io/fhir-http.js';
+import { FhirWriteBack } from '../io/fhir-write-back.js';
+import { SmartBackendAuth } from '../io/smart-auth.js';
+import { UsageError } from '../util/errors.js';
 
 export const EXIT_SOME_DEAD_LETTERED = 3;
 
@@ -88,10 +92,36 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
 
   // --fhir: the server's log lines above the spinner; the transactionTime of an export read whole
   let completed: { transactionTime?: string } | undefined;
+  let writeBack: FhirWriteBack | undefined;
   if (run.fhir) {
+    const onLog = (message: string) => aboveSpinner(() => log.info('fhir', `fhir: ${message}`));
+    // SMART Backend Services: one token cache for the reads and the write-back
+    const smart = run.fhir.smart;
+    const auth: FhirAuth | undefined = smart
+      ? new SmartBackendAuth({
+          base: run.fhir.source.base,
+          clientId: smart.clientId,
+          key: smart.key,
+          scope: smart.scope,
+          ...(smart.tokenUrl ? { tokenUrl: smart.tokenUrl } : {}),
+          ...(run.fhir.source.timeoutMs !== undefined ? { timeoutMs: run.fhir.source.timeoutMs } : {}),
+          ...(run.fhir.source.maxAttempts !== undefined ? { maxAttempts: run.fhir.source.maxAttempts } : {}),
+          onRetry: onLog,
+        })
+      : undefined;
+    if (run.fhir.writeBack) {
+      if (run.explain !== 'none') {
+        throw new UsageError(
+          `--explain ${run.explain} writes explanations into the JSON Lines output only: leave it out with --fhir-write-back`,
+        );
+      }
+      run.outputFormat = 'fhir';
+      writeBack = new FhirWriteBack(new FhirHttp({ ...run.fhir.source, ...(auth ? { auth } : {}), onRetry: onLog }));
+    }
     const fhir = {
       ...run.fhir.source,
-      onLog: (message: string) => aboveSpinner(() => log.info('fhir', `fhir: ${message}`)),
+      ...(auth ? { auth } : {}),
+      onLog,
       onComplete: (done: { transactionTime?: string }) => {
         completed = done;
       },
@@ -115,6 +145,7 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
     ...(maxErrors !== undefined ? { maxErrors } : {}),
     ...(explain !== 'none' ? { explain: (batch, m) => explainBatch(m, batch, explain, { timing: run.timing }) } : {}),
     ...(report ? { onLine: (l) => void report.add(l) } : {}),
+    ...(writeBack ? { writeBack } : {}),
     onProgress: (c) => {
       if (spinner) spinner.text = progressText(c);
     },
@@ -144,6 +175,7 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
     `analyze: read ${summary.read}, written ${summary.written}, dead-lettered ${summary.deadLettered}, ` +
     `${summary.skipped > 0 ? `skipped ${summary.skipped}, ` : ''}` +
     `warnings ${summary.warnings}, ${summary.noEvidence > 0 ? `no evidence ${summary.noEvidence}, ` : ''}` +
+    (summary.writtenBack !== undefined ? `written back ${summary.writtenBack}, write-back failed ${summary.writeBackFailed ?? 0}, ` : '') +
     `${summary.recordsPerSecond.toFixed(1)} records/s (${summary.seconds.toFixed(1)} s)` +
     (summary.stoppedByReader ? ' — output closed by the reader' : '');
   if (report && run.report) {
@@ -171,5 +203,5 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   log.info('summary', line, { ...summary, peakRssMb, device, providers: model.providers });
   if (summary.aborted) log.error('aborted', `stopped: more than ${String(maxErrors)} records dead-lettered (--max-errors)`);
-  return summary.deadLettered > 0 || summary.aborted ? EXIT_SOME_DEAD_LETTERED : 0;
+  return summary.deadLettered > 0 || (summary.writeBackFailed ?? 0) > 0 || summary.aborted ? EXIT_SOME_DEAD_LETTERED : 0;
 }

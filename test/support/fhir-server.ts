@@ -14,8 +14,17 @@
  * mid-file, a 401, a slow answer, a redirect to another origin, each for the next `times`
  * matching requests. A bearer token can be required. Every request is logged (`requests`) so
  * tests can assert on what the client sent (`_since`, `_type`, headers).
+ *
+ * Write-back: `POST [base]` with a `transaction` Bundle goes to the router's batch processor
+ * (conditional create by `ifNoneExist` included, `urn:uuid:` references rewritten).
+ * SMART Backend Services (`smart` option): `[base]/.well-known/smart-configuration` names a token
+ * endpoint (`/auth/token`, same origin) that checks a client_credentials request the way a real
+ * authorization server does: the JWT assertion's signature against the client's public JWK (RS384
+ * or ES384, found by `kid`), iss = sub = client id, aud = the token URL, exp in the future and at
+ * most 5 minutes ahead, a jti not seen before; it then issues a random access token that the
+ * FHIR endpoints accept until it expires or `revokeTokens()` is called.
  */
-import { randomUUID } from 'node:crypto';
+import { createPublicKey, type JsonWebKey, randomUUID, verify } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -73,6 +82,15 @@ export interface TestServerOptions {
   token?: string;
   /** Largest `_count` honoured (default 50). */
   maxCount?: number;
+  /** SMART Backend Services: the registered client and its public keys (JWKs with kid and alg). */
+  smart?: { clientId: string; keys: (JsonWebKey & { kid: string; alg: string })[]; expiresIn?: number; wellKnown?: boolean };
+}
+
+export interface TokenRequest {
+  ok: boolean;
+  reason?: string;
+  scope?: string;
+  alg?: string;
 }
 
 interface ExportJob {
@@ -111,6 +129,11 @@ export class TestFhirServer {
   private server: Server | undefined;
   base = '';
   token: string | undefined;
+  /** Access tokens issued by the SMART token endpoint, with their expiry (ms). */
+  readonly issued = new Map<string, number>();
+  /** What the token endpoint was asked and answered. */
+  readonly tokenRequests: TokenRequest[] = [];
+  private readonly jtis = new Set<string>();
 
   private constructor(readonly options: TestServerOptions) {
     this.token = options.token;
@@ -177,6 +200,16 @@ export class TestFhirServer {
     }
   }
 
+  /** Forget every access token issued (as if they expired early): the next request gets 401. */
+  revokeTokens(): void {
+    this.issued.clear();
+  }
+
+  /** Every resource of a type in the repository. */
+  async all(type: string): Promise<Resource[]> {
+    return this.search(type, {});
+  }
+
   /** Requests whose path ends with `suffix`. */
   requestsTo(suffix: string): LoggedRequest[] {
     return this.requests.filter((r) => r.path.endsWith(suffix));
@@ -227,6 +260,25 @@ export class TestFhirServer {
         case 'slow':
           await new Promise((resolve) => setTimeout(resolve, fault.delayMs ?? 3000));
           break;
+      }
+    }
+    const smart = this.options.smart;
+    if (smart && req.method === 'POST' && url.pathname === '/auth/token') return this.tokenEndpoint(req, res, smart);
+    if (smart && url.pathname === '/fhir/.well-known/smart-configuration') {
+      if (smart.wellKnown === false) return this.send(res, 404, outcome('not found'));
+      return this.send(res, 200, {
+        token_endpoint: `${new URL(this.base).origin}/auth/token`,
+        grant_types_supported: ['client_credentials'],
+        token_endpoint_auth_methods_supported: ['private_key_jwt'],
+        token_endpoint_auth_signing_alg_values_supported: ['RS384', 'ES384'],
+        scopes_supported: ['system/*.read', 'system/*.write'],
+        capabilities: ['client-confidential-asymmetric'],
+      });
+    }
+    if (smart && url.pathname !== '/fhir/metadata') {
+      const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+      if ((this.issued.get(token) ?? 0) <= Date.now()) {
+        return this.send(res, 401, outcome('missing, unknown or expired access token'), { 'www-authenticate': 'Bearer' });
       }
     }
     if (this.token !== undefined && req.headers.authorization !== `Bearer ${this.token}`) {
@@ -300,6 +352,16 @@ export class TestFhirServer {
       return this.page(res, url, all, base);
     }
 
+    if (req.method === 'POST' && path === '/') {
+      const body = JSON.parse(await readBody(req)) as Json;
+      const [oc, answer] = await this.router.handleRequest(
+        { method: 'POST', url: '/', pathname: '', params: {}, query: {}, body: body as never },
+        this.repo,
+      );
+      for (const e of (body.entry as { resource?: Resource }[] | undefined) ?? []) if (e.resource) this.types.add(e.resource.resourceType);
+      if (!answer) return this.send(res, 400, oc);
+      return this.send(res, 200, answer);
+    }
     if (req.method !== 'GET') return this.send(res, 405, outcome('read-only server'));
     const searchType = /^\/([A-Z][A-Za-z]+)$/.exec(path);
     if (searchType) {
@@ -387,6 +449,56 @@ export class TestFhirServer {
     this.send(res, 202, undefined, { 'content-location': `${this.base}/_export/${id}` });
   }
 
+  /** The SMART token endpoint: a client_credentials grant with a JWT assertion, checked in full. */
+  private async tokenEndpoint(req: IncomingMessage, res: ServerResponse, smart: NonNullable<TestServerOptions['smart']>): Promise<void> {
+    const form = new URLSearchParams(await readBody(req));
+    const tokenUrl = `${new URL(this.base).origin}/auth/token`;
+    const refuse = (reason: string, alg?: string) => {
+      this.tokenRequests.push({ ok: false, reason, ...(alg ? { alg } : {}) });
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'invalid_client', error_description: reason }));
+    };
+    if (form.get('grant_type') !== 'client_credentials') return refuse('grant_type must be client_credentials');
+    if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') {
+      return refuse('wrong client_assertion_type');
+    }
+    const parts = (form.get('client_assertion') ?? '').split('.');
+    if (parts.length !== 3) return refuse('the assertion is not a JWT');
+    const [h, c, sig] = parts as [string, string, string];
+    let header: { alg?: string; kid?: string; typ?: string };
+    let claims: { iss?: string; sub?: string; aud?: string; exp?: number; jti?: string };
+    try {
+      header = JSON.parse(Buffer.from(h, 'base64url').toString());
+      claims = JSON.parse(Buffer.from(c, 'base64url').toString());
+    } catch {
+      return refuse('the assertion is not a JWT');
+    }
+    const jwk = smart.keys.find((k) => k.kid === header.kid);
+    if (!jwk || jwk.alg !== header.alg || header.typ !== 'JWT') return refuse('unknown kid or alg', header.alg);
+    const key = createPublicKey({ key: jwk, format: 'jwk' });
+    const data = Buffer.from(`${h}.${c}`);
+    const signature = Buffer.from(sig, 'base64url');
+    const good =
+      header.alg === 'ES384'
+        ? verify('sha384', data, { key, dsaEncoding: 'ieee-p1363' }, signature)
+        : header.alg === 'RS384' && verify('sha384', data, key, signature);
+    if (!good) return refuse('bad signature', header.alg);
+    if (claims.iss !== smart.clientId || claims.sub !== smart.clientId) return refuse('iss/sub is not the client id', header.alg);
+    if (claims.aud !== tokenUrl) return refuse('aud is not the token URL', header.alg);
+    const now = Date.now() / 1000;
+    if (typeof claims.exp !== 'number' || claims.exp <= now) return refuse('the assertion has expired', header.alg);
+    if (claims.exp > now + 300 + 5) return refuse('exp more than 5 minutes ahead', header.alg);
+    if (!claims.jti || this.jtis.has(claims.jti)) return refuse('jti missing or reused', header.alg);
+    this.jtis.add(claims.jti);
+    const token = `at-${randomUUID()}`;
+    const expiresIn = smart.expiresIn ?? 300;
+    this.issued.set(token, Date.now() + expiresIn * 1000);
+    const scope = form.get('scope') ?? '';
+    this.tokenRequests.push({ ok: true, scope, alg: header.alg as string });
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ access_token: token, token_type: 'bearer', expires_in: expiresIn, scope }));
+  }
+
   private capabilityStatement(): Json {
     const types = ['Patient', ...PATIENT_TYPES, 'Group', 'Medication', 'Binary'];
     return {
@@ -417,6 +529,15 @@ export class TestFhirServer {
       ],
     };
   }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (d: Buffer) => chunks.push(d));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
 }
 
 function outcome(text: string): Json {
