@@ -32,9 +32,10 @@
  * item (a dead letter) and the run goes on. `onComplete` is called only after the last item was
  * handed out, with the export's `transactionTime`: the caller's sign that the read was whole.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeTempFolder, removeTempFolder } from '../util/temp-folder.js';
 import { FhirHttp, FhirServerError, type FhirHttpOptions, sleep } from './fhir-http.js';
 import { readSources } from './sources.js';
 import type { JsonObject, SourceItem } from './types.js';
@@ -69,6 +70,8 @@ export const DEFAULT_PAGE_SIZE = 50;
 export const DEFAULT_MAX_WAIT_MS = 60 * 60 * 1000;
 export const DEFAULT_PARALLEL_DOWNLOADS = 2;
 export const DEFAULT_MAX_FILE_BYTES = 16 * 1024 ** 3;
+/** Prefix of the download folder (src/util/temp-folder.ts): `<TMPDIR>/clinicalbert-fhir-<pid>-XXXXXX`. */
+export const FHIR_TEMP_PREFIX = 'clinicalbert-fhir-';
 
 /** The types whose resources the assembler reads (src/records/assemble-patient.ts), searched per patient. */
 export const PATIENT_SEARCH_TYPES = [
@@ -90,7 +93,8 @@ type Json = JsonObject;
 /** Stream the raw items of a FHIR server, searched or exported. */
 export async function* readFhirServer(options: FhirSourceOptions): AsyncGenerator<SourceItem> {
   const http = new FhirHttp({ ...options, ...(options.onLog ? { onRetry: options.onLog } : {}) });
-  const scratch = await mkdtemp(join(options.tempDir ?? tmpdir(), 'clinicalbert-fhir-'));
+  // private, named with the PID, removed on SIGINT/SIGTERM and by a later run if this one is killed
+  const scratch = await makeTempFolder(FHIR_TEMP_PREFIX, options.tempDir ?? tmpdir());
   // attachments named by relative path resolve against an empty folder: a server's record
   // never reads local files
   const baseDir = join(scratch, 'no-local-files');
@@ -104,7 +108,7 @@ export async function* readFhirServer(options: FhirSourceOptions): AsyncGenerato
       options.onComplete?.({});
     }
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    await removeTempFolder(scratch);
   }
 }
 

@@ -5,10 +5,11 @@
  * exported with Bulk Data `$export`. Throttling, server errors, slow answers and cut downloads are
  * retried; a 401 is a clear error naming the URL and never the token; a redirect off the server's
  * origin is refused; `--state` passes `_since` on the next run and does not advance after a
- * failure. The CLI runs as a child process (asynchronously, so this process can serve it).
+ * failure; an export's download folder is private, PID-named and removed, and a killed run's
+ * stale one is removed. The CLI runs as a child process (asynchronously, so this process can serve it).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, HAS_MODEL, jsonLines, MODEL_DIR, MODEL_NOTE, REPO_ROOT } from '../support/cli.js';
@@ -176,6 +177,28 @@ describe.skipIf(!HAS_MODEL)(`analyze --fhir --fhir-export${MODEL_NOTE}`, () => {
     expect(s.requests.every((q) => q.authorization === 'Bearer export-token')).toBe(true);
     expect(r.stderr).toContain('export in progress: in progress (1/2)');
     for (const l of jsonLines(r.stdout)) expect((l.source as { file: string }).file).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/fhir\/_files\//);
+  });
+
+  it("downloads into a private PID-named folder that it removes, and removes a killed run's stale one", async () => {
+    const s = await server({ pollsBeforeReady: 0 });
+    const tmpdir = join(tmp, 'tmpdir-export');
+    // a folder left by a killed run: its PID (above Linux's pid_max) runs no more
+    const stale = join(tmpdir, 'clinicalbert-fhir-99999999-AbCdEf');
+    mkdirSync(join(stale, 'files'), { recursive: true });
+    writeFileSync(join(stale, 'files', '000000.Patient.ndjson'), '{}\n');
+    // slow downloads, so the folder can be looked at while the run holds it
+    s.fault({ kind: 'slow', path: /\/_files\//, delayMs: 1500 });
+    const running = run(['--fhir', s.base, '--fhir-export', 'system'], { TMPDIR: tmpdir });
+    const until = Date.now() + 60_000;
+    while (!s.requests.some((q) => q.path.includes('/_files/')) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    const during = readdirSync(tmpdir).filter((n) => n.startsWith('clinicalbert-fhir-'));
+    expect(during).toHaveLength(1);
+    expect(during[0]).toMatch(/^clinicalbert-fhir-\d+-\w{6}$/);
+    expect(statSync(join(tmpdir, during[0] as string)).mode & 0o777).toBe(0o700);
+    const r = await running;
+    expect(r.status, r.stderr).toBe(0);
+    expect(comparable(r.stdout)).toEqual(fromFile);
+    expect(readdirSync(tmpdir)).toEqual([]);
   });
 
   it('fails, with nothing written, when a file cannot be downloaded whole', async () => {
