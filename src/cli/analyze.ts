@@ -3,7 +3,7 @@
  * exit code) is src/pipeline/command.ts; the work itself is src/pipeline/analyze.ts.
  *
  * Exit codes: 0 every record written (inputs of reference data only skipped); 3 some records dead-lettered (or --max-errors exceeded);
- * 2 usage error; 1 internal failure; 130 / 143 stopped by SIGINT / SIGTERM (src/pipeline/stop-signals.ts).
+ * 2 usage error; 1 internal failure or a FHIR server refusing (401/403/404) or failing; 130 / 143 stopped by SIGINT / SIGTERM (src/pipeline/stop-signals.ts).
  */
 import type { Command } from 'commander';
 import { DEFAULT_MAX_RECORDS } from '../report/index.js';
@@ -115,7 +115,7 @@ Examples:
   clinicalbert analyze --fhir https://fhir.example.org/r4 --fhir-export group/nightly --state nightly.state.json
   clinicalbert analyze --fhir https://fhir.example.org/r4 --fhir-client-id my-app --fhir-key private.jwks.json --fhir-write-back
 
-Exit codes: 0 all records written (inputs of reference data only skipped); 3 some dead-lettered (or --max-errors exceeded); 2 usage error; 1 internal failure; 130/143 stopped by SIGINT/SIGTERM (records read so far written, summary printed, temporary files removed).`,
+Exit codes: 0 all records written (inputs of reference data only skipped); 3 some dead-lettered (or --max-errors exceeded); 2 usage error; 1 internal failure, or a FHIR server that refuses (401/403/404) or keeps failing; 130/143 stopped by SIGINT/SIGTERM (records read so far written, summary printed, temporary files removed).`,
     )
     .action(async (inputs: string[], flags: AnalyzeFlags) => {
       const device: Device = parseChoice('--device', flags.device, DEVICES);

@@ -3,7 +3,7 @@
  * here on a loopback port) give the same prediction lines as the same Bundles read from a file,
  * whether the server is searched (with paging), read by `$everything` or by per-type searches, or
  * exported with Bulk Data `$export`. Throttling, server errors, slow answers and cut downloads are
- * retried; a 401 is a clear error naming the URL and never the token; a redirect off the server's
+ * retried; a 401, 403 or 404 is a clear error (exit 1) naming the URL and status, never the token; a redirect off the server's
  * origin is refused; `--state` passes `_since` on the next run and does not advance after a
  * failure; an export's download folder is private, PID-named and removed, and a killed run's
  * stale one is removed. The CLI runs as a child process (asynchronously, so this process can serve it).
@@ -133,6 +133,35 @@ describe.skipIf(!HAS_MODEL)(`analyze --fhir (search)${MODEL_NOTE}`, () => {
     expect(r.stderr).not.toContain('secret-wrong-token');
     expect(r.stdout).toBe('');
     expect(s.requests.every((q) => q.authorization === 'Bearer secret-wrong-token')).toBe(true);
+  });
+
+  it('stops on a 403 with the URL, the status and exit 1, never printing the token', async () => {
+    const s = await server({ token: 'allowed-token' });
+    s.fault({ kind: '403', path: /\/Patient$/ });
+    const r = await run(['--fhir', s.base, '--fhir-token-env', 'CB_TEST_TOKEN'], { CB_TEST_TOKEN: 'allowed-token' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`403 Forbidden to GET ${s.base}/Patient?_count=50`);
+    expect(r.stderr).toContain('[FHIR_FORBIDDEN]');
+    expect(r.stderr).not.toContain('allowed-token');
+    expect(r.stdout).toBe('');
+    // not retried
+    expect(s.requestsTo('/fhir/Patient')).toHaveLength(1);
+  });
+
+  it('stops on a 404 (a wrong base URL, an export kick-off not found) with the URL, the status and exit 1', async () => {
+    const s = await server();
+    const wrong = `${new URL(s.base).origin}/not-fhir`;
+    const r = await run(['--fhir', wrong, '--fhir-token-env', 'CB_TEST_TOKEN'], { CB_TEST_TOKEN: 'a-token-404' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`404 Not Found to GET ${wrong}/Patient?_count=50`);
+    expect(r.stderr).toContain('[FHIR_NOT_FOUND]');
+    expect(r.stderr).not.toContain('a-token-404');
+    expect(r.stdout).toBe('');
+    const e = await run(['--fhir', s.base, '--fhir-export', 'group/g1']);
+    expect(e.status).toBe(1);
+    expect(e.stderr).toContain(`404 Not Found to GET ${s.base}/Group/g1/$export?_outputFormat=`);
+    expect(e.stderr).toContain('[FHIR_NOT_FOUND]');
+    expect(e.stdout).toBe('');
   });
 
   it('refuses a redirect to another origin', async () => {

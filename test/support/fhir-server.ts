@@ -11,7 +11,7 @@
  * 202 with Retry-After and X-Progress, then the manifest, NDJSON downloads, DELETE).
  *
  * Faults are queued per test (`fault()`): a 429 with Retry-After, a 500, a download cut
- * mid-file, a 401, a slow answer, a redirect to another origin, each for the next `times`
+ * mid-file, a 401, a 403, a 404, a slow answer, a redirect to another origin, each for the next `times`
  * matching requests. A bearer token can be required. Every request is logged (`requests`) so
  * tests can assert on what the client sent (`_since`, `_type`, headers).
  *
@@ -45,7 +45,7 @@ function indexDefinitions(): void {
   indexed = true;
 }
 
-export type FaultKind = '429' | '500' | '401' | 'cut' | 'slow' | 'redirect';
+export type FaultKind = '429' | '500' | '401' | '403' | '404' | 'cut' | 'slow' | 'redirect';
 
 export interface Fault {
   kind: FaultKind;
@@ -255,6 +255,10 @@ export class TestFhirServer {
           return this.send(res, 500, outcome('internal error (on purpose)'));
         case '401':
           return this.send(res, 401, outcome('token expired'), { 'www-authenticate': 'Bearer error="invalid_token"' });
+        case '403':
+          return this.send(res, 403, outcome('this client may not read that (on purpose)'));
+        case '404':
+          return this.send(res, 404, outcome('not found (on purpose)'));
         case 'redirect':
           return this.send(res, 302, undefined, { location: fault.location ?? 'http://localhost:9/elsewhere' });
         case 'slow':
