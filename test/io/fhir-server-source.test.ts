@@ -1,12 +1,14 @@
 /**
- * `analyze --fhir`: records read from a real FHIR server (test/support/fhir-server.ts, started
- * here on a loopback port) give the same prediction lines as the same Bundles read from a file,
- * whether the server is searched (with paging), read by `$everything` or by per-type searches, or
- * exported with Bulk Data `$export`. Throttling, server errors, slow answers and cut downloads are
- * retried; a 401, 403 or 404 is a clear error (exit 1) naming the URL and status, never the token; a redirect off the server's
- * origin is refused; `--state` passes `_since` on the next run and does not advance after a
- * failure; an export's download folder is private, PID-named and removed, and a killed run's
- * stale one is removed. The CLI runs as a child process (asynchronously, so this process can serve it).
+ * @file `analyze --fhir`: records read from a real FHIR server (test/support/fhir-server.ts,
+ * started here on a loopback port) give the same prediction lines as the same Bundles read from a
+ * file, whether the server is searched (with paging), read by `$everything` or by per-type
+ * searches, or exported with Bulk Data `$export` (with `--output-format fhir` too: the same
+ * Bundles). Throttling, server errors, slow answers and cut downloads are retried; a 401, 403 or
+ * 404 is a clear error (exit 1) naming the URL and status, never the token; a redirect off the
+ * server's origin is refused; `--state` passes `_since` on the next run and does not advance after
+ * a failure; an export's download folder is private, PID-named and removed, and a killed run's
+ * stale one is removed. The CLI runs as a child process (asynchronously, so this process can
+ * serve it).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -48,6 +50,18 @@ function comparable(stdout: string): string[] {
   return jsonLines(stdout)
     .map(({ source: _source, ...rest }) => JSON.stringify(rest))
     .sort();
+}
+
+/** Per patient, the RiskAssessment and MedicationRequests of each `--output-format fhir` Bundle. */
+function predictionsByPatient(stdout: string): Map<string, { riskAssessment: unknown; medicationRequests: unknown[] }> {
+  const out = new Map<string, { riskAssessment: unknown; medicationRequests: unknown[] }>();
+  for (const bundle of jsonLines(stdout)) {
+    const resources = (bundle.entry as { resource: Record<string, unknown> }[]).map((e) => e.resource);
+    const riskAssessment = resources.find((r) => r.resourceType === 'RiskAssessment') as Record<string, unknown>;
+    const patient = (riskAssessment.subject as { reference: string }).reference;
+    out.set(patient, { riskAssessment, medicationRequests: resources.filter((r) => r.resourceType === 'MedicationRequest') });
+  }
+  return out;
 }
 
 let tmp = '';
@@ -228,6 +242,23 @@ describe.skipIf(!HAS_MODEL)(`analyze --fhir --fhir-export${MODEL_NOTE}`, () => {
     expect(r.status, r.stderr).toBe(0);
     expect(comparable(r.stdout)).toEqual(fromFile);
     expect(readdirSync(tmpdir)).toEqual([]);
+  });
+
+  it('--output-format fhir: the same RiskAssessments and MedicationRequests per patient as from the file (the issue\'s "done when")', async () => {
+    const file = join(tmp, 'six-fhir.ndjson');
+    writeFileSync(file, `${LINES.join('\n')}\n`);
+    const local = await run([file, '--output-format', 'fhir']);
+    expect(local.status, local.stderr).toBe(0);
+    const s = await server({ pollsBeforeReady: 0 });
+    const r = await run(['--fhir', s.base, '--fhir-export', 'system', '--output-format', 'fhir']);
+    expect(r.status, r.stderr).toBe(0);
+    const fromServer = predictionsByPatient(r.stdout);
+    expect(fromServer.size).toBe(6);
+    expect(fromServer).toEqual(predictionsByPatient(local.stdout));
+    // nothing to normalise: the Bundles carry no source position, their fullUrls derive from the
+    // model and the record id, and the basis names resources as Type/id either way
+    const bundles = (stdout: string) => stdout.trim().split('\n').sort();
+    expect(bundles(r.stdout)).toEqual(bundles(local.stdout));
   });
 
   it('fails, with nothing written, when a file cannot be downloaded whole', async () => {
