@@ -7,8 +7,8 @@
  *
  * - Search (default). `Patient?_count=N`, following `next` links; for each patient its record by
  *   `Patient/{id}/$everything` when the CapabilityStatement offers it, else by one search per
- *   type the assembler reads (`Condition?patient=Patient/{id}`, …, each paged) plus reads of the
- *   Medication and Binary resources they reference. The patient's resources become one in-memory
+ *   type the assembler reads (`Condition?patient=Patient/{id}`, …, each paged); either way plus
+ *   reads of the Medication and Binary resources they reference and did not return. The patient's resources become one in-memory
  *   `collection` Bundle, a `bundle` item like an NDJSON line. Its position (`source.file` of the
  *   output line) is the patient's URL, `[base]/Patient/{id}`, whichever way it was read.
  * - Bulk Data (`--fhir-export system|patient|group/<id>`). Kick-off with `Prefer: respond-async`
@@ -221,8 +221,14 @@ async function collect(it: AsyncIterable<Json>): Promise<Json[]> {
   return out;
 }
 
+/**
+ * `$everything`, plus the Medications and Binaries it references but left out: the operation
+ * returns the patient compartment and, by the specification, what it references, but servers
+ * differ on the second part (a Medication or a note's Binary is in no patient's compartment).
+ */
 async function readEverything(http: FhirHttp, patientUrl: string, count: number): Promise<Json[]> {
-  return collect(searchAll(http, `${patientUrl}/$everything?_count=${count}`));
+  const out = await collect(searchAll(http, `${patientUrl}/$everything?_count=${count}`));
+  return readReferenced(http, out);
 }
 
 async function readPerType(http: FhirHttp, patient: Json, count: number): Promise<Json[]> {
@@ -231,7 +237,15 @@ async function readPerType(http: FhirHttp, patient: Json, count: number): Promis
   for (const type of PATIENT_SEARCH_TYPES) {
     out.push(...(await collect(searchAll(http, `${http.base}/${type}?patient=${ref}&_count=${count}`))));
   }
-  // Medications and Binaries belong to no patient: read the ones the record references
+  return readReferenced(http, out);
+}
+
+/**
+ * Medications and Binaries belong to no patient: `out` with the ones its resources reference
+ * (relatively or by a URL on the base) added, each read once; one not found is left out (the
+ * assembler then warns as for a file).
+ */
+async function readReferenced(http: FhirHttp, out: Json[]): Promise<Json[]> {
   const have = new Set(out.map((r) => `${String(r.resourceType)}/${String(r.id)}`));
   const wanted = new Set<string>();
   const walk = (value: unknown, key?: string) => {
@@ -244,7 +258,7 @@ async function readPerType(http: FhirHttp, patient: Json, count: number): Promis
       }
     }
   };
-  walk(out.slice(1));
+  walk(out);
   for (const key of [...wanted].sort()) {
     try {
       out.push((await http.json(`${http.base}/${key}`)).body);

@@ -566,13 +566,16 @@ function rewrite(value: unknown, names: Map<string, string>): unknown {
   return out;
 }
 
-/** Up to `limit` Synthea Bundles of the shared corpus (with notes), or none when it is absent. */
-export function corpusBundles(root: string, limit: number): Json[] {
+/**
+ * Up to `limit` Synthea Bundles of the shared corpus (with notes), those whose file name `pick`
+ * accepts (default all), in name order; none when the corpus is absent.
+ */
+export function corpusBundles(root: string, limit: number, pick: (name: string) => boolean = () => true): Json[] {
   const dir = join(root, '..', 'shared', 'corpus', 'fhir', 'synthea-bundles-with-notes');
   let names: string[];
   try {
     names = readdirSync(dir)
-      .filter((n) => n.endsWith('.json'))
+      .filter((n) => n.endsWith('.json') && pick(n))
       .sort();
   } catch {
     return [];
