@@ -10,6 +10,10 @@
  * files and `--unit encounter` have no cheap count: the estimate is then undefined and progress
  * shows a rate without an ETA. Gzipped files count after decompression. Never throws: anything
  * unreadable makes the estimate undefined and the reader reports the problem later.
+ *
+ * Lines are counted as newline bytes in the raw chunks, never assembled (no `readline`): a line
+ * of any length, one over `--max-line-mb` included, costs one chunk of memory. Such a line is
+ * one record here, as it is one LINE_TOO_LONG dead letter (read, not written) to `analyze`.
  */
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
