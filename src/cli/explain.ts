@@ -6,7 +6,8 @@
  * Records stream until the one asked for is found, so a large export is not held in memory. An
  * unknown id is a usage error listing a few ids that were seen (ids only, never content) and the
  * first inputs that could not be read, in the words `analyze` uses for them (a folder of Bundle
- * files needs a glob, a pattern matched nothing…): the inputs resolve the same way for both.
+ * files needs a glob, a pattern matched nothing, a line over `--max-line-mb`…): the inputs resolve
+ * and are capped the same way for both.
  */
 import { Chalk } from 'chalk';
 import type { Command } from 'commander';
@@ -31,6 +32,7 @@ interface ExplainFlags {
   threads: string;
   topK: string;
   timing: boolean;
+  maxLineMb: string;
 }
 
 /** Ids shown when the asked-for record is not found. */
@@ -55,6 +57,7 @@ export function registerExplain(program: Command): void {
     .option('--threads <n>', 'ONNX Runtime intra-op threads per graph (0 = runtime default)', '1')
     .option('--top-k <n>', 'labels reported per head (JSON)', '5')
     .option('--no-timing', 'leave method timings out (byte-identical JSON for the same input)')
+    .option('--max-line-mb <n>', 'NDJSON lines longer than this are not read (LINE_TOO_LONG, as in analyze)', '64')
     .addHelpText(
       'after',
       `
@@ -73,6 +76,7 @@ Examples:
       const device: Device = parseChoice('--device', flags.device, DEVICES);
       const threads = parseCount('--threads', flags.threads, { max: 256 });
       const topK = parseCount('--top-k', flags.topK, { min: 1, max: 1000 });
+      const maxLineMb = parseCount('--max-line-mb', flags.maxLineMb, { min: 1, max: 4096 });
       const wanted = flags.record.replace(/^Patient\//, '');
 
       const model = await ClinicalModel.load(flags.model, {
@@ -85,7 +89,7 @@ Examples:
         const failures: string[] = [];
         let failed = 0;
         let record: ClinicalRecord | undefined;
-        for await (const item of readRecords([input], { format, unit })) {
+        for await (const item of readRecords([input], { format, unit, maxLineBytes: maxLineMb * 1024 * 1024 })) {
           if (item.kind === 'failure') {
             // as analyze prints a dead letter: position, code, reason (never content)
             const { file, line, entry } = item.position;

@@ -1,7 +1,8 @@
 /**
- * Exports as they really come (issue 10, item 4), through the built binary: a Bulk folder with
+ * @file Exports as they really come (issue 10, item 4), through the built binary: a Bulk folder with
  * bulk-data-client's log and a README, a Synthea output folder with its hospital Bundle, an
- * over-long NDJSON line, and `explain` on a folder of Bundle files.
+ * over-long NDJSON line (`analyze` and `explain --max-line-mb`), and `explain` on a folder of
+ * Bundle files.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -102,6 +103,24 @@ describe.skipIf(!HAS_MODEL)(`analyze on exports as they come${MODEL_NOTE}`, () =
       { file, line: 2, code: 'LINE_TOO_LONG', reason: expect.stringContaining('longer than the 1 MiB line limit') },
     ]);
     expect(JSON.stringify(letters)).not.toContain('xxxx');
+  });
+
+  it('explain takes --max-line-mb as analyze does: a record on a longer line is not read, and says why', () => {
+    const [a, b] = sampleLines();
+    const record = JSON.parse(a as string) as { entry: { resource: { id: string } }[] };
+    const id = record.entry[0]?.resource.id as string;
+    const file = join(tmp, 'explain-long.ndjson');
+    writeFileSync(file, `${JSON.stringify({ ...record, padding: 'x'.repeat(1536 * 1024) })}\n${b}\n`);
+    const whole = cli(['explain', file, '--record', id, '--level', 'fast', '--json', '--no-timing', ...model]);
+    expect(whole.status, whole.stderr).toBe(0);
+    expect(jsonLines(whole.stdout)[0]?.id).toBe(id);
+    const capped = cli(['explain', file, '--record', id, '--level', 'fast', '--max-line-mb', '1', ...model]);
+    expect(capped.status).toBe(2);
+    expect(capped.stderr).toContain(`${file}:1: LINE_TOO_LONG: line 1 is longer than the 1 MiB line limit`);
+    expect(capped.stderr).not.toContain('xxxx');
+    const bad = cli(['explain', file, '--record', id, '--max-line-mb', '0', ...model]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--max-line-mb must be an integer between 1 and 4096');
   });
 
   it('explain on a folder of Bundle files says what analyze says: a glob is needed', () => {
