@@ -2,20 +2,24 @@
  * @file `clinicalbert analyze`: argument parsing only. The run (progress, log, report, summary,
  * exit code) is src/pipeline/command.ts; the work itself is src/pipeline/analyze.ts.
  *
- * Exit codes: 0 every record written; 3 some records dead-lettered (or --max-errors exceeded);
- * 2 usage error; 1 internal failure.
+ * Exit codes: 0 every record written (inputs of reference data only skipped); 3 some records dead-lettered (or --max-errors exceeded);
+ * 2 usage error; 1 internal failure or a FHIR server refusing (401/403/404) or failing; 130 / 143 stopped by SIGINT / SIGTERM (src/pipeline/stop-signals.ts).
  */
 import type { Command } from 'commander';
 import { DEFAULT_MAX_RECORDS } from '../report/index.js';
 import { EXPLAIN_LEVELS, type ExplainLevel } from '../explain/types.js';
 import { DEVICES, type Device } from '../model/session.js';
 import { analyzeCommand } from '../pipeline/command.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../pipeline/fhir-output.js';
 import { LOG_FORMATS, type LogFormat } from '../pipeline/logger.js';
+import { withStopSignals } from '../pipeline/stop-signals.js';
 import { INPUT_FORMATS, UNITS, type InputFormat, type RecordUnit } from '../records/read.js';
-import { parseChoice, parseCount } from '../util/errors.js';
+import { parseChoice, parseCount, UsageError } from '../util/errors.js';
+import { type FhirFlags, fhirPlan } from './fhir-flags.js';
 
-interface AnalyzeFlags {
+interface AnalyzeFlags extends FhirFlags {
   out?: string;
+  outputFormat: string;
   deadLetter?: string;
   format: string;
   unit: string;
@@ -27,6 +31,8 @@ interface AnalyzeFlags {
   timing: boolean;
   maxErrors?: string;
   maxAttachmentMb: string;
+  maxLineMb: string;
+  maxPatientMb: string;
   allowNetwork?: boolean;
   quiet?: boolean;
   logFormat: string;
@@ -42,10 +48,15 @@ export function registerAnalyze(program: Command): void {
     .description(
       'Stream records (FHIR R4 NDJSON, Bundles, Bulk Data folders, CSV, stdin) through the model and write one JSON line of predictions per record',
     )
-    .argument('<inputs...>', 'files, folders, globs, or - for stdin')
+    .argument('[inputs...]', 'files, folders, globs, or - for stdin (none with --fhir)')
     .option('-o, --out <file>', 'write predictions here instead of stdout')
     .option('--dead-letter <file>', 'write records that could not be processed here (JSON Lines: file, line, record id, reason)')
     .option('--format <format>', `input format: ${INPUT_FORMATS.join(', ')}`, 'auto')
+    .option(
+      '--output-format <format>',
+      `what each output line is: ${OUTPUT_FORMATS.join(', ')} (fhir: one FHIR R4 Bundle per record, with a RiskAssessment, draft MedicationRequests, a Provenance and the model Device; --format names the input's format)`,
+      'jsonl',
+    )
     .option('--unit <unit>', `one record per: ${UNITS.join(', ')}`, 'patient')
     .option('--model <dir>', 'model package folder (default: the embedded clinicalbert-mini)')
     .option('--device <device>', `where to run the model: ${DEVICES.join(', ')} (falls back to cpu with a message)`, 'cpu')
@@ -60,7 +71,31 @@ export function registerAnalyze(program: Command): void {
     )
     .option('--max-errors <n>', 'abort (exit 3) once more than n records were dead-lettered')
     .option('--max-attachment-mb <n>', 'attachments larger than this are dropped with a warning', '20')
+    .option('--max-line-mb <n>', 'NDJSON lines longer than this are dead-lettered (LINE_TOO_LONG) without being read', '64')
+    .option(
+      '--max-patient-mb <n>',
+      'Bulk Data: a patient with more resource JSON than this is read in one pass keeping the newest notes, 3 Observations per code and the newest facts, with a warning',
+      '32',
+    )
     .option('--allow-network', 'allow fetching attachments by URL (off by default: nothing is fetched)')
+    .option('--fhir <base>', 'read records from this FHIR R4 server (search, $everything; the only origin contacted) instead of files')
+    .option('--fhir-export <level>', 'with --fhir: read by Bulk Data $export instead: system, patient or group/<id>')
+    .option('--fhir-type <types>', 'with --fhir-export: only these resource types (_type), e.g. Patient,Condition,Observation')
+    .option('--since <instant>', 'with --fhir-export: only resources changed after this instant (_since)')
+    .option('--state <file>', 'with --fhir-export: keep the transactionTime of the last whole export here and pass it as _since next time')
+    .option('--fhir-token-env <name>', 'bearer token for --fhir from this environment variable')
+    .option('--fhir-token-file <path>', 'bearer token for --fhir from this file')
+    .option('--fhir-client-id <id>', 'SMART Backend Services: client id registered with the server (with --fhir-key)')
+    .option('--fhir-key <file>', 'SMART Backend Services: JWK or JWKS file with the private RS384 or ES384 key (kid required)')
+    .option('--fhir-scope <scopes>', 'SMART Backend Services scopes (default system/*.read, plus system/*.write with --fhir-write-back)')
+    .option('--fhir-token-url <url>', 'SMART token endpoint, when not the one the server advertises (consent to that origin too)')
+    .option(
+      '--fhir-write-back',
+      'with --fhir: POST the result Bundle of each record to the server as a transaction (implies --output-format fhir)',
+    )
+    .option('--fhir-timeout <seconds>', 'time allowed for one request to the FHIR server (retried on 429, 5xx and timeouts)', '60')
+    .option('--fhir-max-wait <seconds>', 'longest wait for a Bulk Data export to be ready', '3600')
+    .option('--fhir-retries <n>', 'tries per request to the FHIR server on 429, 5xx, timeouts and cut downloads (exponential backoff)', '5')
     .option('-q, --quiet', 'no progress, warnings or summary on stderr (errors still print)')
     .option('--log-format <format>', `stderr format: ${LOG_FORMATS.join(', ')}`, 'text')
     .option('--no-progress', 'no progress spinner even on a terminal')
@@ -74,9 +109,13 @@ Examples:
   clinicalbert analyze samples/bulk/ --dead-letter failed.jsonl --out predictions.jsonl
   cat bundles.ndjson | clinicalbert analyze - | jq '.predictions.diagnoses[0]'
   clinicalbert analyze samples/records.ndjson --explain full --no-timing | jq '.explanations.modalities'
+  clinicalbert analyze samples/records.ndjson --output-format fhir | jq '.entry[0].resource.prediction'
   clinicalbert analyze 'exports/*.ndjson' --log-format json --quiet --max-errors 100
+  clinicalbert analyze --fhir https://fhir.example.org/r4 --fhir-token-env FHIR_TOKEN > predictions.jsonl
+  clinicalbert analyze --fhir https://fhir.example.org/r4 --fhir-export group/nightly --state nightly.state.json
+  clinicalbert analyze --fhir https://fhir.example.org/r4 --fhir-client-id my-app --fhir-key private.jwks.json --fhir-write-back
 
-Exit codes: 0 all records written; 3 some dead-lettered (or --max-errors exceeded); 2 usage error; 1 internal failure.`,
+Exit codes: 0 all records written (inputs of reference data only skipped); 3 some dead-lettered (or --max-errors exceeded); 2 usage error; 1 internal failure, or a FHIR server that refuses (401/403/404) or keeps failing; 130/143 stopped by SIGINT/SIGTERM (records read so far written, summary printed, temporary files removed).`,
     )
     .action(async (inputs: string[], flags: AnalyzeFlags) => {
       const device: Device = parseChoice('--device', flags.device, DEVICES);
@@ -84,29 +123,50 @@ Exit codes: 0 all records written; 3 some dead-lettered (or --max-errors exceede
       const unit: RecordUnit = parseChoice('--unit', flags.unit, UNITS);
       const logFormat: LogFormat = parseChoice('--log-format', flags.logFormat, LOG_FORMATS);
       const explain: ExplainLevel = parseChoice('--explain', flags.explain, EXPLAIN_LEVELS);
+      const outputFormat: OutputFormat = parseChoice('--output-format', flags.outputFormat, OUTPUT_FORMATS);
+      if (outputFormat === 'fhir' && explain !== 'none') {
+        throw new UsageError(
+          `--explain ${explain} writes explanations into the JSON Lines output only: use --output-format jsonl with --explain, or leave --explain out with --output-format fhir`,
+        );
+      }
       const threads = parseCount('--threads', flags.threads, { max: 256 });
       const batchSize = parseCount('--batch-size', flags.batchSize, { min: 1, max: 4096 });
       const topK = parseCount('--top-k', flags.topK, { min: 1, max: 1000 });
       const maxErrors = flags.maxErrors === undefined ? undefined : parseCount('--max-errors', flags.maxErrors);
       const maxAttachmentMb = parseCount('--max-attachment-mb', flags.maxAttachmentMb, { max: 10_000 });
+      const maxLineMb = parseCount('--max-line-mb', flags.maxLineMb, { min: 1, max: 4096 });
+      const maxPatientMb = parseCount('--max-patient-mb', flags.maxPatientMb, { min: 1, max: 65_536 });
       const reportMaxRecords = parseCount('--report-max-records', flags.reportMaxRecords, { max: 1_000_000 });
-      process.exitCode = await analyzeCommand({
-        inputs,
-        read: { format, unit, allowNetwork: flags.allowNetwork === true, maxAttachmentBytes: maxAttachmentMb * 1024 * 1024 },
-        ...(flags.out ? { out: flags.out } : {}),
-        ...(flags.deadLetter ? { deadLetter: flags.deadLetter } : {}),
-        ...(flags.model !== undefined ? { model: flags.model } : {}),
-        device,
-        threads,
-        batchSize,
-        topK,
-        timing: flags.timing,
-        ...(maxErrors !== undefined ? { maxErrors } : {}),
-        explain,
-        ...(flags.report ? { report: { file: flags.report, maxRecords: reportMaxRecords } } : {}),
-        logFormat,
-        quiet: flags.quiet === true,
-        progress: flags.progress,
-      });
+      const fhir = await fhirPlan(flags, inputs);
+      process.exitCode = await withStopSignals({ format: logFormat, quiet: flags.quiet === true }, (signal) =>
+        analyzeCommand({
+          inputs,
+          ...(fhir ? { fhir } : {}),
+          read: {
+            format,
+            unit,
+            allowNetwork: flags.allowNetwork === true,
+            maxAttachmentBytes: maxAttachmentMb * 1024 * 1024,
+            maxLineBytes: maxLineMb * 1024 * 1024,
+            maxPatientBytes: maxPatientMb * 1024 * 1024,
+            signal,
+          },
+          ...(flags.out ? { out: flags.out } : {}),
+          outputFormat,
+          ...(flags.deadLetter ? { deadLetter: flags.deadLetter } : {}),
+          ...(flags.model !== undefined ? { model: flags.model } : {}),
+          device,
+          threads,
+          batchSize,
+          topK,
+          timing: flags.timing,
+          ...(maxErrors !== undefined ? { maxErrors } : {}),
+          explain,
+          ...(flags.report ? { report: { file: flags.report, maxRecords: reportMaxRecords } } : {}),
+          logFormat,
+          quiet: flags.quiet === true,
+          progress: flags.progress,
+        }),
+      );
     });
 }

@@ -4,7 +4,10 @@
  * Argument parsing and output only; the work is src/explain/.
  *
  * Records stream until the one asked for is found, so a large export is not held in memory. An
- * unknown id is a usage error listing a few ids that were seen (ids only, never content).
+ * unknown id is a usage error listing a few ids that were seen (ids only, never content) and the
+ * first inputs that could not be read, in the words `analyze` uses for them (a folder of Bundle
+ * files needs a glob, a pattern matched nothing, a line over `--max-line-mb`…): the inputs resolve
+ * and are capped the same way for both.
  */
 import { Chalk } from 'chalk';
 import type { Command } from 'commander';
@@ -29,10 +32,13 @@ interface ExplainFlags {
   threads: string;
   topK: string;
   timing: boolean;
+  maxLineMb: string;
 }
 
 /** Ids shown when the asked-for record is not found. */
 const SHOWN_IDS = 5;
+/** Unreadable inputs named when the asked-for record is not found. */
+const SHOWN_FAILURES = 3;
 
 export function registerExplain(program: Command): void {
   program
@@ -51,6 +57,7 @@ export function registerExplain(program: Command): void {
     .option('--threads <n>', 'ONNX Runtime intra-op threads per graph (0 = runtime default)', '1')
     .option('--top-k <n>', 'labels reported per head (JSON)', '5')
     .option('--no-timing', 'leave method timings out (byte-identical JSON for the same input)')
+    .option('--max-line-mb <n>', 'NDJSON lines longer than this are not read (LINE_TOO_LONG, as in analyze)', '64')
     .addHelpText(
       'after',
       `
@@ -69,6 +76,7 @@ Examples:
       const device: Device = parseChoice('--device', flags.device, DEVICES);
       const threads = parseCount('--threads', flags.threads, { max: 256 });
       const topK = parseCount('--top-k', flags.topK, { min: 1, max: 1000 });
+      const maxLineMb = parseCount('--max-line-mb', flags.maxLineMb, { min: 1, max: 4096 });
       const wanted = flags.record.replace(/^Patient\//, '');
 
       const model = await ClinicalModel.load(flags.model, {
@@ -78,8 +86,16 @@ Examples:
       });
       try {
         const seen: string[] = [];
+        const failures: string[] = [];
+        let failed = 0;
         let record: ClinicalRecord | undefined;
-        for await (const item of readRecords([input], { format, unit })) {
+        for await (const item of readRecords([input], { format, unit, maxLineBytes: maxLineMb * 1024 * 1024 })) {
+          if (item.kind === 'failure') {
+            // as analyze prints a dead letter: position, code, reason (never content)
+            const { file, line, entry } = item.position;
+            const where = `${file}${line !== undefined ? `:${line}` : ''}${entry !== undefined ? ` entry ${entry}` : ''}`;
+            if (failed++ < SHOWN_FAILURES) failures.push(`${where}: ${item.code}: ${item.reason}`);
+          }
           if (item.kind !== 'record') continue;
           if (item.record.id === wanted) {
             record = item.record;
@@ -89,9 +105,14 @@ Examples:
         }
         if (!record) {
           const shown = seen.slice(0, SHOWN_IDS).join(', ');
+          const unreadable =
+            failed === 0
+              ? ''
+              : `\n${failed} input(s) could not be read as records:\n  ${failures.join('\n  ')}${failed > SHOWN_FAILURES ? '\n  …' : ''}`;
           throw new UsageError(
             `record ${quote(flags.record)} not found in ${quote(input)} (${seen.length} records read` +
-              (shown ? `; ids include ${shown}${seen.length > SHOWN_IDS ? ', …' : ''})` : ')'),
+              (shown ? `; ids include ${shown}${seen.length > SHOWN_IDS ? ', …' : ''})` : ')') +
+              unreadable,
             { code: 'RECORD_NOT_FOUND' },
           );
         }

@@ -384,7 +384,8 @@ export async function runEvaluate(model: ClinicalModel, options: EvaluateOptions
       continue;
     }
     counts.read++;
-    if (event.kind === 'skipped') {
+    // A skipped input (reference data only) has no patient, hence no labels either.
+    if (event.kind === 'skipped' || event.kind === 'skipped-input') {
       counts.unlabelled++;
       continue;
     }

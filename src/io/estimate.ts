@@ -10,13 +10,17 @@
  * files and `--unit encounter` have no cheap count: the estimate is then undefined and progress
  * shows a rate without an ETA. Gzipped files count after decompression. Never throws: anything
  * unreadable makes the estimate undefined and the reader reports the problem later.
+ *
+ * Lines are counted as newline bytes in the raw chunks, never assembled (no `readline`): a line
+ * of any length, one over `--max-line-mb` included, costs one chunk of memory. Such a line is
+ * one record here, as it is one LINE_TOO_LONG dead letter (read, not written) to `analyze`.
  */
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
-import { listBulkFiles } from './bulk-folder.js';
+import { BULK_FILE_PATTERN, listBulkFiles } from './bulk-folder.js';
 import { expandInputs } from './inputs.js';
 import { isGzip } from './peek.js';
 
@@ -77,7 +81,7 @@ export async function estimateRecordCount(
     for (const target of await expandInputs(inputs)) {
       if (target.kind === 'stdin' || target.kind === 'error') return undefined;
       if (target.kind === 'folder') {
-        const patients = (await listBulkFiles(target.path)).filter((f) => /^Patient(\.\d+)?\.ndjson(\.gz)?$/i.test(basename(f)));
+        const patients = (await listBulkFiles(target.path)).filter((f) => BULK_FILE_PATTERN.exec(basename(f))?.[1] === 'Patient');
         if (patients.length === 0) return undefined;
         for (const f of patients) total += await countLines(f);
         continue;

@@ -9,7 +9,7 @@
 import { createReadStream } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { listBulkFiles } from './bulk-folder.js';
+import { listBulkFolder } from './bulk-folder.js';
 import { readCsv } from './csv.js';
 import { detectFormat, type DetectedFormat } from './detect.js';
 import { expandInputs } from './inputs.js';
@@ -24,7 +24,22 @@ export interface SourceOptions {
   stdin?: NodeJS.ReadableStream | Readable;
   /** Called with each file as it is opened, so callers can count files or show progress. */
   onFile?: (file: string) => void;
+  /** Longest NDJSON line read; longer ones are `LINE_TOO_LONG` errors (default 64 MiB). */
+  maxLineBytes?: number;
+  /** Things worth one info line that are not errors (e.g. files of a Bulk folder not read). */
+  onNotice?: (notice: SourceNotice) => void;
 }
+
+/** A fact about the inputs for the log: names files and counts, never content. */
+export interface SourceNotice {
+  code: 'FILES_NOT_READ';
+  message: string;
+  folder: string;
+  files: string[];
+}
+
+/** Names shown in a notice before it says "and N more". */
+const NOTICE_NAMES = 10;
 
 /** Stream the raw items of all inputs. */
 export async function* readSources(inputs: readonly string[], options: SourceOptions): AsyncGenerator<SourceItem> {
@@ -57,8 +72,9 @@ async function* readFolder(folder: string, options: SourceOptions): AsyncGenerat
     return;
   }
   let files: string[];
+  let ignored: string[];
   try {
-    files = await listBulkFiles(folder);
+    ({ files, ignored } = await listBulkFolder(folder));
   } catch (error) {
     yield { kind: 'error', position: { file: folder }, code: 'READ_ERROR', reason: `cannot list the folder: ${errorCode(error)}` };
     return;
@@ -69,9 +85,19 @@ async function* readFolder(folder: string, options: SourceOptions): AsyncGenerat
       position: { file: folder },
       code: 'EMPTY_FOLDER',
       reason:
-        'the folder holds no *.ndjson files (a folder is read as a Bulk Data export; for Bundle files pass a glob such as dir/*.json)',
+        'the folder holds no Bulk Data files named as a resource type (Patient.ndjson, Observation.000.ndjson, …; a folder is read as a Bulk Data export; for Bundle files pass a glob such as dir/*.json)',
     };
     return;
+  }
+  if (ignored.length > 0) {
+    const shown =
+      ignored.slice(0, NOTICE_NAMES).join(', ') + (ignored.length > NOTICE_NAMES ? `, and ${ignored.length - NOTICE_NAMES} more` : '');
+    options.onNotice?.({
+      code: 'FILES_NOT_READ',
+      message: `${folder}: ${ignored.length} file(s) not named as a FHIR resource type, not read: ${shown}`,
+      folder,
+      files: ignored,
+    });
   }
   const baseDir = resolve(folder);
   for (const file of files) {
@@ -111,7 +137,7 @@ async function* readStream(
   }
   switch (format) {
     case 'ndjson':
-      yield* readNdjson(peeked.stream, file, baseDir);
+      yield* readNdjson(peeked.stream, file, baseDir, options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes });
       break;
     case 'bundle':
       yield* readJsonDocument(peeked.stream, file, baseDir);

@@ -3,22 +3,35 @@
  * (read, featurize, length-sorted batches, the model) and come back in input order; each becomes
  * an output line, and records that cannot be processed go to the dead-letter output.
  *
- * Accounting: every record item read is either written or dead-lettered, so
- * `read = written + deadLettered` holds at the end of every run that was not aborted.
+ * Accounting: every record item read is written, dead-lettered or skipped (an input that is no
+ * record on purpose: a Bundle of reference data only), so `read = written + deadLettered +
+ * skipped` holds at the end of every run that was not aborted.
+ *
+ * Write-back (`--fhir-write-back`, src/io/fhir-write-back.ts): the written records' result
+ * Bundles, built as transactions, are POSTed after each window (batch sorting window) and at the
+ * end, one transaction per record, in order. A record whose write-back fails keeps its output line
+ * and gets a dead letter (FHIR_WRITE_BACK) counted in `writeBackFailed`, not in `deadLettered`
+ * (it was read and predicted), and the exit code is 3; 401/403 stop the run.
  */
 import type { RecordFeatures } from '../model/features.js';
 import type { ClinicalModel } from '../model/runtime.js';
 import { DeadLetterSink, type DeadLetter } from '../io/dead-letter.js';
 import { JsonLinesSink } from '../io/jsonl-sink.js';
 import type { ReadOptions } from '../records/read.js';
+import type { Bundle } from 'fhir/r4.js';
+import type { SourcePosition } from '../io/types.js';
+import type { RecordItem } from '../records/types.js';
 import { ClinicalBertError } from '../util/errors.js';
 import { runRecords } from './batches.js';
+import { FIXED_RECORDED, predictionBundle, type OutputFormat } from './fhir-output.js';
 import { buildPredictionLine, type ModelRef, type PredictionLine } from './prediction.js';
 
 export interface AnalyzeOptions {
   inputs: string[];
   read: Partial<ReadOptions>;
   out?: string;
+  /** What each written line is: the prediction line (default), or a FHIR R4 Bundle built from it (src/pipeline/fhir-output.ts). */
+  outputFormat?: OutputFormat;
   deadLetter?: string;
   batchSize: number;
   topK: number;
@@ -31,17 +44,30 @@ export interface AnalyzeOptions {
   onWarning?: (recordId: string, warning: string) => void;
   /** Called for each dead letter (the CLI prints them when there is no --dead-letter file). */
   onDeadLetter?: (letter: DeadLetter) => void;
+  /** Called for each input skipped on purpose (reference data only), for the log. */
+  onSkipped?: (item: Extract<RecordItem, { kind: 'skipped' }>) => void;
   /** Called for each output line before it is written (the HTML report collects them). */
   onLine?: (line: PredictionLine) => void;
+  /**
+   * POST each written record's result Bundle (a transaction) back to the FHIR server. A rejection
+   * with code FHIR_WRITE_BACK dead-letters that record; any other rejection stops the run.
+   */
+  writeBack?: { post(bundle: Bundle): Promise<unknown> };
 }
 
 export interface AnalyzeCounts {
   read: number;
   written: number;
   deadLettered: number;
+  /** Inputs that are no record on purpose (Bundles of reference data only): neither written nor dead-lettered. */
+  skipped: number;
   warnings: number;
   /** Written records with nothing to read: no predictions, a NO_EVIDENCE warning (part of `written`). */
   noEvidence: number;
+  /** With write-back: records whose Bundle the server stored (part of `written`). */
+  writtenBack?: number;
+  /** With write-back: records whose Bundle the server did not store, each a FHIR_WRITE_BACK dead letter (part of `written`). */
+  writeBackFailed?: number;
 }
 
 export interface AnalyzeSummary extends AnalyzeCounts {
@@ -63,10 +89,20 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
   const started = process.hrtime.bigint();
   const sink = new JsonLinesSink(options.out);
   const dead = new DeadLetterSink(options.deadLetter);
-  const counts: AnalyzeCounts = { read: 0, written: 0, deadLettered: 0, warnings: 0, noEvidence: 0 };
+  const counts: AnalyzeCounts = {
+    read: 0,
+    written: 0,
+    deadLettered: 0,
+    skipped: 0,
+    warnings: 0,
+    noEvidence: 0,
+    ...(options.writeBack ? { writtenBack: 0, writeBackFailed: 0 } : {}),
+  };
   const manifest = model.manifest;
   const ref: ModelRef = { name: manifest.name, version: manifest.version, sha: model.pkg.sha };
   let aborted = false;
+  // One time for the whole run (each Bundle's Provenance.recorded), fixed without timing.
+  const recorded = options.timing ? new Date().toISOString() : FIXED_RECORDED;
 
   const deadLetter = async (...args: Parameters<DeadLetterSink['write']>) => {
     const letter = await dead.write(...args);
@@ -75,6 +111,32 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
     if (options.maxErrors !== undefined && counts.deadLettered > options.maxErrors) {
       aborted = true;
       throw new TooManyErrors(options.maxErrors);
+    }
+  };
+
+  // --fhir-write-back: the window's transactions, posted when the window is done
+  const toWrite: { bundle: Bundle; source: SourcePosition; id: string }[] = [];
+  const writeFailed = async (w: (typeof toWrite)[number], code: string, reason: string) => {
+    counts.writeBackFailed = (counts.writeBackFailed ?? 0) + 1;
+    // (not inside `onDeadLetter?.(…)`: without a listener its argument would never be evaluated)
+    const letter = await dead.write(w.source, code, reason, w.id);
+    options.onDeadLetter?.(letter);
+  };
+  const flushWrites = async () => {
+    const writer = options.writeBack;
+    if (!writer) return;
+    for (const w of toWrite.splice(0)) {
+      try {
+        await writer.post(w.bundle);
+        counts.writtenBack = (counts.writtenBack ?? 0) + 1;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'FHIR_WRITE_BACK') throw error;
+        await writeFailed(w, 'FHIR_WRITE_BACK', (error as Error).message);
+        if (options.maxErrors !== undefined && counts.deadLettered + (counts.writeBackFailed ?? 0) > options.maxErrors) {
+          aborted = true;
+          throw new TooManyErrors(options.maxErrors);
+        }
+      }
     }
   };
 
@@ -89,6 +151,7 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
   try {
     for await (const event of events) {
       if (event.kind === 'window') {
+        await flushWrites();
         options.onProgress?.({ ...counts });
         if (sink.closed) break;
         continue;
@@ -98,6 +161,11 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
         const { position, code, reason, recordId } = event.item;
         await deadLetter(position, code, reason, recordId);
         options.onProgress?.({ ...counts });
+        continue;
+      }
+      if (event.kind === 'skipped-input') {
+        counts.skipped++;
+        options.onSkipped?.(event.item);
         continue;
       }
       if (event.kind === 'skipped') continue;
@@ -122,13 +190,22 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
         options.onWarning?.(line.id, warning);
       }
       options.onLine?.(line);
-      await sink.write(line);
+      await sink.write(
+        options.outputFormat === 'fhir' ? predictionBundle(line, { recorded, record: event.record, heads: manifest.heads }) : line,
+      );
       counts.written++;
+      if (options.writeBack) {
+        const bundle = predictionBundle(line, { recorded, record: event.record, heads: manifest.heads, bundleType: 'transaction' });
+        toWrite.push({ bundle, source: event.record.source, id: event.record.id });
+      }
       if (sink.closed) break;
     }
+    await flushWrites();
   } catch (error) {
     if (!(error instanceof TooManyErrors)) throw error;
     aborted = true;
+    // records predicted but not posted: named, never silently dropped
+    for (const w of toWrite.splice(0)) await writeFailed(w, 'FHIR_WRITE_BACK', 'not written back: the run was aborted (--max-errors)');
   } finally {
     await sink.close();
     await dead.close();

@@ -12,8 +12,8 @@
  * window back in arrival order keeps the output deterministic and aligned with the input. Memory
  * is bounded by one window of records.
  *
- * Every record item read gets exactly one event (`unreadable`, `skipped`, `unfeaturizable`,
- * `failed` or `scored`); a consumer that stops iterating stops the reading too.
+ * Every record item read gets exactly one event (`unreadable`, `skipped-input`, `skipped`,
+ * `unfeaturizable`, `failed` or `scored`); a consumer that stops iterating stops the reading too.
  *
  * Why timing is the record's own compute: a record waits while the rest of its window is read and
  * featurized and while earlier batches run, so the time from its featurizing to its batch's
@@ -55,6 +55,8 @@ export interface RecordRunOptions<E> {
 /** What became of one record item, in input order. */
 export type RecordEvent<E> =
   | { kind: 'unreadable'; item: Extract<RecordItem, { kind: 'failure' }> }
+  /** An input that is no record on purpose (a Bundle of reference data only). */
+  | { kind: 'skipped-input'; item: Extract<RecordItem, { kind: 'skipped' }> }
   | { kind: 'skipped'; record: ClinicalRecord }
   | { kind: 'unfeaturizable'; record: ClinicalRecord; message: string }
   | { kind: 'failed'; record: ClinicalRecord; features: RecordFeatures; reason: string }
@@ -159,6 +161,10 @@ export async function* runRecords<E = undefined>(model: ClinicalModel, options: 
   for await (const item of readRecords(options.inputs, options.read)) {
     if (item.kind === 'failure') {
       yield { kind: 'unreadable', item };
+      continue;
+    }
+    if (item.kind === 'skipped') {
+      yield { kind: 'skipped-input', item };
       continue;
     }
     const record = item.record;

@@ -7,7 +7,8 @@
  * Why apart from the CLI: the command file only parses; what a run does with its records, its
  * log and its report lives beside the pipeline it drives.
  *
- * Exit codes: 0 every record written; 3 some records dead-lettered (or --max-errors exceeded).
+ * Exit codes: 0 every record written or skipped on purpose (reference data only); 3 some records
+ * dead-lettered (or --max-errors exceeded), or some results not written back (--fhir-write-back).
  */
 import ora, { type Ora } from 'ora';
 import { explainBatch } from '../explain/explain.js';
@@ -19,8 +20,15 @@ import type { Device } from '../model/session.js';
 import type { InputFormat, ReadOptions, RecordUnit } from '../records/read.js';
 import { ReportBuilder, writeReport } from '../report/index.js';
 import { runAnalyze, type AnalyzeCounts } from './analyze.js';
+import type { OutputFormat } from './fhir-output.js';
 import { Logger, type LogFormat } from './logger.js';
 import { progressLine } from './progress.js';
+import type { FhirRunPlan } from '../cli/fhir-flags.js';
+import { writeFhirState } from '../io/fhir-state.js';
+import { FhirHttp, type FhirAuth } from '../io/fhir-http.js';
+import { FhirWriteBack } from '../io/fhir-write-back.js';
+import { SmartBackendAuth } from '../io/smart-auth.js';
+import { UsageError } from '../util/errors.js';
 
 export const EXIT_SOME_DEAD_LETTERED = 3;
 
@@ -28,7 +36,11 @@ export const EXIT_SOME_DEAD_LETTERED = 3;
 export interface AnalyzeRun {
   inputs: string[];
   read: Partial<ReadOptions> & { format: InputFormat; unit: RecordUnit };
+  /** Read this FHIR server instead of the inputs (`--fhir`), and keep its state file. */
+  fhir?: FhirRunPlan;
   out?: string;
+  /** jsonl (prediction lines, the default) or fhir (one FHIR R4 Bundle per record). */
+  outputFormat?: OutputFormat;
   deadLetter?: string;
   /** Model package folder (default: the embedded model). */
   model?: string;
@@ -75,14 +87,57 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
   if (showProgress) {
     spinner = ora({ text: 'analyzing…', stream: process.stderr }).start();
     // Counting costs a read of the inputs; only worth it when someone watches.
-    void estimateRecordCount(inputs, { unit: run.read.unit, format: run.read.format }).then((n) => (total = n));
+    if (!run.fhir) void estimateRecordCount(inputs, { unit: run.read.unit, format: run.read.format }).then((n) => (total = n));
   }
 
+  // --fhir: the server's log lines above the spinner; the transactionTime of an export read whole
+  let completed: { transactionTime?: string } | undefined;
+  let writeBack: FhirWriteBack | undefined;
+  if (run.fhir) {
+    const onLog = (message: string) => aboveSpinner(() => log.info('fhir', `fhir: ${message}`));
+    // SMART Backend Services: one token cache for the reads and the write-back
+    const smart = run.fhir.smart;
+    const auth: FhirAuth | undefined = smart
+      ? new SmartBackendAuth({
+          base: run.fhir.source.base,
+          clientId: smart.clientId,
+          key: smart.key,
+          scope: smart.scope,
+          ...(smart.tokenUrl ? { tokenUrl: smart.tokenUrl } : {}),
+          ...(run.fhir.source.timeoutMs !== undefined ? { timeoutMs: run.fhir.source.timeoutMs } : {}),
+          ...(run.fhir.source.maxAttempts !== undefined ? { maxAttempts: run.fhir.source.maxAttempts } : {}),
+          onRetry: onLog,
+        })
+      : undefined;
+    if (run.fhir.writeBack) {
+      if (run.explain !== 'none') {
+        throw new UsageError(
+          `--explain ${run.explain} writes explanations into the JSON Lines output only: leave it out with --fhir-write-back`,
+        );
+      }
+      run.outputFormat = 'fhir';
+      writeBack = new FhirWriteBack(new FhirHttp({ ...run.fhir.source, ...(auth ? { auth } : {}), onRetry: onLog }));
+    }
+    const fhir = {
+      ...run.fhir.source,
+      ...(auth ? { auth } : {}),
+      onLog,
+      onComplete: (done: { transactionTime?: string }) => {
+        completed = done;
+      },
+    };
+    run.read = { ...run.read, fhir };
+  }
   const explain = run.explain;
   const summary = await runAnalyze(model, {
     inputs,
-    read: run.read,
+    read: {
+      ...run.read,
+      // Files of a Bulk folder that are not resources (log.ndjson, a README): one line per folder.
+      onNotice: (n) => aboveSpinner(() => log.info('files_not_read', n.message, { folder: n.folder, files: n.files })),
+    },
     ...(run.out ? { out: run.out } : {}),
+    ...(run.outputFormat ? { outputFormat: run.outputFormat } : {}),
     ...(run.deadLetter ? { deadLetter: run.deadLetter } : {}),
     batchSize: run.batchSize,
     topK: run.topK,
@@ -90,6 +145,7 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
     ...(maxErrors !== undefined ? { maxErrors } : {}),
     ...(explain !== 'none' ? { explain: (batch, m) => explainBatch(m, batch, explain, { timing: run.timing }) } : {}),
     ...(report ? { onLine: (l) => void report.add(l) } : {}),
+    ...(writeBack ? { writeBack } : {}),
     onProgress: (c) => {
       if (spinner) spinner.text = progressText(c);
     },
@@ -105,6 +161,10 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
             );
           },
         }),
+    onSkipped: (s) => {
+      const where = `${s.position.file}${s.position.line !== undefined ? `:${s.position.line}` : ''}`;
+      aboveSpinner(() => log.info('skipped', `${where}: ${s.code}: ${s.reason}`, { file: s.position.file, code: s.code }));
+    },
     onWarning: (recordId, warning) => {
       aboveSpinner(() => log.warn('record_warning', `${recordId}: ${warning}`, { record: recordId }));
     },
@@ -113,7 +173,9 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
   spinner?.stop();
   const line =
     `analyze: read ${summary.read}, written ${summary.written}, dead-lettered ${summary.deadLettered}, ` +
+    `${summary.skipped > 0 ? `skipped ${summary.skipped}, ` : ''}` +
     `warnings ${summary.warnings}, ${summary.noEvidence > 0 ? `no evidence ${summary.noEvidence}, ` : ''}` +
+    (summary.writtenBack !== undefined ? `written back ${summary.writtenBack}, write-back failed ${summary.writeBackFailed ?? 0}, ` : '') +
     `${summary.recordsPerSecond.toFixed(1)} records/s (${summary.seconds.toFixed(1)} s)` +
     (summary.stoppedByReader ? ' — output closed by the reader' : '');
   if (report && run.report) {
@@ -126,8 +188,20 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
       `report: ${report.records} records (${Math.min(report.records, run.report.maxRecords)} in detail) -> ${run.report.file}`,
     );
   }
+  // an incremental run advances only when it read the whole export and was not cut short
+  const state = run.fhir?.state;
+  // (nor when SIGINT/SIGTERM stopped the read: src/pipeline/stop-signals.ts)
+  if (state && completed?.transactionTime && !summary.aborted && !summary.stoppedByReader && !run.read.signal?.aborted) {
+    await writeFhirState(state.file, { server: state.server, export: state.level, transactionTime: completed.transactionTime });
+    log.info('state', `state: next export since ${completed.transactionTime} -> ${state.file}`);
+  } else if (state) {
+    log.info(
+      'state',
+      `state: not advanced (${summary.aborted || summary.stoppedByReader ? 'the run stopped early' : 'the export was not read whole'}) -> ${state.file}`,
+    );
+  }
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   log.info('summary', line, { ...summary, peakRssMb, device, providers: model.providers });
   if (summary.aborted) log.error('aborted', `stopped: more than ${String(maxErrors)} records dead-lettered (--max-errors)`);
-  return summary.deadLettered > 0 || summary.aborted ? EXIT_SOME_DEAD_LETTERED : 0;
+  return summary.deadLettered > 0 || (summary.writeBackFailed ?? 0) > 0 || summary.aborted ? EXIT_SOME_DEAD_LETTERED : 0;
 }

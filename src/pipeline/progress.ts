@@ -15,9 +15,14 @@ export function formatDuration(seconds: number): string {
 }
 
 export function progressLine(counts: AnalyzeCounts, elapsedSeconds: number, total?: number): string {
-  const done = counts.written + counts.deadLettered;
+  const done = counts.written + counts.deadLettered + counts.skipped;
   const rate = counts.written / Math.max(0.001, elapsedSeconds);
-  const parts = [`${counts.written} written`, `${counts.deadLettered} dead-lettered`, `${rate.toFixed(1)} records/s`];
+  const parts = [
+    `${counts.written} written`,
+    `${counts.deadLettered} dead-lettered`,
+    ...(counts.skipped > 0 ? [`${counts.skipped} skipped`] : []),
+    `${rate.toFixed(1)} records/s`,
+  ];
   if (total !== undefined && total > 0) {
     // The count is an estimate: never claim to be finished before the end.
     const percent = Math.min(99, Math.floor((100 * done) / total));

@@ -11,7 +11,8 @@
 import type { BundleItem, ResourceItem, SourcePosition } from '../io/types.js';
 import { assemblePatient, type AssembleOptions, attachmentUrls, type PatientGroup } from './assemble-patient.js';
 import { asBundle, asResource, type fhir4, isEntryOf, items, type ResourceEntry, str } from './fhir.js';
-import { patientKeyOfReference, patientReferenceOf, referenceOf, resourceKey, ResourceIndex } from './fhir-refs.js';
+import { parseReference, patientKeyOfReference, patientReferenceOf, referenceOf, resourceKey, ResourceIndex } from './fhir-refs.js';
+import { countTypes, REFERENCE_DATA_TYPES } from './reference-data.js';
 import type { RecordItem } from './types.js';
 
 interface Draft {
@@ -58,14 +59,23 @@ export async function* assembleBundle(item: BundleItem | ResourceItem, options: 
   const patientCount = drafts.size;
   const loose: ResourceEntry[] = [];
   const referenced = new Set<string>();
+  /** The draft key each attributed entry went to (Binaries follow their securityContext here). */
+  const attributed = new Map<ResourceEntry, string>();
+  const binaries: ResourceEntry<fhir4.Binary>[] = [];
   for (const e of entries) {
-    if (e.resource.resourceType === 'Patient') continue;
+    if (e.resource.resourceType === 'Patient') {
+      attributed.set(e, e.key);
+      continue;
+    }
     for (const url of attachmentUrls(e.resource)) {
       const target = index.lookup(url);
       if (target) referenced.add(target.key);
     }
-    let ref = patientReferenceOf(e.resource);
-    if (!ref && isEntryOf(e, 'Binary')) ref = referenceOf(e.resource.securityContext);
+    if (isEntryOf(e, 'Binary')) {
+      binaries.push(e);
+      continue;
+    }
+    const ref = patientReferenceOf(e.resource);
     let key: string | undefined;
     if (ref) {
       const target = index.lookup(ref);
@@ -80,12 +90,27 @@ export async function* assembleBundle(item: BundleItem | ResourceItem, options: 
       draft = { key, entries: [], binaries: [] };
       drafts.set(key, draft);
     }
-    (e.resource.resourceType === 'Binary' ? draft.binaries : draft.entries).push(e);
+    draft.entries.push(e);
+    attributed.set(e, key);
+  }
+  for (const e of binaries) {
+    const draft = drafts.get(binaryPatientKey(e, index, attributed) ?? '');
+    if (draft) draft.binaries.push(e);
+    else loose.push(e);
   }
 
   const what = isBundle ? 'Bundle' : `${entries[0]?.key ?? 'resource'}`;
   if (patientCount === 0) {
     const keys = [...drafts.keys()];
+    if (keys.length === 0 && entries.length > 0 && entries.every((e) => REFERENCE_DATA_TYPES.has(e.resource.resourceType))) {
+      yield {
+        kind: 'skipped',
+        position,
+        code: 'REFERENCE_DATA_ONLY',
+        reason: `${isBundle ? 'Bundle' : what} of reference data only (${countTypes(entries.map((e) => e.resource.resourceType))}): no patient, nothing to predict; skipped`,
+      };
+      return;
+    }
     if (keys.length === 0) {
       yield {
         kind: 'failure',
@@ -146,4 +171,21 @@ export async function* assembleBundle(item: BundleItem | ResourceItem, options: 
       };
     }
   }
+}
+
+/**
+ * The draft key of the patient a Binary belongs to, through its `securityContext`: the Patient
+ * it names, or the patient of the resource it names (a DocumentReference, usually). An
+ * unresolved `Patient/x` names x; an unresolved `urn:uuid:` or other resource names nobody.
+ */
+function binaryPatientKey(
+  binary: ResourceEntry<fhir4.Binary>,
+  index: ResourceIndex,
+  attributed: ReadonlyMap<ResourceEntry, string>,
+): string | undefined {
+  const ref = referenceOf(binary.resource.securityContext);
+  if (!ref) return undefined;
+  const target = index.lookup(ref);
+  if (target) return attributed.get(target);
+  return parseReference(ref).type === 'Patient' ? patientKeyOfReference(ref) : undefined;
 }

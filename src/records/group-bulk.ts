@@ -10,22 +10,33 @@
  *    patient key. Medication and Binary lines, which belong to no patient but are referenced,
  *    go to a shared file; memory keeps only their byte offsets. Other unattributable lines
  *    (Organization, Practitioner, …) are counted and skipped.
+ *    A Binary is never a patient's line of its own: its `securityContext` names the resource it
+ *    belongs to (`DocumentReference/x` usually, a Patient, or a `urn:uuid:`), kept in a small
+ *    index, and at drain time a patient gets the Binaries whose context is the patient or one of
+ *    its resources (as loose Binaries: attached unless a resource already references them).
  * 2. Drain. Bucket files are read one at a time; a bucket larger than `maxBucketBytes` is first
  *    split again by a different hash, up to three times. The lines of one bucket are grouped by
  *    patient and handed out patient by patient; the bucket file is then deleted.
  *
- * Memory bound: one bucket's lines (at most `maxBucketBytes` of text and their parsed form,
- * unless a single patient is bigger than that), plus one small index entry per Medication or
- * Binary resource and per input file. Disk: one copy of the input. `close()` removes the folder.
+ *    A patient whose lines pass `bound.maxPatientBytes` is not held: from there on its lines go
+ *    through a streaming reducer (src/records/patient-bound.ts) that keeps the newest notes,
+ *    Observations per code and facts, and the record says what was left out.
+ *
+ * Memory bound: one bucket's lines (at most `maxBucketBytes` of text and their parsed form; one
+ * patient at most `bound.maxPatientBytes` plus what its reducer keeps), plus one small index
+ * entry per Medication or Binary resource (two for a Binary with a securityContext) and per input
+ * file. Disk: one copy of the input, in a private folder (src/util/temp-folder.ts: 0700, files
+ * 0600, named with the PID so a later run removes it if this one is killed). `close()` removes it.
  * Output order is deterministic: by bucket, then by the position of the patient's first line.
  */
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdtemp, open, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { open, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ResourceItem } from '../io/types.js';
+import { makeTempFolder, removeTempFolder } from '../util/temp-folder.js';
 import type { PatientGroup } from './assemble-patient.js';
 import { asResource, type fhir4, isEntryOf, type ResourceEntry, str } from './fhir.js';
 import {
@@ -38,6 +49,10 @@ import {
   ResourceIndex,
   type ReferenceResolver,
 } from './fhir-refs.js';
+import { DEFAULT_PATIENT_BOUND, type PatientBound, PatientReducer, type SpilledLine } from './patient-bound.js';
+
+/** Prefix of the spill folders in the temp folder (`<prefix><pid>-XXXXXX`). */
+export const SPILL_PREFIX = 'clinicalbert-group-';
 
 export interface BulkGrouperOptions {
   /** Parent folder for the spill folder (default: the OS temp folder). */
@@ -46,6 +61,8 @@ export interface BulkGrouperOptions {
   maxBucketBytes?: number;
   /** Number of first-level buckets (default 64). */
   buckets?: number;
+  /** The per-patient memory bound (default DEFAULT_PATIENT_BOUND; any field may be given alone). */
+  bound?: Partial<PatientBound>;
 }
 
 export type AddResult =
@@ -78,7 +95,7 @@ class SpillFile {
   private readonly stream: WriteStream;
   bytes = 0;
   constructor(readonly path: string) {
-    this.stream = createWriteStream(path, { flags: 'a' });
+    this.stream = createWriteStream(path, { flags: 'a', mode: 0o600 });
   }
   async write(text: string): Promise<void> {
     this.bytes += Buffer.byteLength(text);
@@ -89,14 +106,6 @@ class SpillFile {
     this.stream.end();
     await once(this.stream, 'close');
   }
-}
-
-interface SpilledLine {
-  seq: number;
-  file: number;
-  line: number;
-  key: string;
-  text: string;
 }
 
 function parseSpilled(raw: string): SpilledLine | undefined {
@@ -116,17 +125,21 @@ export class BulkGrouper {
   private dir: string | undefined;
   private readonly buckets: (SpillFile | undefined)[];
   private readonly maxBucketBytes: number;
+  private readonly bound: PatientBound;
   private readonly files: { file: string; baseDir: string }[] = [];
   private readonly fileIndex = new Map<string, number>();
   private shared: SpillFile | undefined;
   private sharedHandle: FileHandle | undefined;
   private readonly sharedIndex = new Map<string, { offset: number; length: number; file: number; line: number }>();
+  /** Binary keys by the resource their securityContext names: `Type/id`, or `uuid:<id>` for a `urn:uuid:`. */
+  private readonly binariesByContext = new Map<string, string[]>();
   private seq = 0;
   private draining = false;
 
   constructor(private readonly options: BulkGrouperOptions = {}) {
     this.buckets = new Array<SpillFile | undefined>(Math.max(1, options.buckets ?? 64)).fill(undefined);
     this.maxBucketBytes = options.maxBucketBytes ?? 64 * 1024 * 1024;
+    this.bound = { ...DEFAULT_PATIENT_BOUND, ...options.bound };
   }
 
   /** Number of resources held in the shared (Medication/Binary) store. */
@@ -135,7 +148,7 @@ export class BulkGrouper {
   }
 
   private async folder(): Promise<string> {
-    this.dir ??= await mkdtemp(join(this.options.tempDir ?? tmpdir(), 'clinicalbert-group-'));
+    this.dir ??= await makeTempFolder(SPILL_PREFIX, this.options.tempDir ?? tmpdir());
     return this.dir;
   }
 
@@ -162,8 +175,8 @@ export class BulkGrouper {
       const id = str(r.id);
       if (!id) return { kind: 'invalid', code: 'NO_ID', reason: 'Patient resource without an id cannot be joined with its resources' };
       key = `Patient/${id}`;
-    } else {
-      const ref = patientReferenceOf(r) ?? (r.resourceType === 'Binary' ? referenceOf(r.securityContext) : undefined);
+    } else if (type !== 'Binary') {
+      const ref = patientReferenceOf(r);
       if (ref) {
         key = patientKeyOfReference(ref);
         if (!key) return { kind: 'skipped', reason: `subject is not a Patient (${parseReference(ref).type ?? 'unresolved'})` };
@@ -175,14 +188,21 @@ export class BulkGrouper {
     if (!key) {
       if (!SHARED_TYPES.has(type)) return { kind: 'skipped', reason: `no patient reference (${type})` };
       const id = str(r.id);
-      if (!id) return { kind: 'skipped', reason: `${type} without an id cannot be referenced` };
-      const rkey = `${type}/${id}`;
+      const context = type === 'Binary' ? contextKeyOf(referenceOf((r as fhir4.Binary).securityContext)) : undefined;
+      // a Binary without an id can still follow its securityContext
+      if (!id && !context) return { kind: 'skipped', reason: `${type} without an id cannot be referenced` };
+      const rkey = id ? `${type}/${id}` : `${type}/line-${file}-${line}`;
       if (this.sharedIndex.has(rkey)) return { kind: 'skipped', reason: `duplicate ${type} id` };
       this.shared ??= new SpillFile(join(await this.folder(), 'shared.ndjson'));
       const offset = this.shared.bytes;
       const body = `${text}\n`;
       await this.shared.write(body);
       this.sharedIndex.set(rkey, { offset, length: Buffer.byteLength(body) - 1, file, line });
+      if (context) {
+        const list = this.binariesByContext.get(context);
+        if (list) list.push(rkey);
+        else this.binariesByContext.set(context, [rkey]);
+      }
       return { kind: 'shared' };
     }
     const b = fnv1a(key) % this.buckets.length;
@@ -265,27 +285,56 @@ export class BulkGrouper {
   }
 
   private async *load(path: string, shared: ReferenceResolver): AsyncGenerator<BulkGroup> {
-    const byKey = new Map<string, { first: number; lines: SpilledLine[] }>();
+    interface Held {
+      first: number;
+      source: { file: number; line: number };
+      lines: SpilledLine[];
+      count: number;
+      chars: number;
+      reducer?: PatientReducer;
+    }
+    const byKey = new Map<string, Held>();
     for await (const raw of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
       const spilled = parseSpilled(raw);
       if (!spilled) continue;
       let g = byKey.get(spilled.key);
       if (!g) {
-        g = { first: spilled.seq, lines: [] };
+        g = { first: spilled.seq, source: { file: spilled.file, line: spilled.line }, lines: [], count: 0, chars: 0 };
         byKey.set(spilled.key, g);
       }
+      g.count++;
+      if (g.reducer) {
+        g.reducer.add(spilled);
+        continue;
+      }
       g.lines.push(spilled);
+      g.chars += spilled.text.length;
+      if (g.chars > this.bound.maxPatientBytes) {
+        // past the bound: from here on the patient's lines are reduced on the way, not held
+        g.reducer = new PatientReducer(this.bound);
+        for (const l of g.lines) g.reducer.add(l);
+        g.lines = [];
+      }
     }
     await unlink(path);
     const ordered = [...byKey.entries()].sort((a, b) => a[1].first - b[1].first);
     byKey.clear();
     for (const [patientKey, g] of ordered) {
-      yield { group: this.toGroup(patientKey, g.lines, shared), lines: g.lines.length };
-      g.lines.length = 0;
+      const lines = g.reducer ? g.reducer.kept() : g.lines;
+      const group = await this.toGroup(patientKey, lines, shared, g.source);
+      if (g.reducer) group.warnings.push(g.reducer.warning(patientKey));
+      yield { group, lines: g.count };
+      g.lines = [];
+      g.reducer = undefined;
     }
   }
 
-  private toGroup(patientKey: string, lines: SpilledLine[], shared: ReferenceResolver): PatientGroup {
+  private async toGroup(
+    patientKey: string,
+    lines: SpilledLine[],
+    shared: ReferenceResolver,
+    firstSeen: { file: number; line: number },
+  ): Promise<PatientGroup> {
     let patient: ResourceEntry<fhir4.Patient> | undefined;
     const entries: ResourceEntry[] = [];
     const binaries: ResourceEntry[] = [];
@@ -308,20 +357,40 @@ export class BulkGrouper {
       else if (resource.resourceType === 'Binary') binaries.push(entry);
       else entries.push(entry);
     }
+    await this.addContextBinaries(patientKey, entries, binaries, shared);
     const local = new ResourceIndex(patient ? [patient, ...entries, ...binaries] : [...entries, ...binaries]);
     const warnings = patient ? [] : [`no Patient resource for ${patientKey} in the input; demographics unknown`];
-    const first = lines[0];
-    const firstOrigin = first ? this.files[first.file] : undefined;
+    const firstOrigin = this.files[firstSeen.file];
     return {
       patientKey,
       entries,
       looseBinaries: binaries,
       resolver: chainResolvers(local, shared),
-      source: patient?.position ?? { file: firstOrigin?.file ?? '?', line: first?.line ?? 0 },
+      source: patient?.position ?? { file: firstOrigin?.file ?? '?', line: firstSeen.line },
       warnings,
       consumed: new Set<string>(),
       ...(patient ? { patient } : {}),
     };
+  }
+
+  /** Adds to `binaries` the shared Binaries whose securityContext is the patient or one of `entries`. */
+  private async addContextBinaries(
+    patientKey: string,
+    entries: readonly ResourceEntry[],
+    binaries: ResourceEntry[],
+    shared: ReferenceResolver,
+  ): Promise<void> {
+    if (this.binariesByContext.size === 0) return;
+    const seen = new Set(binaries.map((b) => b.key));
+    for (const key of [patientKey, ...entries.map((e) => e.key)]) {
+      const id = key.slice(key.indexOf('/') + 1).toLowerCase();
+      for (const binaryKey of [...(this.binariesByContext.get(key) ?? []), ...(this.binariesByContext.get(`uuid:${id}`) ?? [])]) {
+        if (seen.has(binaryKey)) continue;
+        seen.add(binaryKey);
+        const found = await shared.resolve(binaryKey);
+        if (found) binaries.push({ ...found, key: binaryKey });
+      }
+    }
   }
 
   /** Remove the spill folder (also after an early stop). */
@@ -330,7 +399,7 @@ export class BulkGrouper {
     this.sharedHandle = undefined;
     await this.shared?.close().catch(() => undefined);
     for (const bucket of this.buckets) await bucket?.close().catch(() => undefined);
-    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+    if (this.dir) await removeTempFolder(this.dir);
     this.dir = undefined;
   }
 
@@ -338,4 +407,16 @@ export class BulkGrouper {
   get spillFolder(): string | undefined {
     return this.dir;
   }
+}
+
+/**
+ * The index key of the resource a Binary's securityContext names: `Type/id`, or `uuid:<uuid>` for a
+ * `urn:uuid:` reference (in Bulk Data a uuid is the target's id, whatever its type).
+ */
+function contextKeyOf(reference: string | undefined): string | undefined {
+  if (!reference) return undefined;
+  const parsed = parseReference(reference);
+  if (parsed.key) return parsed.key;
+  if (parsed.uuid) return `uuid:${parsed.uuid}`;
+  return undefined;
 }

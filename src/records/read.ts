@@ -7,11 +7,13 @@
  * all inputs of the call through a bounded-memory spill (src/records/group-bulk.ts) and come out
  * after the last input is read. Every raw item read is counted as used (it went into a record),
  * failed (it produced, or was part of, a failure item) or skipped (with a reason), so that
- * `itemsRead === itemsUsed + itemsFailed + itemsSkipped` and every `RecordItem` is either a record
- * or a failure: `recordsYielded + failures` items in all.
+ * `itemsRead === itemsUsed + itemsFailed + itemsSkipped` and every `RecordItem` is a record, a
+ * failure or a skipped input (a Bundle of reference data only): `recordsYielded + failures +
+ * skippedInputs` items in all.
  */
 import type { Readable } from 'node:stream';
-import { readSources } from '../io/sources.js';
+import { readFhirServer, type FhirSourceOptions } from '../io/fhir-server.js';
+import { readSources, type SourceNotice } from '../io/sources.js';
 import { INPUT_FORMATS, type InputFormat, type SourceItem } from '../io/types.js';
 import { UsageError, parseChoice } from '../util/errors.js';
 import { assembleBundle } from './assemble-bundle.js';
@@ -40,8 +42,24 @@ export interface ReadOptions {
   tempDir?: string;
   /** Bulk Data grouping: largest spill bucket held in memory (default 64 MiB). */
   maxBucketBytes?: number;
+  /**
+   * Bulk Data grouping: a patient with more resource JSON than this is read in one streaming pass
+   * keeping the newest notes and facts, with a warning (default 32 MiB; src/records/patient-bound.ts).
+   */
+  maxPatientBytes?: number;
+  /**
+   * Stops the read (SIGINT/SIGTERM): no item is read after it fires, the records already handed
+   * out stand, and the Bulk spill folder is removed on the way out.
+   */
+  signal?: AbortSignal;
+  /** Read this FHIR server instead of the inputs (`--fhir`, src/io/fhir-server.ts). */
+  fhir?: FhirSourceOptions;
   /** Stream read for `-` (default process.stdin). */
   stdin?: NodeJS.ReadableStream | Readable;
+  /** Longest NDJSON line read; longer ones are dead letters `LINE_TOO_LONG` (default 64 MiB). */
+  maxLineBytes?: number;
+  /** Called with facts about the inputs worth one info line (files of a Bulk folder not read). */
+  onNotice?: (notice: SourceNotice) => void;
 }
 
 export const DEFAULT_READ_OPTIONS: ReadOptions = {
@@ -66,6 +84,8 @@ export class ReadStats {
   files = 0;
   recordsYielded = 0;
   failures = 0;
+  /** `skipped` record items: inputs that are no record on purpose (reference data only). */
+  skippedInputs = 0;
 
   skip(reason: string, n = 1): void {
     this.itemsSkipped += n;
@@ -91,6 +111,12 @@ export function normalizeReadOptions(options: Partial<ReadOptions> = {}): ReadOp
   if (!Number.isSafeInteger(merged.maxAttachmentBytes) || merged.maxAttachmentBytes < 0) {
     throw new UsageError(`maxAttachmentBytes must be a non-negative integer, got ${String(merged.maxAttachmentBytes)}`);
   }
+  if (merged.maxPatientBytes !== undefined && (!Number.isSafeInteger(merged.maxPatientBytes) || merged.maxPatientBytes < 1)) {
+    throw new UsageError(`maxPatientBytes must be a positive integer, got ${String(merged.maxPatientBytes)}`);
+  }
+  if (merged.maxLineBytes !== undefined && (!Number.isSafeInteger(merged.maxLineBytes) || merged.maxLineBytes < 1)) {
+    throw new UsageError(`maxLineBytes must be a positive integer, got ${String(merged.maxLineBytes)}`);
+  }
   return merged;
 }
 
@@ -114,18 +140,24 @@ async function* generate(inputs: readonly string[], options: ReadOptions, stats:
   const csvIds = new Map<string, Set<string>>();
   const emit = (item: RecordItem): RecordItem => {
     if (item.kind === 'record') stats.recordsYielded++;
+    else if (item.kind === 'skipped') stats.skippedInputs++;
     else stats.failures++;
     return item;
   };
   const sources = readSources(inputs, {
     format: options.format,
     ...(options.stdin ? { stdin: options.stdin } : {}),
+    ...(options.maxLineBytes !== undefined ? { maxLineBytes: options.maxLineBytes } : {}),
+    ...(options.onNotice ? { onNotice: options.onNotice } : {}),
     onFile: () => {
       stats.files++;
     },
   });
+  // --fhir: the server is the input (the file reader above is then never started)
+  const items = options.fhir ? readFhirServer(options.fhir) : sources;
   try {
-    for await (const item of sources as AsyncIterable<SourceItem>) {
+    for await (const item of items as AsyncIterable<SourceItem>) {
+      if (options.signal?.aborted) return;
       stats.itemsRead++;
       switch (item.kind) {
         case 'error':
@@ -150,6 +182,7 @@ async function* generate(inputs: readonly string[], options: ReadOptions, stats:
             grouper ??= new BulkGrouper({
               ...(options.tempDir ? { tempDir: options.tempDir } : {}),
               ...(options.maxBucketBytes ? { maxBucketBytes: options.maxBucketBytes } : {}),
+              ...(options.maxPatientBytes ? { bound: { maxPatientBytes: options.maxPatientBytes } } : {}),
             });
             const added = await grouper.add(item);
             if (added.kind === 'skipped') stats.skip(added.reason);
@@ -161,11 +194,14 @@ async function* generate(inputs: readonly string[], options: ReadOptions, stats:
             break;
           }
           let records = 0;
+          let skipped: string | undefined;
           for await (const out of assembleBundle(item, assemble)) {
             if (out.kind === 'record') records++;
+            if (out.kind === 'skipped') skipped = out.code;
             yield emit(out);
           }
           if (records > 0) stats.itemsUsed++;
+          else if (skipped) stats.skip(skipped);
           else stats.itemsFailed++;
           break;
         }
@@ -173,6 +209,7 @@ async function* generate(inputs: readonly string[], options: ReadOptions, stats:
     }
     if (grouper) {
       for await (const { group, lines } of grouper.groups()) {
+        if (options.signal?.aborted) return;
         let records = 0;
         try {
           for (const record of await assemblePatient(group, assemble)) {
@@ -194,6 +231,7 @@ async function* generate(inputs: readonly string[], options: ReadOptions, stats:
     }
   } finally {
     await grouper?.close();
+    await items.return(undefined);
     await sources.return(undefined);
   }
 }

@@ -13,7 +13,8 @@
  *   (or a Condition whose clinicalStatus says `entered-in-error`);
  * - a `cancelled` DiagnosticReport (its conclusion, presentedForm and results), Observation or
  *   MedicationRequest/MedicationStatement; a `not-taken` MedicationStatement; a `not-done`
- *   Procedure, Communication or Media: what never happened is no evidence.
+ *   Procedure, Communication or Media: what never happened is no evidence; a MedicationRequest
+ *   whose intent is `proposal` (a suggestion, such as clinicalbert's own written back).
  * - A `superseded` DocumentReference IS read: it is an earlier version of a document, still what
  *   was written about the patient then (Synthea marks all but the latest note superseded); when
  *   its replacement is in the input too, identical text is kept once (`dedupeNotes`).
@@ -50,6 +51,10 @@ export function unreadStatus(resource: FhirResource): string | undefined {
   const status = str(fields.status);
   if (status === 'entered-in-error' || (status && UNREAD_STATUS[resource.resourceType]?.includes(status))) return `status ${status}`;
   switch (resource.resourceType) {
+    case 'MedicationRequest':
+      // A proposal is a suggestion, not a drug the patient takes (clinicalbert's own write-back
+      // suggestions are proposals: read back, they would feed the model its own output).
+      return str((resource as { intent?: unknown }).intent) === 'proposal' ? 'intent proposal' : undefined;
     case 'DocumentReference':
       return str(fields.docStatus) === 'entered-in-error' ? 'docStatus entered-in-error' : undefined;
     case 'Condition':

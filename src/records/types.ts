@@ -110,7 +110,7 @@ export interface ClinicalRecord {
   warnings: string[];
 }
 
-/** One item of the assembled stream: a record, or an input that could not become one. */
+/** One item of the assembled stream: a record, an input that could not become one, or one skipped on purpose. */
 export type RecordItem =
   | { kind: 'record'; record: ClinicalRecord }
   | {
@@ -121,5 +121,17 @@ export type RecordItem =
       /** Why, naming ids and positions only (never note text or names). */
       reason: string;
       /** Stable machine-readable code, e.g. `INVALID_JSON`, `NO_PATIENT`. */
+      code: string;
+    }
+  /**
+   * An input that is deliberately not a record and not a failure either: a Bundle of reference
+   * data only (Synthea's hospital and practitioner Bundles). Counted as skipped in the summary.
+   */
+  | {
+      kind: 'skipped';
+      position: SourcePosition;
+      /** Why, naming types and counts only. */
+      reason: string;
+      /** Stable machine-readable code, e.g. `REFERENCE_DATA_ONLY`. */
       code: string;
     };

@@ -74,6 +74,7 @@ function summaryData(agg: Aggregates, run: RunSummary | undefined, details: numb
     warnings: agg.warnings,
     explained: agg.explained,
     ...(run?.deadLettered !== undefined ? { deadLettered: run.deadLettered } : {}),
+    ...(run?.skipped ? { skipped: run.skipped } : {}),
     modalities: agg.modalities,
     heads,
     abstained: {

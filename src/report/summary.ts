@@ -15,6 +15,8 @@ export interface RunSummary {
   read?: number;
   written?: number;
   deadLettered?: number;
+  /** Inputs skipped on purpose (Bundles of reference data only). */
+  skipped?: number;
   deadLetterCodes?: Record<string, number>;
   seconds?: number;
   recordsPerSecond?: number;
@@ -146,6 +148,7 @@ export function summarySection(
   const stats: Html[] = [stat(fmtCount(n), 'records in this report')];
   if (run?.read !== undefined) stats.push(stat(fmtCount(run.read), 'records read'));
   if (run?.deadLettered !== undefined) stats.push(stat(fmtCount(run.deadLettered), 'dead-lettered', run.deadLettered > 0 ? 'bad' : ''));
+  if (run?.skipped) stats.push(stat(fmtCount(run.skipped), 'skipped (reference data only)'));
   stats.push(stat(fmtCount(agg.warnings), `warnings on ${plural(agg.recordsWithWarnings, 'record')}`, agg.warnings > 0 ? 'warn' : ''));
   if (agg.abstainedRecords > 0) stats.push(stat(fmtCount(agg.abstainedRecords), 'abstained (no label for a head)'));
   stats.push(stat(fmtCount(agg.explained), 'with explanations'));

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,5 +45,29 @@ describe('estimateRecordCount', () => {
     expect(await estimateRecordCount(['-'], opts)).toBeUndefined();
     expect(await estimateRecordCount([join(dir, 'missing.ndjson')], opts)).toBeUndefined();
     expect(await estimateRecordCount([join(dir, 'three.ndjson')], { unit: 'encounter', format: 'auto' })).toBeUndefined();
+  });
+
+  it('counts a line over the 64 MiB line cap as one record without holding it (newlines counted on raw bytes)', async () => {
+    // 80 MiB without a newline between two short Bundles: analyze reads it as a LINE_TOO_LONG dead
+    // letter, which counts as read, so it counts here; readline would have held it as one string
+    const file = join(dir, 'huge-line.ndjson');
+    const fd = openSync(file, 'w');
+    const mib = Buffer.alloc(1024 * 1024, 0x41);
+    writeSync(fd, `${bundle('h1')}\n{"resourceType":"Bundle","type":"collection","entry":[],"pad":"`);
+    for (let i = 0; i < 80; i++) writeSync(fd, mib);
+    writeSync(fd, `"}\n${bundle('h2')}\n`);
+    closeSync(fd);
+    const base = process.memoryUsage().heapUsed;
+    let peak = base;
+    const sample = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().heapUsed);
+    }, 1);
+    try {
+      expect(await estimateRecordCount([file], opts)).toBe(3);
+    } finally {
+      clearInterval(sample);
+    }
+    peak = Math.max(peak, process.memoryUsage().heapUsed);
+    expect(peak - base).toBeLessThan(32 * 1024 * 1024);
   });
 });

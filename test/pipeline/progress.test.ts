@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, progressLine } from '../../src/pipeline/progress.js';
 
-const counts = (written: number, deadLettered = 0) => ({ read: written + deadLettered, written, deadLettered, warnings: 0, noEvidence: 0 });
+const counts = (written: number, deadLettered = 0, skipped = 0) => ({
+  read: written + deadLettered + skipped,
+  written,
+  deadLettered,
+  skipped,
+  warnings: 0,
+  noEvidence: 0,
+});
 
 describe('progressLine', () => {
   it('shows counts and rate when the total is unknown', () => {
@@ -10,6 +17,10 @@ describe('progressLine', () => {
 
   it('adds percentage and ETA from the rate of records done when the total is known', () => {
     expect(progressLine(counts(90, 10), 20, 400)).toBe('100/400 records (25%), 90 written, 10 dead-lettered, 4.5 records/s, ETA 1m 00s');
+  });
+
+  it('counts skipped inputs as done and names them only when there are some', () => {
+    expect(progressLine(counts(8, 0, 2), 2, 20)).toBe('10/20 records (50%), 8 written, 0 dead-lettered, 2 skipped, 4.0 records/s, ETA 2s');
   });
 
   it('never claims 100% before the end, even past an underestimated total', () => {

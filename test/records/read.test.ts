@@ -75,6 +75,14 @@ describe('readRecords', () => {
         { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: condition('c1', 'p9') }, { resource: condition('c2', 'p9') }] },
         { resourceType: 'Bundle', type: 'batch', entry: [{ resource: condition('c1', 'p1') }, { resource: condition('c2', 'p2') }] },
         { resourceType: 'Bundle', type: 'collection', entry: [{ resource: { resourceType: 'Organization', id: 'o1' } }] },
+        {
+          resourceType: 'Bundle',
+          type: 'collection',
+          entry: [
+            { resource: { resourceType: 'Observation', id: 'o1', status: 'final', code: { text: 'x' } } },
+            { resource: { resourceType: 'Observation', id: 'o2', status: 'final', code: { text: 'y' } } },
+          ],
+        },
       ]
         .map((b) => JSON.stringify(b))
         .join('\n'),
@@ -91,10 +99,18 @@ describe('readRecords', () => {
       position: { line: 2 },
       reason: expect.stringContaining('2 different patients'),
     });
+    // reference data only (Synthea's hospital Bundles): skipped, not a failure
     expect(items[2]).toMatchObject({
+      kind: 'skipped',
+      code: 'REFERENCE_DATA_ONLY',
+      position: { line: 3 },
+      reason: expect.stringContaining('1 Organization'),
+    });
+    // clinical resources about nobody stay a failure
+    expect(items[3]).toMatchObject({
       kind: 'failure',
       code: 'NO_PATIENT',
-      position: { line: 3 },
+      position: { line: 4 },
       reason: expect.stringContaining('Bundle without a Patient'),
     });
   });

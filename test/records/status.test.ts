@@ -369,4 +369,10 @@ describe('unreadStatus on its own', () => {
     expect(unreadStatus({ resourceType: 'DocumentReference', status: 'superseded', content: [] })).toBeUndefined();
     expect(unreadStatus({ resourceType: 'Communication', status: 'entered-in-error' })).toBe('status entered-in-error');
   });
+
+  it('does not read a proposed medication (a suggestion, such as our own written back), only ordered ones', () => {
+    const request = { resourceType: 'MedicationRequest', status: 'draft', subject, medicationCodeableConcept: { text: 'x' } } as const;
+    expect(unreadStatus({ ...request, intent: 'proposal' })).toBe('intent proposal');
+    expect(unreadStatus({ ...request, status: 'active', intent: 'order' })).toBeUndefined();
+  });
 });
