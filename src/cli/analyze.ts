@@ -34,6 +34,8 @@ interface AnalyzeFlags extends FhirFlags {
   maxLineMb: string;
   maxPatientMb: string;
   allowNetwork?: boolean;
+  allowPrivateNetwork?: boolean;
+  fetchBudgetS: string;
   quiet?: boolean;
   logFormat: string;
   progress: boolean;
@@ -78,6 +80,15 @@ export function registerAnalyze(program: Command): void {
       '32',
     )
     .option('--allow-network', 'allow fetching attachments by URL (off by default: nothing is fetched)')
+    .option(
+      '--allow-private-network',
+      'with --allow-network: also fetch from loopback, link-local and private addresses (refused by default, on every redirect hop and every resolved address)',
+    )
+    .option(
+      '--fetch-budget-s <n>',
+      'with --allow-network: wall-clock seconds for all URL fetches of one record; a fetch past it is dropped with a warning',
+      '30',
+    )
     .option('--fhir <base>', 'read records from this FHIR R4 server (search, $everything; the only origin contacted) instead of files')
     .option('--fhir-export <level>', 'with --fhir: read by Bulk Data $export instead: system, patient or group/<id>')
     .option('--fhir-type <types>', 'with --fhir-export: only these resource types (_type), e.g. Patient,Condition,Observation')
@@ -136,6 +147,7 @@ Exit codes: 0 all records written (inputs of reference data only skipped); 3 som
       const maxAttachmentMb = parseCount('--max-attachment-mb', flags.maxAttachmentMb, { max: 10_000 });
       const maxLineMb = parseCount('--max-line-mb', flags.maxLineMb, { min: 1, max: 4096 });
       const maxPatientMb = parseCount('--max-patient-mb', flags.maxPatientMb, { min: 1, max: 65_536 });
+      const fetchBudgetS = parseCount('--fetch-budget-s', flags.fetchBudgetS, { min: 1, max: 3600 });
       const reportMaxRecords = parseCount('--report-max-records', flags.reportMaxRecords, { max: 1_000_000 });
       const fhir = await fhirPlan(flags, inputs);
       process.exitCode = await withStopSignals({ format: logFormat, quiet: flags.quiet === true }, (signal) =>
@@ -146,6 +158,8 @@ Exit codes: 0 all records written (inputs of reference data only skipped); 3 som
             format,
             unit,
             allowNetwork: flags.allowNetwork === true,
+            allowPrivateNetwork: flags.allowPrivateNetwork === true,
+            fetchBudgetMs: fetchBudgetS * 1000,
             maxAttachmentBytes: maxAttachmentMb * 1024 * 1024,
             maxLineBytes: maxLineMb * 1024 * 1024,
             maxPatientBytes: maxPatientMb * 1024 * 1024,

@@ -14,7 +14,8 @@
  * a DiagnosticReport left out; Binaries they reference are not read as loose ones either. In an
  * encounter's record, a Condition that held during the encounter is marked `heldAtEncounter`.
  */
-import type { AttachmentOptions } from './attachments.js';
+import { type AttachmentOptions, withRecordFetcher } from './attachments.js';
+import type { RecordFetcher } from './fetch-url.js';
 import { demographicsOf } from './demographics.js';
 import { extractContent, CONTENT_TYPES, dedupeNotes } from './notes.js';
 import { extractFacts, FACT_TYPES } from './facts.js';
@@ -112,7 +113,10 @@ async function unreadResults(group: PatientGroup): Promise<Map<string, string>> 
   return out;
 }
 
-async function piecesOf(group: PatientGroup, options: AssembleOptions): Promise<{ pieces: Piece[]; encounters: EncounterInfo[] }> {
+async function piecesOf(group: PatientGroup, shared: AssembleOptions): Promise<{ pieces: Piece[]; encounters: EncounterInfo[] }> {
+  // one fetch budget per record; its URL fetches start together (bounded) and are awaited in order
+  const options = withRecordFetcher(shared);
+  if (options.fetcher) await prefetch(group, options.fetcher);
   const pieces: Piece[] = [];
   const encounters: EncounterInfo[] = [];
   const consumed = group.consumed ?? new Set<string>();
@@ -167,6 +171,17 @@ async function piecesOf(group: PatientGroup, options: AssembleOptions): Promise<
     if (!consumed.has(binary.key)) await handle(binary, group.entries.length + i);
   }
   return { pieces, encounters };
+}
+
+/** Start every http(s) fetch of the group that the input does not hold; results are kept by the fetcher. */
+async function prefetch(group: PatientGroup, fetcher: RecordFetcher): Promise<void> {
+  for (const entry of [...group.entries, ...(group.looseBinaries ?? [])]) {
+    if (unreadStatus(entry.resource)) continue;
+    for (const url of attachmentUrls(entry.resource)) {
+      if (!/^https?:\/\//i.test(url) || (await group.resolver.resolve(url))) continue;
+      void fetcher.fetch(url);
+    }
+  }
 }
 
 function sortByTime<T extends { time?: string; resource?: string }>(items: T[]): T[] {

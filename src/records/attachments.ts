@@ -17,7 +17,7 @@ import { isTextType, kindNoun, modalityOf, parseContentType, sniffContentType, t
 import { type fhir4, items, num, obj, type ResourceEntry, str } from './fhir.js';
 import type { ReferenceResolver } from './fhir-refs.js';
 import { htmlToText } from './html-text.js';
-import { fetchAttachment } from './fetch-url.js';
+import { DEFAULT_FETCH_BUDGET_MS, RecordFetcher } from './fetch-url.js';
 import { resolveInside } from './safe-path.js';
 import type { MediaAttachment } from './types.js';
 
@@ -27,6 +27,22 @@ export interface AttachmentOptions {
   /** Attachments by http(s) URL are fetched (src/records/fetch-url.ts); otherwise they stay remote with a warning. */
   allowNetwork: boolean;
   maxAttachmentBytes: number;
+  /** Loopback, link-local and private addresses may be fetched (`--allow-private-network`); refused otherwise. */
+  allowPrivateNetwork?: boolean;
+  /** Wall-clock budget for all URL fetches of one record (`--fetch-budget-s`); DEFAULT_FETCH_BUDGET_MS when absent. */
+  fetchBudgetMs?: number;
+  /** The fetches of the record being assembled (its budget); one per call when absent (see withRecordFetcher). */
+  fetcher?: RecordFetcher;
+}
+
+/** Options for one record: a fresh RecordFetcher (budget, concurrency) when the network is allowed. */
+export function withRecordFetcher<O extends AttachmentOptions>(options: O): O {
+  if (!options.allowNetwork) return options;
+  const fetcher = new RecordFetcher(options.maxAttachmentBytes, {
+    allowPrivateNetwork: options.allowPrivateNetwork === true,
+    budgetMs: options.fetchBudgetMs ?? DEFAULT_FETCH_BUDGET_MS,
+  });
+  return { ...options, fetcher };
 }
 
 /** What resolving an attachment needs of what holds it: its key (for `resource` fields and messages) and folder. */
@@ -175,7 +191,8 @@ async function load(attachment: fhir4.Attachment, where: string, ctx: Attachment
       ctx.warn(`${where}: attachment by URL not fetched; pass --allow-network`);
       return { url };
     }
-    const fetched = await fetchAttachment(url, max);
+    const fetcher = ctx.options.fetcher ?? (withRecordFetcher(ctx.options).fetcher as RecordFetcher);
+    const fetched = await fetcher.fetch(url);
     if (!fetched.ok) {
       ctx.warn(`${where}: ${fetched.reason}; attachment ignored`);
       return undefined;

@@ -10,7 +10,7 @@
 import type { CsvRowItem } from '../io/types.js';
 import { SYSTEMS } from '../util/code-systems.js';
 import { CSV_MEASUREMENT_UNITS } from './loinc-units.js';
-import { resolveAttachment, type AttachmentOptions } from './attachments.js';
+import { resolveAttachment, type AttachmentOptions, withRecordFetcher } from './attachments.js';
 import { contentTypeFromPath } from './content-types.js';
 import { ageInYears, parseSex } from './demographics.js';
 import { ResourceIndex } from './fhir-refs.js';
@@ -42,7 +42,8 @@ function isDate(value: string): boolean {
  * Build the record of a CSV row. `seenIds` (per file) catches repeated ids, which would make
  * two outputs indistinguishable.
  */
-export async function recordFromCsvRow(item: CsvRowItem, options: AttachmentOptions, seenIds?: Set<string>): Promise<RecordItem> {
+export async function recordFromCsvRow(item: CsvRowItem, shared: AttachmentOptions, seenIds?: Set<string>): Promise<RecordItem> {
+  const options = withRecordFetcher(shared); // one fetch budget per row
   const row = item.row;
   const id = (row.id ?? '').trim();
   const line = item.position.line;

@@ -36,6 +36,10 @@ export interface ReadOptions {
    * Off by default, and then nothing is fetched: such attachments stay remote with a warning.
    */
   allowNetwork: boolean;
+  /** With allowNetwork: loopback, link-local and private addresses may be fetched (`--allow-private-network`). */
+  allowPrivateNetwork?: boolean;
+  /** With allowNetwork: wall-clock budget for all URL fetches of one record (`--fetch-budget-s`, default 30 s). */
+  fetchBudgetMs?: number;
   /** Larger attachments are dropped with a warning (default 20 MiB). */
   maxAttachmentBytes: number;
   /** Parent folder for the Bulk Data spill (default: the OS temp folder). */
@@ -135,6 +139,8 @@ async function* generate(inputs: readonly string[], options: ReadOptions, stats:
     unit: options.unit,
     allowNetwork: options.allowNetwork,
     maxAttachmentBytes: options.maxAttachmentBytes,
+    ...(options.allowPrivateNetwork ? { allowPrivateNetwork: true } : {}),
+    ...(options.fetchBudgetMs !== undefined ? { fetchBudgetMs: options.fetchBudgetMs } : {}),
   };
   let grouper: BulkGrouper | undefined;
   const csvIds = new Map<string, Set<string>>();

@@ -24,7 +24,7 @@ beforeAll(() => {
 });
 afterAll(() => remove());
 
-function context(opts: { entries?: ResourceEntry[]; allowNetwork?: boolean; max?: number } = {}): {
+function context(opts: { entries?: ResourceEntry[]; allowNetwork?: boolean; allowPrivateNetwork?: boolean; max?: number } = {}): {
   ctx: AttachmentContext;
   warnings: string[];
 } {
@@ -32,7 +32,11 @@ function context(opts: { entries?: ResourceEntry[]; allowNetwork?: boolean; max?
   const ctx: AttachmentContext = {
     entry: { key: 'DocumentReference/d1', baseDir: join(dir, 'input') },
     resolver: new ResourceIndex(opts.entries ?? []),
-    options: { allowNetwork: opts.allowNetwork ?? false, maxAttachmentBytes: opts.max ?? 20 * 1024 * 1024 },
+    options: {
+      allowNetwork: opts.allowNetwork ?? false,
+      maxAttachmentBytes: opts.max ?? 20 * 1024 * 1024,
+      allowPrivateNetwork: opts.allowPrivateNetwork ?? false,
+    },
     warn: (m) => warnings.push(m),
     consumed: new Set(),
   };
@@ -143,7 +147,7 @@ describe('resolveAttachment', () => {
     expect(plain.warnings).toEqual(['DocumentReference/d1 content[0]: attachment by URL not fetched; pass --allow-network']);
   });
 
-  it('with --allow-network fetches http URLs, capped in size, naming only the host on failure', async () => {
+  it('with --allow-network (and --allow-private-network for loopback) fetches http URLs, capped in size, naming only the host on failure', async () => {
     const requests: string[] = [];
     const server = createServer((req, res) => {
       requests.push(req.url ?? '');
@@ -155,21 +159,35 @@ describe('resolveAttachment', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      const png = await resolve({ contentType: 'image/png', url: `${base}/x.png` }, { allowNetwork: true });
+      const png = await resolve({ contentType: 'image/png', url: `${base}/x.png` }, { allowNetwork: true, allowPrivateNetwork: true });
       expect(png.warnings).toEqual([]);
       expect(png.out).toMatchObject({ kind: 'media', media: { modality: 'image', contentType: 'image/png', url: `${base}/x.png` } });
       expect(Buffer.from((png.out as { media: { data: Uint8Array } }).media.data).equals(PNG)).toBe(true);
       // No contentType on the attachment: the response's, checked against the bytes.
-      const untyped = await resolve({ url: `${base}/untyped` }, { allowNetwork: true });
+      const untyped = await resolve({ url: `${base}/untyped` }, { allowNetwork: true, allowPrivateNetwork: true });
       expect(untyped.out).toMatchObject({ kind: 'media', media: { contentType: 'image/png' } });
-      const missing = await resolve({ contentType: 'image/png', url: `${base}/patient-123/x.png` }, { allowNetwork: true });
+      const missing = await resolve(
+        { contentType: 'image/png', url: `${base}/patient-123/x.png` },
+        { allowNetwork: true, allowPrivateNetwork: true },
+      );
       expect(missing.out.kind).toBe('none');
       expect(missing.warnings).toEqual([
         `DocumentReference/d1 content[0]: fetching from 127.0.0.1:${new URL(base).port} failed (HTTP 404); attachment ignored`,
       ]);
-      const big = await resolve({ contentType: 'audio/wav', url: `${base}/big.wav` }, { allowNetwork: true, max: 1000 });
+      const big = await resolve(
+        { contentType: 'audio/wav', url: `${base}/big.wav` },
+        { allowNetwork: true, allowPrivateNetwork: true, max: 1000 },
+      );
       expect(big.out.kind).toBe('none');
       expect(big.warnings[0]).toMatch(/exceeds the 0\.0 MB limit; attachment ignored$/);
+      // 127.0.0.1 is loopback: refused without --allow-private-network, before any request.
+      const before0 = requests.length;
+      const loopback = await resolve({ contentType: 'image/png', url: `${base}/x.png` }, { allowNetwork: true });
+      expect(loopback.out.kind).toBe('none');
+      expect(loopback.warnings).toEqual([
+        `DocumentReference/d1 content[0]: fetching from 127.0.0.1:${new URL(base).port} refused (private address; pass --allow-private-network); attachment ignored`,
+      ]);
+      expect(requests.length).toBe(before0);
       // Without the flag nothing reaches the server.
       const before = requests.length;
       await resolve({ contentType: 'image/png', url: `${base}/x.png` });
@@ -182,7 +200,10 @@ describe('resolveAttachment', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
-    const refused = await resolve({ contentType: 'image/png', url: `http://127.0.0.1:${port}/x.png` }, { allowNetwork: true });
+    const refused = await resolve(
+      { contentType: 'image/png', url: `http://127.0.0.1:${port}/x.png` },
+      { allowNetwork: true, allowPrivateNetwork: true },
+    );
     expect(refused.warnings).toEqual([
       `DocumentReference/d1 content[0]: fetching from 127.0.0.1:${port} failed (ECONNREFUSED); attachment ignored`,
     ]);
