@@ -4,10 +4,43 @@
  * The first non-space byte separates JSON from CSV; for JSON the first line separates NDJSON (a
  * complete object on line one) from a pretty-printed document (a Bundle or a single resource).
  * A minified document on a single line is also valid NDJSON with one line, and reads the same.
+ *
+ * A first line that does not parse is not enough to call the input one document: an NDJSON export
+ * whose first line was cut would then be read as one broken document and its good lines lost. When
+ * most of the later complete lines in the head parse as objects, the input is NDJSON and only the
+ * bad line is a dead letter (a pretty-printed document's inner lines do not parse on their own).
  */
 
 export type DetectedFormat = 'ndjson' | 'bundle' | 'csv';
 export type Detection = { format: DetectedFormat } | { code: string; reason: string };
+
+function isObjectLine(line: string): boolean {
+  if (!line.startsWith('{')) return false;
+  try {
+    const value = JSON.parse(line) as unknown;
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * True when more than half of the complete non-blank lines of `rest` (the head after the first
+ * line; its last, possibly cut, line is left out) parse as JSON objects.
+ */
+export function laterLinesAreObjects(rest: string): boolean {
+  const lines = rest.split('\n');
+  lines.pop();
+  let seen = 0;
+  let objects = 0;
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (line === '') continue;
+    seen++;
+    if (isObjectLine(line)) objects++;
+  }
+  return objects > 0 && objects * 2 > seen;
+}
 
 /** Detect the format of an input from its head (`complete` when the head is the whole input). */
 export function detectFormat(head: Buffer, complete: boolean): Detection {
@@ -24,12 +57,8 @@ export function detectFormat(head: Buffer, complete: boolean): Detection {
     const newline = text.indexOf('\n', start);
     if (newline < 0) return { format: 'ndjson' };
     const line = text.slice(start, newline).trim();
-    try {
-      const value = JSON.parse(line) as unknown;
-      return typeof value === 'object' && value !== null ? { format: 'ndjson' } : { format: 'bundle' };
-    } catch {
-      return { format: 'bundle' };
-    }
+    if (isObjectLine(line)) return { format: 'ndjson' };
+    return laterLinesAreObjects(text.slice(newline + 1)) ? { format: 'ndjson' } : { format: 'bundle' };
   }
   if (first === '[') {
     return {

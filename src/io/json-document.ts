@@ -9,11 +9,16 @@
  * never held at once; what remains is the parsed resources, which the assembler needs anyway.
  * A syntax error anywhere makes the whole document an `error` item: a Bundle with a corrupt part
  * cannot be trusted to attribute the rest.
+ *
+ * Budget: no piece (one entry, or the shell) may hold more than `maxPieceChars` characters (by
+ * default the NDJSON line limit, 64 MiB): a longer one (a 600 MB `id` string in a gzipped Bundle)
+ * would exceed V8's string limit or the memory bound, so the document is a dead letter
+ * (PART_TOO_LONG), never a crash.
  */
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import { parseJson } from './json-parse.js';
-import { classifyJson, errorCode } from './ndjson.js';
+import { classifyJson, DEFAULT_MAX_LINE_BYTES, errorCode } from './ndjson.js';
 import { isJsonObject, type SourceItem } from './types.js';
 
 type Target = 'shell' | 'entry';
@@ -40,13 +45,26 @@ export class EntrySplitter {
   sawEntries = false;
   private readonly shell: string[] = [];
   private entry: string[] = [];
+  /** Characters held in the shell, and in the entry being cut. */
+  shellChars = 0;
+  entryChars = 0;
+  /** The longest entry cut so far, in characters. */
+  longestEntryChars = 0;
 
   write(text: string): string[] {
     const done: string[] = [];
     let target: Target = this.inEntries ? 'entry' : 'shell';
     let segment = 0;
     const flush = (end: number): void => {
-      if (end > segment) (target === 'shell' ? this.shell : this.entry).push(text.slice(segment, end));
+      if (end > segment) {
+        if (target === 'shell') {
+          this.shell.push(text.slice(segment, end));
+          this.shellChars += end - segment;
+        } else {
+          this.entry.push(text.slice(segment, end));
+          this.entryChars += end - segment;
+        }
+      }
       segment = end;
     };
     for (let i = 0; i < text.length; i++) {
@@ -61,7 +79,8 @@ export class EntrySplitter {
             this.lastKey = this.key;
           }
         }
-        if (this.capturingKey && this.inString) this.key += text[i];
+        // only `entry` is ever compared: a long key is not copied character by character
+        if (this.capturingKey && this.inString && this.key.length < 8) this.key += text[i];
         continue;
       }
       if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
@@ -101,6 +120,8 @@ export class EntrySplitter {
             const last = this.entry.join('');
             if (last.trim() !== '') done.push(last);
             this.entry = [];
+            this.longestEntryChars = Math.max(this.longestEntryChars, this.entryChars);
+            this.entryChars = 0;
             this.inEntries = false;
             target = 'shell';
             segment = i;
@@ -114,6 +135,8 @@ export class EntrySplitter {
             flush(i);
             done.push(this.entry.join(''));
             this.entry = [];
+            this.longestEntryChars = Math.max(this.longestEntryChars, this.entryChars);
+            this.entryChars = 0;
             segment = i + 1;
           } else if (this.depth === 1) {
             this.expectKey = true;
@@ -138,7 +161,13 @@ export class EntrySplitter {
 }
 
 /** Read one JSON document (Bundle or single resource). Never throws. */
-export async function* readJsonDocument(stream: Readable, file: string, baseDir: string): AsyncGenerator<SourceItem> {
+export async function* readJsonDocument(
+  stream: Readable,
+  file: string,
+  baseDir: string,
+  options: { maxPieceChars?: number } = {},
+): AsyncGenerator<SourceItem> {
+  const maxPieceChars = options.maxPieceChars ?? DEFAULT_MAX_LINE_BYTES;
   const position = { file };
   const splitter = new EntrySplitter();
   const decoder = new StringDecoder('utf8');
@@ -163,10 +192,20 @@ export async function* readJsonDocument(stream: Readable, file: string, baseDir:
       if (text.length > 0) first = false;
       take(splitter.write(text));
       if (splitter.notObject) break;
+      if (Math.max(splitter.shellChars, splitter.entryChars, splitter.longestEntryChars) > maxPieceChars) {
+        failure = {
+          code: 'PART_TOO_LONG',
+          reason: `a part of the document (one entry, or the Bundle outside its entries) is longer than the ${maxPieceChars}-character limit; not read`,
+        };
+        break;
+      }
     }
     take(splitter.write(decoder.end()));
   } catch (error) {
-    failure ??= { code: 'READ_ERROR', reason: `reading failed: ${errorCode(error)}` };
+    failure ??=
+      error instanceof RangeError
+        ? { code: 'PART_TOO_LONG', reason: 'a part of the document is too long to hold as one string; not read' }
+        : { code: 'READ_ERROR', reason: `reading failed: ${errorCode(error)}` };
   } finally {
     stream.destroy();
   }

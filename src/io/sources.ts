@@ -140,7 +140,12 @@ async function* readStream(
       yield* readNdjson(peeked.stream, file, baseDir, options.maxLineBytes === undefined ? {} : { maxLineBytes: options.maxLineBytes });
       break;
     case 'bundle':
-      yield* readJsonDocument(peeked.stream, file, baseDir);
+      yield* readJsonDocument(
+        peeked.stream,
+        file,
+        baseDir,
+        options.maxLineBytes === undefined ? {} : { maxPieceChars: options.maxLineBytes },
+      );
       break;
     case 'csv':
       yield* readCsv(peeked.stream, file, baseDir);

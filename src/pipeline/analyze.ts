@@ -5,7 +5,10 @@
  *
  * Accounting: every record item read is written, dead-lettered or skipped (an input that is no
  * record on purpose: a Bundle of reference data only), so `read = written + deadLettered +
- * skipped` holds at the end of every run that was not aborted.
+ * skipped` holds at the end of every run that was not aborted; it is asserted, and a mismatch is
+ * itself an error (ACCOUNTING_MISMATCH, exit 1) naming the ids left over. An unexpected exception
+ * while building one record's output line dead-letters that record (INTERNAL_ERROR) rather than
+ * ending the run with the rest of its window unwritten.
  *
  * Write-back (`--fhir-write-back`, src/io/fhir-write-back.ts): the written records' result
  * Bundles, built as transactions, are POSTed after each window (batch sorting window) and at the
@@ -101,6 +104,8 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
   const manifest = model.manifest;
   const ref: ModelRef = { name: manifest.name, version: manifest.version, sha: model.pkg.sha };
   let aborted = false;
+  /** Ids of records read but neither written, dead-lettered nor skipped (none, unless a bug). */
+  const unaccounted: string[] = [];
   // One time for the whole run (each Bundle's Provenance.recorded), fixed without timing.
   const recorded = options.timing ? new Date().toISOString() : FIXED_RECORDED;
 
@@ -168,7 +173,11 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
         options.onSkipped?.(event.item);
         continue;
       }
-      if (event.kind === 'skipped') continue;
+      if (event.kind === 'skipped') {
+        // (analyze selects every record: reaching this is an accounting error, named at the end)
+        unaccounted.push(event.record.id);
+        continue;
+      }
       if (event.kind === 'unfeaturizable') {
         await deadLetter(event.record.source, 'FEATURIZE_FAILED', `could not prepare the record: ${event.message}`, event.record.id);
         continue;
@@ -177,22 +186,29 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
         await deadLetter(event.record.source, 'INFERENCE_FAILED', event.reason, event.record.id);
         continue;
       }
-      const line = buildPredictionLine(event.record, event.features, event.outputs, manifest.heads, ref, {
-        topK: options.topK,
-        maxLength: manifest.text.maxLength,
-        graph: model.graph,
-        ...(options.timing ? { timingMs: event.ms } : {}),
-        ...(event.extra !== undefined ? { explanations: event.extra } : {}),
-      });
+      let line: PredictionLine;
+      let output: unknown;
+      try {
+        line = buildPredictionLine(event.record, event.features, event.outputs, manifest.heads, ref, {
+          topK: options.topK,
+          maxLength: manifest.text.maxLength,
+          graph: model.graph,
+          ...(options.timing ? { timingMs: event.ms } : {}),
+          ...(event.extra !== undefined ? { explanations: event.extra } : {}),
+        });
+        output = options.outputFormat === 'fhir' ? predictionBundle(line, { recorded, record: event.record, heads: manifest.heads }) : line;
+      } catch (error) {
+        const name = error instanceof Error ? error.name : 'unknown error';
+        await deadLetter(event.record.source, 'INTERNAL_ERROR', `could not build the output line (${name})`, event.record.id);
+        continue;
+      }
       if (Object.values(line.abstained ?? {}).some((a) => a.reason === 'NO_EVIDENCE')) counts.noEvidence++;
       for (const warning of line.warnings) {
         counts.warnings++;
         options.onWarning?.(line.id, warning);
       }
       options.onLine?.(line);
-      await sink.write(
-        options.outputFormat === 'fhir' ? predictionBundle(line, { recorded, record: event.record, heads: manifest.heads }) : line,
-      );
+      await sink.write(output);
       counts.written++;
       if (options.writeBack) {
         const bundle = predictionBundle(line, { recorded, record: event.record, heads: manifest.heads, bundleType: 'transaction' });
@@ -209,6 +225,14 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
   } finally {
     await sink.close();
     await dead.close();
+  }
+  const accounted = counts.written + counts.deadLettered + counts.skipped;
+  if (!aborted && !sink.closed && (counts.read !== accounted || unaccounted.length > 0)) {
+    const ids = unaccounted.length > 0 ? `: ${unaccounted.slice(0, 20).join(', ')}${unaccounted.length > 20 ? ', …' : ''}` : '';
+    throw new ClinicalBertError(
+      `records unaccounted for: read ${counts.read} ≠ written ${counts.written} + dead-lettered ${counts.deadLettered} + skipped ${counts.skipped}${ids}`,
+      { code: 'ACCOUNTING_MISMATCH' },
+    );
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return {

@@ -158,31 +158,48 @@ export async function* runRecords<E = undefined>(model: ClinicalModel, options: 
     }
     yield { kind: 'window' };
   }
-  for await (const item of readRecords(options.inputs, options.read)) {
-    if (item.kind === 'failure') {
-      yield { kind: 'unreadable', item };
-      continue;
+  const reader = readRecords(options.inputs, options.read)[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      let next: IteratorResult<RecordItem>;
+      try {
+        next = await reader.next();
+      } catch (error) {
+        // the reader failed past its own per-item guards: the records already read still get their
+        // events (written or dead-lettered) before the error ends the run
+        yield* flush();
+        throw error;
+      }
+      if (next.done) break;
+      const item = next.value;
+      if (item.kind === 'failure') {
+        yield { kind: 'unreadable', item };
+        continue;
+      }
+      if (item.kind === 'skipped') {
+        yield { kind: 'skipped-input', item };
+        continue;
+      }
+      const record = item.record;
+      if (options.select && !options.select(record)) {
+        yield { kind: 'skipped', record };
+        continue;
+      }
+      if (options.limit !== undefined && order >= options.limit) break;
+      const started = process.hrtime.bigint();
+      let features: RecordFeatures;
+      try {
+        features = await model.featurizer.featurize(record);
+      } catch (error) {
+        yield { kind: 'unfeaturizable', record, message: firstLine(error) };
+        continue;
+      }
+      window.push({ record, features, order: order++, featurizeNs: process.hrtime.bigint() - started });
+      if (window.length >= windowSize) yield* flush();
     }
-    if (item.kind === 'skipped') {
-      yield { kind: 'skipped-input', item };
-      continue;
-    }
-    const record = item.record;
-    if (options.select && !options.select(record)) {
-      yield { kind: 'skipped', record };
-      continue;
-    }
-    if (options.limit !== undefined && order >= options.limit) break;
-    const started = process.hrtime.bigint();
-    let features: RecordFeatures;
-    try {
-      features = await model.featurizer.featurize(record);
-    } catch (error) {
-      yield { kind: 'unfeaturizable', record, message: firstLine(error) };
-      continue;
-    }
-    window.push({ record, features, order: order++, featurizeNs: process.hrtime.bigint() - started });
-    if (window.length >= windowSize) yield* flush();
+  } finally {
+    // a consumer that stops iterating stops the reading too (its files and temporary spill)
+    await reader.return?.(undefined);
   }
   yield* flush();
 }

@@ -91,6 +91,9 @@ function fnv1a(text: string, seed = 0): number {
   return h;
 }
 
+/** An unpaired UTF-16 surrogate (ill-formed Unicode, which encodeURIComponent refuses). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 class SpillFile {
   private readonly stream: WriteStream;
   bytes = 0;
@@ -181,6 +184,15 @@ export class BulkGrouper {
         key = patientKeyOfReference(ref);
         if (!key) return { kind: 'skipped', reason: `subject is not a Patient (${parseReference(ref).type ?? 'unresolved'})` };
       }
+    }
+    // a lone surrogate cannot be percent-encoded for the spill file (URIError): the line is a dead
+    // letter, never the run's end
+    if (key !== undefined && LONE_SURROGATE.test(key)) {
+      return {
+        kind: 'invalid',
+        code: 'BAD_ID',
+        reason: `${type} id or patient reference holds a lone UTF-16 surrogate; not valid Unicode`,
+      };
     }
     const text = item.text ?? JSON.stringify(r);
     const file = this.fileId(item.position.file, item.baseDir);

@@ -134,6 +134,9 @@ export function readRecords(inputs: readonly string[], options: Partial<ReadOpti
   };
 }
 
+/** An error's class, never its message (messages of parse errors can quote the record's content). */
+const errorName = (error: unknown): string => (error instanceof Error ? error.name : 'unknown error');
+
 async function* generate(inputs: readonly string[], options: ReadOptions, stats: ReadStats): AsyncGenerator<RecordItem> {
   const assemble: AssembleOptions = {
     unit: options.unit,
@@ -190,7 +193,13 @@ async function* generate(inputs: readonly string[], options: ReadOptions, stats:
               ...(options.maxBucketBytes ? { maxBucketBytes: options.maxBucketBytes } : {}),
               ...(options.maxPatientBytes ? { bound: { maxPatientBytes: options.maxPatientBytes } } : {}),
             });
-            const added = await grouper.add(item);
+            let added: Awaited<ReturnType<BulkGrouper['add']>>;
+            try {
+              added = await grouper.add(item);
+            } catch (error) {
+              // an unexpected failure on one line costs that line, not the run
+              added = { kind: 'invalid', code: 'INTERNAL_ERROR', reason: `could not queue the resource: ${errorName(error)}` };
+            }
             if (added.kind === 'skipped') stats.skip(added.reason);
             else if (added.kind === 'shared') stats.skip(`kept for reference (${String(item.resource.resourceType)})`);
             else if (added.kind === 'invalid') {
@@ -201,10 +210,22 @@ async function* generate(inputs: readonly string[], options: ReadOptions, stats:
           }
           let records = 0;
           let skipped: string | undefined;
-          for await (const out of assembleBundle(item, assemble)) {
-            if (out.kind === 'record') records++;
-            if (out.kind === 'skipped') skipped = out.code;
-            yield emit(out);
+          try {
+            for await (const out of assembleBundle(item, assemble)) {
+              if (out.kind === 'record') records++;
+              if (out.kind === 'skipped') skipped = out.code;
+              yield emit(out);
+            }
+          } catch (error) {
+            // the records of this Bundle not yet handed out are one dead letter; the run goes on
+            records = 0;
+            skipped = undefined;
+            yield emit({
+              kind: 'failure',
+              position: item.position,
+              code: 'ASSEMBLY_ERROR',
+              reason: `assembling the ${item.kind} failed: ${errorName(error)}`,
+            });
           }
           if (records > 0) stats.itemsUsed++;
           else if (skipped) stats.skip(skipped);

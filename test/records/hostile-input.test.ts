@@ -1,0 +1,137 @@
+/**
+ * @file Hostile and broken input (issue 11, items 1 and 2): each break is generated here by test
+ * code (no large committed files) and must cost only the bad line or record, never its neighbours
+ * or the run: a lone surrogate in a Bulk Patient id, an over-long part of a Bundle, a truncated
+ * first NDJSON line.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detectFormat } from '../../src/io/detect.js';
+import { readJsonDocument } from '../../src/io/json-document.js';
+import { BulkGrouper } from '../../src/records/group-bulk.js';
+import { readRecords } from '../../src/records/read.js';
+import type { RecordItem } from '../../src/records/types.js';
+import { collect, tempFolder } from '../io/corpus.js';
+
+let tmp = '';
+let remove = () => {};
+beforeAll(() => {
+  ({ dir: tmp, remove } = tempFolder('cb-hostile-'));
+});
+afterAll(() => remove());
+
+const patient = (id: string) => ({ resourceType: 'Patient', id, gender: 'female', birthDate: '1960-01-01' });
+const condition = (id: string, subject: string) => ({
+  resourceType: 'Condition',
+  id,
+  subject: { reference: `Patient/${subject}` },
+  code: { text: 'Asthma' },
+});
+const ids = (items: RecordItem[]) => items.flatMap((i) => (i.kind === 'record' ? [i.record.id] : [])).sort();
+
+describe('a lone surrogate in a Bulk Patient id', () => {
+  it('is a BAD_ID dead letter for that line; its neighbours are grouped and read', async () => {
+    const dir = join(tmp, 'bulk-surrogate');
+    mkdirSync(dir);
+    // JSON.stringify escapes the lone surrogate as \ud800, as an export would hold it
+    writeFileSync(
+      join(dir, 'Patient.ndjson'),
+      [patient('p1'), patient('bad\ud800'), patient('p3')].map((p) => JSON.stringify(p)).join('\n'),
+    );
+    writeFileSync(
+      join(dir, 'Condition.ndjson'),
+      [condition('c1', 'p1'), condition('c2', 'bad\udc00x'), condition('c3', 'p3')].map((c) => JSON.stringify(c)).join('\n'),
+    );
+    const items = await collect(readRecords([dir], { tempDir: tmp }));
+    expect(ids(items)).toEqual(['p1', 'p3']);
+    // the Patient line is the dead letter (the Condition naming no valid patient is not joined)
+    const failures = items.filter((i) => i.kind === 'failure');
+    expect(failures).toEqual([
+      { kind: 'failure', code: 'BAD_ID', position: { file: join(dir, 'Patient.ndjson'), line: 2 }, reason: expect.any(String) },
+    ]);
+    // the dead letter names the position, never the content
+    expect(JSON.stringify(failures)).not.toContain('bad');
+  });
+
+  it('is refused by the grouper itself, without an exception', async () => {
+    const grouper = new BulkGrouper({ tempDir: tmp });
+    try {
+      const added = await grouper.add({
+        kind: 'resource',
+        resource: patient('\ud800'),
+        position: { file: 'Patient.ndjson', line: 1 },
+        baseDir: tmp,
+        standalone: false,
+      } as Parameters<BulkGrouper['add']>[0]);
+      expect(added).toMatchObject({ kind: 'invalid', code: 'BAD_ID' });
+    } finally {
+      await grouper.close();
+    }
+  });
+});
+
+describe('an over-long part of a Bundle document', () => {
+  const read = (text: string, maxPieceChars: number) =>
+    collect(readJsonDocument(Readable.from([Buffer.from(text)]), 'doc.json', tmp, { maxPieceChars }));
+
+  it('is a PART_TOO_LONG dead letter (the shell or one entry over the budget), not a RangeError', async () => {
+    const longId = 'x'.repeat(5000);
+    const inShell = JSON.stringify({ resourceType: 'Bundle', id: longId, type: 'collection', entry: [{ resource: patient('p1') }] });
+    expect(await read(inShell, 1000)).toEqual([
+      { kind: 'error', position: { file: 'doc.json' }, code: 'PART_TOO_LONG', reason: expect.any(String) },
+    ]);
+    const inEntry = JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: patient(longId) }] });
+    const [item] = await read(inEntry, 1000);
+    expect(item).toMatchObject({ kind: 'error', code: 'PART_TOO_LONG' });
+    expect(JSON.stringify(item)).not.toContain('xxxx');
+    // under the budget the same documents read as before
+    expect((await read(inShell, 10_000))[0]).toMatchObject({ kind: 'bundle' });
+  });
+
+  it('costs only its own file: the next input is read', async () => {
+    const big = join(tmp, 'big.json');
+    const good = join(tmp, 'good.json');
+    writeFileSync(
+      big,
+      JSON.stringify({ resourceType: 'Bundle', id: 'y'.repeat(3000), type: 'collection', entry: [{ resource: patient('p1') }] }),
+    );
+    writeFileSync(good, JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: patient('p2') }] }));
+    const items = await collect(readRecords([big, good], { format: 'bundle', maxLineBytes: 1000 }));
+    expect(items.map((i) => (i.kind === 'failure' ? i.code : i.kind))).toEqual(['PART_TOO_LONG', 'record']);
+    expect(ids(items)).toEqual(['p2']);
+  });
+});
+
+describe('a truncated first NDJSON line', () => {
+  const bundleLine = (id: string) =>
+    JSON.stringify({
+      resourceType: 'Bundle',
+      type: 'collection',
+      entry: [{ resource: patient(id) }, { resource: condition(`c-${id}`, id) }],
+    });
+  const good = Array.from({ length: 20 }, (_, i) => bundleLine(`p${i + 1}`));
+
+  it('is sniffed as NDJSON when the later lines parse as objects', () => {
+    const cut = bundleLine('p0').slice(0, 60);
+    expect(detectFormat(Buffer.from([cut, ...good].join('\n')), true)).toEqual({ format: 'ndjson' });
+    // a pretty-printed document stays a document, as does one entry per line with commas
+    const pretty = JSON.stringify(JSON.parse(bundleLine('p1')), null, 2);
+    expect(detectFormat(Buffer.from(pretty), true)).toEqual({ format: 'bundle' });
+    const perLine = `{"resourceType":"Bundle","type":"collection","entry":[\n${good
+      .slice(0, 3)
+      .map((l) => `{"resource":${l}}`)
+      .join(',\n')}\n]}`;
+    expect(detectFormat(Buffer.from(perLine), true)).toEqual({ format: 'bundle' });
+  });
+
+  it('costs only itself: read 21, one dead letter, 20 records', async () => {
+    const file = join(tmp, 'cut-first.ndjson');
+    writeFileSync(file, [bundleLine('p0').slice(0, 60), ...good].join('\n'));
+    const items = await collect(readRecords([file]));
+    expect(items).toHaveLength(21);
+    expect(items[0]).toMatchObject({ kind: 'failure', position: { line: 1 } });
+    expect(ids(items)).toEqual(good.map((_, i) => `p${i + 1}`).sort());
+  });
+});
