@@ -5,6 +5,7 @@
  * Exit codes: 0 every record written (inputs of reference data only skipped); 3 some records dead-lettered (or --max-errors exceeded);
  * 2 usage error; 1 internal failure or a FHIR server refusing (401/403/404) or failing; 130 / 143 stopped by SIGINT / SIGTERM (src/pipeline/stop-signals.ts).
  */
+import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DEFAULT_MAX_RECORDS } from '../report/index.js';
 import { EXPLAIN_LEVELS, type ExplainLevel } from '../explain/types.js';
@@ -14,7 +15,8 @@ import { OUTPUT_FORMATS, type OutputFormat } from '../pipeline/fhir-output.js';
 import { LOG_FORMATS, type LogFormat } from '../pipeline/logger.js';
 import { withStopSignals } from '../pipeline/stop-signals.js';
 import { INPUT_FORMATS, UNITS, type InputFormat, type RecordUnit } from '../records/read.js';
-import { parseChoice, parseCount, UsageError } from '../util/errors.js';
+import { parseChoice, parseCount, quote, UsageError } from '../util/errors.js';
+import { checkOutputPaths } from './output-paths.js';
 import { type FhirFlags, fhirPlan } from './fhir-flags.js';
 
 interface AnalyzeFlags extends FhirFlags {
@@ -42,6 +44,7 @@ interface AnalyzeFlags extends FhirFlags {
   explain: string;
   report?: string;
   reportMaxRecords: string;
+  baseDir?: string;
 }
 
 export function registerAnalyze(program: Command): void {
@@ -78,6 +81,10 @@ export function registerAnalyze(program: Command): void {
       '--max-patient-mb <n>',
       'Bulk Data: a patient with more resource JSON than this is read in one pass keeping the newest notes, 3 Observations per code and the newest facts, with a warning',
       '32',
+    )
+    .option(
+      '--base-dir <dir>',
+      'stdin (-): read relative attachment paths of the records from this folder (without it they are refused with a warning)',
     )
     .option('--allow-network', 'allow fetching attachments by URL (off by default: nothing is fetched)')
     .option(
@@ -149,6 +156,10 @@ Exit codes: 0 all records written (inputs of reference data only skipped); 3 som
       const maxPatientMb = parseCount('--max-patient-mb', flags.maxPatientMb, { min: 1, max: 65_536 });
       const fetchBudgetS = parseCount('--fetch-budget-s', flags.fetchBudgetS, { min: 1, max: 3600 });
       const reportMaxRecords = parseCount('--report-max-records', flags.reportMaxRecords, { max: 1_000_000 });
+      if (flags.baseDir !== undefined && !isFolder(flags.baseDir)) {
+        throw new UsageError(`--base-dir must be an existing folder, got ${quote(flags.baseDir)}`);
+      }
+      await checkOutputPaths({ '--out': flags.out, '--dead-letter': flags.deadLetter, '--report': flags.report }, inputs);
       const fhir = await fhirPlan(flags, inputs);
       process.exitCode = await withStopSignals({ format: logFormat, quiet: flags.quiet === true }, (signal) =>
         analyzeCommand({
@@ -163,6 +174,7 @@ Exit codes: 0 all records written (inputs of reference data only skipped); 3 som
             maxAttachmentBytes: maxAttachmentMb * 1024 * 1024,
             maxLineBytes: maxLineMb * 1024 * 1024,
             maxPatientBytes: maxPatientMb * 1024 * 1024,
+            ...(flags.baseDir !== undefined ? { stdinBaseDir: flags.baseDir } : {}),
             signal,
           },
           ...(flags.out ? { out: flags.out } : {}),
@@ -183,4 +195,12 @@ Exit codes: 0 all records written (inputs of reference data only skipped); 3 som
         }),
       );
     });
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

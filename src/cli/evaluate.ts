@@ -10,6 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Chalk } from 'chalk';
 import type { Command } from 'commander';
+import { checkOutputPaths } from './output-paths.js';
 import { runEvaluate, type EvaluationReport } from '../explain/evaluate.js';
 import { readLabels } from '../explain/labels.js';
 import { renderEvaluation } from '../explain/render.js';
@@ -78,6 +79,7 @@ Examples:
       const seed = parseCount('--seed', flags.seed, { max: 2 ** 32 - 1 });
       const maxUnits = parseCount('--max-units', flags.maxUnits, { min: 1, max: 4096 });
       const limit = flags.limit === undefined ? undefined : parseCount('--limit', flags.limit, { min: 1 });
+      await checkOutputPaths({ '--out': flags.out }, [...records, flags.labels]);
       const labels = await readLabels(flags.labels);
 
       const model = await ClinicalModel.load(flags.model, {

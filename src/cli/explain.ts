@@ -11,6 +11,7 @@
  */
 import { Chalk } from 'chalk';
 import type { Command } from 'commander';
+import { escapeControl } from '../util/control-chars.js';
 import { explainBatch } from '../explain/explain.js';
 import { renderExplanations } from '../explain/render.js';
 import { EXPLAIN_LEVELS, type ExplainLevel } from '../explain/types.js';
@@ -145,7 +146,7 @@ Examples:
         } else {
           const color = new Chalk({ level: process.stdout.isTTY ? new Chalk().level : 0 });
           process.stdout.write(renderExplanations(record.id, explanations, color));
-          for (const warning of line.warnings) process.stderr.write(`warning: ${record.id}: ${warning}\n`);
+          for (const warning of line.warnings) process.stderr.write(`warning: ${escapeControl(`${record.id}: ${warning}`)}\n`);
         }
       } finally {
         await model.release();

@@ -5,8 +5,15 @@
  * done by the layers below (see ARCHITECTURE notes in README.md).
  * Exit codes: 0 success, 1 internal failure, 2 usage error (3 is reserved for "some records
  * dead-lettered" in `analyze`).
+ *
+ * Output failures: a reader that closes stdout early (`| head -1`) ends the run quietly with the
+ * status the command had (0 when nothing else went wrong), as `head` users expect; a failing
+ * output file (ENOSPC, EISDIR, EACCES) is one line and exit 1, and a closed stderr is ignored.
+ * Error lines are one JSON object under `--log-format json`; in text, control characters of
+ * messages (which may quote ids or paths from input) are escaped.
  */
 import { Command, CommanderError } from 'commander';
+import { escapeControl } from '../util/control-chars.js';
 import { ClinicalBertError, UsageError } from '../util/errors.js';
 import { registerKg } from './kg.js';
 import { registerSynth } from './synth.js';
@@ -31,15 +38,50 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** A reader that closes the pipe (`clinicalbert --help | head`) is not an error. */
-function ignoreClosedStdout(): void {
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-  });
+/**
+ * A reader that closes the pipe (`clinicalbert --help | head`) is not an error, and a closed
+ * stderr (`2>&-`, a log collector gone) must not crash a run that can still write its output.
+ */
+function ignoreClosedStdio(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE' && stream === process.stdout) failOutput(error);
+    });
+  }
+}
+
+/** Another failure of stdout (not EPIPE, e.g. ENOSPC with `> /dev/full`): one line, exit 1. */
+function failOutput(error: NodeJS.ErrnoException): void {
+  printError(jsonLog, 'output_failed', `cannot write stdout: ${error.code ?? error.message}`, error.code ?? 'OUTPUT_FAILED');
+  process.exit(1);
+}
+
+let jsonLog = false;
+
+/** `--log-format json` anywhere in the arguments: errors are JSON objects then. */
+function wantsJson(argv: string[]): boolean {
+  return argv.some((a, i) => a === '--log-format=json' || (a === '--log-format' && argv[i + 1] === 'json'));
+}
+
+function printError(json: boolean, event: string, message: string, code: string): void {
+  const text = json
+    ? `${JSON.stringify({ level: 'error', event, message, code })}\n`
+    : `clinicalbert: ${message.split('\n').map(escapeControl).join('\n')}${event === 'usage' || event === 'internal' ? '' : ` [${code}]`}\n`;
+  try {
+    process.stderr.write(text);
+  } catch {
+    // stderr closed: nothing more can be said
+  }
+}
+
+/** A system error (errno code and syscall) is the environment's, not a bug: no stack trace. */
+function isSystemError(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && 'syscall' in error;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  ignoreClosedStdout();
+  jsonLog = wantsJson(argv);
+  ignoreClosedStdio();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
@@ -51,15 +93,19 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     if (error instanceof UsageError) {
-      process.stderr.write(`clinicalbert: ${error.message}\n`);
+      printError(jsonLog, 'usage', error.message, error.code);
       return 2;
     }
     if (error instanceof ClinicalBertError) {
-      process.stderr.write(`clinicalbert: ${error.message} [${error.code}]\n`);
+      printError(jsonLog, 'error', error.message, error.code);
+      return 1;
+    }
+    if (isSystemError(error)) {
+      printError(jsonLog, 'error', error.message, error.code ?? 'SYSTEM');
       return 1;
     }
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    process.stderr.write(`clinicalbert: internal error: ${message}\n`);
+    printError(jsonLog, 'internal', `internal error: ${message}`, 'INTERNAL');
     return 1;
   }
 }

@@ -10,6 +10,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
+import { checkOutputPaths } from './output-paths.js';
 import type { ModelManifest } from '../model/manifest.js';
 import { loadModelPackage } from '../model/package.js';
 import { Logger, LOG_FORMATS, type LogFormat } from '../pipeline/logger.js';
@@ -107,6 +108,8 @@ The report is one HTML file with everything inline; opening it makes no network 
       const maxRecords = parseCount('--report-max-records', flags.reportMaxRecords, { max: 1_000_000 });
       const log = new Logger(logFormat, flags.quiet === true);
       if (flags.out === '') throw new UsageError('-o/--out needs a file name');
+      // the report may not overwrite the predictions it reads, nor the dead-letter file
+      await checkOutputPaths({ '--out': flags.out }, [input, ...(flags.deadLetter ? [flags.deadLetter] : [])]);
       const stream = openInput(input);
       const deadLetters = flags.deadLetter ? await readDeadLetters(flags.deadLetter) : undefined;
       const model = await loadManifest(flags.model, log);

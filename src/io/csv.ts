@@ -22,8 +22,11 @@ function checkHeader(header: string[]): string[] {
     throw new HeaderError(`CSV header lacks the column(s) ${missing.join(', ')}; see docs/csv-format.md`);
   }
   const seen = new Set<string>();
-  for (const name of names) {
-    if (seen.has(name)) throw new HeaderError(`CSV header repeats the column ${JSON.stringify(name)}`);
+  for (const [index, name] of names.entries()) {
+    // named by position only: a header cell may hold anything, a name included
+    if (seen.has(name)) {
+      throw new HeaderError(`CSV header repeats an earlier column name at column ${index + 1} (of ${names.length})`);
+    }
     seen.add(name);
   }
   return names;
@@ -90,5 +93,9 @@ function csvMessage(error: unknown): string {
  * reach a log or a dead letter, so those parts go.
  */
 export function contentFree(message: string): string {
-  return message.replace(/,\s*value is\s*"[\s\S]*$/, '').replace(/\bgot\s+"[\s\S]*?"(?=\s+at line)/, 'got another character');
+  return message
+    .replace(/,\s*value is\s*"[\s\S]*$/, '')
+    .replace(/\bgot\s+"[\s\S]*?"(?=\s+at line)/, 'got another character')
+    .replace(/\b(on|in) field\s+"(?:[^"\\]|\\.)*"/g, '$1 a field')
+    .replace(/\bfield\s+"(?:[^"\\]|\\.)*"/g, 'a field');
 }

@@ -9,6 +9,7 @@
 import { createReadStream } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
+import { NO_BASE_DIR } from '../records/safe-path.js';
 import { listBulkFolder } from './bulk-folder.js';
 import { readCsv } from './csv.js';
 import { detectFormat, type DetectedFormat } from './detect.js';
@@ -28,6 +29,11 @@ export interface SourceOptions {
   maxLineBytes?: number;
   /** Things worth one info line that are not errors (e.g. files of a Bulk folder not read). */
   onNotice?: (notice: SourceNotice) => void;
+  /**
+   * Folder that relative attachment paths of records read from stdin resolve against
+   * (`--base-dir`); without it they are refused (src/records/safe-path.ts, NO_BASE_DIR).
+   */
+  stdinBaseDir?: string;
 }
 
 /** A fact about the inputs for the log: names files and counts, never content. */
@@ -49,7 +55,12 @@ export async function* readSources(inputs: readonly string[], options: SourceOpt
         yield { kind: 'error', position: { file: target.name }, code: target.code, reason: target.reason };
         break;
       case 'stdin':
-        yield* readStream(options.stdin ?? process.stdin, '-', process.cwd(), options);
+        yield* readStream(
+          options.stdin ?? process.stdin,
+          '-',
+          options.stdinBaseDir === undefined ? NO_BASE_DIR : resolve(options.stdinBaseDir),
+          options,
+        );
         break;
       case 'file':
         yield* readStream(createReadStream(target.path), target.path, dirname(resolve(target.path)), options);

@@ -3,8 +3,12 @@
  *
  * `text` format colours only on a TTY; `json` format writes one object per line with a level and
  * an event name, for log collectors. Messages carry ids and positions, never record content.
+ * Ids, fullUrls and file names come from input: in `text` format every control character of a
+ * message is escaped (src/util/control-chars.ts), so a record id cannot drive the terminal or
+ * forge a log line.
  */
 import chalk from 'chalk';
+import { escapeControl } from '../util/control-chars.js';
 
 export const LOG_FORMATS = ['text', 'json'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
@@ -33,7 +37,7 @@ export class Logger {
             ? chalk.yellow('warning: ')
             : chalk.red('error: ')
           : `${level === 'warn' ? 'warning' : 'error'}: `;
-    this.stream.write(`${prefix}${message}\n`);
+    this.stream.write(`${prefix}${escapeControl(message)}\n`);
   }
 
   info(event: string, message: string, data?: Record<string, unknown>): void {

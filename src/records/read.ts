@@ -64,6 +64,8 @@ export interface ReadOptions {
   maxLineBytes?: number;
   /** Called with facts about the inputs worth one info line (files of a Bulk folder not read). */
   onNotice?: (notice: SourceNotice) => void;
+  /** Folder for relative attachment paths of records read from stdin (`--base-dir`); none: refused. */
+  stdinBaseDir?: string;
 }
 
 export const DEFAULT_READ_OPTIONS: ReadOptions = {
@@ -158,6 +160,7 @@ async function* generate(inputs: readonly string[], options: ReadOptions, stats:
     ...(options.stdin ? { stdin: options.stdin } : {}),
     ...(options.maxLineBytes !== undefined ? { maxLineBytes: options.maxLineBytes } : {}),
     ...(options.onNotice ? { onNotice: options.onNotice } : {}),
+    ...(options.stdinBaseDir !== undefined ? { stdinBaseDir: options.stdinBaseDir } : {}),
     onFile: () => {
       stats.files++;
     },

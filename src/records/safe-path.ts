@@ -4,6 +4,10 @@
  * Records come from files a user may not have written; a reference such as `../../etc/passwd`,
  * an absolute path or a symbolic link pointing elsewhere must not make the tool read (and send
  * into a model or a report) a file outside the folder the user handed over.
+ *
+ * Records read from stdin have no folder: their base is `NO_BASE_DIR` (unless `--base-dir` names
+ * one), and every relative reference is refused, instead of resolving against the current folder
+ * (which would let a piped record read, say, `.ssh/id_rsa` of whoever runs the tool).
  */
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
@@ -15,6 +19,9 @@ function inside(base: string, target: string): boolean {
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }
 
+/** The base folder of records that have none (stdin without `--base-dir`): file references are refused. */
+export const NO_BASE_DIR = '';
+
 /** Resolve `reference` against `baseDir`; refuse absolute paths, `..` escapes and escaping links. */
 export async function resolveInside(baseDir: string, reference: string): Promise<SafePath> {
   if (reference.startsWith('file:') || isAbsolute(reference) || /^[A-Za-z]:[\\/]/.test(reference) || reference.startsWith('\\\\')) {
@@ -22,6 +29,13 @@ export async function resolveInside(baseDir: string, reference: string): Promise
       ok: false,
       code: 'ABSOLUTE_PATH',
       reason: 'absolute attachment path refused (attachments must be relative to the input file)',
+    };
+  }
+  if (baseDir === NO_BASE_DIR) {
+    return {
+      ok: false,
+      code: 'NO_BASE_DIR',
+      reason: 'relative attachment path refused: the record was read from stdin (pass --base-dir DIR to read attachments from DIR)',
     };
   }
   const target = resolve(baseDir, reference);

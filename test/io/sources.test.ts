@@ -1,10 +1,11 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expandGlob } from '../../src/io/glob.js';
 import { readSources } from '../../src/io/sources.js';
+import { NO_BASE_DIR } from '../../src/records/safe-path.js';
 import type { SourceItem } from '../../src/io/types.js';
 import { collect, tempFolder } from './corpus.js';
 
@@ -102,6 +103,11 @@ describe('readSources', () => {
     const items = await collect(readSources(['-', '-'], { format: 'auto', stdin }));
     expect(items.map((i) => `${i.kind}:${i.position.file}:${i.position.line ?? ''}`)).toEqual(['resource:-:1', 'resource:-:2', 'error:-:']);
     expect(items[2]).toMatchObject({ code: 'STDIN_TWICE' });
-    expect(items[0]?.kind === 'resource' && items[0].baseDir).toBe(process.cwd());
+    // no folder: relative attachment paths are refused (src/records/safe-path.ts), not read from the cwd
+    expect(items[0]?.kind === 'resource' && items[0].baseDir).toBe(NO_BASE_DIR);
+    const withBase = await collect(
+      readSources(['-'], { format: 'auto', stdin: Readable.from([Buffer.from(`${patient('s3')}\n`)]), stdinBaseDir: dir }),
+    );
+    expect(withBase[0]?.kind === 'resource' && withBase[0].baseDir).toBe(resolve(dir));
   });
 });
