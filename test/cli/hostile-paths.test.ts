@@ -156,7 +156,8 @@ describe.skipIf(!HAS_MODEL)(`analyze: output errors end the run cleanly${MODEL_N
     const r = cli(['analyze', SAMPLE, ...model, '--out', tmp, '--quiet']);
     expect(r.status).toBe(1);
     expectNoStack(r.stderr);
-    expect(r.stderr).toContain('EISDIR');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^clinicalbert: cannot write ".*": it is a folder \(EISDIR\)/);
   });
 
   it('| head -1: quiet, exit 0, no stack trace', async () => {
@@ -166,8 +167,18 @@ describe.skipIf(!HAS_MODEL)(`analyze: output errors end the run cleanly${MODEL_N
     expectNoStack(r.stderr);
   });
 
-  it('a closed stderr does not stop the output', async () => {
+  it('a stderr pipe closed by its reader (EPIPE) does not stop the run or its output', async () => {
     const out = join(tmp, 'closed-stderr.jsonl');
+    const whole = cli(['analyze', SAMPLE, ...model, '--no-timing']);
+    const r = await shell(
+      `node ${JSON.stringify(BIN)} analyze ${JSON.stringify(SAMPLE)} --model ${JSON.stringify(MODEL_DIR)} --no-timing --out ${JSON.stringify(out)} 2>&1 >/dev/null | true; exit \${PIPESTATUS[0]}`,
+    );
+    expect(r.status).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe(whole.stdout);
+  });
+
+  it('a closed stderr (2>&-) does not stop the output', async () => {
+    const out = join(tmp, 'no-stderr.jsonl');
     const r = await shell(
       `node ${JSON.stringify(BIN)} analyze ${JSON.stringify(SAMPLE)} --model ${JSON.stringify(MODEL_DIR)} --out ${JSON.stringify(out)} 2>&-`,
     );
