@@ -7,6 +7,10 @@
  * export as plain DICOM; compressed transfer syntaxes (JPEG, JPEG 2000, RLE) are refused with a
  * message that names them rather than decoded wrongly. Objects without pixels (structured
  * reports, ECG waveforms) are named too.
+ *
+ * Budgets (issue 11): a deflated transfer syntax is inflated with an output cap (a 1 MB file can
+ * inflate to 4 GB), and rows × columns is checked against a pixel budget before any pixel is
+ * read. Exceeding either is a MediaError: the attachment is dropped with a warning on the record.
  */
 import { inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
@@ -45,16 +49,51 @@ export interface GrayImage {
   bodyPart?: string;
 }
 
+/** Most bytes a Deflated Explicit VR Little Endian data set may inflate to (256 MiB). */
+export const MAX_DICOM_INFLATED_BYTES = 256 * 1024 * 1024;
+/**
+ * Most pixels (width × height) an image decoder may produce (64 megapixels: 8192 × 8192; a large
+ * digital radiograph is about 4300 × 3500). Shared with sharp's `limitInputPixels` in image.ts.
+ */
+export const MAX_IMAGE_PIXELS = 64 * 1024 * 1024;
+
+export interface DicomBudget {
+  /** Inflate cap for deflated data sets, in bytes (default MAX_DICOM_INFLATED_BYTES). */
+  maxInflatedBytes?: number;
+  /** Pixel budget, rows × columns (default MAX_IMAGE_PIXELS). */
+  maxPixels?: number;
+}
+
+/** A parse error's text: dicom-parser throws strings and `{ exception }` objects, not only Errors. */
+function causeText(cause: unknown): string {
+  if (typeof cause === 'string') return cause;
+  if (cause instanceof Error) return cause.message;
+  const exception = (cause as { exception?: unknown } | null)?.exception;
+  return typeof exception === 'string' ? exception : 'unknown error';
+}
+
 export function isDicom(bytes: Uint8Array): boolean {
   return bytes.length > 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
 }
 
-export function decodeDicom(bytes: Uint8Array): GrayImage {
+export function decodeDicom(bytes: Uint8Array, budget: DicomBudget = {}): GrayImage {
+  const maxInflated = budget.maxInflatedBytes ?? MAX_DICOM_INFLATED_BYTES;
+  const maxPixels = budget.maxPixels ?? MAX_IMAGE_PIXELS;
   let dataSet: dicomParser.DataSet;
   try {
     dataSet = dicomParser.parseDicom(bytes, {
       inflater: (buffer: Uint8Array, position: number) => {
-        const inflated = inflateRawSync(buffer.subarray(position));
+        let inflated: Buffer;
+        try {
+          inflated = inflateRawSync(buffer.subarray(position), { maxOutputLength: maxInflated });
+        } catch (cause) {
+          if ((cause as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || cause instanceof RangeError) {
+            throw new MediaError(`deflated DICOM data set inflates past the ${maxInflated}-byte budget; not decoded`, {
+              code: 'DICOM_TOO_LARGE',
+            });
+          }
+          throw cause;
+        }
         const out = new Uint8Array(position + inflated.length);
         out.set(buffer.subarray(0, position), 0);
         out.set(inflated, position);
@@ -62,8 +101,8 @@ export function decodeDicom(bytes: Uint8Array): GrayImage {
       },
     } as dicomParser.ParseDicomOptions);
   } catch (cause) {
-    const message = typeof cause === 'string' ? cause : cause instanceof Error ? cause.message : String(cause);
-    throw new MediaError(`not a readable DICOM file (${message})`, { code: 'DICOM_PARSE', cause });
+    if (cause instanceof MediaError) throw cause;
+    throw new MediaError(`not a readable DICOM file (${causeText(cause)})`, { code: 'DICOM_PARSE', cause });
   }
   const syntax = dataSet.string('x00020010')?.trim() ?? '1.2.840.10008.1.2';
   const known = TRANSFER_SYNTAXES[syntax];
@@ -92,6 +131,11 @@ export function decodeDicom(bytes: Uint8Array): GrayImage {
   const photometric = dataSet.string('x00280004')?.trim() ?? 'MONOCHROME2';
   if (rows === 0 || columns === 0) throw new MediaError('DICOM image has no rows or columns', { code: 'DICOM_NO_PIXELS' });
   const count = rows * columns;
+  if (count > maxPixels) {
+    throw new MediaError(`DICOM image of ${columns} × ${rows} pixels is over the ${maxPixels}-pixel budget; not decoded`, {
+      code: 'IMAGE_TOO_LARGE',
+    });
+  }
   const frameBytes = (count * samples * bitsAllocated) / 8;
   if (pixelElement.length < frameBytes) {
     throw new MediaError(`DICOM pixel data is truncated (${pixelElement.length} of ${frameBytes} bytes)`, { code: 'DICOM_TRUNCATED' });

@@ -6,7 +6,7 @@
  * attachment is decoded when it is a real image, and refused with a clear reason when it is not.
  */
 import sharp, { type Sharp } from 'sharp';
-import { decodeDicom, isDicom } from './dicom.js';
+import { decodeDicom, isDicom, MAX_IMAGE_PIXELS } from './dicom.js';
 import { MediaError } from './errors.js';
 
 export interface ImageInputSpec {
@@ -44,7 +44,8 @@ export async function decodeImageGray(
         raw: { width, height, channels: 1 },
       });
     } else {
-      source = sharp(bytes, { failOn: 'error' });
+      // the pixel budget is checked from the header, before any pixel is decoded
+      source = sharp(bytes, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS });
       const meta = await source.metadata();
       width = meta.width ?? 0;
       height = meta.height ?? 0;

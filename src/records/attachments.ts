@@ -16,7 +16,7 @@ import { base64DecodedSize, checkBase64, decodeBase64 } from './base64.js';
 import { isTextType, kindNoun, modalityOf, parseContentType, sniffContentType, type ParsedContentType } from './content-types.js';
 import { type fhir4, items, num, obj, type ResourceEntry, str } from './fhir.js';
 import type { ReferenceResolver } from './fhir-refs.js';
-import { htmlToText } from './html-text.js';
+import { htmlToText, MAX_HTML_NOTE_BYTES } from './html-text.js';
 import { DEFAULT_FETCH_BUDGET_MS, RecordFetcher } from './fetch-url.js';
 import { resolveInside } from './safe-path.js';
 import type { MediaAttachment } from './types.js';
@@ -135,6 +135,12 @@ export async function resolveAttachment(
 
   if (isTextType(type.mime)) {
     if (!loaded.bytes) return NONE; // remote text: the load step already warned
+    if (type.mime !== 'text/plain' && loaded.bytes.length > MAX_HTML_NOTE_BYTES) {
+      ctx.warn(
+        `${where}: ${type.mime} note of ${loaded.bytes.length} bytes is over the ${MAX_HTML_NOTE_BYTES}-byte HTML note limit; attachment ignored`,
+      );
+      return NONE;
+    }
     const text = decodeText(loaded.bytes, type, where, ctx);
     return { kind: 'text', text: type.mime === 'text/plain' ? text : htmlToText(text), contentType: type.mime };
   }

@@ -2,13 +2,14 @@
  * @file Hostile and broken input (issue 11, items 1 and 2): each break is generated here by test
  * code (no large committed files) and must cost only the bad line or record, never its neighbours
  * or the run: a lone surrogate in a Bulk Patient id, an over-long part of a Bundle, a truncated
- * first NDJSON line.
+ * first NDJSON line, an HTML note of unclosed tags (linear-time HTML-to-text).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectFormat } from '../../src/io/detect.js';
+import { decodeEntities, htmlToText } from '../../src/records/html-text.js';
 import { readJsonDocument } from '../../src/io/json-document.js';
 import { BulkGrouper } from '../../src/records/group-bulk.js';
 import { readRecords } from '../../src/records/read.js';
@@ -133,5 +134,76 @@ describe('a truncated first NDJSON line', () => {
     expect(items).toHaveLength(21);
     expect(items[0]).toMatchObject({ kind: 'failure', position: { line: 1 } });
     expect(ids(items)).toEqual(good.map((_, i) => `p${i + 1}`).sort());
+  });
+});
+
+describe('HTML-to-text on hostile notes', () => {
+  /** The regular-expression reduction the scanner replaced (quadratic on unclosed constructs). */
+  const reference = (html: string): string => {
+    const BLOCK = /^(?:p|div|br|li|ul|ol|tr|table|h[1-6]|pre|section|article|header|footer|blockquote|dt|dd|hr|title)$/i;
+    const text = html
+      .replace(/<!--[\s\S]*?-->/g, '')
+      .replace(/<(script|style|head)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, '')
+      .replace(/<(script|style)\b[^>]*\/>/gi, '')
+      .replace(/<\/?([A-Za-z][A-Za-z0-9:-]*)\b[^>]*>/g, (_tag, name: string) =>
+        BLOCK.test(name) ? '\n' : /^t[dh]$/i.test(name) ? ' ' : '',
+      )
+      .replace(/<![^>]*>/g, '');
+    return decodeEntities(text)
+      .replace(/\r\n?/g, '\n')
+      .replace(/[ \t\f\v\u00a0]+/g, ' ')
+      .replace(/ *\n */g, '\n')
+      .replace(/\n{2,}/g, '\n')
+      .trim();
+  };
+
+  it('gives the same text as the regular-expression reduction (seeded random fragments)', () => {
+    const parts = [
+      '<',
+      '>',
+      '/',
+      '!',
+      '-',
+      '<!--',
+      '-->',
+      'script',
+      'style',
+      'head',
+      'SCRIPT',
+      'p',
+      'a',
+      'td',
+      '<br/>',
+      '&amp;',
+      ' ',
+      '\n',
+      'x',
+      '</script>',
+      '<script>',
+      '<style/>',
+      '</ head>',
+      'a-',
+      'a:',
+    ];
+    let seed = 11;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    for (let n = 0; n < 5000; n++) {
+      let html = '';
+      for (let i = 0, k = 1 + Math.floor(next() * 20); i < k; i++) html += parts[Math.floor(next() * parts.length)];
+      expect(htmlToText(html), JSON.stringify(html)).toBe(reference(html));
+    }
+  });
+
+  it('reduces 400 KB notes of unclosed tags, comments and scripts (each took tens of seconds before)', () => {
+    // no `>` anywhere: nothing is a tag, the text stays as it is
+    expect(htmlToText('<a'.repeat(200_000))).toBe('<a'.repeat(200_000));
+    expect(htmlToText(`<p>x</p>${'<!--'.repeat(100_000)}`)).toBe(`x\n${'<!--'.repeat(100_000)}`);
+    // many openings before one far `>`: the script/style tags are only removed when closed
+    const scripts = `${'<script '.repeat(50_000)}>tail`;
+    expect(htmlToText(scripts)).toBe('tail');
+    expect(htmlToText(`${'<style '.repeat(50_000)}/>tail`)).toBe('tail');
   });
 });
