@@ -1,7 +1,10 @@
 /**
  * @file Loads a model package folder and proves it is what its manifest says: the manifest is
  * valid against its JSON Schema, the format version is known, and every listed file exists with
- * the recorded size and sha256.
+ * the recorded size and sha256. The manifest itself is checked against `manifest.sha256` beside it
+ * when the package has one (the sha256 of manifest.json's bytes, hex, as `sha256sum` writes it):
+ * a package without that file loads as before, so the check is opt-in for whoever publishes one.
+ * What the graphs declare is checked against the manifest once they are open (graph-shapes.ts).
  *
  * Why so strict: a model that silently loads a stale tokenizer or a half-copied graph gives
  * confident wrong answers. Each failure names the file and what is wrong with it, so "the package
@@ -176,6 +179,24 @@ export function parseManifest(dir: string, text: string): ModelManifest {
   return manifest;
 }
 
+/** When `manifest.sha256` exists beside manifest.json, the manifest's bytes must hash to it. */
+function checkManifestHash(root: string, text: Buffer): void {
+  const shaPath = join(root, 'manifest.sha256');
+  if (!existsSync(shaPath)) return;
+  const expected = /^\s*([0-9a-fA-F]{64})\b/.exec(readFileSync(shaPath, 'utf8'))?.[1]?.toLowerCase();
+  if (!expected) {
+    throw new ModelPackageError(`${shaPath}: does not start with a sha256 (64 hex digits)`, root, { code: 'MODEL_INTEGRITY' });
+  }
+  const actual = createHash('sha256').update(text).digest('hex');
+  if (actual !== expected) {
+    throw new ModelPackageError(
+      `model package ${root} failed its checks:\n  manifest.json: sha256 ${actual.slice(0, 12)}…, manifest.sha256 says ${expected.slice(0, 12)}… (altered)`,
+      root,
+      { code: 'MODEL_INTEGRITY' },
+    );
+  }
+}
+
 /**
  * Loads and verifies a package. `verify: 'hash'` (the default) reads every file to check its
  * sha256; `verify: 'size'` only checks presence and sizes (for repeated loads in one process).
@@ -191,6 +212,7 @@ export async function loadModelPackage(dir = defaultModelDir(), options: { verif
     );
   }
   const text = readFileSync(manifestPath);
+  checkManifestHash(root, text);
   const manifest = parseManifest(root, text.toString('utf8'));
   const listed = new Set(manifest.files.map((f) => f.path));
   const referenced = [

@@ -12,6 +12,7 @@ import { KnowledgeGraph } from '../kg/graph.js';
 import { EntityLinker } from '../kg/link.js';
 import { ClinicalBertError } from '../util/errors.js';
 import { Featurizer, type RecordFeatures } from './features.js';
+import { checkGraphShapes } from './graph-shapes.js';
 import type { HeadSpec, ModelManifest } from './manifest.js';
 import { loadModelPackage, type ModelPackage } from './package.js';
 import { createSession, ort, type Device } from './session.js';
@@ -117,6 +118,12 @@ export class ClinicalModel {
       const created = await createSession(pkg.path(m.graphs[role].file), { device: options.device, threads: options.threads }, onFallback);
       sessions[role] = created.session;
       providers[role] = created.provider;
+    }
+    try {
+      checkGraphShapes(pkg.dir, m, sessions);
+    } catch (error) {
+      await Promise.all(Object.values(sessions).map((s) => s.release().catch(() => {})));
+      throw error;
     }
     return new ClinicalModel(pkg, tokenizer, graph, featurizer, sessions, providers);
   }

@@ -1,14 +1,15 @@
 /**
  * The dead-letter codes of the analyze pipeline that no other test reached: ASSEMBLY_ERROR (a
- * patient's resources could not be assembled), FEATURIZE_FAILED (a record could not be prepared
- * for the model) and INFERENCE_FAILED (the model could not run on a record). Each is raised by the
- * real code, through the CLI, from a crafted input or a model package whose manifest was edited
+ * patient's resources could not be assembled) and INFERENCE_FAILED (the model could not run on a
+ * record); FEATURIZE_FAILED's old trigger (a sample rate no typed array holds) is now refused at
+ * load by the manifest schema. Each is raised by the real code, through the CLI, from a crafted input or a model package whose manifest was edited
  * (its graphs are the real ones), and each test checks that the other records are still written
  * and that the counts add up: read = written + dead-lettered.
  */
 import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadModelPackage } from '../../src/model/package.js';
 import { tempFolder } from '../io/corpus.js';
 import { cli, HAS_MODEL, jsonLines, MODEL_DIR, MODEL_NOTE, REPO_ROOT } from '../support/cli.js';
 import { type FhirBundle, type FhirResource, parseBundle } from '../support/fhir-json.js';
@@ -119,24 +120,16 @@ describe.skipIf(!HAS_MODEL)(`dead-letter codes raised by the real pipeline${MODE
     expect(readdirSync(folder)).toHaveLength(8); // nothing was written beside the input
   });
 
-  it('FEATURIZE_FAILED: records whose audio cannot be prepared are dead-lettered, the others are written', () => {
-    // a sample rate the schema accepts (an integer ≥ 1000) but no typed array can hold 2 s of
+  it('a sample rate no typed array can hold is refused at load (MODEL_MANIFEST_INVALID), before any record', async () => {
+    // it used to be FEATURIZE_FAILED on every record with audio; the schema now bounds sampleRate
+    // (issue 11: preprocessing parameters in sane ranges), so the package never loads
     const pkg = variantPackage(MODEL_DIR, join(tmp, 'pkg-featurize'), (m) => {
       m.audio.sampleRate = 1e15;
     });
-    const input = join(tmp, 'featurize.ndjson');
-    writeFileSync(input, `${BUNDLES.map((b) => JSON.stringify(b)).join('\n')}\n`);
-    const withAudio = idsWith('audio');
-    expect(withAudio).toHaveLength(5);
-    const run = analyze(input, 'featurize', pkg);
-    expect(run.status).toBe(3);
-    expect(run.letters.map((l) => l.recordId)).toEqual(withAudio);
-    for (const l of run.letters) {
-      expect(l.code).toBe('FEATURIZE_FAILED');
-      expect(l.reason).toMatch(/^could not prepare the record: Invalid typed array length: \d+$/);
-    }
-    expect(run.written).toEqual(BUNDLES.map(patientId).filter((id) => !withAudio.includes(id)));
-    expect(run.counts).toEqual({ read: 8, written: 3, dead: 5 });
+    await expect(loadModelPackage(pkg, { verify: 'size' })).rejects.toMatchObject({
+      code: 'MODEL_MANIFEST_INVALID',
+      message: expect.stringContaining('/audio/sampleRate must be <= 96000'),
+    });
   });
 
   it('INFERENCE_FAILED: records the image graph cannot run on are dead-lettered one by one, the others are written', () => {
