@@ -6,8 +6,12 @@
  */
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fetchAttachment, isPrivateAddress, MAX_REDIRECTS, RecordFetcher } from '../../src/records/fetch-url.js';
+import { readRecords } from '../../src/records/read.js';
+import { collect, tempFolder } from '../io/corpus.js';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -121,5 +125,49 @@ describe('RecordFetcher', () => {
     expect(results.every((r) => r.ok)).toBe(true);
     expect(most).toBe(2);
     expect(hits).toBe(6);
+  });
+});
+
+describe('readRecords with allowNetwork', () => {
+  it('gives each record one fetch budget: four trickling note URLs end as four warnings, and loopback needs the flag', async () => {
+    const base = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const timer = setInterval(() => res.write('x'), 50);
+      res.on('close', () => clearInterval(timer));
+    });
+    const { dir, remove } = tempFolder('cb-fetch-');
+    try {
+      const file = join(dir, 'in.json');
+      const bundle = {
+        resourceType: 'Bundle',
+        type: 'collection',
+        entry: [
+          { resource: { resourceType: 'Patient', id: 'p1' } },
+          ...[1, 2, 3, 4].map((i) => ({
+            resource: {
+              resourceType: 'DocumentReference',
+              id: `d${i}`,
+              status: 'current',
+              subject: { reference: 'Patient/p1' },
+              content: [{ attachment: { contentType: 'text/plain', url: `${base}/note-${i}.txt` } }],
+            },
+          })),
+        ],
+      };
+      writeFileSync(file, JSON.stringify(bundle));
+      const host = new URL(base).host;
+      const budget = await collect(readRecords([file], { allowNetwork: true, allowPrivateNetwork: true, fetchBudgetMs: 300 }));
+      const warnings = budget.flatMap((item) => (item.kind === 'record' ? item.record.warnings : []));
+      for (const i of [1, 2, 3, 4]) {
+        expect(warnings).toContain(
+          `DocumentReference/d${i} content[0]: fetching from ${host} failed (the record's fetch budget of 0.3 s is spent); attachment ignored`,
+        );
+      }
+      const refused = await collect(readRecords([file], { allowNetwork: true }));
+      const why = refused.flatMap((item) => (item.kind === 'record' ? item.record.warnings : []));
+      expect(why.filter((w) => w.includes('refused (private address; pass --allow-private-network)'))).toHaveLength(4);
+    } finally {
+      remove();
+    }
   });
 });
