@@ -31,6 +31,8 @@ export interface AttachmentOptions {
   allowPrivateNetwork?: boolean;
   /** Wall-clock budget for all URL fetches of one record (`--fetch-budget-s`); DEFAULT_FETCH_BUDGET_MS when absent. */
   fetchBudgetMs?: number;
+  /** Decoded bytes of the Binaries one record references, each counted once; MAX_RECORD_DECODED_BYTES when absent. */
+  maxRecordDecodedBytes?: number;
   /** The fetches of the record being assembled (its budget); one per call when absent (see withRecordFetcher). */
   fetcher?: RecordFetcher;
 }
@@ -253,6 +255,20 @@ function decodeInline(data: string, where: string, ctx: AttachmentContext): Load
   return { bytes: decodeBase64(check.clean) };
 }
 
+/**
+ * Decoded bytes of Binaries referenced by one record's attachments (64 MiB): each Binary counts
+ * once however many attachments point to it; one that would pass the budget is dropped with a
+ * warning. Inline data and files are bounded by `maxAttachmentBytes` each.
+ */
+export const MAX_RECORD_DECODED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The Binaries decoded for one group of resources (a Bundle, or one Bulk patient's resources:
+ * the resolver is made per group), by key, and their bytes. One 10 MB Binary referenced by 300
+ * Media was decoded 300 times (3.2 GB); now once, and the Media share the bytes.
+ */
+const decodedBinaries = new WeakMap<ReferenceResolver, { byKey: Map<string, Loaded | undefined>; bytes: number }>();
+
 async function fromResource(target: ResourceEntry, where: string, ctx: AttachmentContext): Promise<Loaded | undefined> {
   const r = target.resource;
   if (r.resourceType !== 'Binary') {
@@ -260,13 +276,32 @@ async function fromResource(target: ResourceEntry, where: string, ctx: Attachmen
     return undefined;
   }
   ctx.consumed?.add(target.key);
+  let decoded = decodedBinaries.get(ctx.resolver);
+  if (!decoded) {
+    decoded = { byKey: new Map(), bytes: 0 };
+    decodedBinaries.set(ctx.resolver, decoded);
+  }
+  if (decoded.byKey.has(target.key)) return decoded.byKey.get(target.key);
+  const loaded = decodeBinary(r as fhir4.Binary, target.key, where, ctx, decoded.bytes);
+  if (loaded?.bytes) decoded.bytes += loaded.bytes.length;
+  decoded.byKey.set(target.key, loaded);
+  return loaded;
+}
+
+function decodeBinary(r: fhir4.Binary, key: string, where: string, ctx: AttachmentContext, usedBytes: number): Loaded | undefined {
   const contentType = str(r.contentType);
   const data = r.data;
   if (typeof data !== 'string') {
-    ctx.warn(`${where}: ${target.key} has no data; ignored`);
+    ctx.warn(`${where}: ${key} has no data; ignored`);
     return undefined;
   }
-  const inline = decodeInline(data, `${where} (${target.key})`, ctx);
+  const budget = ctx.options.maxRecordDecodedBytes ?? MAX_RECORD_DECODED_BYTES;
+  const size = base64DecodedSize(data);
+  if (usedBytes + size > budget) {
+    ctx.warn(`${where}: ${key} (${mb(size)}) would take the record's decoded attachments past the ${mb(budget)} budget; ignored`);
+    return undefined;
+  }
+  const inline = decodeInline(data, `${where} (${key})`, ctx);
   if (!inline) return undefined;
   return contentType ? { ...inline, contentType } : inline;
 }

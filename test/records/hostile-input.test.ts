@@ -2,7 +2,7 @@
  * @file Hostile and broken input (issue 11, items 1 and 2): each break is generated here by test
  * code (no large committed files) and must cost only the bad line or record, never its neighbours
  * or the run: a lone surrogate in a Bulk Patient id, an over-long part of a Bundle, a truncated
- * first NDJSON line, an HTML note of unclosed tags (linear-time HTML-to-text).
+ * first NDJSON line, one Binary referenced by many Media, an HTML note of unclosed tags (linear-time HTML-to-text).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectFormat } from '../../src/io/detect.js';
 import { decodeEntities, htmlToText } from '../../src/records/html-text.js';
 import { readJsonDocument } from '../../src/io/json-document.js';
+import { assembleBundle } from '../../src/records/assemble-bundle.js';
 import { BulkGrouper } from '../../src/records/group-bulk.js';
 import { readRecords } from '../../src/records/read.js';
 import type { RecordItem } from '../../src/records/types.js';
@@ -205,5 +206,54 @@ describe('HTML-to-text on hostile notes', () => {
     const scripts = `${'<script '.repeat(50_000)}>tail`;
     expect(htmlToText(scripts)).toBe('tail');
     expect(htmlToText(`${'<style '.repeat(50_000)}/>tail`)).toBe('tail');
+  });
+});
+
+describe('one Binary referenced by many Media', () => {
+  const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(992, 1)]);
+  const bundle = (binaries: string[], media: number) => ({
+    resourceType: 'Bundle',
+    type: 'collection',
+    entry: [
+      { resource: patient('p1') },
+      ...binaries.map((id) => ({ resource: { resourceType: 'Binary', id, contentType: 'image/png', data: png.toString('base64') } })),
+      ...Array.from({ length: media }, (_, i) => ({
+        resource: {
+          resourceType: 'Media',
+          id: `m${i}`,
+          status: 'completed',
+          subject: { reference: 'Patient/p1' },
+          content: { contentType: 'image/png', url: `Binary/${binaries[i % binaries.length]}` },
+        },
+      })),
+    ],
+  });
+  const assemble = async (b: object, maxRecordDecodedBytes?: number) => {
+    const out: RecordItem[] = [];
+    const item = { kind: 'bundle', bundle: b, position: { file: 'b.json' }, baseDir: tmp } as Parameters<typeof assembleBundle>[0];
+    const options = {
+      unit: 'patient',
+      allowNetwork: false,
+      maxAttachmentBytes: 1_000_000,
+      ...(maxRecordDecodedBytes ? { maxRecordDecodedBytes } : {}),
+    };
+    for await (const o of assembleBundle(item, options as Parameters<typeof assembleBundle>[1])) out.push(o);
+    const record = out.find((o) => o.kind === 'record');
+    if (record?.kind !== 'record') throw new Error('no record');
+    return record.record;
+  };
+
+  it('is decoded once: the 300 Media share one buffer', async () => {
+    const record = await assemble(bundle(['b1'], 300));
+    expect(record.media).toHaveLength(300);
+    expect(new Set(record.media.map((m) => m.data)).size).toBe(1);
+  });
+
+  it('counts each Binary once against the per-record decoded-bytes budget; past it, a warning and the attachment dropped', async () => {
+    // three Binaries of 1000 bytes, each referenced 10 times, under a 2500-byte budget: two fit
+    const record = await assemble(bundle(['b1', 'b2', 'b3'], 30), 2500);
+    expect(record.media).toHaveLength(20);
+    expect(new Set(record.media.map((m) => m.data)).size).toBe(2);
+    expect(record.warnings.filter((w) => w.includes('budget'))).toHaveLength(1);
   });
 });
