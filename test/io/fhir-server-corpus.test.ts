@@ -9,10 +9,9 @@
  * test/io/fhir-server-source.test.ts, this is the corpus. Skipped, with a message, without the
  * corpus or the model.
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, HAS_MODEL, jsonLines, MODEL_DIR, MODEL_NOTE, REPO_ROOT } from '../support/cli.js';
+import { cliAsync, type CliResult, HAS_MODEL, MODEL_DIR, MODEL_NOTE, REPO_ROOT, withoutSource } from '../support/cli.js';
 import { corpusBundles, TestFhirServer } from '../support/fhir-server.js';
 import { CORPUS_NOTE, HAS_CORPUS, NOTES_BUNDLES } from './corpus.js';
 
@@ -20,33 +19,11 @@ import { CORPUS_NOTE, HAS_CORPUS, NOTES_BUNDLES } from './corpus.js';
 const NAMES = ['Beatris270_', 'Edythe31_', 'inferno_uscore_bundle_patient_85'];
 const pick = (name: string) => NAMES.some((n) => name.startsWith(n));
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
+function run(args: string[]): Promise<CliResult> {
+  return cliAsync(['analyze', ...args, '--model', MODEL_DIR, '--no-timing']);
 }
 
-/** The real CLI in a child process, without blocking this process (which serves the requests). */
-function run(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, 'analyze', ...args, '--model', MODEL_DIR, '--no-timing'], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-/** Output lines without `source` (where a record was read), sorted. */
-function comparable(stdout: string): string[] {
-  return jsonLines(stdout)
-    .map(({ source: _source, ...rest }) => JSON.stringify(rest))
-    .sort();
-}
+const comparable = withoutSource;
 
 const READY = HAS_CORPUS && HAS_MODEL;
 let fromFiles: string[] = [];

@@ -10,11 +10,10 @@
  * stale one is removed. The CLI runs as a child process (asynchronously, so this process can
  * serve it).
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, HAS_MODEL, jsonLines, MODEL_DIR, MODEL_NOTE, REPO_ROOT } from '../support/cli.js';
+import { cliAsync, type CliResult, HAS_MODEL, jsonLines, MODEL_DIR, MODEL_NOTE, REPO_ROOT, withoutSource } from '../support/cli.js';
 import { TestFhirServer } from '../support/fhir-server.js';
 import { tempFolder } from './corpus.js';
 
@@ -24,33 +23,11 @@ const LINES = readFileSync(join(REPO_ROOT, 'samples', 'records.ndjson'), 'utf8')
   .slice(0, 6);
 const BUNDLES = LINES.map((l) => JSON.parse(l) as Record<string, unknown>);
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
+function run(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return cliAsync(['analyze', ...args, '--model', MODEL_DIR, '--no-timing', '--batch-size', '4'], env);
 }
 
-/** The real CLI in a child process, without blocking this process (which serves the requests). */
-function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, 'analyze', ...args, '--model', MODEL_DIR, '--no-timing', '--batch-size', '4'], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-/** Output lines without `source` (the one field that names where a record was read), by id. */
-function comparable(stdout: string): string[] {
-  return jsonLines(stdout)
-    .map(({ source: _source, ...rest }) => JSON.stringify(rest))
-    .sort();
-}
+const comparable = withoutSource;
 
 /** Per patient, the RiskAssessment and MedicationRequests of each `--output-format fhir` Bundle. */
 function predictionsByPatient(stdout: string): Map<string, { riskAssessment: unknown; medicationRequests: unknown[] }> {

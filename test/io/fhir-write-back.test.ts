@@ -8,13 +8,12 @@
  * after a 401. An incremental export gives whole records: the changed patient's record equals a
  * full read of that patient.
  */
-import { spawn } from 'node:child_process';
 import { generateKeyPairSync, type JsonWebKey } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientAssertion, readSmartKey, SmartBackendAuth } from '../../src/io/smart-auth.js';
-import { BIN, HAS_MODEL, jsonLines, MODEL_DIR, MODEL_NOTE, REPO_ROOT } from '../support/cli.js';
+import { cliAsync, type CliResult, HAS_MODEL, jsonLines, MODEL_DIR, MODEL_NOTE, REPO_ROOT, withoutSource } from '../support/cli.js';
 import { type TestServerOptions, TestFhirServer } from '../support/fhir-server.js';
 import { tempFolder } from './corpus.js';
 
@@ -25,30 +24,9 @@ const LINES = readFileSync(join(REPO_ROOT, 'samples', 'records.ndjson'), 'utf8')
 const BUNDLES = LINES.map((l) => JSON.parse(l) as Record<string, unknown>);
 const PATIENT_IDS = BUNDLES.map((b) => (b.entry as { resource: { id: string } }[])[0]?.resource.id as string);
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
+function run(args: string[]): Promise<CliResult> {
+  return cliAsync(['analyze', ...args, '--model', MODEL_DIR, '--no-timing', '--batch-size', '4']);
 }
-
-function run(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, 'analyze', ...args, '--model', MODEL_DIR, '--no-timing', '--batch-size', '4'], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-const withoutSource = (stdout: string) =>
-  jsonLines(stdout)
-    .map(({ source: _s, ...rest }) => JSON.stringify(rest))
-    .sort();
 
 let tmp = '';
 let remove = () => {};

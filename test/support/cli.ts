@@ -31,6 +31,31 @@ export function cli(args: string[], options: { input?: string; cwd?: string } = 
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/**
+ * The real CLI in a child process without blocking this one: for tests whose process also serves
+ * the requests the CLI makes (the test FHIR server).
+ */
+export function cliAsync(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (status) => resolvePromise({ status, stdout, stderr }));
+  });
+}
+
+/** Output lines without `source` (the one field that names where a record was read), sorted. */
+export function withoutSource(stdout: string): string[] {
+  return jsonLines(stdout)
+    .map(({ source: _source, ...rest }) => JSON.stringify(rest))
+    .sort();
+}
+
 /** Runs a shell pipeline (e.g. `clinicalbert analyze x | head -2`) and returns its outcome. */
 export function shell(command: string): Promise<CliResult> {
   return new Promise((resolvePromise) => {
