@@ -107,19 +107,27 @@ function gtFinder(html: string): (from: number) => number {
   };
 }
 
-/** `/<!--[\s\S]*?-->/g` removed. */
-function removeComments(html: string): string {
+/**
+ * Every span from `start` to the first `end` after it removed, left to right in one pass; an
+ * unclosed `start` and what follows it stay.
+ */
+function removeSpans(html: string, start: string, end: string): string {
   let out = '';
   let from = 0;
   for (;;) {
-    const open = html.indexOf('<!--', from);
+    const open = html.indexOf(start, from);
     if (open < 0) break;
-    const close = html.indexOf('-->', open + 4);
+    const close = html.indexOf(end, open + start.length);
     if (close < 0) break;
     out += html.slice(from, open);
-    from = close + 3;
+    from = close + end.length;
   }
   return out + html.slice(from);
+}
+
+/** `/<!--[\s\S]*?-->/g` removed. */
+function removeComments(html: string): string {
+  return removeSpans(html, '<!--', '-->');
 }
 
 /** `/<(script|style|head)\b[^>]*>[\s\S]*?<\/\1\s*>/gi` removed. */
@@ -185,17 +193,7 @@ function replaceTags(html: string, replace: (name: string) => string): string {
 
 /** `/<![^>]*>/g` removed. */
 function removeDeclarations(html: string): string {
-  let out = '';
-  let from = 0;
-  for (;;) {
-    const open = html.indexOf('<!', from);
-    if (open < 0) break;
-    const close = html.indexOf('>', open + 2);
-    if (close < 0) break;
-    out += html.slice(from, open);
-    from = close + 1;
-  }
-  return out + html.slice(from);
+  return removeSpans(html, '<!', '>');
 }
 
 /** Plain text of an HTML fragment or document (linear in its length). */
