@@ -45,6 +45,7 @@ interface AnalyzeFlags extends FhirFlags {
   report?: string;
   reportMaxRecords: string;
   baseDir?: string;
+  resume?: boolean;
 }
 
 export function registerAnalyze(program: Command): void {
@@ -56,6 +57,10 @@ export function registerAnalyze(program: Command): void {
     .argument('[inputs...]', 'files, folders, globs, or - for stdin (none with --fhir)')
     .option('-o, --out <file>', 'write predictions here instead of stdout')
     .option('--dead-letter <file>', 'write records that could not be processed here (JSON Lines: file, line, record id, reason)')
+    .option(
+      '--resume',
+      'continue an interrupted run (kill, crash, full disk) from its --out and --dead-letter files: a torn last line is cut off, records already there are not run again, the rest is appended (same inputs and options; a missing file starts afresh)',
+    )
     .option('--format <format>', `input format: ${INPUT_FORMATS.join(', ')}`, 'auto')
     .option(
       '--output-format <format>',
@@ -129,6 +134,7 @@ Examples:
   clinicalbert analyze samples/records.ndjson --explain full --no-timing | jq '.explanations.modalities'
   clinicalbert analyze samples/records.ndjson --output-format fhir | jq '.entry[0].resource.prediction'
   clinicalbert analyze 'exports/*.ndjson' --log-format json --quiet --max-errors 100
+  clinicalbert analyze export/ --out predictions.jsonl --dead-letter failed.jsonl --resume   # after a kill: continue
   clinicalbert analyze --fhir https://fhir.example.org/r4 --fhir-token-env FHIR_TOKEN > predictions.jsonl
   clinicalbert analyze --fhir https://fhir.example.org/r4 --fhir-export group/nightly --state nightly.state.json
   clinicalbert analyze --fhir https://fhir.example.org/r4 --fhir-client-id my-app --fhir-key private.jwks.json --fhir-write-back
@@ -159,6 +165,7 @@ Exit codes: 0 all records written (inputs of reference data only skipped); 3 som
       if (flags.baseDir !== undefined && !isFolder(flags.baseDir)) {
         throw new UsageError(`--base-dir must be an existing folder, got ${quote(flags.baseDir)}`);
       }
+      if (flags.resume) checkResume(flags, outputFormat);
       await checkOutputPaths({ '--out': flags.out, '--dead-letter': flags.deadLetter, '--report': flags.report }, inputs);
       const fhir = await fhirPlan(flags, inputs);
       process.exitCode = await withStopSignals({ format: logFormat, quiet: flags.quiet === true }, (signal) =>
@@ -192,9 +199,23 @@ Exit codes: 0 all records written (inputs of reference data only skipped); 3 som
           logFormat,
           quiet: flags.quiet === true,
           progress: flags.progress,
+          ...(flags.resume ? { resume: true } : {}),
         }),
       );
     });
+}
+
+/** `--resume` reads back what the interrupted run wrote: a file, from files or stdin, not a server. */
+function checkResume(flags: AnalyzeFlags, outputFormat: OutputFormat): void {
+  if (!flags.out || flags.out === '-') {
+    throw new UsageError('--resume needs --out FILE: predictions written to stdout cannot be read back');
+  }
+  if (flags.fhir !== undefined) {
+    throw new UsageError('--resume reads files or stdin, not --fhir (a server changes between runs): use --state for incremental exports');
+  }
+  if (flags.report && outputFormat === 'fhir') {
+    throw new UsageError('--resume with --report needs --output-format jsonl (the report is built from prediction lines)');
+  }
 }
 
 function isFolder(path: string): boolean {

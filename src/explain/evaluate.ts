@@ -389,7 +389,8 @@ export async function runEvaluate(model: ClinicalModel, options: EvaluateOptions
       counts.unlabelled++;
       continue;
     }
-    if (event.kind === 'unreadable' || event.kind === 'unfeaturizable') {
+    // (`resumed` comes only with the `resumed` option, which evaluate does not pass)
+    if (event.kind === 'unreadable' || event.kind === 'unfeaturizable' || event.kind === 'resumed') {
       counts.failed++;
       continue;
     }

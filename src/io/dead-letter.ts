@@ -20,9 +20,13 @@ export class DeadLetterSink {
   count = 0;
   readonly byCode: Record<string, number> = {};
 
-  /** Without a path, dead letters are only counted (and reported in the summary). */
-  constructor(path?: string) {
-    if (path) this.sink = new JsonLinesSink(path);
+  /**
+   * Without a path, dead letters are only counted (and reported in the summary). `append` adds to
+   * the file (`--resume`), and `byCode` starts from the codes already in it.
+   */
+  constructor(path?: string, options: { append?: boolean; byCode?: Record<string, number> } = {}) {
+    if (path) this.sink = new JsonLinesSink(path, { append: options.append === true });
+    Object.assign(this.byCode, options.byCode ?? {});
   }
 
   async write(position: SourcePosition, code: string, reason: string, recordId?: string): Promise<DeadLetter> {

@@ -47,8 +47,11 @@ export class JsonLinesSink {
   private failure: OutputError | undefined;
   lines = 0;
 
-  /** `path` undefined or `-` writes to stdout. */
-  constructor(readonly path?: string) {
+  /** `path` undefined or `-` writes to stdout; `append` adds to the file instead of replacing it (`--resume`). */
+  constructor(
+    readonly path?: string,
+    options: { append?: boolean } = {},
+  ) {
     if (!path || path === '-') {
       this.stream = process.stdout;
       this.ownsStream = false;
@@ -58,7 +61,7 @@ export class JsonLinesSink {
       } catch (error) {
         throw new OutputError(path, (error as NodeJS.ErrnoException).code, error);
       }
-      this.stream = createWriteStream(path, { encoding: 'utf8' });
+      this.stream = createWriteStream(path, { encoding: 'utf8', flags: options.append ? 'a' : 'w' });
       this.ownsStream = true;
     }
     this.stream.on('error', (error: NodeJS.ErrnoException) => this.fail(error));

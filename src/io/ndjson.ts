@@ -52,7 +52,7 @@ export interface NdjsonOptions {
   maxLineBytes?: number;
 }
 
-type RawLine = { line: number; text: string } | { line: number; tooLong: number };
+export type RawLine = { line: number; text: string } | { line: number; tooLong: number };
 
 function mib(bytes: number): string {
   return `${Number((bytes / (1024 * 1024)).toFixed(2))} MiB`;
@@ -62,7 +62,7 @@ function mib(bytes: number): string {
  * Split a byte stream into lines (LF or CRLF), holding at most `maxBytes` of any one line: the
  * rest of a longer line is only counted (`tooLong`: the bytes seen) until its newline.
  */
-async function* splitLines(stream: Readable, maxBytes: number): AsyncGenerator<RawLine> {
+export async function* splitLines(stream: Readable, maxBytes: number): AsyncGenerator<RawLine> {
   let parts: Buffer[] = [];
   let size = 0;
   let over = 0;

@@ -10,6 +10,10 @@
  * while building one record's output line dead-letters that record (INTERNAL_ERROR) rather than
  * ending the run with the rest of its window unwritten.
  *
+ * Resume (`--resume`, src/io/resume.ts): items the interrupted run already wrote or dead-lettered
+ * are counted as such (and in `resumed`) without being run again; the files are appended to; lines
+ * of the interrupted run that matched no item end the run with RESUME_MISMATCH (exit 1).
+ *
  * Write-back (`--fhir-write-back`, src/io/fhir-write-back.ts): the written records' result
  * Bundles, built as transactions, are POSTed after each window (batch sorting window) and at the
  * end, one transaction per record, in order. A record whose write-back fails keeps its output line
@@ -24,6 +28,7 @@ import type { ReadOptions } from '../records/read.js';
 import type { Bundle } from 'fhir/r4.js';
 import type { SourcePosition } from '../io/types.js';
 import type { RecordItem } from '../records/types.js';
+import { ResumeMismatch, type ResumeLedger } from '../io/resume.js';
 import { ClinicalBertError } from '../util/errors.js';
 import { runRecords } from './batches.js';
 import { FIXED_RECORDED, predictionBundle, type OutputFormat } from './fhir-output.js';
@@ -56,6 +61,8 @@ export interface AnalyzeOptions {
    * with code FHIR_WRITE_BACK dead-letters that record; any other rejection stops the run.
    */
   writeBack?: { post(bundle: Bundle): Promise<unknown> };
+  /** `--resume`: what the interrupted run wrote (src/io/resume.ts); the output files are appended to. */
+  resume?: ResumeLedger;
 }
 
 export interface AnalyzeCounts {
@@ -67,6 +74,8 @@ export interface AnalyzeCounts {
   warnings: number;
   /** Written records with nothing to read: no predictions, a NO_EVIDENCE warning (part of `written`). */
   noEvidence: number;
+  /** With --resume: records found already written or dead-lettered by the interrupted run (part of those counts). */
+  resumed?: number;
   /** With write-back: records whose Bundle the server stored (part of `written`). */
   writtenBack?: number;
   /** With write-back: records whose Bundle the server did not store, each a FHIR_WRITE_BACK dead letter (part of `written`). */
@@ -90,15 +99,18 @@ export class TooManyErrors extends ClinicalBertError {
 
 export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions): Promise<AnalyzeSummary> {
   const started = process.hrtime.bigint();
-  const sink = new JsonLinesSink(options.out);
-  const dead = new DeadLetterSink(options.deadLetter);
+  const resume = options.resume;
+  const sink = new JsonLinesSink(options.out, { append: resume !== undefined });
+  const dead = new DeadLetterSink(options.deadLetter, resume ? { append: true, byCode: resume.stats.deadLetterCodes } : {});
   const counts: AnalyzeCounts = {
     read: 0,
     written: 0,
     deadLettered: 0,
     skipped: 0,
-    warnings: 0,
-    noEvidence: 0,
+    // the interrupted run's warnings are in the lines it wrote
+    warnings: resume?.stats.warnings ?? 0,
+    noEvidence: resume?.stats.noEvidence ?? 0,
+    ...(resume ? { resumed: 0 } : {}),
     ...(options.writeBack ? { writtenBack: 0, writeBackFailed: 0 } : {}),
   };
   const manifest = model.manifest;
@@ -109,14 +121,17 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
   // One time for the whole run (each Bundle's Provenance.recorded), fixed without timing.
   const recorded = options.timing ? new Date().toISOString() : FIXED_RECORDED;
 
-  const deadLetter = async (...args: Parameters<DeadLetterSink['write']>) => {
-    const letter = await dead.write(...args);
-    options.onDeadLetter?.(letter);
-    counts.deadLettered++;
+  const checkMaxErrors = () => {
     if (options.maxErrors !== undefined && counts.deadLettered > options.maxErrors) {
       aborted = true;
       throw new TooManyErrors(options.maxErrors);
     }
+  };
+  const deadLetter = async (...args: Parameters<DeadLetterSink['write']>) => {
+    const letter = await dead.write(...args);
+    options.onDeadLetter?.(letter);
+    counts.deadLettered++;
+    checkMaxErrors();
   };
 
   // --fhir-write-back: the window's transactions, posted when the window is done
@@ -149,6 +164,7 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
     inputs: options.inputs,
     read: options.read,
     batchSize: options.batchSize,
+    ...(resume ? { resumed: (item) => resume.outcome(item) } : {}),
     ...(options.explain
       ? { perBatch: (_batch, features) => (options.explain as NonNullable<AnalyzeOptions['explain']>)(features, model) }
       : {}),
@@ -162,6 +178,15 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
         continue;
       }
       counts.read++;
+      if (event.kind === 'resumed') {
+        counts.resumed = (counts.resumed ?? 0) + 1;
+        if (event.outcome === 'written') counts.written++;
+        else {
+          counts.deadLettered++;
+          checkMaxErrors();
+        }
+        continue;
+      }
       if (event.kind === 'unreadable') {
         const { position, code, reason, recordId } = event.item;
         await deadLetter(position, code, reason, recordId);
@@ -233,6 +258,10 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
       `records unaccounted for: read ${counts.read} ≠ written ${counts.written} + dead-lettered ${counts.deadLettered} + skipped ${counts.skipped}${ids}`,
       { code: 'ACCOUNTING_MISMATCH' },
     );
+  }
+  const left = resume?.leftOver();
+  if (left && !aborted && !sink.closed && !options.read.signal?.aborted && (left.written > 0 || left.deadLettered > 0)) {
+    throw new ResumeMismatch(left);
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return {

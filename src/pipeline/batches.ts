@@ -13,7 +13,11 @@
  * is bounded by one window of records.
  *
  * Every record item read gets exactly one event (`unreadable`, `skipped-input`, `skipped`,
- * `unfeaturizable`, `failed` or `scored`); a consumer that stops iterating stops the reading too.
+ * `resumed`, `unfeaturizable`, `failed` or `scored`), in input order: an item that needs no model
+ * (unreadable, skipped, …) waits behind the records of the window read before it, so the
+ * dead-letter output's order does not depend on the batch size and a resumed run (`--resume`,
+ * src/io/resume.ts) appends exactly what an uninterrupted run would have written after the
+ * prefix it finds. A consumer that stops iterating stops the reading too.
  *
  * Why timing is the record's own compute: a record waits while the rest of its window is read and
  * featurized and while earlier batches run, so the time from its featurizing to its batch's
@@ -30,6 +34,16 @@ import { ClinicalBertError } from '../util/errors.js';
 /** Batches per sorting window. */
 export const WINDOW_BATCHES = 4;
 
+/**
+ * Items that need no model (dead letters, skips) held behind a window's records, at most this
+ * many windows' worth: a long run of bad lines after one record flushes the window early (its
+ * outputs do not depend on their batch-mates) instead of holding every bad line in memory.
+ */
+const HELD_PER_WINDOW = 4;
+
+/** What an earlier, interrupted run already did with an item (`--resume`): written or dead-lettered. */
+export type ResumedOutcome = 'written' | 'dead-lettered';
+
 /** A record with its features, as a batch hook sees it. */
 export interface BatchItem {
   record: ClinicalRecord;
@@ -45,6 +59,12 @@ export interface RecordRunOptions<E> {
   /** Stop reading once this many records were featurized for the model. */
   limit?: number;
   /**
+   * `--resume`: asked, in input order, for each record and each unreadable item; an item an
+   * earlier run already wrote or dead-lettered gets a `resumed` event and is neither featurized
+   * nor run again.
+   */
+  resumed?: (item: Extract<RecordItem, { kind: 'record' | 'failure' }>) => ResumedOutcome | undefined;
+  /**
    * Runs after the model on each batch and returns one value per record (explanations,
    * faithfulness). `features` is the very array the model ran (src/model/runtime.ts reuses its
    * embeddings). A hook that throws fails the batch like the model would.
@@ -58,6 +78,8 @@ export type RecordEvent<E> =
   /** An input that is no record on purpose (a Bundle of reference data only). */
   | { kind: 'skipped-input'; item: Extract<RecordItem, { kind: 'skipped' }> }
   | { kind: 'skipped'; record: ClinicalRecord }
+  /** Already written or dead-lettered by the interrupted run being resumed (`resumed` option). */
+  | { kind: 'resumed'; outcome: ResumedOutcome; item: Extract<RecordItem, { kind: 'record' | 'failure' }> }
   | { kind: 'unfeaturizable'; record: ClinicalRecord; message: string }
   | { kind: 'failed'; record: ClinicalRecord; features: RecordFeatures; reason: string }
   | {
@@ -146,17 +168,31 @@ async function runWindow<E>(model: ClinicalModel, window: readonly Pending[], op
 /** Every record item of the inputs through the model: one event per item, in input order. */
 export async function* runRecords<E = undefined>(model: ClinicalModel, options: RecordRunOptions<E>): AsyncGenerator<RecordEvent<E>> {
   const windowSize = options.batchSize * WINDOW_BATCHES;
+  /** The window's records, and everything read since the last flush in input order. */
   let window: Pending[] = [];
+  let held: (Pending | RecordEvent<E>)[] = [];
   let order = 0;
   async function* flush(): AsyncGenerator<RecordEvent<E>> {
-    if (window.length === 0) return;
+    if (held.length === 0) return;
     const pending = window;
+    const items = held;
     window = [];
-    const done = await runWindow(model, pending, options);
-    for (const p of pending) {
-      yield done.get(p.order) ?? { kind: 'failed', record: p.record, features: p.features, reason: 'no output' };
+    held = [];
+    const done = pending.length > 0 ? await runWindow(model, pending, options) : new Map<number, Done<E>>();
+    for (const item of items) {
+      if (!('order' in item)) yield item;
+      else yield done.get(item.order) ?? { kind: 'failed', record: item.record, features: item.features, reason: 'no output' };
     }
     yield { kind: 'window' };
+  }
+  /** An event that needs no model: at once when no record waits before it, else behind them. */
+  async function* emit(event: RecordEvent<E>): AsyncGenerator<RecordEvent<E>> {
+    if (window.length === 0 && held.length === 0) {
+      yield event;
+      return;
+    }
+    held.push(event);
+    if (held.length >= windowSize * HELD_PER_WINDOW) yield* flush();
   }
   const reader = readRecords(options.inputs, options.read)[Symbol.asyncIterator]();
   try {
@@ -172,17 +208,22 @@ export async function* runRecords<E = undefined>(model: ClinicalModel, options: 
       }
       if (next.done) break;
       const item = next.value;
-      if (item.kind === 'failure') {
-        yield { kind: 'unreadable', item };
+      if (item.kind === 'skipped') {
+        yield* emit({ kind: 'skipped-input', item });
         continue;
       }
-      if (item.kind === 'skipped') {
-        yield { kind: 'skipped-input', item };
+      const resumed = options.resumed?.(item);
+      if (resumed) {
+        yield* emit({ kind: 'resumed', outcome: resumed, item });
+        continue;
+      }
+      if (item.kind === 'failure') {
+        yield* emit({ kind: 'unreadable', item });
         continue;
       }
       const record = item.record;
       if (options.select && !options.select(record)) {
-        yield { kind: 'skipped', record };
+        yield* emit({ kind: 'skipped', record });
         continue;
       }
       if (options.limit !== undefined && order >= options.limit) break;
@@ -191,10 +232,12 @@ export async function* runRecords<E = undefined>(model: ClinicalModel, options: 
       try {
         features = await model.featurizer.featurize(record);
       } catch (error) {
-        yield { kind: 'unfeaturizable', record, message: firstLine(error) };
+        yield* emit({ kind: 'unfeaturizable', record, message: firstLine(error) });
         continue;
       }
-      window.push({ record, features, order: order++, featurizeNs: process.hrtime.bigint() - started });
+      const pending = { record, features, order: order++, featurizeNs: process.hrtime.bigint() - started };
+      window.push(pending);
+      held.push(pending);
       if (window.length >= windowSize) yield* flush();
     }
   } finally {

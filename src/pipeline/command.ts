@@ -29,6 +29,9 @@ import { FhirHttp, type FhirAuth } from '../io/fhir-http.js';
 import { FhirWriteBack } from '../io/fhir-write-back.js';
 import { SmartBackendAuth } from '../io/smart-auth.js';
 import { UsageError } from '../util/errors.js';
+import { readResume, type ResumeLedger } from '../io/resume.js';
+import type { JsonObject } from '../util/json.js';
+import type { PredictionLine } from './prediction.js';
 
 export const EXIT_SOME_DEAD_LETTERED = 3;
 
@@ -57,6 +60,8 @@ export interface AnalyzeRun {
   quiet: boolean;
   /** Show the progress spinner (when stderr is a terminal and the log is text). */
   progress: boolean;
+  /** `--resume`: continue the interrupted run whose `out` (and `deadLetter`) files are there (src/io/resume.ts). */
+  resume?: boolean;
 }
 
 /** Runs `analyze` and returns its exit code. */
@@ -129,6 +134,20 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
     run.read = { ...run.read, fhir };
   }
   const explain = run.explain;
+  let resume: ResumeLedger | undefined;
+  if (run.resume && run.out) {
+    resume = await readResume({
+      out: run.out,
+      ...(run.deadLetter ? { deadLetter: run.deadLetter } : {}),
+      outputFormat: run.outputFormat ?? 'jsonl',
+      modelSha: model.pkg.sha,
+      ...(report ? { onLine: (l: JsonObject) => void report.add(l as unknown as PredictionLine) } : {}),
+    });
+    for (const f of resume.files) {
+      const torn = f.tornBytes > 0 ? `, a torn last line of ${f.tornBytes} bytes cut off` : '';
+      log.info('resume', `resume: ${f.path}: ${f.lines} lines of the interrupted run kept${torn}`, { ...f });
+    }
+  }
   const summary = await runAnalyze(model, {
     inputs,
     read: {
@@ -146,6 +165,7 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
     ...(explain !== 'none' ? { explain: (batch, m) => explainBatch(m, batch, explain, { timing: run.timing }) } : {}),
     ...(report ? { onLine: (l) => void report.add(l) } : {}),
     ...(writeBack ? { writeBack } : {}),
+    ...(resume ? { resume } : {}),
     onProgress: (c) => {
       if (spinner) spinner.text = progressText(c);
     },
@@ -174,6 +194,7 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
   const line =
     `analyze: read ${summary.read}, written ${summary.written}, dead-lettered ${summary.deadLettered}, ` +
     `${summary.skipped > 0 ? `skipped ${summary.skipped}, ` : ''}` +
+    `${summary.resumed !== undefined ? `already done ${summary.resumed} (--resume), ` : ''}` +
     `warnings ${summary.warnings}, ${summary.noEvidence > 0 ? `no evidence ${summary.noEvidence}, ` : ''}` +
     (summary.writtenBack !== undefined ? `written back ${summary.writtenBack}, write-back failed ${summary.writeBackFailed ?? 0}, ` : '') +
     `${summary.recordsPerSecond.toFixed(1)} records/s (${summary.seconds.toFixed(1)} s)` +
