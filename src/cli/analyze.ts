@@ -14,6 +14,7 @@ import { analyzeCommand } from '../pipeline/command.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../pipeline/fhir-output.js';
 import { LOG_FORMATS, type LogFormat } from '../pipeline/logger.js';
 import { withStopSignals } from '../pipeline/stop-signals.js';
+import { parseShard } from '../pipeline/shard.js';
 import { INPUT_FORMATS, UNITS, type InputFormat, type RecordUnit } from '../records/read.js';
 import { parseChoice, parseCount, quote, UsageError } from '../util/errors.js';
 import { checkOutputPaths } from './output-paths.js';
@@ -46,6 +47,7 @@ interface AnalyzeFlags extends FhirFlags {
   reportMaxRecords: string;
   baseDir?: string;
   resume?: boolean;
+  shard?: string;
 }
 
 export function registerAnalyze(program: Command): void {
@@ -60,6 +62,10 @@ export function registerAnalyze(program: Command): void {
     .option(
       '--resume',
       'continue an interrupted run (kill, crash, full disk) from its --out and --dead-letter files: a torn last line is cut off, records already there are not run again, the rest is appended (same inputs and options; a missing file starts afresh)',
+    )
+    .option(
+      '--shard <K/N>',
+      "read only shard K of N: the records whose patient id hashes to K (FNV-1a of the id, mod N, + 1), so N processes or machines split one input with no coordination and their outputs together are one run's",
     )
     .option('--format <format>', `input format: ${INPUT_FORMATS.join(', ')}`, 'auto')
     .option(
@@ -135,6 +141,7 @@ Examples:
   clinicalbert analyze samples/records.ndjson --output-format fhir | jq '.entry[0].resource.prediction'
   clinicalbert analyze 'exports/*.ndjson' --log-format json --quiet --max-errors 100
   clinicalbert analyze export/ --out predictions.jsonl --dead-letter failed.jsonl --resume   # after a kill: continue
+  clinicalbert analyze export/ --shard 2/4 --out part-2.jsonl   # one of 4 machines; cat part-*.jsonl is the whole run
   clinicalbert analyze --fhir https://fhir.example.org/r4 --fhir-token-env FHIR_TOKEN > predictions.jsonl
   clinicalbert analyze --fhir https://fhir.example.org/r4 --fhir-export group/nightly --state nightly.state.json
   clinicalbert analyze --fhir https://fhir.example.org/r4 --fhir-client-id my-app --fhir-key private.jwks.json --fhir-write-back
@@ -166,6 +173,7 @@ Exit codes: 0 all records written (inputs of reference data only skipped); 3 som
         throw new UsageError(`--base-dir must be an existing folder, got ${quote(flags.baseDir)}`);
       }
       if (flags.resume) checkResume(flags, outputFormat);
+      const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
       await checkOutputPaths({ '--out': flags.out, '--dead-letter': flags.deadLetter, '--report': flags.report }, inputs);
       const fhir = await fhirPlan(flags, inputs);
       process.exitCode = await withStopSignals({ format: logFormat, quiet: flags.quiet === true }, (signal) =>
@@ -200,6 +208,7 @@ Exit codes: 0 all records written (inputs of reference data only skipped); 3 som
           quiet: flags.quiet === true,
           progress: flags.progress,
           ...(flags.resume ? { resume: true } : {}),
+          ...(shard ? { shard } : {}),
         }),
       );
     });

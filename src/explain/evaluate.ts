@@ -379,8 +379,9 @@ export async function runEvaluate(model: ClinicalModel, options: EvaluateOptions
     ...(options.faithfulness ? { perBatch } : {}),
   });
   for await (const event of events) {
-    if (event.kind === 'window') {
-      options.onProgress?.(counts.evaluated);
+    // (`other-shard` comes only with the `keep` option, which evaluate does not pass)
+    if (event.kind === 'window' || event.kind === 'other-shard') {
+      if (event.kind === 'window') options.onProgress?.(counts.evaluated);
       continue;
     }
     counts.read++;

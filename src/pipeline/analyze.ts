@@ -29,6 +29,7 @@ import type { Bundle } from 'fhir/r4.js';
 import type { SourcePosition } from '../io/types.js';
 import type { RecordItem } from '../records/types.js';
 import { ResumeMismatch, type ResumeLedger } from '../io/resume.js';
+import { inShard, type Shard } from './shard.js';
 import { ClinicalBertError } from '../util/errors.js';
 import { runRecords } from './batches.js';
 import { FIXED_RECORDED, predictionBundle, type OutputFormat } from './fhir-output.js';
@@ -61,6 +62,8 @@ export interface AnalyzeOptions {
    * with code FHIR_WRITE_BACK dead-letters that record; any other rejection stops the run.
    */
   writeBack?: { post(bundle: Bundle): Promise<unknown> };
+  /** `--shard K/N` (src/pipeline/shard.ts): only the items of this shard are read and counted. */
+  shard?: Shard;
   /** `--resume`: what the interrupted run wrote (src/io/resume.ts); the output files are appended to. */
   resume?: ResumeLedger;
 }
@@ -74,6 +77,8 @@ export interface AnalyzeCounts {
   warnings: number;
   /** Written records with nothing to read: no predictions, a NO_EVIDENCE warning (part of `written`). */
   noEvidence: number;
+  /** With --shard: items left to the other shards (not part of `read`). */
+  otherShards?: number;
   /** With --resume: records found already written or dead-lettered by the interrupted run (part of those counts). */
   resumed?: number;
   /** With write-back: records whose Bundle the server stored (part of `written`). */
@@ -111,6 +116,7 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
     warnings: resume?.stats.warnings ?? 0,
     noEvidence: resume?.stats.noEvidence ?? 0,
     ...(resume ? { resumed: 0 } : {}),
+    ...(options.shard ? { otherShards: 0 } : {}),
     ...(options.writeBack ? { writtenBack: 0, writeBackFailed: 0 } : {}),
   };
   const manifest = model.manifest;
@@ -165,6 +171,7 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
     read: options.read,
     batchSize: options.batchSize,
     ...(resume ? { resumed: (item) => resume.outcome(item) } : {}),
+    ...(options.shard ? { keep: (item) => inShard(item, options.shard as Shard) } : {}),
     ...(options.explain
       ? { perBatch: (_batch, features) => (options.explain as NonNullable<AnalyzeOptions['explain']>)(features, model) }
       : {}),
@@ -175,6 +182,10 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
         await flushWrites();
         options.onProgress?.({ ...counts });
         if (sink.closed) break;
+        continue;
+      }
+      if (event.kind === 'other-shard') {
+        counts.otherShards = (counts.otherShards ?? 0) + 1;
         continue;
       }
       counts.read++;

@@ -13,7 +13,7 @@
  * is bounded by one window of records.
  *
  * Every record item read gets exactly one event (`unreadable`, `skipped-input`, `skipped`,
- * `resumed`, `unfeaturizable`, `failed` or `scored`), in input order: an item that needs no model
+ * `other-shard`, `resumed`, `unfeaturizable`, `failed` or `scored`), in input order: an item that needs no model
  * (unreadable, skipped, …) waits behind the records of the window read before it, so the
  * dead-letter output's order does not depend on the batch size and a resumed run (`--resume`,
  * src/io/resume.ts) appends exactly what an uninterrupted run would have written after the
@@ -65,6 +65,11 @@ export interface RecordRunOptions<E> {
    */
   resumed?: (item: Extract<RecordItem, { kind: 'record' | 'failure' }>) => ResumedOutcome | undefined;
   /**
+   * `--shard K/N` (src/pipeline/shard.ts): items of other shards get an `other-shard` event and
+   * nothing else (not resumed, not featurized).
+   */
+  keep?: (item: RecordItem) => boolean;
+  /**
    * Runs after the model on each batch and returns one value per record (explanations,
    * faithfulness). `features` is the very array the model ran (src/model/runtime.ts reuses its
    * embeddings). A hook that throws fails the batch like the model would.
@@ -78,6 +83,8 @@ export type RecordEvent<E> =
   /** An input that is no record on purpose (a Bundle of reference data only). */
   | { kind: 'skipped-input'; item: Extract<RecordItem, { kind: 'skipped' }> }
   | { kind: 'skipped'; record: ClinicalRecord }
+  /** An item of another shard (`keep` option): neither read into a record nor counted. */
+  | { kind: 'other-shard' }
   /** Already written or dead-lettered by the interrupted run being resumed (`resumed` option). */
   | { kind: 'resumed'; outcome: ResumedOutcome; item: Extract<RecordItem, { kind: 'record' | 'failure' }> }
   | { kind: 'unfeaturizable'; record: ClinicalRecord; message: string }
@@ -208,6 +215,10 @@ export async function* runRecords<E = undefined>(model: ClinicalModel, options: 
       }
       if (next.done) break;
       const item = next.value;
+      if (options.keep && !options.keep(item)) {
+        yield* emit({ kind: 'other-shard' });
+        continue;
+      }
       if (item.kind === 'skipped') {
         yield* emit({ kind: 'skipped-input', item });
         continue;

@@ -32,6 +32,7 @@ import { UsageError } from '../util/errors.js';
 import { readResume, type ResumeLedger } from '../io/resume.js';
 import type { JsonObject } from '../util/json.js';
 import type { PredictionLine } from './prediction.js';
+import type { Shard } from './shard.js';
 
 export const EXIT_SOME_DEAD_LETTERED = 3;
 
@@ -60,6 +61,8 @@ export interface AnalyzeRun {
   quiet: boolean;
   /** Show the progress spinner (when stderr is a terminal and the log is text). */
   progress: boolean;
+  /** `--shard K/N`: only this shard's records (src/pipeline/shard.ts). */
+  shard?: Shard;
   /** `--resume`: continue the interrupted run whose `out` (and `deadLetter`) files are there (src/io/resume.ts). */
   resume?: boolean;
 }
@@ -166,6 +169,7 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
     ...(report ? { onLine: (l) => void report.add(l) } : {}),
     ...(writeBack ? { writeBack } : {}),
     ...(resume ? { resume } : {}),
+    ...(run.shard ? { shard: run.shard } : {}),
     onProgress: (c) => {
       if (spinner) spinner.text = progressText(c);
     },
@@ -194,6 +198,7 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
   const line =
     `analyze: read ${summary.read}, written ${summary.written}, dead-lettered ${summary.deadLettered}, ` +
     `${summary.skipped > 0 ? `skipped ${summary.skipped}, ` : ''}` +
+    `${summary.otherShards !== undefined ? `left to other shards ${summary.otherShards} (--shard ${run.shard?.index}/${run.shard?.count}), ` : ''}` +
     `${summary.resumed !== undefined ? `already done ${summary.resumed} (--resume), ` : ''}` +
     `warnings ${summary.warnings}, ${summary.noEvidence > 0 ? `no evidence ${summary.noEvidence}, ` : ''}` +
     (summary.writtenBack !== undefined ? `written back ${summary.writtenBack}, write-back failed ${summary.writeBackFailed ?? 0}, ` : '') +
