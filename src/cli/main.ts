@@ -21,6 +21,7 @@ import { registerAnalyze } from './analyze.js';
 import { registerExplain } from './explain.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerReport } from './report.js';
+import { registerQueue, registerWorker } from './queue.js';
 import { VERSION } from '../util/version.js';
 
 export function buildProgram(): Command {
@@ -35,6 +36,8 @@ export function buildProgram(): Command {
   registerExplain(program);
   registerEvaluate(program);
   registerReport(program);
+  registerQueue(program);
+  registerWorker(program);
   return program;
 }
 

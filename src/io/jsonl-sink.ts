@@ -79,12 +79,17 @@ export class JsonLinesSink {
   }
 
   async write(value: unknown): Promise<void> {
+    return this.writeLine(JSON.stringify(value));
+  }
+
+  /** Writes one line already serialized (no newline inside; the queue's collect copies lines as they are). */
+  async writeLine(text: string): Promise<void> {
     if (this.failure) throw this.failure;
     if (this.closedByReader) return;
     this.lines++;
     let accepted: boolean;
     try {
-      accepted = this.stream.write(`${JSON.stringify(value)}\n`);
+      accepted = this.stream.write(`${text}\n`);
     } catch (error) {
       // Writes to a pipe are synchronous on Linux: a closed pipe throws here instead of emitting.
       this.fail(error);

@@ -64,6 +64,12 @@ export interface AnalyzeOptions {
   writeBack?: { post(bundle: Bundle): Promise<unknown> };
   /** `--shard K/N` (src/pipeline/shard.ts): only the items of this shard are read and counted. */
   shard?: Shard;
+  /**
+   * Called for each line written to `out` or to `deadLetter`, with the ordinal of its item: its
+   * place among all items read (other shards' included), the same in every shard of one input.
+   * The queue (src/queue/) merges the shards of an input back into input order by it.
+   */
+  onWritten?: (to: 'out' | 'dead', ordinal: number) => void;
   /** `--resume`: what the interrupted run wrote (src/io/resume.ts); the output files are appended to. */
   resume?: ResumeLedger;
 }
@@ -133,8 +139,11 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
       throw new TooManyErrors(options.maxErrors);
     }
   };
+  /** The current item's place among all items read (see `onWritten`). */
+  let ordinal = -1;
   const deadLetter = async (...args: Parameters<DeadLetterSink['write']>) => {
     const letter = await dead.write(...args);
+    options.onWritten?.('dead', ordinal);
     options.onDeadLetter?.(letter);
     counts.deadLettered++;
     checkMaxErrors();
@@ -184,6 +193,7 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
         if (sink.closed) break;
         continue;
       }
+      ordinal++;
       if (event.kind === 'other-shard') {
         counts.otherShards = (counts.otherShards ?? 0) + 1;
         continue;
@@ -245,6 +255,7 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
       }
       options.onLine?.(line);
       await sink.write(output);
+      options.onWritten?.('out', ordinal);
       counts.written++;
       if (options.writeBack) {
         const bundle = predictionBundle(line, { recorded, record: event.record, heads: manifest.heads, bundleType: 'transaction' });
