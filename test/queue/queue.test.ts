@@ -26,7 +26,12 @@ beforeAll(async () => {
     .trim()
     .split('\n');
   const lines: string[] = [];
-  for (let round = 0; round < 4; round++) samples.forEach((l, i) => lines.push(...((i + round) % 6 === 2 ? [l, '{"broken": '] : [l])));
+  for (let round = 0; round < 4; round++) {
+    samples.forEach((l, i) => {
+      lines.push(l);
+      if ((i + round) % 6 === 2) lines.push('{"broken": ');
+    });
+  }
   bundles = join(tmp, 'records.ndjson');
   writeFileSync(bundles, `${lines.join('\n')}\n`);
   if (HAS_REDIS && HAS_MODEL) redis = await startRedis();
