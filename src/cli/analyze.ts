@@ -15,6 +15,7 @@ import { OUTPUT_FORMATS, type OutputFormat } from '../pipeline/fhir-output.js';
 import { LOG_FORMATS, type LogFormat } from '../pipeline/logger.js';
 import { withStopSignals } from '../pipeline/stop-signals.js';
 import { parseShard } from '../pipeline/shard.js';
+import { defaultWorkers } from '../pipeline/featurize-pool.js';
 import { INPUT_FORMATS, UNITS, type InputFormat, type RecordUnit } from '../records/read.js';
 import { parseChoice, parseCount, quote, UsageError } from '../util/errors.js';
 import { checkOutputPaths } from './output-paths.js';
@@ -48,6 +49,7 @@ interface AnalyzeFlags extends FhirFlags {
   baseDir?: string;
   resume?: boolean;
   shard?: string;
+  workers: string;
 }
 
 export function registerAnalyze(program: Command): void {
@@ -78,6 +80,11 @@ export function registerAnalyze(program: Command): void {
     .option('--device <device>', `where to run the model: ${DEVICES.join(', ')} (falls back to cpu with a message)`, 'cpu')
     .option('--threads <n>', 'ONNX Runtime intra-op threads per graph (0 = runtime default)', '1')
     .option('--batch-size <n>', 'records per inference batch', '16')
+    .option(
+      '--workers <n>',
+      'threads that prepare records (tokenizing, linking, image and audio decoding) while the model runs; 0: on the main thread (same output either way)',
+      String(defaultWorkers()),
+    )
     .option('--top-k <n>', 'labels reported per head', '5')
     .option('--no-timing', 'leave per-record timings out, so the same input gives byte-identical output')
     .option(
@@ -174,6 +181,7 @@ Exit codes: 0 all records written (inputs of reference data only skipped); 3 som
       }
       if (flags.resume) checkResume(flags, outputFormat);
       const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
+      const workers = parseCount('--workers', flags.workers, { max: 64 });
       await checkOutputPaths({ '--out': flags.out, '--dead-letter': flags.deadLetter, '--report': flags.report }, inputs);
       const fhir = await fhirPlan(flags, inputs);
       process.exitCode = await withStopSignals({ format: logFormat, quiet: flags.quiet === true }, (signal) =>
@@ -209,6 +217,7 @@ Exit codes: 0 all records written (inputs of reference data only skipped); 3 som
           progress: flags.progress,
           ...(flags.resume ? { resume: true } : {}),
           ...(shard ? { shard } : {}),
+          workers,
         }),
       );
     });

@@ -62,6 +62,8 @@ export interface AnalyzeOptions {
    * with code FHIR_WRITE_BACK dead-letters that record; any other rejection stops the run.
    */
   writeBack?: { post(bundle: Bundle): Promise<unknown> };
+  /** Worker threads featurizing while the model runs (src/pipeline/featurize-pool.ts); 0: on the main thread. */
+  workers?: number;
   /** `--shard K/N` (src/pipeline/shard.ts): only the items of this shard are read and counted. */
   shard?: Shard;
   /**
@@ -181,6 +183,7 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
     batchSize: options.batchSize,
     ...(resume ? { resumed: (item) => resume.outcome(item) } : {}),
     ...(options.shard ? { keep: (item) => inShard(item, options.shard as Shard) } : {}),
+    ...(options.workers ? { workers: options.workers } : {}),
     ...(options.explain
       ? { perBatch: (_batch, features) => (options.explain as NonNullable<AnalyzeOptions['explain']>)(features, model) }
       : {}),

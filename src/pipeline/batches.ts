@@ -30,6 +30,7 @@ import type { ClinicalModel, RecordOutputs } from '../model/runtime.js';
 import { readRecords, type ReadOptions } from '../records/read.js';
 import type { ClinicalRecord, RecordItem } from '../records/types.js';
 import { ClinicalBertError } from '../util/errors.js';
+import { type Featurized, FeaturizePool } from './featurize-pool.js';
 
 /** Batches per sorting window. */
 export const WINDOW_BATCHES = 4;
@@ -69,6 +70,11 @@ export interface RecordRunOptions<E> {
    * nothing else (not resumed, not featurized).
    */
   keep?: (item: RecordItem) => boolean;
+  /**
+   * Worker threads that featurize while the model runs (src/pipeline/featurize-pool.ts); 0 or
+   * absent: on this thread. The events are the same either way.
+   */
+  workers?: number;
   /**
    * Runs after the model on each batch and returns one value per record (explanations,
    * faithfulness). `features` is the very array the model ran (src/model/runtime.ts reuses its
@@ -172,34 +178,92 @@ async function runWindow<E>(model: ClinicalModel, window: readonly Pending[], op
   return done;
 }
 
+/** A record read and sent to be featurized: its features arrive later (a worker) or at once (in process). */
+interface Reading {
+  record: ClinicalRecord;
+  order: number;
+  featurized: Promise<Featurized>;
+}
+
+/** Items read since the last flush, in input order: records being featurized and events that need no model. */
+interface Window<E> {
+  records: Reading[];
+  held: (Reading | RecordEvent<E>)[];
+}
+
+const emptyWindow = <E>(): Window<E> => ({ records: [], held: [] });
+
 /** Every record item of the inputs through the model: one event per item, in input order. */
 export async function* runRecords<E = undefined>(model: ClinicalModel, options: RecordRunOptions<E>): AsyncGenerator<RecordEvent<E>> {
   const windowSize = options.batchSize * WINDOW_BATCHES;
-  /** The window's records, and everything read since the last flush in input order. */
-  let window: Pending[] = [];
-  let held: (Pending | RecordEvent<E>)[] = [];
+  // The window being read, and the one read before it, whose records featurize (in the pool's
+  // threads) while the reading goes on; it runs through the model when the next one is full.
+  let current: Window<E> = emptyWindow();
+  let previous: Window<E> | undefined;
   let order = 0;
-  async function* flush(): AsyncGenerator<RecordEvent<E>> {
-    if (held.length === 0) return;
-    const pending = window;
-    const items = held;
-    window = [];
-    held = [];
+  let pool: FeaturizePool | undefined;
+  const workers = options.workers ?? 0;
+
+  const featurize = async (record: ClinicalRecord): Promise<Featurized> => {
+    if (pool) return pool.featurize(record);
+    const started = process.hrtime.bigint();
+    const features = await model.featurizer.featurize(record);
+    return { features, ns: Number(process.hrtime.bigint() - started) };
+  };
+
+  async function* flush(window: Window<E> | undefined): AsyncGenerator<RecordEvent<E>> {
+    if (!window || window.held.length === 0) return;
+    // features in input order; a record whose featurizing failed is an event of its own
+    const pending: Pending[] = [];
+    const failed = new Map<number, string>();
+    for (const r of window.records) {
+      try {
+        const { features, ns } = await r.featurized;
+        pending.push({ record: r.record, features, order: r.order, featurizeNs: BigInt(ns) });
+      } catch (error) {
+        failed.set(r.order, firstLine(error));
+      }
+    }
     const done = pending.length > 0 ? await runWindow(model, pending, options) : new Map<number, Done<E>>();
-    for (const item of items) {
-      if (!('order' in item)) yield item;
-      else yield done.get(item.order) ?? { kind: 'failed', record: item.record, features: item.features, reason: 'no output' };
+    const byOrder = new Map(pending.map((p) => [p.order, p]));
+    for (const item of window.held) {
+      if (!('order' in item)) {
+        yield item;
+        continue;
+      }
+      const why = failed.get(item.order);
+      if (why !== undefined) {
+        yield { kind: 'unfeaturizable', record: item.record, message: why };
+        continue;
+      }
+      const p = byOrder.get(item.order) as Pending;
+      yield done.get(item.order) ?? { kind: 'failed', record: p.record, features: p.features, reason: 'no output' };
     }
     yield { kind: 'window' };
   }
+  /** The current window is full: run the one before it, and keep reading into a new one. */
+  async function* rotate(): AsyncGenerator<RecordEvent<E>> {
+    yield* flush(previous);
+    previous = current;
+    current = emptyWindow();
+    // the pool starts once a run has more than one window: a few records are not worth the threads
+    if (!pool && workers > 0) pool = new FeaturizePool(model.pkg.dir, workers);
+  }
+  async function* drain(): AsyncGenerator<RecordEvent<E>> {
+    yield* flush(previous);
+    previous = undefined;
+    const last = current;
+    current = emptyWindow();
+    yield* flush(last);
+  }
   /** An event that needs no model: at once when no record waits before it, else behind them. */
   async function* emit(event: RecordEvent<E>): AsyncGenerator<RecordEvent<E>> {
-    if (window.length === 0 && held.length === 0) {
+    if (!previous && current.held.length === 0) {
       yield event;
       return;
     }
-    held.push(event);
-    if (held.length >= windowSize * HELD_PER_WINDOW) yield* flush();
+    current.held.push(event);
+    if (current.held.length >= windowSize * HELD_PER_WINDOW) yield* rotate();
   }
   const reader = readRecords(options.inputs, options.read)[Symbol.asyncIterator]();
   try {
@@ -210,7 +274,7 @@ export async function* runRecords<E = undefined>(model: ClinicalModel, options: 
       } catch (error) {
         // the reader failed past its own per-item guards: the records already read still get their
         // events (written or dead-lettered) before the error ends the run
-        yield* flush();
+        yield* drain();
         throw error;
       }
       if (next.done) break;
@@ -238,22 +302,18 @@ export async function* runRecords<E = undefined>(model: ClinicalModel, options: 
         continue;
       }
       if (options.limit !== undefined && order >= options.limit) break;
-      const started = process.hrtime.bigint();
-      let features: RecordFeatures;
-      try {
-        features = await model.featurizer.featurize(record);
-      } catch (error) {
-        yield* emit({ kind: 'unfeaturizable', record, message: firstLine(error) });
-        continue;
-      }
-      const pending = { record, features, order: order++, featurizeNs: process.hrtime.bigint() - started };
-      window.push(pending);
-      held.push(pending);
-      if (window.length >= windowSize) yield* flush();
+      const featurized = featurize(record);
+      // (in process, featurizing runs here, one record after the other, as it always did)
+      if (!pool) await featurized.catch(() => {});
+      const reading: Reading = { record, order: order++, featurized };
+      current.records.push(reading);
+      current.held.push(reading);
+      if (current.records.length >= windowSize) yield* rotate();
     }
+    yield* drain();
   } finally {
     // a consumer that stops iterating stops the reading too (its files and temporary spill)
     await reader.return?.(undefined);
+    await pool?.close();
   }
-  yield* flush();
 }

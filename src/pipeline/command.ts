@@ -61,6 +61,8 @@ export interface AnalyzeRun {
   quiet: boolean;
   /** Show the progress spinner (when stderr is a terminal and the log is text). */
   progress: boolean;
+  /** Featurizing threads (`--workers`, src/pipeline/featurize-pool.ts). */
+  workers?: number;
   /** `--shard K/N`: only this shard's records (src/pipeline/shard.ts). */
   shard?: Shard;
   /** `--resume`: continue the interrupted run whose `out` (and `deadLetter`) files are there (src/io/resume.ts). */
@@ -170,6 +172,7 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
     ...(writeBack ? { writeBack } : {}),
     ...(resume ? { resume } : {}),
     ...(run.shard ? { shard: run.shard } : {}),
+    ...(run.workers ? { workers: run.workers } : {}),
     onProgress: (c) => {
       if (spinner) spinner.text = progressText(c);
     },
