@@ -1,29 +1,48 @@
 #!/usr/bin/env bash
 # Throughput and memory of `clinicalbert analyze` on generated patients, beside raw
-# onnxruntime-node running the same batches through the same graphs (bench/raw-ort.ts).
-#   bash bench/analyze.sh [patients=1000] [batch=16] [threads=1]
+# onnxruntime-node running the same batches through the same graphs (bench/raw-ort.ts), in one run:
+# 1 and 2 ONNX Runtime threads, featurizing on the main thread (--workers 0) or in a worker thread,
+# and --batch-size 1 as the naive baseline. With PRECISIONS="fp32 int8" (and a package that carries
+# an int8 text graph: analyze --precision), int8 rows are added.
+#   bash bench/analyze.sh [patients=1000] [batch=16]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 patients=${1:-1000}
 batch=${2:-16}
-threads=${3:-1}
+precisions=${PRECISIONS:-fp32}
 out=bench/out
 mkdir -p "$out"
 records="$out/bench-$patients.ndjson"
 if [ ! -s "$records" ]; then
   node bin/clinicalbert.js synth --seed 2024 --patients "$patients" --out "$records" --quiet
 fi
-echo "input: $patients generated patients ($(du -h "$records" | cut -f1)), batch $batch, threads $threads, $(nproc) cores"
+echo "input: $patients generated patients ($(du -h "$records" | cut -f1)), batch $batch, $(nproc) cores, $(date -u +%Y-%m-%d)"
+printf '%-52s %10s %12s  %s\n' "" "records/s" "peak RSS MB" "note"
 
-summary=$(node bin/clinicalbert.js analyze "$records" --batch-size "$batch" --threads "$threads" \
-  --no-timing --log-format json --out "$out/predictions.jsonl" 2>&1 >/dev/null | grep '"event":"summary"')
-raw=$(node --import tsx bench/raw-ort.ts "$records" "$batch" "$threads")
+analyze() { # label args...
+  local label=$1; shift
+  local s
+  s=$(node bin/clinicalbert.js analyze "$records" --no-timing --log-format json --out "$out/predictions.jsonl" "$@" 2>&1 >/dev/null | grep '"event":"summary"')
+  node -e 'const a = JSON.parse(process.argv[1]); console.log(process.argv[2].padEnd(52) + a.recordsPerSecond.toFixed(1).padStart(11) + String(a.peakRssMb).padStart(13) + `  ${a.written} written, ${a.seconds.toFixed(1)} s`)' "$s" "$label"
+  echo "$s" > "$out/last-summary.json"
+}
+raw() { # label threads [precision]
+  local r
+  r=$(node --import tsx bench/raw-ort.ts "$records" "$batch" "$2" ${3:+"$3"})
+  node -e 'const r = JSON.parse(process.argv[1]); console.log(process.argv[2].padEnd(52) + r.recordsPerSecond.toFixed(1).padStart(11) + String(r.peakRssMb).padStart(13) + "  session.run only (featurized up front)")' "$r" "$1"
+  echo "$r" > "$out/last-raw.json"
+}
+ratio() { node -e 'const a = JSON.parse(require("fs").readFileSync(process.argv[1])); const r = JSON.parse(require("fs").readFileSync(process.argv[2])); console.log(`  -> analyze at ${(100 * a.recordsPerSecond / r.recordsPerSecond).toFixed(0)}% of raw ORT (target 90%)`)' "$out/last-summary.json" "$out/last-raw.json"; }
 
-node -e '
-const a = JSON.parse(process.argv[1]); const r = JSON.parse(process.argv[2]);
-const row = (name, rps, rss, note) => console.log(name.padEnd(34) + rps.toFixed(1).padStart(12) + String(rss).padStart(14) + "  " + note);
-console.log("".padEnd(34) + "records/s".padStart(12) + "peak RSS MB".padStart(14));
-row("clinicalbert analyze (end to end)", a.recordsPerSecond, a.peakRssMb, `read ${a.read}, written ${a.written}, ${a.seconds.toFixed(1)} s incl. parsing, decoding, output`);
-row("raw onnxruntime-node, same batches", r.recordsPerSecond, r.peakRssMb, `${r.seconds.toFixed(1)} s in session.run only (featurized up front)`);
-console.log(`analyze runs at ${(100 * a.recordsPerSecond / r.recordsPerSecond).toFixed(0)}% of the raw inference rate`);
-' "$summary" "$raw"
+for precision in $precisions; do
+  extra=()
+  [ "$precision" = fp32 ] || extra=(--precision "$precision")
+  for threads in 1 2; do
+    raw "raw onnxruntime-node, $precision, $threads thread(s)" "$threads" "$precision"
+    analyze "analyze, $precision, $threads thread(s), --workers 1" --batch-size "$batch" --threads "$threads" --workers 1 "${extra[@]}"
+    ratio
+    analyze "analyze, $precision, $threads thread(s), --workers 0" --batch-size "$batch" --threads "$threads" --workers 0 "${extra[@]}"
+    ratio
+  done
+done
+analyze "analyze, fp32, 1 thread, --batch-size 1 (naive)" --batch-size 1 --threads 1 --workers 0
