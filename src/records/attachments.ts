@@ -17,6 +17,7 @@ import { isTextType, kindNoun, modalityOf, parseContentType, sniffContentType, t
 import { type fhir4, items, num, obj, type ResourceEntry, str } from './fhir.js';
 import type { ReferenceResolver } from './fhir-refs.js';
 import { htmlToText, MAX_HTML_NOTE_BYTES } from './html-text.js';
+import { parseDataUrl, percentDecode } from './data-url.js';
 import { DEFAULT_FETCH_BUDGET_MS, RecordFetcher } from './fetch-url.js';
 import { resolveInside } from './safe-path.js';
 import type { MediaAttachment } from './types.js';
@@ -208,17 +209,22 @@ async function load(attachment: fhir4.Attachment, where: string, ctx: Attachment
     return fetched.contentType ? { bytes: fetched.bytes, contentType: fetched.contentType, url } : { bytes: fetched.bytes, url };
   }
   if (url.startsWith('data:')) {
-    const m = /^data:([^,]*?)(;base64)?,(.*)$/s.exec(url);
-    if (!m) {
-      ctx.warn(`${where}: malformed data: URL; ignored`);
+    const parsed = parseDataUrl(url);
+    if (!parsed.ok) {
+      ctx.warn(`${where}: ${parsed.reason}; ignored`);
       return undefined;
     }
-    const contentType = m[1] || undefined;
-    if (m[2]) {
-      const inline = decodeInline(m[3] ?? '', where, ctx);
+    const { contentType } = parsed;
+    if (parsed.base64) {
+      const inline = decodeInline(parsed.data, where, ctx);
       return inline && contentType ? { ...inline, contentType } : inline;
     }
-    const bytes = new TextEncoder().encode(decodeURIComponent(m[3] ?? ''));
+    const decoded = percentDecode(parsed.data);
+    if (!decoded.ok) {
+      ctx.warn(`${where}: data: URL with an ${decoded.reason}; attachment ignored`);
+      return undefined;
+    }
+    const { bytes } = decoded;
     if (bytes.length > max) {
       ctx.warn(`${where}: attachment of ${mb(bytes.length)} exceeds the ${mb(max)} limit; ignored`);
       return undefined;
