@@ -4,8 +4,8 @@
  *
  * Bundles (NDJSON lines or files) and CSV rows become records as they are read. Bulk Data lines
  * (resources one per line, from folders, `*.ndjson` files or stdin) are joined by patient across
- * all inputs of the call through a bounded-memory spill (src/records/group-bulk.ts) and come out
- * after the last input is read. Every raw item read is counted as used (it went into a record),
+ * all inputs of the call, within each export (the folder of their file), through a bounded-memory
+ * spill (src/records/group-bulk.ts) and come out after the last input is read. Every raw item read is counted as used (it went into a record),
  * failed (it produced, or was part of, a failure item) or skipped (with a reason), so that
  * `itemsRead === itemsUsed + itemsFailed + itemsSkipped` and every `RecordItem` is a record, a
  * failure or a skipped input (a Bundle of reference data only): `recordsYielded + failures +
