@@ -11,7 +11,6 @@ import { readSources, type SourceNotice } from '../../src/io/sources.js';
 import { readRecords } from '../../src/records/read.js';
 import { collect, tempFolder } from './corpus.js';
 
-
 let dir = '';
 let remove = () => {};
 beforeAll(() => {
