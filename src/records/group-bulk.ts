@@ -150,6 +150,7 @@ export class BulkGrouper {
   private readonly binariesByContext = new Map<string, string[]>();
   private seq = 0;
   private draining = false;
+  private sharedReadCount = 0;
 
   constructor(private readonly options: BulkGrouperOptions = {}) {
     this.buckets = new Array<SpillFile | undefined>(Math.max(1, options.buckets ?? 64)).fill(undefined);
@@ -251,27 +252,45 @@ export class BulkGrouper {
     return { kind: 'queued' };
   }
 
-  /** The shared resources of one scope. */
+  /** Shared-store lines read from disk and parsed so far (for tests and diagnostics). */
+  get sharedReads(): number {
+    return this.sharedReadCount;
+  }
+
+  /**
+   * The shared resources of one scope, for one patient's group. Each is read and parsed once for
+   * the group (the 300 Media of one Binary read it once, not 300 times), up to
+   * SHARED_MEMO_BYTES of their text held; past that, one is read again at each lookup.
+   */
   private sharedResolver(scope: number): ReferenceResolver {
+    const memo = new Map<string, ResourceEntry | undefined>();
+    let held = 0;
     return {
       resolve: async (reference) => {
         const parsed = parseReference(reference);
         const keys = parsed.key ? [parsed.key] : parsed.uuid ? [...SHARED_TYPES].map((t) => `${t}/${parsed.uuid}`) : [];
         for (const key of keys) {
-          const at = this.sharedIndex.get(scoped(scope, key));
+          const indexKey = scoped(scope, key);
+          const at = this.sharedIndex.get(indexKey);
           if (!at || !this.shared) continue;
+          if (memo.has(indexKey)) return memo.get(indexKey);
           this.sharedHandle ??= await open(this.shared.path, 'r');
           const buffer = Buffer.alloc(at.length);
           await this.sharedHandle.read(buffer, 0, at.length, at.offset);
+          this.sharedReadCount++;
           const resource = asResource(JSON.parse(buffer.toString('utf8')));
-          if (!resource) return undefined;
           const origin = this.files[at.file];
-          return {
+          const entry: ResourceEntry | undefined = resource && {
             resource,
             key,
             position: { file: origin?.file ?? '?', line: at.line },
             baseDir: origin?.baseDir ?? '.',
           };
+          if (held + at.length <= SHARED_MEMO_BYTES) {
+            memo.set(indexKey, entry);
+            held += at.length;
+          }
+          return entry;
         }
         return undefined;
       },
@@ -283,33 +302,24 @@ export class BulkGrouper {
     this.draining = true;
     await this.shared?.close();
     for (const bucket of this.buckets) await bucket?.close();
-    const resolvers = new Map<number, ReferenceResolver>();
-    const shared: SharedFor = (scope) => {
-      let r = resolvers.get(scope);
-      if (!r) {
-        r = this.sharedResolver(scope);
-        resolvers.set(scope, r);
-      }
-      return r;
-    };
     for (const bucket of this.buckets) {
-      if (bucket) yield* this.drain(bucket.path, 0, shared);
+      if (bucket) yield* this.drain(bucket.path, 0);
     }
   }
 
-  private async *drain(path: string, level: number, shared: SharedFor): AsyncGenerator<BulkGroup> {
+  private async *drain(path: string, level: number): AsyncGenerator<BulkGroup> {
     const size = (await stat(path)).size;
     if (size > this.maxBucketBytes && level < MAX_SPLIT_LEVEL) {
       const parts = await this.split(path, level);
       await unlink(path);
       for (const part of parts) {
         // a part that got everything holds one patient (or colliding keys): splitting cannot help
-        if (part.bytes === size) yield* this.load(part.path, shared);
-        else yield* this.drain(part.path, level + 1, shared);
+        if (part.bytes === size) yield* this.load(part.path);
+        else yield* this.drain(part.path, level + 1);
       }
       return;
     }
-    yield* this.load(path, shared);
+    yield* this.load(path);
   }
 
   private async split(path: string, level: number): Promise<SpillFile[]> {
@@ -329,7 +339,7 @@ export class BulkGrouper {
     return [...parts.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p);
   }
 
-  private async *load(path: string, shared: SharedFor): AsyncGenerator<BulkGroup> {
+  private async *load(path: string): AsyncGenerator<BulkGroup> {
     interface Held {
       patientKey: string;
       scope: number;
@@ -382,7 +392,7 @@ export class BulkGrouper {
     for (const g of ordered) {
       const { patientKey } = g;
       const lines = g.reducer ? g.reducer.kept() : g.lines;
-      const group = await this.toGroup(patientKey, lines, shared(g.scope), g.source, g.scope);
+      const group = await this.toGroup(patientKey, lines, this.sharedResolver(g.scope), g.source, g.scope);
       const scopes = scopesOf.get(patientKey) ?? [];
       if (scopes.length > 1) {
         const folders = scopes.map((s) => this.scopeName(s)).sort();
@@ -495,8 +505,8 @@ export class BulkGrouper {
   }
 }
 
-/** The shared resolver of a scope (one export). */
-type SharedFor = (scope: number) => ReferenceResolver;
+/** Bytes of text of the shared resources (Medication, Binary) one patient's group keeps parsed: 64 MiB. */
+const SHARED_MEMO_BYTES = 64 * 1024 * 1024;
 
 /** A key within one scope: `<scope>\t<key>`. */
 function scoped(scope: number, key: string): string {
