@@ -34,7 +34,8 @@
  * Memory bound: one bucket's lines (at most `maxBucketBytes` of text and their parsed form; one
  * patient at most `bound.maxPatientBytes` plus what its reducer keeps), plus one small index
  * entry per Medication or Binary resource (two for a Binary with a securityContext) and per input
- * file. Disk: one copy of the input, in a private folder (src/util/temp-folder.ts: 0700, files
+ * file, and the shared resources the patient being assembled looked up (each read and parsed once
+ * for the patient, up to SHARED_MEMO_BYTES of their text). Disk: one copy of the input, in a private folder (src/util/temp-folder.ts: 0700, files
  * 0600, named with the PID so a later run removes it if this one is killed). `close()` removes it.
  * Output order is deterministic: by bucket, then by the position of the patient's first line.
  */
