@@ -18,10 +18,11 @@ import { parseShard } from '../pipeline/shard.js';
 import { defaultWorkers } from '../pipeline/featurize-pool.js';
 import { INPUT_FORMATS, UNITS, type InputFormat, type RecordUnit } from '../records/read.js';
 import { parseChoice, parseCount, quote, UsageError } from '../util/errors.js';
+import { addBudgetOptions, type BudgetFlags, parseBudgetFlags } from './budget-flags.js';
 import { checkOutputPaths } from './output-paths.js';
 import { type FhirFlags, fhirPlan } from './fhir-flags.js';
 
-interface AnalyzeFlags extends FhirFlags {
+interface AnalyzeFlags extends FhirFlags, BudgetFlags {
   out?: string;
   outputFormat: string;
   deadLetter?: string;
@@ -34,9 +35,6 @@ interface AnalyzeFlags extends FhirFlags {
   topK: string;
   timing: boolean;
   maxErrors?: string;
-  maxAttachmentMb: string;
-  maxLineMb: string;
-  maxPatientMb: string;
   allowNetwork?: boolean;
   allowPrivateNetwork?: boolean;
   fetchBudgetS: string;
@@ -53,7 +51,7 @@ interface AnalyzeFlags extends FhirFlags {
 }
 
 export function registerAnalyze(program: Command): void {
-  program
+  const analyze = program
     .command('analyze')
     .description(
       'Stream records (FHIR R4 NDJSON, Bundles, Bulk Data folders, CSV, stdin) through the model and write one JSON line of predictions per record',
@@ -92,14 +90,9 @@ export function registerAnalyze(program: Command): void {
       `explanations per record: ${EXPLAIN_LEVELS.join(', ')} (fast: modality ablation and knowledge-graph evidence, ~1 ms per record; full: adds word occlusion, attention rollout, image and audio saliency, ~0.4 s per record on one thread)`,
       'none',
     )
-    .option('--max-errors <n>', 'abort (exit 3) once more than n records were dead-lettered')
-    .option('--max-attachment-mb <n>', 'attachments larger than this are dropped with a warning', '20')
-    .option('--max-line-mb <n>', 'NDJSON lines longer than this are dead-lettered (LINE_TOO_LONG) without being read', '64')
-    .option(
-      '--max-patient-mb <n>',
-      'Bulk Data: a patient with more resource JSON than this is read in one pass keeping the newest notes, 3 Observations per code and the newest facts, with a warning',
-      '32',
-    )
+    .option('--max-errors <n>', 'abort (exit 3) once more than n records were dead-lettered');
+  // the per-record budgets and input caps, shared with explain (src/cli/budget-flags.ts)
+  addBudgetOptions(analyze)
     .option(
       '--base-dir <dir>',
       'stdin (-): read relative attachment paths of the records from this folder (without it they are refused with a warning)',
@@ -171,9 +164,7 @@ Exit codes: 0 all records written (inputs of reference data only skipped); 3 som
       const batchSize = parseCount('--batch-size', flags.batchSize, { min: 1, max: 4096 });
       const topK = parseCount('--top-k', flags.topK, { min: 1, max: 1000 });
       const maxErrors = flags.maxErrors === undefined ? undefined : parseCount('--max-errors', flags.maxErrors);
-      const maxAttachmentMb = parseCount('--max-attachment-mb', flags.maxAttachmentMb, { max: 10_000 });
-      const maxLineMb = parseCount('--max-line-mb', flags.maxLineMb, { min: 1, max: 4096 });
-      const maxPatientMb = parseCount('--max-patient-mb', flags.maxPatientMb, { min: 1, max: 65_536 });
+      const budgets = parseBudgetFlags(flags);
       const fetchBudgetS = parseCount('--fetch-budget-s', flags.fetchBudgetS, { min: 1, max: 3600 });
       const reportMaxRecords = parseCount('--report-max-records', flags.reportMaxRecords, { max: 1_000_000 });
       if (flags.baseDir !== undefined && !isFolder(flags.baseDir)) {
@@ -194,9 +185,7 @@ Exit codes: 0 all records written (inputs of reference data only skipped); 3 som
             allowNetwork: flags.allowNetwork === true,
             allowPrivateNetwork: flags.allowPrivateNetwork === true,
             fetchBudgetMs: fetchBudgetS * 1000,
-            maxAttachmentBytes: maxAttachmentMb * 1024 * 1024,
-            maxLineBytes: maxLineMb * 1024 * 1024,
-            maxPatientBytes: maxPatientMb * 1024 * 1024,
+            ...budgets,
             ...(flags.baseDir !== undefined ? { stdinBaseDir: flags.baseDir } : {}),
             signal,
           },

@@ -7,7 +7,7 @@
  * unknown id is a usage error listing a few ids that were seen (ids only, never content) and the
  * first inputs that could not be read, in the words `analyze` uses for them (a folder of Bundle
  * files needs a glob, a pattern matched nothing, a line over `--max-line-mb`…): the inputs resolve
- * and are capped the same way for both.
+ * and are capped the same way for both, with the same budget flags (src/cli/budget-flags.ts).
  */
 import { Chalk } from 'chalk';
 import type { Command } from 'commander';
@@ -21,8 +21,9 @@ import { buildPredictionLine } from '../pipeline/prediction.js';
 import { INPUT_FORMATS, UNITS, readRecords, type InputFormat, type RecordUnit } from '../records/read.js';
 import type { ClinicalRecord } from '../records/types.js';
 import { ClinicalBertError, UsageError, parseChoice, parseCount, quote } from '../util/errors.js';
+import { addBudgetOptions, type BudgetFlags, parseBudgetFlags } from './budget-flags.js';
 
-interface ExplainFlags {
+interface ExplainFlags extends BudgetFlags {
   record: string;
   level: string;
   json?: boolean;
@@ -33,7 +34,6 @@ interface ExplainFlags {
   threads: string;
   topK: string;
   timing: boolean;
-  maxLineMb: string;
 }
 
 /** Ids shown when the asked-for record is not found. */
@@ -42,7 +42,7 @@ const SHOWN_IDS = 5;
 const SHOWN_FAILURES = 3;
 
 export function registerExplain(program: Command): void {
-  program
+  const explain = program
     .command('explain')
     .description(
       'Explain the predictions for one record: modality contributions, knowledge-graph evidence, word, image and audio attributions',
@@ -57,8 +57,9 @@ export function registerExplain(program: Command): void {
     .option('--device <device>', `where to run the model: ${DEVICES.join(', ')}`, 'cpu')
     .option('--threads <n>', 'ONNX Runtime intra-op threads per graph (0 = runtime default)', '1')
     .option('--top-k <n>', 'labels reported per head (JSON)', '5')
-    .option('--no-timing', 'leave method timings out (byte-identical JSON for the same input)')
-    .option('--max-line-mb <n>', 'NDJSON lines longer than this are not read (LINE_TOO_LONG, as in analyze)', '64')
+    .option('--no-timing', 'leave method timings out (byte-identical JSON for the same input)');
+  // the record is read as analyze reads it: the same budgets (src/cli/budget-flags.ts)
+  addBudgetOptions(explain)
     .addHelpText(
       'after',
       `
@@ -77,7 +78,7 @@ Examples:
       const device: Device = parseChoice('--device', flags.device, DEVICES);
       const threads = parseCount('--threads', flags.threads, { max: 256 });
       const topK = parseCount('--top-k', flags.topK, { min: 1, max: 1000 });
-      const maxLineMb = parseCount('--max-line-mb', flags.maxLineMb, { min: 1, max: 4096 });
+      const budgets = parseBudgetFlags(flags);
       const wanted = flags.record.replace(/^Patient\//, '');
 
       const model = await ClinicalModel.load(flags.model, {
@@ -90,7 +91,7 @@ Examples:
         const failures: string[] = [];
         let failed = 0;
         let record: ClinicalRecord | undefined;
-        for await (const item of readRecords([input], { format, unit, maxLineBytes: maxLineMb * 1024 * 1024 })) {
+        for await (const item of readRecords([input], { format, unit, ...budgets })) {
           if (item.kind === 'failure') {
             // as analyze prints a dead letter: position, code, reason (never content)
             const { file, line, entry } = item.position;

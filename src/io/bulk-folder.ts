@@ -11,9 +11,15 @@
  * once. The name only selects the file: each line's `resourceType` still decides its type, since
  * some servers put several types in one file. Files are read in name order so runs are
  * repeatable; hidden files (editor and sync leftovers) are neither read nor listed.
+ *
+ * A symbolic link with such a name is read when it leads to a file inside the folder (real
+ * paths compared, as for attachments: src/records/safe-path.ts) that is not read already under
+ * another name; otherwise it is not read and listed with the reason (a link out of the folder, to
+ * a folder, broken, or the same file twice), never skipped without a word.
  */
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { inside } from '../records/safe-path.js';
 import { R4_RESOURCE_TYPES } from './resource-types.js';
 
 /** `[<n>.]<Type>[.<n>|-<n>]*.ndjson[.gz]`: group 1 is the resource type. */
@@ -26,23 +32,56 @@ export function isBulkFileName(name: string): boolean {
 }
 
 export interface BulkFolderListing {
-  /** Paths of the resource files, sorted by name. */
+  /** Paths of the resource files (links to files inside the folder included), sorted by name. */
   files: string[];
   /** Names of the other (non-hidden) entries, sorted: not read. */
   ignored: string[];
+  /** Links named as resource files that are not read, sorted by name, each with why. */
+  links: { name: string; reason: string }[];
 }
 
 /** The Bulk Data files directly inside `folder` and the names of everything else in it. */
 export async function listBulkFolder(folder: string): Promise<BulkFolderListing> {
   const entries = await readdir(folder, { withFileTypes: true });
-  const files: string[] = [];
+  const names: string[] = [];
+  const linked: string[] = [];
   const ignored: string[] = [];
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;
-    if (e.isFile() && isBulkFileName(e.name)) files.push(e.name);
+    if (!isBulkFileName(e.name)) ignored.push(e.name);
+    else if (e.isFile()) names.push(e.name);
+    else if (e.isSymbolicLink()) linked.push(e.name);
     else ignored.push(e.name);
   }
-  return { files: files.sort().map((name) => join(folder, name)), ignored: ignored.sort() };
+  const links: { name: string; reason: string }[] = [];
+  if (linked.length > 0) {
+    const base = await realpath(folder);
+    // a link to a file read under its own name (or another link's) would read its lines twice
+    const real = new Map<string, string>();
+    for (const name of names) real.set(await realpath(join(folder, name)), name);
+    for (const name of linked.sort()) {
+      const why = await linkProblem(base, join(folder, name), real);
+      if (why) links.push({ name, reason: why });
+      else names.push(name);
+    }
+  }
+  return { files: names.sort().map((name) => join(folder, name)), ignored: ignored.sort(), links };
+}
+
+/** Why the link at `path` is not read, or undefined when it leads to a file in `base` not read yet (then recorded in `real`). */
+async function linkProblem(base: string, path: string, real: Map<string, string>): Promise<string | undefined> {
+  let target: string;
+  try {
+    target = await realpath(path);
+  } catch {
+    return 'a broken link';
+  }
+  if (!inside(base, target)) return 'a link leading outside the folder';
+  if (!(await stat(target)).isFile()) return 'a link to something other than a file';
+  const twin = real.get(target);
+  if (twin !== undefined) return `a link to ${twin}, read once`;
+  real.set(target, basename(path));
+  return undefined;
 }
 
 /** Paths of the Bulk Data files directly inside `folder`, sorted by name. */

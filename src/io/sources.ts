@@ -10,7 +10,7 @@ import { createReadStream } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { NO_BASE_DIR } from '../records/safe-path.js';
-import { listBulkFolder } from './bulk-folder.js';
+import { type BulkFolderListing, listBulkFolder } from './bulk-folder.js';
 import { readCsv } from './csv.js';
 import { detectFormat, type DetectedFormat } from './detect.js';
 import { expandInputs } from './inputs.js';
@@ -84,11 +84,22 @@ async function* readFolder(folder: string, options: SourceOptions): AsyncGenerat
   }
   let files: string[];
   let ignored: string[];
+  let links: BulkFolderListing['links'];
   try {
-    ({ files, ignored } = await listBulkFolder(folder));
+    ({ files, ignored, links } = await listBulkFolder(folder));
   } catch (error) {
     yield { kind: 'error', position: { file: folder }, code: 'READ_ERROR', reason: `cannot list the folder: ${errorCode(error)}` };
     return;
+  }
+  // links not read are named even when nothing else is read
+  if (links.length > 0) {
+    const shown = links.slice(0, NOTICE_NAMES).map((l) => `${l.name} (${l.reason})`);
+    options.onNotice?.({
+      code: 'FILES_NOT_READ',
+      message: `${folder}: ${links.length} linked file(s) not read: ${shown.join(', ')}${links.length > NOTICE_NAMES ? `, and ${links.length - NOTICE_NAMES} more` : ''}`,
+      folder,
+      files: links.map((l) => l.name),
+    });
   }
   if (files.length === 0) {
     yield {

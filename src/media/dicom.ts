@@ -57,6 +57,7 @@ export const MAX_DICOM_INFLATED_BYTES = 256 * 1024 * 1024;
  */
 export const MAX_IMAGE_PIXELS = 64 * 1024 * 1024;
 
+/** What decoding one image may cost (`--max-inflate-mb`, `--max-megapixels`); also the budget of PNG and JPEG (image.ts). */
 export interface DicomBudget {
   /** Inflate cap for deflated data sets, in bytes (default MAX_DICOM_INFLATED_BYTES). */
   maxInflatedBytes?: number;
@@ -88,7 +89,7 @@ export function decodeDicom(bytes: Uint8Array, budget: DicomBudget = {}): GrayIm
           inflated = inflateRawSync(buffer.subarray(position), { maxOutputLength: maxInflated });
         } catch (cause) {
           if ((cause as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || cause instanceof RangeError) {
-            throw new MediaError(`deflated DICOM data set inflates past the ${maxInflated}-byte budget; not decoded`, {
+            throw new MediaError(`deflated DICOM data set inflates past the ${maxInflated}-byte budget (--max-inflate-mb); not decoded`, {
               code: 'DICOM_TOO_LARGE',
             });
           }
@@ -132,9 +133,12 @@ export function decodeDicom(bytes: Uint8Array, budget: DicomBudget = {}): GrayIm
   if (rows === 0 || columns === 0) throw new MediaError('DICOM image has no rows or columns', { code: 'DICOM_NO_PIXELS' });
   const count = rows * columns;
   if (count > maxPixels) {
-    throw new MediaError(`DICOM image of ${columns} × ${rows} pixels is over the ${maxPixels}-pixel budget; not decoded`, {
-      code: 'IMAGE_TOO_LARGE',
-    });
+    throw new MediaError(
+      `DICOM image of ${columns} × ${rows} pixels is over the ${maxPixels}-pixel budget (--max-megapixels); not decoded`,
+      {
+        code: 'IMAGE_TOO_LARGE',
+      },
+    );
   }
   const frameBytes = (count * samples * bitsAllocated) / 8;
   if (pixelElement.length < frameBytes) {

@@ -4,9 +4,14 @@
  *
  * The format is sniffed from the bytes, not trusted from the content type: a mislabelled
  * attachment is decoded when it is a real image, and refused with a clear reason when it is not.
+ *
+ * Budgets (issue 11): width × height is checked against a pixel budget from the header, before
+ * any pixel is decoded (`--max-megapixels`, carried on the attachment as `limits`), and a deflated
+ * DICOM is inflated with a cap (`--max-inflate-mb`); past either, a MediaError (IMAGE_TOO_LARGE,
+ * DICOM_TOO_LARGE) that the featurizer turns into a warning on the record.
  */
 import sharp, { type Sharp } from 'sharp';
-import { decodeDicom, isDicom, MAX_IMAGE_PIXELS } from './dicom.js';
+import { type DicomBudget, decodeDicom, isDicom, MAX_IMAGE_PIXELS } from './dicom.js';
 import { MediaError } from './errors.js';
 
 export interface ImageInputSpec {
@@ -28,27 +33,37 @@ export function sniffImageFormat(bytes: Uint8Array): ImageFormat | undefined {
 export async function decodeImageGray(
   bytes: Uint8Array,
   size: number,
+  budget: DicomBudget = {},
 ): Promise<{ pixels: Uint8Array; format: ImageFormat; width: number; height: number; dicom?: DicomSubject }> {
   const format = sniffImageFormat(bytes);
   if (!format) throw new MediaError('image bytes are not PNG, JPEG or DICOM', { code: 'IMAGE_UNKNOWN_FORMAT' });
+  const maxPixels = budget.maxPixels ?? MAX_IMAGE_PIXELS;
   try {
     let source: Sharp;
     let width: number;
     let height: number;
     let dicom: DicomSubject | undefined;
     if (format === 'dicom') {
-      const gray = decodeDicom(bytes);
+      const gray = decodeDicom(bytes, budget);
       ({ width, height } = gray);
       dicom = { ...(gray.modality ? { modality: gray.modality } : {}), ...(gray.bodyPart ? { bodyPart: gray.bodyPart } : {}) };
       source = sharp(Buffer.from(gray.pixels.buffer, gray.pixels.byteOffset, gray.pixels.byteLength), {
         raw: { width, height, channels: 1 },
       });
     } else {
-      // the pixel budget is checked from the header, before any pixel is decoded
-      source = sharp(bytes, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS });
-      const meta = await source.metadata();
+      // the pixel budget is checked from the header (metadata decodes no pixel), and sharp holds to it
+      const meta = await sharp(bytes, { failOn: 'error', limitInputPixels: false }).metadata();
       width = meta.width ?? 0;
       height = meta.height ?? 0;
+      if (width * height > maxPixels) {
+        throw new MediaError(
+          `${format.toUpperCase()} image of ${width} × ${height} pixels is over the ${maxPixels}-pixel budget (--max-megapixels); not decoded`,
+          {
+            code: 'IMAGE_TOO_LARGE',
+          },
+        );
+      }
+      source = sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels });
     }
     const pixels = await source.grayscale().resize(size, size, { fit: 'fill', kernel: 'linear' }).extractChannel(0).raw().toBuffer();
     return {
@@ -73,9 +88,16 @@ export interface DicomSubject {
   bodyPart?: string;
 }
 
-/** The model's image tensor data, (pixel / 255 - mean) / std (length size²), and a DICOM file's own modality and body part. */
-export async function readImage(bytes: Uint8Array, spec: ImageInputSpec): Promise<{ data: Float32Array; dicom?: DicomSubject }> {
-  const { pixels, dicom } = await decodeImageGray(bytes, spec.size);
+/**
+ * The model's image tensor data, (pixel / 255 - mean) / std (length size²), and a DICOM file's own
+ * modality and body part. `budget`: the pixel and inflate caps (the defaults when absent).
+ */
+export async function readImage(
+  bytes: Uint8Array,
+  spec: ImageInputSpec,
+  budget: DicomBudget = {},
+): Promise<{ data: Float32Array; dicom?: DicomSubject }> {
+  const { pixels, dicom } = await decodeImageGray(bytes, spec.size, budget);
   const data = new Float32Array(pixels.length);
   for (let i = 0; i < pixels.length; i++) data[i] = ((pixels[i] as number) / 255 - spec.mean) / spec.std;
   return { data, ...(dicom ? { dicom } : {}) };

@@ -254,7 +254,8 @@ export class Featurizer {
         continue;
       }
       try {
-        const { data, dicom } = await readImage(media.data as Uint8Array, this.spec.image);
+        // the decoder budgets the record was read with (--max-megapixels, --max-inflate-mb)
+        const { data, dicom } = await readImage(media.data as Uint8Array, this.spec.image, media.limits);
         const dicomWhy = dicom && notChestRadiograph(dicom.bodyPart, dicom.modality);
         if (dicomWhy) {
           warnings.push(`${media.resource}: image not used: the DICOM file says ${dicomWhy}; the image encoder reads chest radiographs`);

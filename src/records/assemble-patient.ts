@@ -13,8 +13,14 @@
  * is left out here, with a warning naming the resource and the status, and so are the results of
  * a DiagnosticReport left out; Binaries they reference are not read as loose ones either. In an
  * encounter's record, a Condition that held during the encounter is marked `heldAtEncounter`.
+ *
+ * Each record has its own decoded-bytes budget (src/records/record-budget.ts): a resource's
+ * attachments count against the record it goes to (its encounter's, placed as above before its
+ * attachments are read; an undated one the latest encounter's), while a Binary is still decoded
+ * once for the whole group and shared by the records that use it.
  */
 import { type AttachmentOptions, withRecordFetcher } from './attachments.js';
+import { MAX_RECORD_DECODED_BYTES, RecordBudget } from './record-budget.js';
 import type { RecordFetcher } from './fetch-url.js';
 import { demographicsOf } from './demographics.js';
 import { extractContent, CONTENT_TYPES, dedupeNotes } from './notes.js';
@@ -113,34 +119,94 @@ async function unreadResults(group: PatientGroup): Promise<Map<string, string>> 
   return out;
 }
 
-async function piecesOf(group: PatientGroup, shared: AssembleOptions): Promise<{ pieces: Piece[]; encounters: EncounterInfo[] }> {
-  // one fetch budget per record; its URL fetches start together (bounded) and are awaited in order
+/** The Encounters of a group, in input order. */
+function encountersOf(group: PatientGroup): EncounterInfo[] {
+  const encounters: EncounterInfo[] = [];
+  for (const entry of group.entries) {
+    if (!isEntryOf(entry, 'Encounter')) continue;
+    const period = obj(entry.resource.period);
+    const start = str(period?.start) ?? str(period?.end);
+    const end = str(period?.end);
+    encounters.push({
+      key: entry.key,
+      id: entry.key.slice('Encounter/'.length),
+      entry,
+      ...(start ? { start } : {}),
+      ...(end ? { end } : {}),
+    });
+  }
+  return encounters;
+}
+
+/** Encounters by start (undated last), ties in input order. */
+function byStart(encounters: readonly EncounterInfo[]): EncounterInfo[] {
+  return encounters
+    .map((e, index) => ({ e, index, t: timeValue(e.start) }))
+    .sort((a, b) => (a.t ?? Infinity) - (b.t ?? Infinity) || a.index - b.index)
+    .map((x) => x.e);
+}
+
+/**
+ * The encounter a piece goes to by its reference, else by its time (the latest encounter that
+ * started at or before it; the first when it is older than all); undefined when it has neither.
+ */
+function encounterOf(
+  piece: Pick<Piece, 'encounter' | 'time'>,
+  ordered: readonly EncounterInfo[],
+  byKey: ReadonlyMap<string, EncounterInfo>,
+): EncounterInfo | undefined {
+  const referenced = piece.encounter ? byKey.get(piece.encounter) : undefined;
+  if (referenced) return referenced;
+  const t = timeValue(piece.time);
+  if (t === undefined) return undefined;
+  let target = ordered[0];
+  for (const e of ordered) {
+    const s = timeValue(e.start);
+    if (s !== undefined && s <= t) target = e;
+  }
+  return target;
+}
+
+async function piecesOf(
+  group: PatientGroup,
+  shared: AssembleOptions,
+  ordered: readonly EncounterInfo[],
+  byKey: ReadonlyMap<string, EncounterInfo>,
+): Promise<Piece[]> {
+  // one fetch budget per group; its URL fetches start together (bounded) and are awaited in order
   const options = withRecordFetcher(shared);
   if (options.fetcher) await prefetch(group, options.fetcher);
+  // one decoded-bytes budget per record: the patient's, or each encounter's
+  const limit = options.maxRecordDecodedBytes ?? MAX_RECORD_DECODED_BYTES;
+  const budgets = new Map<string, RecordBudget>();
+  const budgetOf = (piece: Pick<Piece, 'encounter' | 'time'>): RecordBudget => {
+    const key = options.unit === 'encounter' ? (encounterOf(piece, ordered, byKey) ?? ordered[ordered.length - 1])?.key : undefined;
+    let budget = budgets.get(key ?? '');
+    if (!budget) {
+      budget = new RecordBudget(limit);
+      budgets.set(key ?? '', budget);
+    }
+    return budget;
+  };
   const pieces: Piece[] = [];
-  const encounters: EncounterInfo[] = [];
   const consumed = group.consumed ?? new Set<string>();
   const resultsUnread = await unreadResults(group);
   const handle = async (entry: ResourceEntry, order: number): Promise<void> => {
-    if (isEntryOf(entry, 'Encounter')) {
-      const period = obj(entry.resource.period);
-      const start = str(period?.start) ?? str(period?.end);
-      const end = str(period?.end);
-      encounters.push({
-        key: entry.key,
-        id: entry.key.slice('Encounter/'.length),
-        entry,
-        ...(start ? { start } : {}),
-        ...(end ? { end } : {}),
-      });
-      return;
-    }
     const type = entry.resource.resourceType;
     if (typeof type !== 'string' || (!CONTENT_TYPES.has(type) && !FACT_TYPES.has(type))) return;
     const warnings: string[] = [];
     const warn = (m: string): void => {
       warnings.push(m);
     };
+    // where the piece goes decides which record's budget its attachments count against
+    const place: Pick<Piece, 'encounter' | 'time'> = {};
+    const ref = encounterReferenceOf(entry.resource);
+    if (ref) {
+      const target = await group.resolver.resolve(ref);
+      place.encounter = target?.resource.resourceType === 'Encounter' ? target.key : (parseReference(ref).key ?? ref);
+    }
+    const time = resourceTime(entry.resource);
+    if (time) place.time = time;
     const unread = unreadStatus(entry.resource) ?? resultsUnread.get(entry.key);
     let piece: Piece;
     if (unread) {
@@ -150,27 +216,20 @@ async function piecesOf(group: PatientGroup, shared: AssembleOptions): Promise<{
         const target = await group.resolver.resolve(url);
         if (target) consumed.add(target.key);
       }
-      piece = { notes: [], media: [], facts: [], warnings, order };
+      piece = { notes: [], media: [], facts: [], warnings, order, ...place };
     } else {
-      const ctx = { entry, resolver: group.resolver, options, warn, consumed };
+      const ctx = { entry, resolver: group.resolver, options, warn, consumed, budget: budgetOf(place) };
       const content = CONTENT_TYPES.has(type) ? await extractContent(ctx) : { notes: [], media: [] };
       const facts = FACT_TYPES.has(type) ? await extractFacts(entry, group.resolver, warn) : [];
-      piece = { ...content, facts, warnings, order };
+      piece = { ...content, facts, warnings, order, ...place };
     }
-    const ref = encounterReferenceOf(entry.resource);
-    if (ref) {
-      const target = await group.resolver.resolve(ref);
-      piece.encounter = target?.resource.resourceType === 'Encounter' ? target.key : (parseReference(ref).key ?? ref);
-    }
-    const time = resourceTime(entry.resource);
-    if (time) piece.time = time;
     pieces.push(piece);
   };
   for (const [i, entry] of group.entries.entries()) await handle(entry, i);
   for (const [i, binary] of (group.looseBinaries ?? []).entries()) {
     if (!consumed.has(binary.key)) await handle(binary, group.entries.length + i);
   }
-  return { pieces, encounters };
+  return pieces;
 }
 
 /** Start every http(s) fetch of the group that the input does not hold; results are kept by the fetcher. */
@@ -247,7 +306,10 @@ function buildRecord(
 
 /** The record(s) of one patient. */
 export async function assemblePatient(group: PatientGroup, options: AssembleOptions): Promise<ClinicalRecord[]> {
-  const { pieces, encounters } = await piecesOf(group, options);
+  const encounters = encountersOf(group);
+  const ordered = byStart(encounters);
+  const byKey = new Map(ordered.map((e) => [e.key, e]));
+  const pieces = await piecesOf(group, options, ordered, byKey);
   const patientId = group.patientKey.slice(group.patientKey.indexOf('/') + 1);
   let latestStart: string | undefined;
   for (const e of encounters) latestStart = laterTime(latestStart, e.start);
@@ -258,27 +320,13 @@ export async function assemblePatient(group: PatientGroup, options: AssembleOpti
   if (encounters.length === 0) {
     return [buildRecord(group, pieces, { id: patientId }, [`${group.patientKey}: no Encounter resources; one record for the patient`])];
   }
-  const ordered = encounters
-    .map((e, index) => ({ e, index, t: timeValue(e.start) }))
-    .sort((a, b) => (a.t ?? Infinity) - (b.t ?? Infinity) || a.index - b.index)
-    .map((x) => x.e);
-  const byKey = new Map(ordered.map((e) => [e.key, e]));
   const assigned = new Map<string, Piece[]>(ordered.map((e) => [e.key, []]));
   const latest = ordered[ordered.length - 1] as EncounterInfo;
   let unknownRefs = 0;
   for (const piece of pieces) {
-    if (piece.encounter && byKey.has(piece.encounter)) {
-      assigned.get(piece.encounter)?.push(piece);
-      continue;
-    }
-    if (piece.encounter) unknownRefs++;
-    const t = timeValue(piece.time);
-    if (t !== undefined) {
-      let target = ordered[0] as EncounterInfo;
-      for (const e of ordered) {
-        const s = timeValue(e.start);
-        if (s !== undefined && s <= t) target = e;
-      }
+    if (piece.encounter && !byKey.has(piece.encounter)) unknownRefs++;
+    const target = encounterOf(piece, ordered, byKey);
+    if (target) {
       assigned.get(target.key)?.push(piece);
     } else if (piece.notes.length === 0 && piece.media.length === 0) {
       for (const list of assigned.values()) list.push(piece);

@@ -7,6 +7,12 @@
  * an unsupported or mislabelled type, a path escaping the input folder, an oversized file, a URL
  * that would need the network without --allow-network, a failed fetch) ends as a warning on the record and the attachment is dropped or
  * kept by reference, never as an exception. Warnings name the resource and attachment, not content.
+ *
+ * Budgets: each attachment is capped (`maxAttachmentBytes`), an HTML note too (`maxHtmlNoteBytes`),
+ * and the decoded bytes of all attachments of one record (src/records/record-budget.ts), where a
+ * Binary counts once however many attachments point to it. A Binary is decoded once per group of
+ * resources (a Bundle, or one Bulk patient: the resolver is made per group) and its bytes shared
+ * by every attachment and every record of the group that uses it.
  */
 import { createHash } from 'node:crypto';
 import { TextDecoder } from 'node:util';
@@ -17,9 +23,11 @@ import { isTextType, kindNoun, modalityOf, parseContentType, sniffContentType, t
 import { type fhir4, items, num, obj, type ResourceEntry, str } from './fhir.js';
 import type { ReferenceResolver } from './fhir-refs.js';
 import { htmlToText, MAX_HTML_NOTE_BYTES } from './html-text.js';
+import { type LoadedBytes, MAX_RECORD_DECODED_BYTES, RecordBudget } from './record-budget.js';
+import { parseDataUrl, percentDecode } from './data-url.js';
 import { DEFAULT_FETCH_BUDGET_MS, RecordFetcher } from './fetch-url.js';
 import { resolveInside } from './safe-path.js';
-import type { MediaAttachment } from './types.js';
+import type { ImageLimits, MediaAttachment } from './types.js';
 
 export const DEFAULT_MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
 
@@ -31,8 +39,12 @@ export interface AttachmentOptions {
   allowPrivateNetwork?: boolean;
   /** Wall-clock budget for all URL fetches of one record (`--fetch-budget-s`); DEFAULT_FETCH_BUDGET_MS when absent. */
   fetchBudgetMs?: number;
-  /** Decoded bytes of the Binaries one record references, each counted once; MAX_RECORD_DECODED_BYTES when absent. */
+  /** Decoded attachment bytes of one record, each Binary counted once (`--max-record-mb`); MAX_RECORD_DECODED_BYTES when absent. */
   maxRecordDecodedBytes?: number;
+  /** Largest HTML note reduced to text (`--max-html-mb`); MAX_HTML_NOTE_BYTES when absent. */
+  maxHtmlNoteBytes?: number;
+  /** Decoder budgets copied onto each image attachment (`--max-megapixels`, `--max-inflate-mb`); the decoders' defaults when absent. */
+  imageLimits?: ImageLimits;
   /** The fetches of the record being assembled (its budget); one per call when absent (see withRecordFetcher). */
   fetcher?: RecordFetcher;
 }
@@ -58,6 +70,8 @@ export interface AttachmentContext<Owner extends AttachmentOwner = AttachmentOwn
   warn(message: string): void;
   /** Keys of Binary resources consumed by reference, so they are not attached twice. */
   consumed?: Set<string>;
+  /** The decoded-bytes budget of the record being assembled; one per resolver when absent (see budgetOf). */
+  budget?: RecordBudget;
 }
 
 export type ResolvedAttachment =
@@ -71,13 +85,7 @@ function mb(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
-interface Loaded {
-  bytes?: Uint8Array;
-  /** Content type found on the way (a Binary's, a data: URL's), when the attachment has none. */
-  contentType?: string;
-  /** Kept when the data stays remote. */
-  url?: string;
-}
+type Loaded = LoadedBytes;
 
 /**
  * Resolve an attachment. `where` names it in messages, e.g. `DocumentReference/7 content[0]`.
@@ -137,9 +145,10 @@ export async function resolveAttachment(
 
   if (isTextType(type.mime)) {
     if (!loaded.bytes) return NONE; // remote text: the load step already warned
-    if (type.mime !== 'text/plain' && loaded.bytes.length > MAX_HTML_NOTE_BYTES) {
+    const maxHtml = ctx.options.maxHtmlNoteBytes ?? MAX_HTML_NOTE_BYTES;
+    if (type.mime !== 'text/plain' && loaded.bytes.length > maxHtml) {
       ctx.warn(
-        `${where}: ${type.mime} note of ${loaded.bytes.length} bytes is over the ${MAX_HTML_NOTE_BYTES}-byte HTML note limit; attachment ignored`,
+        `${where}: ${type.mime} note of ${loaded.bytes.length} bytes is over the ${maxHtml}-byte HTML note limit (--max-html-mb); attachment ignored`,
       );
       return NONE;
     }
@@ -158,6 +167,7 @@ export async function resolveAttachment(
   if (title) media.title = title;
   if (extra.bodySite) media.bodySite = extra.bodySite;
   if (extra.imagingModality) media.imagingModality = extra.imagingModality;
+  if (modality === 'image' && ctx.options.imageLimits) media.limits = { ...ctx.options.imageLimits };
   return { kind: 'media', media };
 }
 
@@ -205,24 +215,31 @@ async function load(attachment: fhir4.Attachment, where: string, ctx: Attachment
       ctx.warn(`${where}: ${fetched.reason}; attachment ignored`);
       return undefined;
     }
+    if (!charge(fetched.bytes.length, where, ctx)) return undefined;
     return fetched.contentType ? { bytes: fetched.bytes, contentType: fetched.contentType, url } : { bytes: fetched.bytes, url };
   }
   if (url.startsWith('data:')) {
-    const m = /^data:([^,]*?)(;base64)?,(.*)$/s.exec(url);
-    if (!m) {
-      ctx.warn(`${where}: malformed data: URL; ignored`);
+    const parsed = parseDataUrl(url);
+    if (!parsed.ok) {
+      ctx.warn(`${where}: ${parsed.reason}; ignored`);
       return undefined;
     }
-    const contentType = m[1] || undefined;
-    if (m[2]) {
-      const inline = decodeInline(m[3] ?? '', where, ctx);
+    const { contentType } = parsed;
+    if (parsed.base64) {
+      const inline = decodeInline(parsed.data, where, ctx);
       return inline && contentType ? { ...inline, contentType } : inline;
     }
-    const bytes = new TextEncoder().encode(decodeURIComponent(m[3] ?? ''));
+    const decoded = percentDecode(parsed.data);
+    if (!decoded.ok) {
+      ctx.warn(`${where}: data: URL with an ${decoded.reason}; attachment ignored`);
+      return undefined;
+    }
+    const { bytes } = decoded;
     if (bytes.length > max) {
       ctx.warn(`${where}: attachment of ${mb(bytes.length)} exceeds the ${mb(max)} limit; ignored`);
       return undefined;
     }
+    if (!charge(bytes.length, where, ctx)) return undefined;
     return contentType ? { bytes, contentType } : { bytes };
   }
   if (/^(urn:|[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$|#)/.test(url)) {
@@ -240,34 +257,62 @@ async function load(attachment: fhir4.Attachment, where: string, ctx: Attachment
   return fromFile(url, where, ctx);
 }
 
+/** Inline base64 data, checked against the attachment cap and the record's budget before it is decoded. */
 function decodeInline(data: string, where: string, ctx: AttachmentContext): Loaded | undefined {
-  const max = ctx.options.maxAttachmentBytes;
+  const decoded = decodeBase64Data(data, ctx.options.maxAttachmentBytes);
+  if (!decoded.ok) {
+    ctx.warn(`${where}: ${decoded.reason}; ${decoded.dropped}`);
+    return undefined;
+  }
+  if (!charge(decoded.size, where, ctx)) return undefined;
+  return { bytes: decoded.decode() };
+}
+
+/** Base64 text checked against `max` (from its length) and its alphabet; decoding is left to the caller. */
+function decodeBase64Data(
+  data: string,
+  max: number,
+): { ok: true; size: number; decode: () => Uint8Array } | { ok: false; reason: string; dropped: string } {
   const estimated = base64DecodedSize(data);
-  if (estimated > max) {
-    ctx.warn(`${where}: attachment of ${mb(estimated)} exceeds the ${mb(max)} limit; ignored`);
-    return undefined;
-  }
+  if (estimated > max) return { ok: false, reason: `attachment of ${mb(estimated)} exceeds the ${mb(max)} limit`, dropped: 'ignored' };
   const check = checkBase64(data);
-  if (!check.ok) {
-    ctx.warn(`${where}: ${check.reason}; attachment ignored`);
-    return undefined;
+  if (!check.ok) return { ok: false, reason: check.reason, dropped: 'attachment ignored' };
+  return { ok: true, size: check.bytes, decode: () => decodeBase64(check.clean) };
+}
+
+/** The record's decoded-bytes budget: the context's, else one per resolver (a caller assembling no record of its own). */
+function budgetOf(ctx: AttachmentContext): RecordBudget {
+  if (ctx.budget) return ctx.budget;
+  let budget = fallbackBudgets.get(ctx.resolver);
+  if (!budget) {
+    budget = new RecordBudget(ctx.options.maxRecordDecodedBytes ?? MAX_RECORD_DECODED_BYTES);
+    fallbackBudgets.set(ctx.resolver, budget);
   }
-  return { bytes: decodeBase64(check.clean) };
+  return budget;
+}
+
+const fallbackBudgets = new WeakMap<ReferenceResolver, RecordBudget>();
+
+/** Count `bytes` of attachment data against the record's budget; false (and a warning) past it. */
+function charge(bytes: number, where: string, ctx: AttachmentContext, what = `attachment of ${mb(bytes)}`): boolean {
+  const budget = budgetOf(ctx);
+  if (!budget.fits(bytes)) {
+    ctx.warn(
+      `${where}: ${what} would take the record's decoded attachments past the ${mb(budget.limit)} budget (--max-record-mb); ignored`,
+    );
+    return false;
+  }
+  budget.take(bytes);
+  return true;
 }
 
 /**
- * Decoded bytes of Binaries referenced by one record's attachments (64 MiB): each Binary counts
- * once however many attachments point to it; one that would pass the budget is dropped with a
- * warning. Inline data and files are bounded by `maxAttachmentBytes` each.
+ * The Binaries decoded for one group of resources (a Bundle, or one Bulk patient: the resolver is
+ * made per group), by key: their bytes, or why they cannot be read. One 10 MB Binary referenced by
+ * 300 Media was decoded 300 times (3.2 GB); now once, and the Media (and the records of the group)
+ * share the bytes.
  */
-export const MAX_RECORD_DECODED_BYTES = 64 * 1024 * 1024;
-
-/**
- * The Binaries decoded for one group of resources (a Bundle, or one Bulk patient's resources:
- * the resolver is made per group), by key, and their bytes. One 10 MB Binary referenced by 300
- * Media was decoded 300 times (3.2 GB); now once, and the Media share the bytes.
- */
-const decodedBinaries = new WeakMap<ReferenceResolver, { byKey: Map<string, Loaded | undefined>; bytes: number }>();
+const decodedBinaries = new WeakMap<ReferenceResolver, Map<string, { loaded: Loaded } | { reason: string }>>();
 
 async function fromResource(target: ResourceEntry, where: string, ctx: AttachmentContext): Promise<Loaded | undefined> {
   const r = target.resource;
@@ -276,34 +321,57 @@ async function fromResource(target: ResourceEntry, where: string, ctx: Attachmen
     return undefined;
   }
   ctx.consumed?.add(target.key);
-  let decoded = decodedBinaries.get(ctx.resolver);
-  if (!decoded) {
-    decoded = { byKey: new Map(), bytes: 0 };
-    decodedBinaries.set(ctx.resolver, decoded);
-  }
-  if (decoded.byKey.has(target.key)) return decoded.byKey.get(target.key);
-  const loaded = decodeBinary(r as fhir4.Binary, target.key, where, ctx, decoded.bytes);
-  if (loaded?.bytes) decoded.bytes += loaded.bytes.length;
-  decoded.byKey.set(target.key, loaded);
+  // once per record: a Binary already counted (or refused, with its warning) gives the same again
+  const budget = budgetOf(ctx);
+  if (budget.binaries.has(target.key)) return budget.binaries.get(target.key);
+  const loaded = binaryForRecord(r as fhir4.Binary, target.key, where, ctx, budget);
+  budget.binaries.set(target.key, loaded);
   return loaded;
 }
 
-function decodeBinary(r: fhir4.Binary, key: string, where: string, ctx: AttachmentContext, usedBytes: number): Loaded | undefined {
+function binaryForRecord(r: fhir4.Binary, key: string, where: string, ctx: AttachmentContext, budget: RecordBudget): Loaded | undefined {
+  let decoded = decodedBinaries.get(ctx.resolver);
+  if (!decoded) {
+    decoded = new Map();
+    decodedBinaries.set(ctx.resolver, decoded);
+  }
+  const known = decoded.get(key);
+  if (known && 'reason' in known) {
+    ctx.warn(`${where}: ${known.reason}`);
+    return undefined;
+  }
+  const data = r.data;
+  const size = known ? (known.loaded.bytes?.length ?? 0) : typeof data === 'string' ? base64DecodedSize(data) : 0;
+  // checked before decoding: a Binary past the budget is never decoded for this record
+  if (!budget.fits(size)) {
+    ctx.warn(
+      `${where}: ${key} (${mb(size)}) would take the record's decoded attachments past the ${mb(budget.limit)} budget (--max-record-mb); ignored`,
+    );
+    return undefined;
+  }
+  if (known) {
+    budget.take(size);
+    return known.loaded;
+  }
+  const result = decodeBinary(r, key, ctx.options.maxAttachmentBytes);
+  decoded.set(key, result);
+  if ('reason' in result) {
+    ctx.warn(`${where}: ${result.reason}`);
+    return undefined;
+  }
+  budget.take(result.loaded.bytes?.length ?? 0);
+  return result.loaded;
+}
+
+/** A Binary's bytes, or why it cannot be read (the same for every record that uses it). */
+function decodeBinary(r: fhir4.Binary, key: string, max: number): { loaded: Loaded } | { reason: string } {
   const contentType = str(r.contentType);
   const data = r.data;
-  if (typeof data !== 'string') {
-    ctx.warn(`${where}: ${key} has no data; ignored`);
-    return undefined;
-  }
-  const budget = ctx.options.maxRecordDecodedBytes ?? MAX_RECORD_DECODED_BYTES;
-  const size = base64DecodedSize(data);
-  if (usedBytes + size > budget) {
-    ctx.warn(`${where}: ${key} (${mb(size)}) would take the record's decoded attachments past the ${mb(budget)} budget; ignored`);
-    return undefined;
-  }
-  const inline = decodeInline(data, `${where} (${key})`, ctx);
-  if (!inline) return undefined;
-  return contentType ? { ...inline, contentType } : inline;
+  if (typeof data !== 'string') return { reason: `${key} has no data; ignored` };
+  const decoded = decodeBase64Data(data, max);
+  if (!decoded.ok) return { reason: `${key}: ${decoded.reason}; ${decoded.dropped}` };
+  const bytes = decoded.decode();
+  return { loaded: contentType ? { bytes, contentType } : { bytes } };
 }
 
 async function fromFile(reference: string, where: string, ctx: AttachmentContext): Promise<Loaded | undefined> {
@@ -322,6 +390,7 @@ async function fromFile(reference: string, where: string, ctx: AttachmentContext
       ctx.warn(`${where}: attachment of ${mb(info.size)} exceeds the ${mb(ctx.options.maxAttachmentBytes)} limit; ignored`);
       return undefined;
     }
+    if (!charge(info.size, where, ctx)) return undefined;
     const buffer = await readFile(safe.path);
     return { bytes: new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length), url: reference };
   } catch {

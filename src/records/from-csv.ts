@@ -11,6 +11,7 @@ import type { CsvRowItem } from '../io/types.js';
 import { SYSTEMS } from '../util/code-systems.js';
 import { CSV_MEASUREMENT_UNITS } from './loinc-units.js';
 import { resolveAttachment, type AttachmentOptions, withRecordFetcher } from './attachments.js';
+import { MAX_RECORD_DECODED_BYTES, RecordBudget } from './record-budget.js';
 import { contentTypeFromPath } from './content-types.js';
 import { ageInYears, parseSex } from './demographics.js';
 import { ResourceIndex } from './fhir-refs.js';
@@ -44,6 +45,7 @@ function isDate(value: string): boolean {
  */
 export async function recordFromCsvRow(item: CsvRowItem, shared: AttachmentOptions, seenIds?: Set<string>): Promise<RecordItem> {
   const options = withRecordFetcher(shared); // one fetch budget per row
+  const budget = new RecordBudget(options.maxRecordDecodedBytes ?? MAX_RECORD_DECODED_BYTES); // and one decoded-bytes budget
   const row = item.row;
   const id = (row.id ?? '').trim();
   const line = item.position.line;
@@ -108,6 +110,7 @@ export async function recordFromCsvRow(item: CsvRowItem, shared: AttachmentOptio
       resolver: NO_REFERENCES,
       options,
       warn,
+      budget,
     });
     if (resolved.kind === 'media') {
       const expected = column === 'image_file' ? 'image' : 'audio';

@@ -22,10 +22,20 @@
  *    through a streaming reducer (src/records/patient-bound.ts) that keeps the newest notes,
  *    Observations per code and facts, and the record says what was left out.
  *
+ * Scope: a Bulk Data id names one resource within one export, not across exports. An export is
+ * one folder (the folder of its files: a folder input, or the folder of `*.ndjson` files given
+ * one by one; stdin is one), so resources join by patient, and references resolve, within their
+ * folder only. The same Patient id in two folders (two systems' exports, or two nights') makes
+ * two records, each warning that the id is in the other folder too; two Patient resources of one
+ * id in one export (Patient.000 and Patient.001 both holding it) are one patient with a warning
+ * naming their positions. Both groups of a shared id land in the same bucket (the bucket hash is
+ * of the id alone), so telling them apart costs no memory.
+ *
  * Memory bound: one bucket's lines (at most `maxBucketBytes` of text and their parsed form; one
  * patient at most `bound.maxPatientBytes` plus what its reducer keeps), plus one small index
  * entry per Medication or Binary resource (two for a Binary with a securityContext) and per input
- * file. Disk: one copy of the input, in a private folder (src/util/temp-folder.ts: 0700, files
+ * file, and the shared resources the patient being assembled looked up (each read and parsed once
+ * for the patient, up to SHARED_MEMO_BYTES of their text). Disk: one copy of the input, in a private folder (src/util/temp-folder.ts: 0700, files
  * 0600, named with the PID so a later run removes it if this one is killed). `close()` removes it.
  * Output order is deterministic: by bucket, then by the position of the patient's first line.
  */
@@ -129,15 +139,19 @@ export class BulkGrouper {
   private readonly buckets: (SpillFile | undefined)[];
   private readonly maxBucketBytes: number;
   private readonly bound: PatientBound;
-  private readonly files: { file: string; baseDir: string }[] = [];
+  private readonly files: { file: string; baseDir: string; scope: number }[] = [];
   private readonly fileIndex = new Map<string, number>();
+  /** The folder of each scope (one export: see the file comment), by scope number. */
+  private readonly scopes: string[] = [];
   private shared: SpillFile | undefined;
   private sharedHandle: FileHandle | undefined;
+  /** Shared (Medication, Binary) lines by scoped key (`<scope>\t<Type/id>`). */
   private readonly sharedIndex = new Map<string, { offset: number; length: number; file: number; line: number }>();
-  /** Binary keys by the resource their securityContext names: `Type/id`, or `uuid:<id>` for a `urn:uuid:`. */
+  /** Binary keys by the scoped key of the resource their securityContext names: `Type/id`, or `uuid:<id>` for a `urn:uuid:`. */
   private readonly binariesByContext = new Map<string, string[]>();
   private seq = 0;
   private draining = false;
+  private sharedReadCount = 0;
 
   constructor(private readonly options: BulkGrouperOptions = {}) {
     this.buckets = new Array<SpillFile | undefined>(Math.max(1, options.buckets ?? 64)).fill(undefined);
@@ -160,10 +174,21 @@ export class BulkGrouper {
     let id = this.fileIndex.get(k);
     if (id === undefined) {
       id = this.files.length;
-      this.files.push({ file, baseDir });
+      let scope = this.scopes.indexOf(baseDir);
+      if (scope < 0) scope = this.scopes.push(baseDir) - 1;
+      this.files.push({ file, baseDir, scope });
       this.fileIndex.set(k, id);
     }
     return id;
+  }
+
+  private scopeOf(file: number): number {
+    return this.files[file]?.scope ?? 0;
+  }
+
+  /** How a scope is named in warnings: its folder, or `-` for stdin without --base-dir. */
+  private scopeName(scope: number): string {
+    return this.scopes[scope] || '-';
   }
 
   /** Queue one Bulk Data resource line. */
@@ -204,16 +229,17 @@ export class BulkGrouper {
       // a Binary without an id can still follow its securityContext
       if (!id && !context) return { kind: 'skipped', reason: `${type} without an id cannot be referenced` };
       const rkey = id ? `${type}/${id}` : `${type}/line-${file}-${line}`;
-      if (this.sharedIndex.has(rkey)) return { kind: 'skipped', reason: `duplicate ${type} id` };
+      const scope = this.scopeOf(file);
+      if (this.sharedIndex.has(scoped(scope, rkey))) return { kind: 'skipped', reason: `duplicate ${type} id` };
       this.shared ??= new SpillFile(join(await this.folder(), 'shared.ndjson'));
       const offset = this.shared.bytes;
       const body = `${text}\n`;
       await this.shared.write(body);
-      this.sharedIndex.set(rkey, { offset, length: Buffer.byteLength(body) - 1, file, line });
+      this.sharedIndex.set(scoped(scope, rkey), { offset, length: Buffer.byteLength(body) - 1, file, line });
       if (context) {
-        const list = this.binariesByContext.get(context);
+        const list = this.binariesByContext.get(scoped(scope, context));
         if (list) list.push(rkey);
-        else this.binariesByContext.set(context, [rkey]);
+        else this.binariesByContext.set(scoped(scope, context), [rkey]);
       }
       return { kind: 'shared' };
     }
@@ -227,26 +253,45 @@ export class BulkGrouper {
     return { kind: 'queued' };
   }
 
-  private sharedResolver(): ReferenceResolver {
+  /** Shared-store lines read from disk and parsed so far (for tests and diagnostics). */
+  get sharedReads(): number {
+    return this.sharedReadCount;
+  }
+
+  /**
+   * The shared resources of one scope, for one patient's group. Each is read and parsed once for
+   * the group (the 300 Media of one Binary read it once, not 300 times), up to
+   * SHARED_MEMO_BYTES of their text held; past that, one is read again at each lookup.
+   */
+  private sharedResolver(scope: number): ReferenceResolver {
+    const memo = new Map<string, ResourceEntry | undefined>();
+    let held = 0;
     return {
       resolve: async (reference) => {
         const parsed = parseReference(reference);
         const keys = parsed.key ? [parsed.key] : parsed.uuid ? [...SHARED_TYPES].map((t) => `${t}/${parsed.uuid}`) : [];
         for (const key of keys) {
-          const at = this.sharedIndex.get(key);
+          const indexKey = scoped(scope, key);
+          const at = this.sharedIndex.get(indexKey);
           if (!at || !this.shared) continue;
+          if (memo.has(indexKey)) return memo.get(indexKey);
           this.sharedHandle ??= await open(this.shared.path, 'r');
           const buffer = Buffer.alloc(at.length);
           await this.sharedHandle.read(buffer, 0, at.length, at.offset);
+          this.sharedReadCount++;
           const resource = asResource(JSON.parse(buffer.toString('utf8')));
-          if (!resource) return undefined;
           const origin = this.files[at.file];
-          return {
+          const entry: ResourceEntry | undefined = resource && {
             resource,
             key,
             position: { file: origin?.file ?? '?', line: at.line },
             baseDir: origin?.baseDir ?? '.',
           };
+          if (held + at.length <= SHARED_MEMO_BYTES) {
+            memo.set(indexKey, entry);
+            held += at.length;
+          }
+          return entry;
         }
         return undefined;
       },
@@ -258,25 +303,24 @@ export class BulkGrouper {
     this.draining = true;
     await this.shared?.close();
     for (const bucket of this.buckets) await bucket?.close();
-    const shared = this.sharedResolver();
     for (const bucket of this.buckets) {
-      if (bucket) yield* this.drain(bucket.path, 0, shared);
+      if (bucket) yield* this.drain(bucket.path, 0);
     }
   }
 
-  private async *drain(path: string, level: number, shared: ReferenceResolver): AsyncGenerator<BulkGroup> {
+  private async *drain(path: string, level: number): AsyncGenerator<BulkGroup> {
     const size = (await stat(path)).size;
     if (size > this.maxBucketBytes && level < MAX_SPLIT_LEVEL) {
       const parts = await this.split(path, level);
       await unlink(path);
       for (const part of parts) {
         // a part that got everything holds one patient (or colliding keys): splitting cannot help
-        if (part.bytes === size) yield* this.load(part.path, shared);
-        else yield* this.drain(part.path, level + 1, shared);
+        if (part.bytes === size) yield* this.load(part.path);
+        else yield* this.drain(part.path, level + 1);
       }
       return;
     }
-    yield* this.load(path, shared);
+    yield* this.load(path);
   }
 
   private async split(path: string, level: number): Promise<SpillFile[]> {
@@ -296,8 +340,10 @@ export class BulkGrouper {
     return [...parts.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p);
   }
 
-  private async *load(path: string, shared: ReferenceResolver): AsyncGenerator<BulkGroup> {
+  private async *load(path: string): AsyncGenerator<BulkGroup> {
     interface Held {
+      patientKey: string;
+      scope: number;
       first: number;
       source: { file: number; line: number };
       lines: SpilledLine[];
@@ -309,10 +355,20 @@ export class BulkGrouper {
     for await (const raw of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
       const spilled = parseSpilled(raw);
       if (!spilled) continue;
-      let g = byKey.get(spilled.key);
+      const scope = this.scopeOf(spilled.file);
+      const groupKey = scoped(scope, spilled.key);
+      let g = byKey.get(groupKey);
       if (!g) {
-        g = { first: spilled.seq, source: { file: spilled.file, line: spilled.line }, lines: [], count: 0, chars: 0 };
-        byKey.set(spilled.key, g);
+        g = {
+          patientKey: spilled.key,
+          scope,
+          first: spilled.seq,
+          source: { file: spilled.file, line: spilled.line },
+          lines: [],
+          count: 0,
+          chars: 0,
+        };
+        byKey.set(groupKey, g);
       }
       g.count++;
       if (g.reducer) {
@@ -329,11 +385,23 @@ export class BulkGrouper {
       }
     }
     await unlink(path);
-    const ordered = [...byKey.entries()].sort((a, b) => a[1].first - b[1].first);
+    const ordered = [...byKey.values()].sort((a, b) => a.first - b.first);
     byKey.clear();
-    for (const [patientKey, g] of ordered) {
+    // the scopes of each patient id, for the ids in more than one
+    const scopesOf = new Map<string, number[]>();
+    for (const g of ordered) scopesOf.set(g.patientKey, [...(scopesOf.get(g.patientKey) ?? []), g.scope]);
+    for (const g of ordered) {
+      const { patientKey } = g;
       const lines = g.reducer ? g.reducer.kept() : g.lines;
-      const group = await this.toGroup(patientKey, lines, shared, g.source);
+      const group = await this.toGroup(patientKey, lines, this.sharedResolver(g.scope), g.source, g.scope);
+      const scopes = scopesOf.get(patientKey) ?? [];
+      if (scopes.length > 1) {
+        const folders = scopes.map((s) => this.scopeName(s)).sort();
+        group.warnings.push(
+          `${patientKey} is in ${scopes.length} exports (${folders.join(', ')}): a Bulk Data id names a patient within one export ` +
+            'only, so each export makes a record of its own',
+        );
+      }
       if (g.reducer) group.warnings.push(g.reducer.warning(patientKey));
       yield { group, lines: g.count };
       g.lines = [];
@@ -346,8 +414,10 @@ export class BulkGrouper {
     lines: SpilledLine[],
     shared: ReferenceResolver,
     firstSeen: { file: number; line: number },
+    scope: number,
   ): Promise<PatientGroup> {
     let patient: ResourceEntry<fhir4.Patient> | undefined;
+    const morePatients: ResourceEntry[] = [];
     const entries: ResourceEntry[] = [];
     const binaries: ResourceEntry[] = [];
     for (const l of lines) {
@@ -365,13 +435,23 @@ export class BulkGrouper {
         position: { file: origin?.file ?? '?', line: l.line },
         baseDir: origin?.baseDir ?? '.',
       };
-      if (isEntryOf(entry, 'Patient') && !patient) patient = entry;
-      else if (resource.resourceType === 'Binary') binaries.push(entry);
+      if (isEntryOf(entry, 'Patient')) {
+        if (patient) morePatients.push(entry);
+        else patient = entry;
+      } else if (resource.resourceType === 'Binary') binaries.push(entry);
       else entries.push(entry);
     }
-    await this.addContextBinaries(patientKey, entries, binaries, shared);
+    await this.addContextBinaries(patientKey, entries, binaries, shared, scope);
     const local = new ResourceIndex(patient ? [patient, ...entries, ...binaries] : [...entries, ...binaries]);
     const warnings = patient ? [] : [`no Patient resource for ${patientKey} in the input; demographics unknown`];
+    if (patient && morePatients.length > 0) {
+      const at = (e: ResourceEntry) => `${e.position.file} line ${e.position.line}`;
+      const shown = [patient, ...morePatients].slice(0, 3).map(at).join(', ');
+      warnings.push(
+        `${patientKey}: ${morePatients.length + 1} Patient resources in one export (${shown}${morePatients.length > 2 ? ', …' : ''}); ` +
+          'read as one patient, demographics from the first',
+      );
+    }
     const firstOrigin = this.files[firstSeen.file];
     return {
       patientKey,
@@ -391,12 +471,17 @@ export class BulkGrouper {
     entries: readonly ResourceEntry[],
     binaries: ResourceEntry[],
     shared: ReferenceResolver,
+    scope: number,
   ): Promise<void> {
     if (this.binariesByContext.size === 0) return;
     const seen = new Set(binaries.map((b) => b.key));
     for (const key of [patientKey, ...entries.map((e) => e.key)]) {
       const id = key.slice(key.indexOf('/') + 1).toLowerCase();
-      for (const binaryKey of [...(this.binariesByContext.get(key) ?? []), ...(this.binariesByContext.get(`uuid:${id}`) ?? [])]) {
+      const byContext = [
+        ...(this.binariesByContext.get(scoped(scope, key)) ?? []),
+        ...(this.binariesByContext.get(scoped(scope, `uuid:${id}`)) ?? []),
+      ];
+      for (const binaryKey of byContext) {
         if (seen.has(binaryKey)) continue;
         seen.add(binaryKey);
         const found = await shared.resolve(binaryKey);
@@ -419,6 +504,14 @@ export class BulkGrouper {
   get spillFolder(): string | undefined {
     return this.dir;
   }
+}
+
+/** Bytes of text of the shared resources (Medication, Binary) one patient's group keeps parsed: 64 MiB. */
+const SHARED_MEMO_BYTES = 64 * 1024 * 1024;
+
+/** A key within one scope: `<scope>\t<key>`. */
+function scoped(scope: number, key: string): string {
+  return `${scope}\t${key}`;
 }
 
 /**

@@ -5,11 +5,13 @@
  *
  * Text attachments become notes (HTML reduced to text); image and audio attachments become media
  * with their bytes undecoded. What the attachment layer rejects arrives here as warnings only.
+ * An HTML note over the HTML note limit (`--max-html-mb`), attachment or Composition narrative,
+ * is dropped with a warning.
  */
 import { bodySiteOf, resolveAttachment, type AttachmentContext } from './attachments.js';
 import { conceptText, type fhir4, items, obj, preferredCode, type ResourceEntry, str } from './fhir.js';
 import { SYSTEMS } from '../util/code-systems.js';
-import { htmlToText } from './html-text.js';
+import { htmlToText, MAX_HTML_NOTE_BYTES } from './html-text.js';
 import type { MediaAttachment, NoteText } from './types.js';
 
 export interface ExtractedContent {
@@ -113,12 +115,17 @@ export async function extractContent(ctx: AttachmentContext<ResourceEntry>): Pro
       break;
     }
     case 'Composition': {
+      const maxHtml = ctx.options.maxHtmlNoteBytes ?? MAX_HTML_NOTE_BYTES;
       const meta = { type: preferredLoinc(r.type), time: str(r.date), title: str(r.title) };
       const walk = (sections: (fhir4.CompositionSection | undefined)[], path: string): void => {
         for (const [i, s] of sections.entries()) {
           const here = `${path}.section[${i}]`;
           const div = str(obj(s?.text)?.div);
-          if (div) {
+          if (div && Buffer.byteLength(div) > maxHtml) {
+            ctx.warn(
+              `${key}${here}: narrative of ${Buffer.byteLength(div)} bytes is over the ${maxHtml}-byte HTML note limit (--max-html-mb); ignored`,
+            );
+          } else if (div) {
             const title = str(s?.title);
             const text = htmlToText(div);
             if (text !== '') out.notes.push(note(title ? `${title}\n${text}` : text, `${key}${here}`, 'text/html', meta));

@@ -4,8 +4,8 @@
  *
  * Bundles (NDJSON lines or files) and CSV rows become records as they are read. Bulk Data lines
  * (resources one per line, from folders, `*.ndjson` files or stdin) are joined by patient across
- * all inputs of the call through a bounded-memory spill (src/records/group-bulk.ts) and come out
- * after the last input is read. Every raw item read is counted as used (it went into a record),
+ * all inputs of the call, within each export (the folder of their file), through a bounded-memory
+ * spill (src/records/group-bulk.ts) and come out after the last input is read. Every raw item read is counted as used (it went into a record),
  * failed (it produced, or was part of, a failure item) or skipped (with a reason), so that
  * `itemsRead === itemsUsed + itemsFailed + itemsSkipped` and every `RecordItem` is a record, a
  * failure or a skipped input (a Bundle of reference data only): `recordsYielded + failures +
@@ -42,6 +42,14 @@ export interface ReadOptions {
   fetchBudgetMs?: number;
   /** Larger attachments are dropped with a warning (default 20 MiB). */
   maxAttachmentBytes: number;
+  /** Decoded attachment bytes of one record, each Binary counted once (`--max-record-mb`, default 64 MiB). */
+  maxRecordDecodedBytes?: number;
+  /** Largest HTML note reduced to text (`--max-html-mb`, default 2 MiB). */
+  maxHtmlNoteBytes?: number;
+  /** Most pixels of one image, width × height, checked before decoding (`--max-megapixels`, default 64 Mi). */
+  maxImagePixels?: number;
+  /** Most bytes a deflated DICOM data set may inflate to (`--max-inflate-mb`, default 256 MiB). */
+  maxDicomInflatedBytes?: number;
   /** Parent folder for the Bulk Data spill (default: the OS temp folder). */
   tempDir?: string;
   /** Bulk Data grouping: largest spill bucket held in memory (default 64 MiB). */
@@ -123,6 +131,17 @@ export function normalizeReadOptions(options: Partial<ReadOptions> = {}): ReadOp
   if (merged.maxLineBytes !== undefined && (!Number.isSafeInteger(merged.maxLineBytes) || merged.maxLineBytes < 1)) {
     throw new UsageError(`maxLineBytes must be a positive integer, got ${String(merged.maxLineBytes)}`);
   }
+  for (const [name, min] of [
+    ['maxRecordDecodedBytes', 0],
+    ['maxHtmlNoteBytes', 0],
+    ['maxImagePixels', 1],
+    ['maxDicomInflatedBytes', 1],
+  ] as const) {
+    const value = merged[name];
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < min)) {
+      throw new UsageError(`${name} must be an integer of at least ${min}, got ${String(value)}`);
+    }
+  }
   return merged;
 }
 
@@ -146,6 +165,16 @@ async function* generate(inputs: readonly string[], options: ReadOptions, stats:
     maxAttachmentBytes: options.maxAttachmentBytes,
     ...(options.allowPrivateNetwork ? { allowPrivateNetwork: true } : {}),
     ...(options.fetchBudgetMs !== undefined ? { fetchBudgetMs: options.fetchBudgetMs } : {}),
+    ...(options.maxRecordDecodedBytes !== undefined ? { maxRecordDecodedBytes: options.maxRecordDecodedBytes } : {}),
+    ...(options.maxHtmlNoteBytes !== undefined ? { maxHtmlNoteBytes: options.maxHtmlNoteBytes } : {}),
+    ...(options.maxImagePixels !== undefined || options.maxDicomInflatedBytes !== undefined
+      ? {
+          imageLimits: {
+            ...(options.maxImagePixels !== undefined ? { maxPixels: options.maxImagePixels } : {}),
+            ...(options.maxDicomInflatedBytes !== undefined ? { maxInflatedBytes: options.maxDicomInflatedBytes } : {}),
+          },
+        }
+      : {}),
   };
   let grouper: BulkGrouper | undefined;
   const csvIds = new Map<string, Set<string>>();

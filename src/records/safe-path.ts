@@ -14,7 +14,8 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 
 export type SafePath = { ok: true; path: string } | { ok: false; code: string; reason: string };
 
-function inside(base: string, target: string): boolean {
+/** True when `target` is `base` or a path under it (both absolute, or both relative to one folder). */
+export function inside(base: string, target: string): boolean {
   const rel = relative(base, target);
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }

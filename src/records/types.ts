@@ -80,6 +80,19 @@ export interface MediaAttachment {
   bodySite?: string;
   /** How the image was made, as the source coded it (Media.modality, e.g. DICOM `DX`, `CT`). */
   imagingModality?: string;
+  /** Decoder budgets for an image (`--max-megapixels`, `--max-inflate-mb`); the decoders' defaults when absent. */
+  limits?: ImageLimits;
+}
+
+/**
+ * What decoding one image may cost, set from the read options on each image attachment so the
+ * decoder (src/media/, run by the featurizer) holds every record to the budgets the user gave.
+ */
+export interface ImageLimits {
+  /** Most pixels, width × height, read from the header before any pixel is decoded. */
+  maxPixels?: number;
+  /** Most bytes a deflated DICOM data set may inflate to. */
+  maxInflatedBytes?: number;
 }
 
 export interface Demographics {

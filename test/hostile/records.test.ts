@@ -2,7 +2,8 @@
  * @file Hostile and broken input (issue 11, items 1 and 2): each break is generated here by test
  * code (no large committed files) and must cost only the bad line or record, never its neighbours
  * or the run: a lone surrogate in a Bulk Patient id, an over-long part of a Bundle, a truncated
- * first NDJSON line, one Binary referenced by many Media, an HTML note of unclosed tags (linear-time HTML-to-text).
+ * first NDJSON line, one Binary referenced by many Media, an HTML note of unclosed tags (linear-time HTML-to-text),
+ * a `data:` URL with a bad percent-escape.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -255,5 +256,33 @@ describe('one Binary referenced by many Media', () => {
     expect(record.media).toHaveLength(20);
     expect(new Set(record.media.map((m) => m.data)).size).toBe(2);
     expect(record.warnings.filter((w) => w.includes('budget'))).toHaveLength(1);
+  });
+});
+
+describe('a data: URL with a bad percent-escape', () => {
+  it('drops that attachment with a warning; the record is written with its other note (was an ASSEMBLY_ERROR dead letter)', async () => {
+    const doc = (id: string, url: string) => ({
+      resourceType: 'DocumentReference',
+      id,
+      status: 'current',
+      subject: { reference: 'Patient/p1' },
+      content: [{ attachment: { contentType: 'text/plain', url } }],
+    });
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'collection',
+      entry: [patient('p1'), doc('d1', 'data:text/plain,Wheezing%20and%20cough'), doc('d2', 'data:text/plain,50%zzoff')].map(
+        (resource) => ({ resource }),
+      ),
+    };
+    const file = join(tmp, 'data-url.ndjson');
+    writeFileSync(file, `${JSON.stringify(bundle)}\n`);
+    const items = await collect(readRecords([file]));
+    expect(items.map((i) => i.kind)).toEqual(['record']);
+    const record = (items[0] as Extract<RecordItem, { kind: 'record' }>).record;
+    expect(record.notes.map((n) => n.text)).toEqual(['Wheezing and cough']);
+    expect(record.warnings).toEqual([
+      expect.stringMatching(/^DocumentReference\/d2 content\[0\]: data: URL with an invalid percent-escape/),
+    ]);
   });
 });

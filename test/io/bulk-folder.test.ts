@@ -1,5 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+/**
+ * @file Which files of a Bulk Data folder are read: those named as a resource type; links with
+ * such names when they lead to a file inside the folder; every other entry named in an info line.
+ */
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBulkFileName, listBulkFolder } from '../../src/io/bulk-folder.js';
@@ -76,6 +80,48 @@ describe('a Bulk Data folder as bulk-data-client leaves it', () => {
     const items = await collect(readSources([bundles], { format: 'auto' }));
     expect(items).toEqual([
       expect.objectContaining({ kind: 'error', code: 'EMPTY_FOLDER', reason: expect.stringContaining('pass a glob such as dir/*.json') }),
+    ]);
+  });
+});
+
+describe('symbolic links in a Bulk Data folder', () => {
+  // What a user expects: a link they made inside the export (to a file kept in a subfolder, say)
+  // is read like the file; a link out of the folder is not read (the folder is what was handed
+  // over, as for attachments), and is named with why, never skipped without a word.
+  let folder = '';
+  beforeAll(() => {
+    folder = join(dir, 'linked');
+    const elsewhere = join(dir, 'elsewhere');
+    mkdirSync(join(folder, 'store'), { recursive: true });
+    mkdirSync(elsewhere);
+    writeFileSync(join(folder, 'store', 'patients.txt'), '{"resourceType":"Patient","id":"p1"}\n');
+    symlinkSync(join('store', 'patients.txt'), join(folder, 'Patient.000.ndjson'));
+    symlinkSync(join(folder, 'store', 'patients.txt'), join(folder, 'Patient.001.ndjson'));
+    writeFileSync(join(elsewhere, 'Condition.ndjson'), '{"resourceType":"Condition","id":"c1","subject":{"reference":"Patient/p1"}}\n');
+    symlinkSync(relative(folder, join(elsewhere, 'Condition.ndjson')), join(folder, 'Condition.000.ndjson'));
+    symlinkSync('missing.ndjson', join(folder, 'Encounter.000.ndjson'));
+    symlinkSync('store', join(folder, 'Observation.000.ndjson'));
+  });
+
+  it('reads a link to a file inside the folder (once), and names every other link with why', async () => {
+    const listing = await listBulkFolder(folder);
+    expect(listing.files).toEqual([join(folder, 'Patient.000.ndjson')]);
+    expect(listing.links).toEqual([
+      { name: 'Condition.000.ndjson', reason: 'a link leading outside the folder' },
+      { name: 'Encounter.000.ndjson', reason: 'a broken link' },
+      { name: 'Observation.000.ndjson', reason: 'a link to something other than a file' },
+      { name: 'Patient.001.ndjson', reason: 'a link to Patient.000.ndjson, read once' },
+    ]);
+    const notices: SourceNotice[] = [];
+    const stream = readRecords([folder], { onNotice: (n) => notices.push(n) });
+    const items = await collect(stream);
+    expect(items.map((i) => (i.kind === 'record' ? i.record.id : i.kind))).toEqual(['p1']);
+    // the record holds no Condition: the file outside the folder was not read
+    expect(items[0]?.kind === 'record' && items[0].record.facts).toEqual([]);
+    expect(notices.map((n) => n.message)).toEqual([
+      `${folder}: 4 linked file(s) not read: Condition.000.ndjson (a link leading outside the folder), Encounter.000.ndjson (a broken link), ` +
+        'Observation.000.ndjson (a link to something other than a file), Patient.001.ndjson (a link to Patient.000.ndjson, read once)',
+      `${folder}: 1 file(s) not named as a FHIR resource type, not read: store`,
     ]);
   });
 });

@@ -6,7 +6,7 @@
  * manifest altered after its `manifest.sha256` was written. The committed package must still load.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ModelManifest } from '../../src/model/manifest.js';
@@ -14,7 +14,7 @@ import { loadModelPackage, ModelPackageError, parseManifest } from '../../src/mo
 import { ClinicalModel } from '../../src/model/runtime.js';
 import { tempFolder } from '../io/corpus.js';
 import { HAS_MODEL, MODEL_DIR, MODEL_NOTE } from '../support/cli.js';
-import { variantPackage } from '../support/variant-package.js';
+import { replaceVariantFile, variantPackage } from '../support/variant-package.js';
 
 const { dir: tmp, remove } = tempFolder('cb-integrity-');
 afterAll(() => remove());
@@ -94,14 +94,8 @@ describe.skipIf(!HAS_MODEL)(`manifest integrity at load${MODEL_NOTE}`, () => {
     const labels = MANIFEST().heads.diagnoses?.labels.length ?? 0;
     // a graph whose diagnosis_logits is its 306-wide text_embedding passed through
     const bytes = identityGraph('text_embedding', 'diagnosis_logits', 306);
-    // variantPackage links the onnx folder itself: give the copy a folder of its own, so the
-    // committed graph is never written through the link
-    unlinkSync(join(dir, 'onnx'));
-    mkdirSync(join(dir, 'onnx'));
-    for (const entry of readdirSync(join(MODEL_DIR, 'onnx'))) {
-      if (`onnx/${entry}` !== file) symlinkSync(join(MODEL_DIR, 'onnx', entry), join(dir, 'onnx', entry));
-    }
-    writeFileSync(join(dir, file), bytes);
+    // the variant's onnx/ is a folder of its own; its fusion.onnx link is replaced, never written through
+    replaceVariantFile(dir, file, bytes);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const m = MANIFEST();
     m.graphs.fusion.sha256 = sha256;

@@ -63,22 +63,28 @@ function analyze(input: string, name: string, model = MODEL_DIR) {
   };
 }
 
-/** A note whose inline `data:` URL has a broken percent escape: decoding it throws (URIError). */
-function breakNote(resource: FhirResource): void {
-  const content = resource.content as { attachment: Record<string, unknown> }[];
-  const first = content[0];
-  if (!first) throw new Error('the note has no content');
-  first.attachment = { contentType: 'text/plain', url: 'data:text/plain,fever 100%' };
+/**
+ * A Composition of the patient whose sections nest 100,000 deep: reading their narratives
+ * overflows the stack (RangeError) while the patient is assembled. JSON text, written by hand
+ * (JSON.stringify would overflow too). The trigger used to be a `data:` URL with a bad percent
+ * escape, which is now a warning on the record (issue 11).
+ */
+const DEEP = 100_000;
+function deepComposition(patient: string): string {
+  const head = JSON.stringify({ resourceType: 'Composition', id: 'deep', status: 'final', subject: { reference: `Patient/${patient}` } });
+  return `${head.slice(0, -1)},"section":[${'{"title":"x","section":['.repeat(DEEP)}{}${']}'.repeat(DEEP)}]}`;
 }
+const OVERFLOW = 'RangeError: Maximum call stack size exceeded';
 
 describe.skipIf(!HAS_MODEL)(`dead-letter codes raised by the real pipeline${MODEL_NOTE}`, () => {
   it('ASSEMBLY_ERROR: one Bundle that cannot be assembled is dead-lettered, the others are written', () => {
     const bundles = BUNDLES.map((b) => structuredClone(b));
     const broken = bundles[1] as FhirBundle;
-    const note = broken.entry.find((e) => e.resource.resourceType === 'DocumentReference')?.resource as FhirResource;
-    breakNote(note);
+    broken.entry.push({ resource: { resourceType: 'Placeholder' } as FhirResource });
+    const lines = bundles.map((b) => JSON.stringify(b));
+    lines[1] = (lines[1] as string).replace('{"resourceType":"Placeholder"}', deepComposition(patientId(broken)));
     const input = join(tmp, 'assembly.ndjson');
-    writeFileSync(input, `${bundles.map((b) => JSON.stringify(b)).join('\n')}\n`);
+    writeFileSync(input, `${lines.join('\n')}\n`);
     const run = analyze(input, 'assembly');
     expect(run.status).toBe(3);
     expect(run.letters).toEqual([
@@ -88,7 +94,7 @@ describe.skipIf(!HAS_MODEL)(`dead-letter codes raised by the real pipeline${MODE
         entry: broken.entry.findIndex((e) => e.resource.resourceType === 'Patient'),
         recordId: patientId(broken),
         code: 'ASSEMBLY_ERROR',
-        reason: `assembling Patient/${patientId(broken)} failed: URIError: URI malformed`,
+        reason: `assembling Patient/${patientId(broken)} failed: ${OVERFLOW}`,
       },
     ]);
     expect(run.written).toEqual(BUNDLES.map(patientId).filter((id) => id !== patientId(broken)));
@@ -98,26 +104,20 @@ describe.skipIf(!HAS_MODEL)(`dead-letter codes raised by the real pipeline${MODE
   it('ASSEMBLY_ERROR: one patient of a Bulk folder that cannot be assembled is dead-lettered, the others are written', () => {
     const folder = join(tmp, 'bulk');
     cpSync(join(SAMPLES, 'bulk'), folder, { recursive: true });
-    const docs = join(folder, 'DocumentReference.000.ndjson');
-    const lines = readFileSync(docs, 'utf8').trim().split('\n');
-    const index = lines.findIndex((l) => l.includes('"text/plain'));
-    const note = JSON.parse(lines[index] as string) as FhirResource;
-    breakNote(note);
-    lines[index] = JSON.stringify(note);
-    writeFileSync(docs, `${lines.join('\n')}\n`);
-    const brokenId = String((note.subject as { reference: string }).reference).replace('Patient/', '');
     const patients = readFileSync(join(folder, 'Patient.000.ndjson'), 'utf8')
       .trim()
       .split('\n')
       .map((l) => (JSON.parse(l) as { id: string }).id);
+    const brokenId = patients[1] as string;
+    writeFileSync(join(folder, 'Composition.000.ndjson'), `${deepComposition(brokenId)}\n`);
     const run = analyze(folder, 'bulk');
     expect(run.status).toBe(3);
     expect(run.letters.map((l) => [l.recordId, l.code, l.reason])).toEqual([
-      [brokenId, 'ASSEMBLY_ERROR', `assembling Patient/${brokenId} failed: URIError: URI malformed`],
+      [brokenId, 'ASSEMBLY_ERROR', `assembling Patient/${brokenId} failed: ${OVERFLOW}`],
     ]);
     expect([...run.written].sort()).toEqual(patients.filter((id) => id !== brokenId).sort());
     expect(run.counts).toEqual({ read: patients.length, written: patients.length - 1, dead: 1 });
-    expect(readdirSync(folder)).toHaveLength(8); // nothing was written beside the input
+    expect(readdirSync(folder)).toHaveLength(9); // the 8 sample files and the Composition file: nothing written beside the input
   });
 
   it('a sample rate no typed array can hold is refused at load (MODEL_MANIFEST_INVALID), before any record', async () => {

@@ -130,6 +130,25 @@ describe('resolveAttachment', () => {
     }
   });
 
+  it('reads data: URLs, base64 or percent-encoded to bytes; a bad percent-escape drops that attachment with a warning', async () => {
+    const note = await resolve({ url: 'data:text/plain,Cough%20and%20fever' });
+    expect(note.out).toEqual({ kind: 'text', text: 'Cough and fever', contentType: 'text/plain' });
+    // bytes that are not UTF-8 (decodeURIComponent threw on %89)
+    const png = await resolve({ url: `data:image/png,${[...PNG].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('')}` });
+    expect(png.warnings).toEqual([]);
+    expect(Buffer.from((png.out as { media: { data: Uint8Array } }).media.data).equals(PNG)).toBe(true);
+    const b64png = await resolve({ url: `data:image/png;base64,${b64(PNG)}` });
+    expect(b64png.out).toMatchObject({ kind: 'media', media: { contentType: 'image/png' } });
+    for (const url of ['data:text/plain,Jane%zzDoe', 'data:text/plain,Jane Doe 100%', 'data:text/plain,%E']) {
+      const bad = await resolve({ url });
+      expect(bad.out, url).toEqual({ kind: 'none' });
+      expect(bad.warnings, url).toEqual([
+        expect.stringMatching(/^DocumentReference\/d1 content\[0\]: data: URL with an invalid percent-escape at character \d+/),
+      ]);
+      expect(bad.warnings[0]).not.toContain('Jane');
+    }
+  });
+
   it('drops oversized attachments, inline or by file', async () => {
     const inline = await resolve({ contentType: 'image/png', data: b64(PNG) }, { max: 32 });
     expect(inline.warnings[0]).toMatch(/exceeds the .* limit/);

@@ -208,4 +208,63 @@ describe('Bulk Data edge cases', () => {
     expect(stream.stats.skippedByReason).toEqual({ 'kept for reference (Medication)': 1, 'subject is not a Patient (Group)': 1 });
     expect(stream.stats.balanced).toBe(true);
   });
+
+  // A Bulk Data id names a resource within one export (one server), not across exports: two
+  // folders holding Patient/p1 may be two people (two hospitals both numbering from 1), and
+  // merging them would put one person's conditions into another's record. So each folder is one
+  // export: its resources join with its own Patient, and its references resolve in it alone; both
+  // records say that the id is in the other export too, so a user who knows they are one person
+  // can tell. Two Patient resources of one id inside one export are that export's one patient.
+  it('keeps the same Patient id in two exports (folders) apart, each record warning and naming both folders', async () => {
+    const exportFolder = (name: string, sex: string, condition: string) => {
+      const folder = join(tmp, 'two-exports', name);
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(join(folder, 'Patient.ndjson'), `${JSON.stringify({ resourceType: 'Patient', id: 'p1', gender: sex })}\n`);
+      writeFileSync(
+        join(folder, 'Condition.ndjson'),
+        `${JSON.stringify({ resourceType: 'Condition', id: 'c1', subject: { reference: 'Patient/p1' }, code: { text: condition } })}\n`,
+      );
+      writeFileSync(
+        join(folder, 'MedicationRequest.ndjson'),
+        `${JSON.stringify({ resourceType: 'MedicationRequest', id: 'r1', status: 'active', intent: 'order', subject: { reference: 'Patient/p1' }, medicationReference: { reference: 'Medication/m1' } })}\n`,
+      );
+      writeFileSync(
+        join(folder, 'Medication.ndjson'),
+        `${JSON.stringify({ resourceType: 'Medication', id: 'm1', code: { text: `${condition} drug` } })}\n`,
+      );
+      return folder;
+    };
+    const a = exportFolder('hospital-a', 'female', 'Asthma');
+    const b = exportFolder('hospital-b', 'male', 'Gout');
+    const stream = readRecords([a, b], { tempDir: tmp });
+    const recs = records(await collect(stream));
+    expect(recs.map((r) => [r.id, r.demographics.sex, r.facts.map((f) => f.text).sort(), r.source.file])).toEqual([
+      ['p1', 'female', ['Asthma', 'Asthma drug'], join(a, 'Patient.ndjson')],
+      ['p1', 'male', ['Gout', 'Gout drug'], join(b, 'Patient.ndjson')],
+    ]);
+    for (const r of recs) {
+      expect(r.warnings).toEqual([
+        `Patient/p1 is in 2 exports (${a}, ${b}): a Bulk Data id names a patient within one export only, so each export makes a record of its own`,
+      ]);
+    }
+    expect(stream.stats.balanced).toBe(true);
+  });
+
+  it('reads two Patient resources of one id in one export as one patient, with a warning naming both positions', async () => {
+    const folder = join(tmp, 'one-export-twice');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'Patient.000.ndjson'), `${JSON.stringify({ resourceType: 'Patient', id: 'p1', gender: 'female' })}\n`);
+    writeFileSync(join(folder, 'Patient.001.ndjson'), `${JSON.stringify({ resourceType: 'Patient', id: 'p1', gender: 'male' })}\n`);
+    writeFileSync(
+      join(folder, 'Condition.000.ndjson'),
+      `${JSON.stringify({ resourceType: 'Condition', id: 'c1', subject: { reference: 'Patient/p1' }, code: { text: 'Asthma' } })}\n`,
+    );
+    const recs = records(await collect(readRecords([folder], { tempDir: tmp })));
+    expect(recs).toHaveLength(1);
+    expect(recs[0]?.demographics.sex).toBe('female');
+    expect(recs[0]?.facts.map((f) => f.text)).toEqual(['Asthma']);
+    expect(recs[0]?.warnings).toEqual([
+      `Patient/p1: 2 Patient resources in one export (${join(folder, 'Patient.000.ndjson')} line 1, ${join(folder, 'Patient.001.ndjson')} line 1); read as one patient, demographics from the first`,
+    ]);
+  });
 });

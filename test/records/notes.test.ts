@@ -10,7 +10,7 @@ import { extractContent } from '../../src/records/notes.js';
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(56, 7)]);
 
-async function extract(resource: fhir4.FhirResource) {
+async function extract(resource: fhir4.FhirResource, maxHtmlNoteBytes?: number) {
   const entry: ResourceEntry = {
     resource,
     key: `${resource.resourceType}/${resource.id}`,
@@ -21,7 +21,7 @@ async function extract(resource: fhir4.FhirResource) {
   const out = await extractContent({
     entry,
     resolver: new ResourceIndex([]),
-    options: { allowNetwork: false, maxAttachmentBytes: 1 << 20 },
+    options: { allowNetwork: false, maxAttachmentBytes: 1 << 20, ...(maxHtmlNoteBytes !== undefined ? { maxHtmlNoteBytes } : {}) },
     warn: (m) => warnings.push(m),
   });
   return { ...out, warnings };
@@ -76,5 +76,41 @@ describe('note and media titles and dates', () => {
     expect(media).toHaveLength(1);
     expect(media[0]?.title).toBeUndefined();
     expect(media[0]?.time).toBeUndefined();
+  });
+});
+
+describe('the HTML note limit (--max-html-mb)', () => {
+  const composition = {
+    resourceType: 'Composition',
+    id: 'c1',
+    status: 'final',
+    title: 'Discharge summary',
+    section: [
+      { title: 'Short', text: { status: 'generated', div: '<div>Wheezing.</div>' } },
+      { title: 'Long', text: { status: 'generated', div: `<div>${'<p>stable</p>'.repeat(20)}</div>` } },
+    ],
+  } as unknown as fhir4.Composition;
+
+  it('holds Composition narratives to it as it holds HTML attachments: a longer one is dropped with a warning', async () => {
+    const all = await extract(composition);
+    expect(all.notes.map((n) => n.resource)).toEqual(['Composition/c1.section[0]', 'Composition/c1.section[1]']);
+    const capped = await extract(composition, 100);
+    expect(capped.notes.map((n) => n.text)).toEqual(['Short\nWheezing.']);
+    expect(capped.warnings).toEqual([
+      'Composition/c1.section[1]: narrative of 271 bytes is over the 100-byte HTML note limit (--max-html-mb); ignored',
+    ]);
+    const html = await extract(
+      {
+        resourceType: 'DocumentReference',
+        id: 'd1',
+        status: 'current',
+        content: [{ attachment: { contentType: 'text/html', data: b64(`<p>${'x'.repeat(200)}</p>`) } }],
+      } as fhir4.DocumentReference,
+      100,
+    );
+    expect(html.notes).toEqual([]);
+    expect(html.warnings).toEqual([
+      'DocumentReference/d1 content[0]: text/html note of 207 bytes is over the 100-byte HTML note limit (--max-html-mb); attachment ignored',
+    ]);
   });
 });

@@ -3,20 +3,41 @@
  * a symbolic link to the original (so hashes and sizes still check), and `edit` changes the
  * manifest. Used to run the real graphs with an abstention or `follows` the committed package
  * does not have yet.
+ *
+ * Folders are real folders, made anew, and only files are links: a linked folder would make a
+ * file a test writes into the variant (a graph of its own in `onnx/`) land in the real package.
+ * A linked file is still the real file, so a test that changes one replaces the link first
+ * (`replaceVariantFile`); writing through the link would change the committed package.
  */
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { ModelManifest } from '../../src/model/manifest.js';
 
 export function variantPackage(source: string, dir: string, edit: (manifest: ModelManifest) => void): string {
-  mkdirSync(dir, { recursive: true });
-  for (const entry of readdirSync(source)) {
-    if (entry !== 'manifest.json') symlinkSync(resolve(source, entry), join(dir, entry));
-  }
+  mirror(resolve(source), dir, true);
   const manifest = JSON.parse(readFileSync(join(source, 'manifest.json'), 'utf8')) as ModelManifest;
   edit(manifest);
   writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);
   return dir;
+}
+
+/** Real folders for the folders of `source`, links for its files (the top-level manifest left out). */
+function mirror(source: string, dir: string, top: boolean): void {
+  mkdirSync(dir, { recursive: true });
+  for (const entry of readdirSync(source, { withFileTypes: true })) {
+    if (top && entry.name === 'manifest.json') continue;
+    const from = join(source, entry.name);
+    if (entry.isDirectory()) mirror(from, join(dir, entry.name), false);
+    else symlinkSync(from, join(dir, entry.name));
+  }
+}
+
+/** Put `bytes` at `path` (relative) in a variant as a file of its own: the link there is removed, never written through. */
+export function replaceVariantFile(dir: string, path: string, bytes: Uint8Array | string): void {
+  const target = join(dir, path);
+  rmSync(target, { force: true });
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(target, bytes);
 }
 
 /**
