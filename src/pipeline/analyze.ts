@@ -6,9 +6,11 @@
  * Accounting: every record item read is written, dead-lettered or skipped (an input that is no
  * record on purpose: a Bundle of reference data only), so `read = written + deadLettered +
  * skipped` holds at the end of every run that was not aborted; it is asserted, and a mismatch is
- * itself an error (ACCOUNTING_MISMATCH, exit 1) naming the ids left over. An unexpected exception
- * while building one record's output line dead-letters that record (INTERNAL_ERROR) rather than
- * ending the run with the rest of its window unwritten.
+ * itself an error (ACCOUNTING_MISMATCH, exit 1) naming the ids left over. `read` counts the items
+ * taken from the reader (runRecords' `onItem`), not the events that came back, so a record whose
+ * event was lost on the way (a window dropped) is a mismatch too, not a silent loss. An
+ * unexpected exception while building one record's output line dead-letters that record
+ * (INTERNAL_ERROR) rather than ending the run with the rest of its window unwritten.
  *
  * Write-back (`--fhir-write-back`, src/io/fhir-write-back.ts): the written records' result
  * Bundles, built as transactions, are POSTed after each window (batch sorting window) and at the
@@ -149,6 +151,9 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
     inputs: options.inputs,
     read: options.read,
     batchSize: options.batchSize,
+    onItem: () => {
+      counts.read++;
+    },
     ...(options.explain
       ? { perBatch: (_batch, features) => (options.explain as NonNullable<AnalyzeOptions['explain']>)(features, model) }
       : {}),
@@ -161,7 +166,6 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
         if (sink.closed) break;
         continue;
       }
-      counts.read++;
       if (event.kind === 'unreadable') {
         const { position, code, reason, recordId } = event.item;
         await deadLetter(position, code, reason, recordId);

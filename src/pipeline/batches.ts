@@ -50,6 +50,11 @@ export interface RecordRunOptions<E> {
    * embeddings). A hook that throws fails the batch like the model would.
    */
   perBatch?: (batch: readonly BatchItem[], features: readonly RecordFeatures[], outputs: readonly RecordOutputs[]) => Promise<E[]>;
+  /**
+   * Called for each item taken from the reader, before its event: a consumer that counts these
+   * apart from the events it gets can prove no event was lost on the way (src/pipeline/analyze.ts).
+   */
+  onItem?: () => void;
 }
 
 /** What became of one record item, in input order. */
@@ -171,6 +176,7 @@ export async function* runRecords<E = undefined>(model: ClinicalModel, options: 
         throw error;
       }
       if (next.done) break;
+      options.onItem?.();
       const item = next.value;
       if (item.kind === 'failure') {
         yield { kind: 'unreadable', item };
