@@ -92,11 +92,20 @@ interface Pending {
 
 type Done<E> = Extract<RecordEvent<E>, { kind: 'scored' | 'failed' }>;
 
-/** The outputs of record `k` of a batch of `size`, or an error when the model returned fewer. */
+/**
+ * The outputs of record `k` of a batch of `size`, or an error when the model returned fewer, or
+ * scores that are no numbers (NaN or infinite: written, they would be `null` scores, and the
+ * labels ranked by them meaningless).
+ */
 function outputAt(outputs: readonly RecordOutputs[], k: number, size: number): RecordOutputs {
   const output = outputs[k];
   if (!output) {
     throw new ClinicalBertError(`the model returned ${outputs.length} outputs for a batch of ${size}`, { code: 'MODEL_NO_OUTPUT' });
+  }
+  for (const [head, scores] of Object.entries(output.heads)) {
+    if (!scores.every(Number.isFinite)) {
+      throw new ClinicalBertError(`the model's ${head} scores are not finite numbers (NaN or infinity)`, { code: 'MODEL_NOT_FINITE' });
+    }
   }
   return output;
 }
