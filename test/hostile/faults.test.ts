@@ -189,4 +189,89 @@ describe.skipIf(!HAS_MODEL)(`analyze fault paths, injected where no input reache
       { file: csv, line: 3, code: 'ASSEMBLY_ERROR', reason: 'assembling the CSV row failed: URIError' },
     ]);
   });
+
+  it('INFERENCE_FAILED: a record whose scores come back NaN is dead-lettered, never written as null scores; its batch neighbours are written', async () => {
+    // the victim's features, known by identity (features carry no record id)
+    const victims = new WeakSet<object>();
+    const featurize = model.featurizer.featurize.bind(model.featurizer);
+    vi.spyOn(model.featurizer, 'featurize').mockImplementation(async (record) => {
+      const features = await featurize(record);
+      if (record.id === VICTIM) victims.add(features);
+      return features;
+    });
+    const real = model.run.bind(model);
+    vi.spyOn(model, 'run').mockImplementation(async (features, ...rest) => {
+      const outputs = await real(features, ...rest);
+      const nan = (o: (typeof outputs)[number]) => ({
+        ...o,
+        heads: { ...o.heads, diagnoses: new Float32Array(o.heads.diagnoses?.length ?? 1).fill(Number.NaN) },
+      });
+      return outputs.map((o, k) => (victims.has(features[k] as object) ? nan(o) : o));
+    });
+    const run = await analyzeInto(model, folder(), [SAMPLES], { batchSize: BATCH });
+    expect(runProblems(run)).toEqual([]);
+    expect(ids(run.lines)).toEqual(IDS.filter((id) => id !== VICTIM));
+    expect(letters(run.letters)).toEqual([
+      expect.objectContaining({ recordId: VICTIM, code: 'INFERENCE_FAILED', reason: expect.stringContaining('not finite numbers') }),
+    ]);
+  });
+
+  it('a float WAV of NaN or 1e30 samples is an audio warning, and the record is predicted from the rest, every score a number', async () => {
+    // a real input, found by the fuzzer (a WAV header's bits per sample changed): every score of
+    // the record was NaN, written as null (schema-invalid) with a confident-looking label order
+    const floatWav = (sample: (i: number) => number): string => {
+      const n = 32_000;
+      const bytes = Buffer.alloc(44 + 4 * n);
+      bytes.write('RIFF', 0, 'latin1');
+      bytes.writeUInt32LE(36 + 4 * n, 4);
+      bytes.write('WAVEfmt ', 8, 'latin1');
+      bytes.writeUInt32LE(16, 16);
+      bytes.writeUInt16LE(3, 20); // IEEE float
+      bytes.writeUInt16LE(1, 22);
+      bytes.writeUInt32LE(16_000, 24);
+      bytes.writeUInt32LE(64_000, 28);
+      bytes.writeUInt16LE(4, 32);
+      bytes.writeUInt16LE(32, 34);
+      bytes.write('data', 36, 'latin1');
+      bytes.writeUInt32LE(4 * n, 40);
+      for (let i = 0; i < n; i++) bytes.writeFloatLE(sample(i), 44 + 4 * i);
+      return bytes.toString('base64');
+    };
+    const bundle = (id: string, data: string) =>
+      JSON.stringify({
+        resourceType: 'Bundle',
+        type: 'collection',
+        entry: [
+          { resource: { resourceType: 'Patient', id } },
+          { resource: { resourceType: 'Condition', id: `c-${id}`, subject: { reference: `Patient/${id}` }, code: { text: 'Asthma' } } },
+          {
+            resource: {
+              resourceType: 'Media',
+              id: `m-${id}`,
+              status: 'completed',
+              subject: { reference: `Patient/${id}` },
+              content: { contentType: 'audio/wav', data },
+            },
+          },
+        ],
+      });
+    const dir = folder();
+    const input = join(dir, 'wav.ndjson');
+    writeFileSync(
+      input,
+      `${bundle(
+        'nan',
+        floatWav((i) => (i % 100 ? 0.1 : Number.NaN)),
+      )}\n${bundle(
+        'huge',
+        floatWav((i) => (i % 2 ? 1e30 : -1e30)),
+      )}\n`,
+    );
+    const run = await analyzeInto(model, dir, [input]);
+    expect(runProblems(run)).toEqual([]);
+    const lines = run.lines.map((l) => JSON.parse(l) as { id: string; warnings: string[] });
+    expect(lines.map((l) => l.id)).toEqual(['nan', 'huge']);
+    for (const line of lines)
+      expect(line.warnings).toContainEqual(expect.stringMatching(/audio ignored: WAV samples are not finite numbers/));
+  });
 });
