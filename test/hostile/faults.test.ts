@@ -3,16 +3,18 @@
  * checked in process on the committed samples with the model loaded once: INTERNAL_ERROR (an
  * exception while building one output line), FEATURIZE_FAILED (an exception while preparing one
  * record), ACCOUNTING_MISMATCH (a record not accounted for, or lost on its way to the output), a
- * reader that fails mid-run (the records read before it are still written), and one CSV row the
- * reader cannot build (a real input, found by the fuzzer: a data: URL with bad percent-encoding).
+ * reader that fails mid-run (the records read before it are still written), INFERENCE_FAILED for
+ * scores that come back NaN; and two real inputs the fuzzer found, each of which once broke a
+ * promise: a CSV row with a data: URL of bad percent-encoding (the run ended) and a float WAV of
+ * garbage samples (NaN scores written as null).
  *
- * Why injection: none of the first four has a known input that triggers it (the fuzzer,
+ * Why injection: none of the injected faults has a known input that triggers it (the fuzzer,
  * fuzz.test.ts, looks for one; the media decoders turn every decoding failure into a warning, and
  * the output line is built from values the pipeline made itself), yet each is the path that keeps
  * one bug from losing a window of records. So the fault is injected with `vi.spyOn` on the module
- * export the pipeline calls (or the featurizer the model holds), failing one chosen record, and
- * the test checks what the user would see: that record dead-lettered or named, its neighbours in
- * the same batch window written, the counts adding up (run-checks.ts).
+ * export the pipeline calls (or the featurizer and model the run holds), failing one chosen
+ * record, and the test checks what the user would see: that record dead-lettered or named, its
+ * neighbours in the same batch window written, the counts adding up (run-checks.ts).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
