@@ -13,8 +13,8 @@ cd "$(dirname "$0")/.."
 bound=${1:-1024}
 work=$(mktemp -d "${TMPDIR:-/tmp}/cb-bench-hostile-XXXXXX")
 trap 'rm -rf "$work"' EXIT
-# the CLI as users run it (dist/), not the sources through tsx
-[ -f dist/cli.js ] || npm run build --silent >/dev/null
+# the CLI as users run it (dist/, rebuilt when a source is newer), not the sources through tsx
+if [ ! -f dist/cli.js ] || [ -n "$(find src package.json -newer dist/cli.js -print -quit)" ]; then npm run build --silent >/dev/null; fi
 
 mkdir "$work/in"
 node --import tsx bench/worst-inputs.ts "$work/in" >"$work/list"
