@@ -49,6 +49,13 @@ export interface DecodedAudio {
   samples: Float32Array;
 }
 
+/**
+ * Largest sample magnitude read (full scale is ±1). Past it nothing is audio: a float WAV of
+ * garbage bytes holds NaN, infinities or values near 3e38, which make every score of the record
+ * NaN (from about 1e18); 32768, int16 values stored as floats unscaled, still reads.
+ */
+export const MAX_WAV_AMPLITUDE = 1e6;
+
 export function decodeWav(bytes: Uint8Array): DecodedAudio {
   const format = sniffAudioFormat(bytes);
   if (format !== 'wav') {
@@ -63,6 +70,14 @@ export function decodeWav(bytes: Uint8Array): DecodedAudio {
     if (!first || first.length === 0) throw new MediaError('WAV file holds no samples', { code: 'AUDIO_EMPTY' });
     const mono = new Float32Array(first.length);
     for (const ch of list) for (let i = 0; i < mono.length; i++) mono[i] = (mono[i] as number) + (ch[i] as number) / list.length;
+    for (const v of mono) {
+      // (NaN fails every comparison)
+      if (!(Math.abs(v) <= MAX_WAV_AMPLITUDE)) {
+        throw new MediaError(`WAV samples are not finite numbers within ±${MAX_WAV_AMPLITUDE} (full scale is ±1)`, {
+          code: 'AUDIO_DECODE',
+        });
+      }
+    }
     return { sampleRate, samples: mono };
   } catch (cause) {
     if (cause instanceof MediaError) throw cause;

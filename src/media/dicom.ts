@@ -77,6 +77,22 @@ export function isDicom(bytes: Uint8Array): boolean {
   return bytes.length > 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
 }
 
+/**
+ * `bytes` as raw-deflate stored blocks, none final: inflated ahead of a deflate stream (which
+ * starts on a byte boundary, where a stored block ends) they give `bytes` then the stream's output.
+ */
+function storedBlocks(bytes: Uint8Array): Buffer {
+  const parts: Uint8Array[] = [];
+  for (let at = 0; at < bytes.length; at += 0xffff) {
+    const piece = bytes.subarray(at, at + 0xffff);
+    const head = Buffer.alloc(5); // BFINAL 0, BTYPE 00 (stored), padding; LEN; NLEN
+    head.writeUInt16LE(piece.length, 1);
+    head.writeUInt16LE(~piece.length & 0xffff, 3);
+    parts.push(head, piece);
+  }
+  return Buffer.concat(parts);
+}
+
 export function decodeDicom(bytes: Uint8Array, budget: DicomBudget = {}): GrayImage {
   const maxInflated = budget.maxInflatedBytes ?? MAX_DICOM_INFLATED_BYTES;
   const maxPixels = budget.maxPixels ?? MAX_IMAGE_PIXELS;
@@ -86,7 +102,10 @@ export function decodeDicom(bytes: Uint8Array, budget: DicomBudget = {}): GrayIm
       inflater: (buffer: Uint8Array, position: number) => {
         let inflated: Buffer;
         try {
-          inflated = inflateRawSync(buffer.subarray(position), { maxOutputLength: maxInflated });
+          // the bytes before `position` (preamble and meta header) go first, as stored blocks, so
+          // the one buffer inflated is the whole byte array dicom-parser reads: no copy of it
+          const stream = Buffer.concat([storedBlocks(buffer.subarray(0, position)), buffer.subarray(position)]);
+          inflated = inflateRawSync(stream, { maxOutputLength: maxInflated + position });
         } catch (cause) {
           if ((cause as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || cause instanceof RangeError) {
             throw new MediaError(`deflated DICOM data set inflates past the ${maxInflated}-byte budget (--max-inflate-mb); not decoded`, {
@@ -95,10 +114,7 @@ export function decodeDicom(bytes: Uint8Array, budget: DicomBudget = {}): GrayIm
           }
           throw cause;
         }
-        const out = new Uint8Array(position + inflated.length);
-        out.set(buffer.subarray(0, position), 0);
-        out.set(inflated, position);
-        return out;
+        return new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.length);
       },
     } as dicomParser.ParseDicomOptions);
   } catch (cause) {
@@ -153,12 +169,14 @@ export function decodeDicom(bytes: Uint8Array, budget: DicomBudget = {}): GrayIm
     throw new MediaError(`DICOM BitsAllocated ${bitsAllocated} is not supported (8, 16 or 32)`, { code: 'DICOM_UNSUPPORTED_SYNTAX' });
   };
 
-  const values = new Float32Array(count);
+  // Each pixel's value, as a float32 (what a Float32Array of them held), computed where needed
+  // rather than stored: at the pixel budget a stored copy took 256 MiB more (4 bytes a pixel).
+  let value: (i: number) => number;
   if (samples === 3) {
-    for (let i = 0; i < count; i++) {
+    value = (i) => {
       const [r, g, b] = planar === 1 ? [read(i), read(i + count), read(i + 2 * count)] : [read(3 * i), read(3 * i + 1), read(3 * i + 2)];
-      values[i] = 0.299 * r + 0.587 * g + 0.114 * b;
-    }
+      return Math.fround(0.299 * r + 0.587 * g + 0.114 * b);
+    };
   } else if (photometric === 'PALETTE COLOR') {
     const lut = (tag: string) => {
       const el = dataSet.elements[tag];
@@ -168,14 +186,14 @@ export function decodeDicom(bytes: Uint8Array, budget: DicomBudget = {}): GrayIm
     };
     const [red, green, blue] = [lut('x00281201'), lut('x00281202'), lut('x00281203')];
     const first = dataSet.uint16('x00281101', 1) ?? 0;
-    for (let i = 0; i < count; i++) {
+    value = (i) => {
       const k = Math.max(0, read(i) - first);
-      values[i] = red && green && blue ? 0.299 * (red[k] ?? 0) + 0.587 * (green[k] ?? 0) + 0.114 * (blue[k] ?? 0) : read(i);
-    }
+      return Math.fround(red && green && blue ? 0.299 * (red[k] ?? 0) + 0.587 * (green[k] ?? 0) + 0.114 * (blue[k] ?? 0) : read(i));
+    };
   } else {
     const slope = Number(dataSet.string('x00281053') ?? 1) || 1;
     const intercept = Number(dataSet.string('x00281052') ?? 0) || 0;
-    for (let i = 0; i < count; i++) values[i] = read(i) * slope + intercept;
+    value = (i) => Math.fround(read(i) * slope + intercept);
   }
 
   // Window: the stored one when present, else the full range of the values.
@@ -187,7 +205,8 @@ export function decodeDicom(bytes: Uint8Array, budget: DicomBudget = {}): GrayIm
     lo = center - width / 2;
     hi = center + width / 2;
   } else {
-    for (const v of values) {
+    for (let i = 0; i < count; i++) {
+      const v = value(i);
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
@@ -196,7 +215,7 @@ export function decodeDicom(bytes: Uint8Array, budget: DicomBudget = {}): GrayIm
   const pixels = new Uint8Array(count);
   const invert = photometric === 'MONOCHROME1';
   for (let i = 0; i < count; i++) {
-    const v = Math.round((Math.min(hi, Math.max(lo, values[i] as number)) - lo) * (255 / span));
+    const v = Math.round((Math.min(hi, Math.max(lo, value(i))) - lo) * (255 / span));
     pixels[i] = invert ? 255 - v : v;
   }
   const bodyPart = dataSet.string('x00180015')?.trim();

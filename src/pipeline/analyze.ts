@@ -6,9 +6,11 @@
  * Accounting: every record item read is written, dead-lettered or skipped (an input that is no
  * record on purpose: a Bundle of reference data only), so `read = written + deadLettered +
  * skipped` holds at the end of every run that was not aborted; it is asserted, and a mismatch is
- * itself an error (ACCOUNTING_MISMATCH, exit 1) naming the ids left over. An unexpected exception
- * while building one record's output line dead-letters that record (INTERNAL_ERROR) rather than
- * ending the run with the rest of its window unwritten.
+ * itself an error (ACCOUNTING_MISMATCH, exit 1) naming the ids left over. `read` counts the items
+ * taken from the reader (runRecords' `onItem`), not the events that came back, so a record whose
+ * event was lost on the way (a window dropped) is a mismatch too, not a silent loss. An
+ * unexpected exception while building one record's output line dead-letters that record
+ * (INTERNAL_ERROR) rather than ending the run with the rest of its window unwritten.
  *
  * Resume (`--resume`, src/io/resume.ts): items the interrupted run already wrote or dead-lettered
  * are counted as such (and in `resumed`) without being run again; the files are appended to; lines
@@ -184,6 +186,9 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
     ...(resume ? { resumed: (item) => resume.outcome(item) } : {}),
     ...(options.shard ? { keep: (item) => inShard(item, options.shard as Shard) } : {}),
     ...(options.workers ? { workers: options.workers } : {}),
+    onItem: () => {
+      counts.read++;
+    },
     ...(options.explain
       ? { perBatch: (_batch, features) => (options.explain as NonNullable<AnalyzeOptions['explain']>)(features, model) }
       : {}),
@@ -201,7 +206,6 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
         counts.otherShards = (counts.otherShards ?? 0) + 1;
         continue;
       }
-      counts.read++;
       if (event.kind === 'resumed') {
         counts.resumed = (counts.resumed ?? 0) + 1;
         if (event.outcome === 'written') counts.written++;

@@ -81,6 +81,11 @@ export interface RecordRunOptions<E> {
    * embeddings). A hook that throws fails the batch like the model would.
    */
   perBatch?: (batch: readonly BatchItem[], features: readonly RecordFeatures[], outputs: readonly RecordOutputs[]) => Promise<E[]>;
+  /**
+   * Called for each item taken from the reader, before its event: a consumer that counts these
+   * apart from the events it gets can prove no event was lost on the way (src/pipeline/analyze.ts).
+   */
+  onItem?: () => void;
 }
 
 /** What became of one record item, in input order. */
@@ -122,11 +127,20 @@ interface Pending {
 
 type Done<E> = Extract<RecordEvent<E>, { kind: 'scored' | 'failed' }>;
 
-/** The outputs of record `k` of a batch of `size`, or an error when the model returned fewer. */
+/**
+ * The outputs of record `k` of a batch of `size`, or an error when the model returned fewer, or
+ * scores that are no numbers (NaN or infinite: written, they would be `null` scores, and the
+ * labels ranked by them meaningless).
+ */
 function outputAt(outputs: readonly RecordOutputs[], k: number, size: number): RecordOutputs {
   const output = outputs[k];
   if (!output) {
     throw new ClinicalBertError(`the model returned ${outputs.length} outputs for a batch of ${size}`, { code: 'MODEL_NO_OUTPUT' });
+  }
+  for (const [head, scores] of Object.entries(output.heads)) {
+    if (!scores.every(Number.isFinite)) {
+      throw new ClinicalBertError(`the model's ${head} scores are not finite numbers (NaN or infinity)`, { code: 'MODEL_NOT_FINITE' });
+    }
   }
   return output;
 }
@@ -283,6 +297,8 @@ export async function* runRecords<E = undefined>(model: ClinicalModel, options: 
         yield* emit({ kind: 'other-shard' });
         continue;
       }
+      // (an item of another shard is not this run's: not counted)
+      options.onItem?.();
       if (item.kind === 'skipped') {
         yield* emit({ kind: 'skipped-input', item });
         continue;

@@ -211,7 +211,18 @@ async function* generate(inputs: readonly string[], options: ReadOptions, stats:
             seen = new Set();
             csvIds.set(item.position.file, seen);
           }
-          const out = await recordFromCsvRow(item, assemble, seen);
+          let out: RecordItem;
+          try {
+            out = await recordFromCsvRow(item, assemble, seen);
+          } catch (error) {
+            // an unexpected failure on one row costs that row, not the run (nor the rows after it)
+            out = {
+              kind: 'failure',
+              position: item.position,
+              code: 'ASSEMBLY_ERROR',
+              reason: `assembling the CSV row failed: ${errorName(error)}`,
+            };
+          }
           if (out.kind === 'record') stats.itemsUsed++;
           else stats.itemsFailed++;
           yield emit(out);

@@ -20,12 +20,14 @@ export interface CliResult {
   stderr: string;
 }
 
-export function cli(args: string[], options: { input?: string; cwd?: string } = {}): CliResult {
+/** `timeoutMs`: kill the child (SIGKILL) after this long; its status is then null. */
+export function cli(args: string[], options: { input?: string; cwd?: string; timeoutMs?: number } = {}): CliResult {
   const result = spawnSync(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     encoding: 'utf8',
     input: options.input,
     maxBuffer: 256 * 1024 * 1024,
+    ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs, killSignal: 'SIGKILL' as const } : {}),
     env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
