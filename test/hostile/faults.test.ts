@@ -177,19 +177,21 @@ describe.skipIf(!HAS_MODEL)(`analyze fault paths, injected where no input reache
     ]);
   });
 
-  it('a CSV row whose attachment is a data: URL of bad percent-encoding is dead-lettered; the rows after it are read', async () => {
+  it('a CSV row whose attachment is a data: URL of bad percent-encoding is written with a warning; the rows after it are read', async () => {
     // a real input, found by the fuzzer: the URIError of decoding it escaped the reader, ended the
-    // run (exit 1, a stack trace) and lost every row after it; now it costs its row, as the same
-    // attachment costs its Bundle or Bulk patient (test/pipeline/error-codes.test.ts)
+    // run (exit 1, a stack trace) and lost every row after it. Data URLs are now percent-decoded to
+    // bytes (src/records/data-url.ts): a bad escape drops that attachment with a warning; an
+    // exception assembling a row would still cost only its row (ASSEMBLY_ERROR, src/records/read.ts)
     const dir = folder();
     const csv = join(dir, 'rows.csv');
     writeFileSync(csv, 'id,note_text,image_file\nr1,chest pain,\nr2,cough,"data:text/plain,%E0%A4%A"\nr3,fever,\n');
     const run = await analyzeInto(model, dir, [csv]);
     expect(runProblems(run)).toEqual([]);
-    expect(ids(run.lines)).toEqual(['r1', 'r3']);
-    expect(letters(run.letters)).toEqual([
-      { file: csv, line: 3, code: 'ASSEMBLY_ERROR', reason: 'assembling the CSV row failed: URIError' },
-    ]);
+    expect(ids(run.lines)).toEqual(['r1', 'r2', 'r3']);
+    expect(letters(run.letters)).toEqual([]);
+    const r2 = run.lines.map((l) => JSON.parse(l) as { id: string; warnings: string[] }).find((l) => l.id === 'r2');
+    if (!r2) throw new Error('r2 was not written');
+    expect(r2.warnings.join('\n')).toMatch(/invalid percent-escape/);
   });
 
   it('INFERENCE_FAILED: a record whose scores come back NaN is dead-lettered, never written as null scores; its batch neighbours are written', async () => {
