@@ -37,12 +37,15 @@ export interface SourceOptions {
 }
 
 /** A fact about the inputs for the log: names files and counts, never content. */
-export interface SourceNotice {
-  code: 'FILES_NOT_READ';
-  message: string;
-  folder: string;
-  files: string[];
-}
+export type SourceNotice =
+  | {
+      code: 'FILES_NOT_READ';
+      message: string;
+      folder: string;
+      files: string[];
+    }
+  /** Bulk lines that joined no record (no patient reference, a duplicate id, …), counted by reason. */
+  | { code: 'LINES_NOT_READ'; message: string; reasons: Record<string, number> };
 
 /** Names shown in a notice before it says "and N more". */
 const NOTICE_NAMES = 10;

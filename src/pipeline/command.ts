@@ -158,7 +158,13 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
     read: {
       ...run.read,
       // Files of a Bulk folder that are not resources (log.ndjson, a README): one line per folder.
-      onNotice: (n) => aboveSpinner(() => log.info('files_not_read', n.message, { folder: n.folder, files: n.files })),
+      // and Bulk lines that joined no record, counted by reason
+      onNotice: (n) =>
+        aboveSpinner(() =>
+          n.code === 'FILES_NOT_READ'
+            ? log.info('files_not_read', n.message, { folder: n.folder, files: n.files })
+            : log.info('lines_not_read', n.message, { reasons: n.reasons }),
+        ),
     },
     ...(run.out ? { out: run.out } : {}),
     ...(run.outputFormat ? { outputFormat: run.outputFormat } : {}),

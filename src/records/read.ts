@@ -177,6 +177,8 @@ async function* generate(inputs: readonly string[], options: ReadOptions, stats:
       : {}),
   };
   let grouper: BulkGrouper | undefined;
+  /** Bulk lines that joined no record, by reason: named in one notice at the end (never silent). */
+  const notJoined: Record<string, number> = {};
   const csvIds = new Map<string, Set<string>>();
   const emit = (item: RecordItem): RecordItem => {
     if (item.kind === 'record') stats.recordsYielded++;
@@ -243,7 +245,10 @@ async function* generate(inputs: readonly string[], options: ReadOptions, stats:
               // an unexpected failure on one line costs that line, not the run
               added = { kind: 'invalid', code: 'INTERNAL_ERROR', reason: `could not queue the resource: ${errorName(error)}` };
             }
-            if (added.kind === 'skipped') stats.skip(added.reason);
+            if (added.kind === 'skipped') {
+              stats.skip(added.reason);
+              notJoined[added.reason] = (notJoined[added.reason] ?? 0) + 1;
+            }
             else if (added.kind === 'shared') stats.skip(`kept for reference (${String(item.resource.resourceType)})`);
             else if (added.kind === 'invalid') {
               stats.itemsFailed++;
@@ -298,6 +303,15 @@ async function* generate(inputs: readonly string[], options: ReadOptions, stats:
         if (records > 0) stats.itemsUsed += lines;
         else stats.itemsFailed += lines;
       }
+    }
+    const reasons = Object.entries(notJoined).sort(([a], [b]) => a.localeCompare(b));
+    if (reasons.length > 0) {
+      const total = reasons.reduce((n, [, k]) => n + k, 0);
+      options.onNotice?.({
+        code: 'LINES_NOT_READ',
+        message: `${total} Bulk Data line(s) joined no record: ${reasons.map(([r, k]) => `${k} ${r}`).join('; ')}`,
+        reasons: Object.fromEntries(reasons),
+      });
     }
   } finally {
     await grouper?.close();
