@@ -248,8 +248,7 @@ async function* generate(inputs: readonly string[], options: ReadOptions, stats:
             if (added.kind === 'skipped') {
               stats.skip(added.reason);
               notJoined[added.reason] = (notJoined[added.reason] ?? 0) + 1;
-            }
-            else if (added.kind === 'shared') stats.skip(`kept for reference (${String(item.resource.resourceType)})`);
+            } else if (added.kind === 'shared') stats.skip(`kept for reference (${String(item.resource.resourceType)})`);
             else if (added.kind === 'invalid') {
               stats.itemsFailed++;
               yield emit({ kind: 'failure', position: item.position, code: added.code, reason: added.reason });
