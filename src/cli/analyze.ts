@@ -16,6 +16,7 @@ import { LOG_FORMATS, type LogFormat } from '../pipeline/logger.js';
 import { withStopSignals } from '../pipeline/stop-signals.js';
 import { INPUT_FORMATS, UNITS, type InputFormat, type RecordUnit } from '../records/read.js';
 import { parseChoice, parseCount, quote, UsageError } from '../util/errors.js';
+import { startupMark } from '../util/startup-trace.js';
 import { checkOutputPaths } from './output-paths.js';
 import { type FhirFlags, fhirPlan } from './fhir-flags.js';
 
@@ -142,6 +143,7 @@ Examples:
 Exit codes: 0 all records written (inputs of reference data only skipped); 3 some dead-lettered (or --max-errors exceeded); 2 usage error; 1 internal failure, or a FHIR server that refuses (401/403/404) or keeps failing; 130/143 stopped by SIGINT/SIGTERM (records read so far written, summary printed, temporary files removed).`,
     )
     .action(async (inputs: string[], flags: AnalyzeFlags) => {
+      startupMark('analyze: command running');
       const device: Device = parseChoice('--device', flags.device, DEVICES);
       const format: InputFormat = parseChoice('--format', flags.format, INPUT_FORMATS);
       const unit: RecordUnit = parseChoice('--unit', flags.unit, UNITS);

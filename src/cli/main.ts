@@ -21,7 +21,10 @@ import { registerAnalyze } from './analyze.js';
 import { registerExplain } from './explain.js';
 import { registerEvaluate } from './evaluate.js';
 import { registerReport } from './report.js';
+import { startupMark } from '../util/startup-trace.js';
 import { VERSION } from '../util/version.js';
+
+startupMark('CLI modules loaded');
 
 export function buildProgram(): Command {
   const program = new Command('clinicalbert')

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { KnowledgeGraph } from '../kg/graph.js';
 import { EntityLinker } from '../kg/link.js';
 import { ClinicalBertError } from '../util/errors.js';
+import { startupMark } from '../util/startup-trace.js';
 import { Featurizer, type RecordFeatures } from './features.js';
 import { checkGraphShapes } from './graph-shapes.js';
 import type { HeadSpec, ModelManifest } from './manifest.js';
@@ -105,8 +106,10 @@ export class ClinicalModel {
 
   static async load(dir: string | undefined, options: RuntimeOptions): Promise<ClinicalModel> {
     const pkg = await loadModelPackage(dir, { verify: options.verify ?? 'hash' });
+    startupMark('model package checked');
     const m = pkg.manifest;
     const { tokenizer, graph, featurizer } = await packageFeaturizer(pkg);
+    startupMark('tokenizer and knowledge graph loaded');
     const warned = new Set<string>();
     const onFallback = (message: string) => {
       if (!warned.has(message)) options.onWarning?.(message);
@@ -119,6 +122,7 @@ export class ClinicalModel {
       sessions[role] = created.session;
       providers[role] = created.provider;
     }
+    startupMark('ONNX sessions created');
     try {
       checkGraphShapes(pkg.dir, m, sessions);
     } catch (error) {
