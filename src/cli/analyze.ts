@@ -1,20 +1,21 @@
 /**
  * @file `clinicalbert analyze`: argument parsing only. The run (progress, log, report, summary,
- * exit code) is src/pipeline/command.ts; the work itself is src/pipeline/analyze.ts.
+ * exit code) is src/pipeline/command.ts, imported when the action runs (so `analyze --help` and a
+ * usage error load neither the model nor the readers); the work itself is src/pipeline/analyze.ts.
  *
  * Exit codes: 0 every record written (inputs of reference data only skipped); 3 some records dead-lettered (or --max-errors exceeded);
  * 2 usage error; 1 internal failure or a FHIR server refusing (401/403/404) or failing; 130 / 143 stopped by SIGINT / SIGTERM (src/pipeline/stop-signals.ts).
  */
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { DEFAULT_MAX_RECORDS } from '../report/index.js';
+import { DEFAULT_MAX_RECORDS } from '../report/limits.js';
 import { EXPLAIN_LEVELS, type ExplainLevel } from '../explain/types.js';
-import { DEVICES, type Device } from '../model/session.js';
-import { analyzeCommand } from '../pipeline/command.js';
+import { INPUT_FORMATS, type InputFormat } from '../io/types.js';
+import { DEVICES, type Device } from '../model/devices.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../pipeline/fhir-output.js';
 import { LOG_FORMATS, type LogFormat } from '../pipeline/logger.js';
 import { withStopSignals } from '../pipeline/stop-signals.js';
-import { INPUT_FORMATS, UNITS, type InputFormat, type RecordUnit } from '../records/read.js';
+import { UNITS, type RecordUnit } from '../records/types.js';
 import { parseChoice, parseCount, quote, UsageError } from '../util/errors.js';
 import { startupMark } from '../util/startup-trace.js';
 import { checkOutputPaths } from './output-paths.js';
@@ -170,6 +171,9 @@ Exit codes: 0 all records written (inputs of reference data only skipped); 3 som
       if (flags.resume) checkResume(flags, outputFormat);
       await checkOutputPaths({ '--out': flags.out, '--dead-letter': flags.deadLetter, '--report': flags.report }, inputs);
       const fhir = await fhirPlan(flags, inputs);
+      // the run's modules (model, readers, sinks) load once the flags are known to be good
+      const { analyzeCommand } = await import('../pipeline/command.js');
+      startupMark('analyze: run modules loaded');
       process.exitCode = await withStopSignals({ format: logFormat, quiet: flags.quiet === true }, (signal) =>
         analyzeCommand({
           inputs,

@@ -5,7 +5,7 @@
  * The format is sniffed from the bytes, not trusted from the content type: a mislabelled
  * attachment is decoded when it is a real image, and refused with a clear reason when it is not.
  */
-import sharp, { type Sharp } from 'sharp';
+import type { Sharp } from 'sharp';
 import { decodeDicom, isDicom, MAX_IMAGE_PIXELS } from './dicom.js';
 import { MediaError } from './errors.js';
 
@@ -32,6 +32,8 @@ export async function decodeImageGray(
   const format = sniffImageFormat(bytes);
   if (!format) throw new MediaError('image bytes are not PNG, JPEG or DICOM', { code: 'IMAGE_UNKNOWN_FORMAT' });
   try {
+    // sharp (and libvips) load with the first image: most runs' records have none
+    const { default: sharp } = await import('sharp');
     let source: Sharp;
     let width: number;
     let height: number;
