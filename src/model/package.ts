@@ -1,7 +1,8 @@
 /**
  * @file Loads a model package folder and proves it is what its manifest says: the manifest is
- * valid against its JSON Schema, the format version is known, and every listed file exists with
- * the recorded size and sha256. The manifest itself is checked against `manifest.sha256` beside it
+ * valid against its JSON Schema (compiled ahead of time by ajv into manifest-schema.generated.js,
+ * scripts/manifest-validator.ts, so no start pays for compiling it), the format version is known,
+ * and every listed file exists with the recorded size and sha256. The manifest itself is checked against `manifest.sha256` beside it
  * when the package has one (the sha256 of manifest.json's bytes, hex, as `sha256sum` writes it):
  * a package without that file loads as before, so the check is opt-in for whoever publishes one.
  * What the graphs declare is checked against the manifest once they are open (graph-shapes.ts).
@@ -13,10 +14,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { createRequire } from 'node:module';
 import { ClinicalBertError, quote } from '../util/errors.js';
-import { defaultModelDir, projectRoot } from '../util/version.js';
+import { defaultModelDir } from '../util/version.js';
 import { ABSTENTION_SCORES, MANIFEST_FORMAT_VERSION, type HeadSpec, type ModelManifest } from './manifest.js';
+import { type SchemaError, validate as validateManifest } from './manifest-schema.generated.js';
 
 export class ModelPackageError extends ClinicalBertError {
   constructor(
@@ -35,24 +36,6 @@ export interface ModelPackage {
   path(file: string): string;
   /** Short fingerprint of the package: sha256 of the manifest's bytes, 12 hex digits. */
   sha: string;
-}
-
-const require = createRequire(import.meta.url);
-interface SchemaError {
-  instancePath: string;
-  message?: string;
-  params?: { allowedValues?: unknown[]; additionalProperty?: string };
-}
-type ValidateFn = ((data: unknown) => boolean) & { errors?: SchemaError[] | null };
-let validateManifest: ValidateFn | undefined;
-
-function schemaValidator(): ValidateFn {
-  if (!validateManifest) {
-    const Ajv = require('ajv') as new (options: object) => { compile(schema: object): ValidateFn };
-    const schema = JSON.parse(readFileSync(join(projectRoot(), 'schema', 'model-manifest.schema.json'), 'utf8')) as object;
-    validateManifest = new Ajv({ allErrors: true, strict: false }).compile(schema);
-  }
-  return validateManifest;
 }
 
 export function sha256File(path: string): Promise<string> {
@@ -162,9 +145,8 @@ export function parseManifest(dir: string, text: string): ModelManifest {
       { code: 'MODEL_FORMAT_VERSION' },
     );
   }
-  const validate = schemaValidator();
-  if (!validate(data)) {
-    const problems = (validate.errors ?? []).slice(0, 5).map((e) => describeSchemaError(data, e));
+  if (!validateManifest(data)) {
+    const problems = (validateManifest.errors ?? []).slice(0, 5).map((e) => describeSchemaError(data, e));
     throw new ModelPackageError(`${join(dir, 'manifest.json')}: invalid manifest: ${problems.join('; ')}`, dir, {
       code: 'MODEL_MANIFEST_INVALID',
     });
