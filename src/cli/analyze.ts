@@ -28,6 +28,7 @@ interface AnalyzeFlags extends FhirFlags {
   format: string;
   unit: string;
   model?: string;
+  verify?: boolean;
   device: string;
   threads: string;
   batchSize: string;
@@ -71,6 +72,7 @@ export function registerAnalyze(program: Command): void {
     )
     .option('--unit <unit>', `one record per: ${UNITS.join(', ')}`, 'patient')
     .option('--model <dir>', 'model package folder (default: the embedded clinicalbert-mini)')
+    .option('--verify', 'hash every model file (sha256), even those this user verified before and that have not changed since')
     .option('--device <device>', `where to run the model: ${DEVICES.join(', ')} (falls back to cpu with a message)`, 'cpu')
     .option('--threads <n>', 'ONNX Runtime intra-op threads per graph (0 = runtime default)', '1')
     .option('--batch-size <n>', 'records per inference batch', '16')
@@ -194,6 +196,7 @@ Exit codes: 0 all records written (inputs of reference data only skipped); 3 som
           outputFormat,
           ...(flags.deadLetter ? { deadLetter: flags.deadLetter } : {}),
           ...(flags.model !== undefined ? { model: flags.model } : {}),
+          ...(flags.verify ? { verify: true } : {}),
           device,
           threads,
           batchSize,

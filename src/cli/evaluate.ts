@@ -31,6 +31,7 @@ interface EvaluateFlags {
   format: string;
   unit: string;
   model?: string;
+  verify?: boolean;
   device: string;
   threads: string;
   batchSize: string;
@@ -59,6 +60,7 @@ export function registerEvaluate(program: Command): void {
     .option('--format <format>', `input format: ${INPUT_FORMATS.join(', ')}`, 'auto')
     .option('--unit <unit>', `one record per: ${UNITS.join(', ')}`, 'patient')
     .option('--model <dir>', 'model package folder (default: the embedded clinicalbert-mini)')
+    .option('--verify', 'hash every model file (sha256), even those this user verified before and that have not changed since')
     .option('--device <device>', `where to run the model: ${DEVICES.join(', ')}`, 'cpu')
     .option('--threads <n>', 'ONNX Runtime intra-op threads per graph (0 = runtime default)', '1')
     .option('--batch-size <n>', 'records per inference batch', '16')
@@ -85,6 +87,7 @@ Examples:
       const model = await ClinicalModel.load(flags.model, {
         device,
         threads,
+        verify: flags.verify ? 'hash' : 'cached',
         onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
       });
       let report: EvaluationReport;

@@ -29,6 +29,7 @@ interface ExplainFlags {
   format: string;
   unit: string;
   model?: string;
+  verify?: boolean;
   device: string;
   threads: string;
   topK: string;
@@ -54,6 +55,7 @@ export function registerExplain(program: Command): void {
     .option('--format <format>', `input format: ${INPUT_FORMATS.join(', ')}`, 'auto')
     .option('--unit <unit>', `one record per: ${UNITS.join(', ')}`, 'patient')
     .option('--model <dir>', 'model package folder (default: the embedded clinicalbert-mini)')
+    .option('--verify', 'hash every model file (sha256), even those this user verified before and that have not changed since')
     .option('--device <device>', `where to run the model: ${DEVICES.join(', ')}`, 'cpu')
     .option('--threads <n>', 'ONNX Runtime intra-op threads per graph (0 = runtime default)', '1')
     .option('--top-k <n>', 'labels reported per head (JSON)', '5')
@@ -83,6 +85,7 @@ Examples:
       const model = await ClinicalModel.load(flags.model, {
         device,
         threads,
+        verify: flags.verify ? 'hash' : 'cached',
         onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
       });
       try {

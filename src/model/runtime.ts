@@ -15,15 +15,18 @@ import { startupMark } from '../util/startup-trace.js';
 import { Featurizer, type RecordFeatures } from './features.js';
 import { checkGraphShapes } from './graph-shapes.js';
 import type { HeadSpec, ModelManifest } from './manifest.js';
-import { loadModelPackage, type ModelPackage } from './package.js';
+import { loadModelPackage, type ModelPackage, type VerifyMode } from './package.js';
 import { createSession, ort, type Device } from './session.js';
 import { loadTokenizer, type Tokenizer } from './tokenizer.js';
 
 export interface RuntimeOptions {
   device: Device;
   threads: number;
-  /** `hash` verifies every file's sha256 at load (default); `size` only checks sizes. */
-  verify?: 'hash' | 'size';
+  /**
+   * `cached` (default) checks every file's sha256 but trusts an earlier check of an unchanged file
+   * (src/model/verified-files.ts); `hash` reads every file (`--verify`); `size` only checks sizes.
+   */
+  verify?: VerifyMode;
   onWarning?: (message: string) => void;
 }
 
@@ -105,7 +108,7 @@ export class ClinicalModel {
   }
 
   static async load(dir: string | undefined, options: RuntimeOptions): Promise<ClinicalModel> {
-    const pkg = await loadModelPackage(dir, { verify: options.verify ?? 'hash' });
+    const pkg = await loadModelPackage(dir, { verify: options.verify ?? 'cached' });
     startupMark('model package checked');
     const m = pkg.manifest;
     const { tokenizer, graph, featurizer } = await packageFeaturizer(pkg);

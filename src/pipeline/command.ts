@@ -49,6 +49,8 @@ export interface AnalyzeRun {
   deadLetter?: string;
   /** Model package folder (default: the embedded model). */
   model?: string;
+  /** `--verify`: hash every package file, trusting no earlier check (src/model/verified-files.ts). */
+  verify?: boolean;
   device: Device;
   threads: number;
   batchSize: number;
@@ -77,6 +79,7 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
   const model = await ClinicalModel.load(run.model, {
     device,
     threads: run.threads,
+    verify: run.verify ? 'hash' : 'cached',
     onWarning: (message) => log.warn('device_fallback', message),
   });
   // A pseudo-terminal of zero width (`script` without a terminal, some containers) sends ora
