@@ -5,19 +5,19 @@
  * methods. Argument parsing and output only; the work is src/explain/evaluate.ts.
  *
  * The model card's numbers are this command's output: --out keeps them as JSON beside the text.
+ * The model and the evaluation are imported when the action runs, not to print `--help`.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Chalk } from 'chalk';
 import type { Command } from 'commander';
 import { checkOutputPaths } from './output-paths.js';
-import { runEvaluate, type EvaluationReport } from '../explain/evaluate.js';
+import type { EvaluationReport } from '../explain/evaluate.js';
 import { readLabels } from '../explain/labels.js';
-import { renderEvaluation } from '../explain/render.js';
 import { MAX_UNITS } from '../explain/units.js';
-import { ClinicalModel } from '../model/runtime.js';
-import { DEVICES, type Device } from '../model/session.js';
-import { INPUT_FORMATS, UNITS, type InputFormat, type RecordUnit } from '../records/read.js';
+import { INPUT_FORMATS, type InputFormat } from '../io/types.js';
+import { DEVICES, type Device } from '../model/devices.js';
+import { type RecordUnit, UNITS } from '../records/types.js';
 import { parseChoice, parseCount } from '../util/errors.js';
 
 interface EvaluateFlags {
@@ -83,6 +83,11 @@ Examples:
       const limit = flags.limit === undefined ? undefined : parseCount('--limit', flags.limit, { min: 1 });
       await checkOutputPaths({ '--out': flags.out }, [...records, flags.labels]);
       const labels = await readLabels(flags.labels);
+      const [{ ClinicalModel }, { runEvaluate }, { renderEvaluation }] = await Promise.all([
+        import('../model/runtime.js'),
+        import('../explain/evaluate.js'),
+        import('../explain/render.js'),
+      ]);
 
       const model = await ClinicalModel.load(flags.model, {
         device,

@@ -7,19 +7,16 @@
  * unknown id is a usage error listing a few ids that were seen (ids only, never content) and the
  * first inputs that could not be read, in the words `analyze` uses for them (a folder of Bundle
  * files needs a glob, a pattern matched nothing, a line over `--max-line-mb`…): the inputs resolve
- * and are capped the same way for both.
+ * and are capped the same way for both. The model, the readers and the explanation methods are
+ * imported when the action runs, not to print `--help` (start-up: src/cli/main.ts).
  */
 import { Chalk } from 'chalk';
 import type { Command } from 'commander';
 import { escapeControl } from '../util/control-chars.js';
-import { explainBatch } from '../explain/explain.js';
-import { renderExplanations } from '../explain/render.js';
 import { EXPLAIN_LEVELS, type ExplainLevel } from '../explain/types.js';
-import { ClinicalModel } from '../model/runtime.js';
-import { DEVICES, type Device } from '../model/session.js';
-import { buildPredictionLine } from '../pipeline/prediction.js';
-import { INPUT_FORMATS, UNITS, readRecords, type InputFormat, type RecordUnit } from '../records/read.js';
-import type { ClinicalRecord } from '../records/types.js';
+import { INPUT_FORMATS, type InputFormat } from '../io/types.js';
+import { DEVICES, type Device } from '../model/devices.js';
+import { type ClinicalRecord, type RecordUnit, UNITS } from '../records/types.js';
 import { ClinicalBertError, UsageError, parseChoice, parseCount, quote } from '../util/errors.js';
 
 interface ExplainFlags {
@@ -81,6 +78,13 @@ Examples:
       const topK = parseCount('--top-k', flags.topK, { min: 1, max: 1000 });
       const maxLineMb = parseCount('--max-line-mb', flags.maxLineMb, { min: 1, max: 4096 });
       const wanted = flags.record.replace(/^Patient\//, '');
+      const [{ ClinicalModel }, { readRecords }, { explainBatch }, { renderExplanations }, { buildPredictionLine }] = await Promise.all([
+        import('../model/runtime.js'),
+        import('../records/read.js'),
+        import('../explain/explain.js'),
+        import('../explain/render.js'),
+        import('../pipeline/prediction.js'),
+      ]);
 
       const model = await ClinicalModel.load(flags.model, {
         device,
