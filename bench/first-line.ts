@@ -99,4 +99,6 @@ for (const c of cases) {
     const at = traced.map((run) => run.marks.get(name)).filter((v): v is number => v !== undefined);
     console.log(`  ${median(at).toFixed(0).padStart(6)}  ${name}`);
   }
+  // measured from the spawn, so a few ms more than the process's own clock would say
+  console.log(`  ${median(traced.map((run) => run.ms)).toFixed(0).padStart(6)}  first output line (from the spawn)`);
 }
