@@ -1,7 +1,7 @@
 """@file BERT text normalization and pre-tokenization, written to match what the runtime does.
 
-The runtime tokenizes with transformers.js 4.3.2, whose tokenizer is @huggingface/tokenizers
-0.2.0 (pure JavaScript). Its BertNormalizer and BertPreTokenizer differ in small ways from the
+The runtime tokenizes with @huggingface/tokenizers 0.2.0 (pure JavaScript; the tokenizer of
+transformers.js 4.3.2, which the runtime used before). Its BertNormalizer and BertPreTokenizer differ in small ways from the
 Rust `tokenizers` library and from Python's `str` predicates, and every difference would change
 token ids between training and inference. So this module copies the JavaScript rules, not
 Python's:

@@ -1,23 +1,25 @@
 /**
  * @file `clinicalbert analyze`: argument parsing only. The run (progress, log, report, summary,
- * exit code) is src/pipeline/command.ts; the work itself is src/pipeline/analyze.ts.
+ * exit code) is src/pipeline/command.ts, imported when the action runs (so `analyze --help` and a
+ * usage error load neither the model nor the readers); the work itself is src/pipeline/analyze.ts.
  *
  * Exit codes: 0 every record written (inputs of reference data only skipped); 3 some records dead-lettered (or --max-errors exceeded);
  * 2 usage error; 1 internal failure or a FHIR server refusing (401/403/404) or failing; 130 / 143 stopped by SIGINT / SIGTERM (src/pipeline/stop-signals.ts).
  */
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { DEFAULT_MAX_RECORDS } from '../report/index.js';
+import { DEFAULT_MAX_RECORDS } from '../report/limits.js';
 import { EXPLAIN_LEVELS, type ExplainLevel } from '../explain/types.js';
-import { DEVICES, type Device } from '../model/session.js';
-import { analyzeCommand } from '../pipeline/command.js';
+import { INPUT_FORMATS, type InputFormat } from '../io/types.js';
+import { DEVICES, type Device } from '../model/devices.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../pipeline/fhir-output.js';
 import { LOG_FORMATS, type LogFormat } from '../pipeline/logger.js';
 import { withStopSignals } from '../pipeline/stop-signals.js';
 import { parseShard } from '../pipeline/shard.js';
 import { defaultWorkers } from '../pipeline/featurize-pool.js';
-import { INPUT_FORMATS, UNITS, type InputFormat, type RecordUnit } from '../records/read.js';
+import { UNITS, type RecordUnit } from '../records/types.js';
 import { parseChoice, parseCount, quote, UsageError } from '../util/errors.js';
+import { startupMark } from '../util/startup-trace.js';
 import { addBudgetOptions, type BudgetFlags, parseBudgetFlags } from './budget-flags.js';
 import { checkOutputPaths } from './output-paths.js';
 import { type FhirFlags, fhirPlan } from './fhir-flags.js';
@@ -29,6 +31,7 @@ interface AnalyzeFlags extends FhirFlags, BudgetFlags {
   format: string;
   unit: string;
   model?: string;
+  verify?: boolean;
   device: string;
   threads: string;
   batchSize: string;
@@ -75,6 +78,7 @@ export function registerAnalyze(program: Command): void {
     )
     .option('--unit <unit>', `one record per: ${UNITS.join(', ')}`, 'patient')
     .option('--model <dir>', 'model package folder (default: the embedded clinicalbert-mini)')
+    .option('--verify', 'hash every model file (sha256), even those this user verified before and that have not changed since')
     .option('--device <device>', `where to run the model: ${DEVICES.join(', ')} (falls back to cpu with a message)`, 'cpu')
     .option('--threads <n>', 'ONNX Runtime intra-op threads per graph (0 = runtime default)', '1')
     .option('--batch-size <n>', 'records per inference batch', '16')
@@ -149,6 +153,7 @@ Examples:
 Exit codes: 0 all records written (inputs of reference data only skipped); 3 some dead-lettered (or --max-errors exceeded); 2 usage error; 1 internal failure, or a FHIR server that refuses (401/403/404) or keeps failing; 130/143 stopped by SIGINT/SIGTERM (records read so far written, summary printed, temporary files removed).`,
     )
     .action(async (inputs: string[], flags: AnalyzeFlags) => {
+      startupMark('analyze: command running');
       const device: Device = parseChoice('--device', flags.device, DEVICES);
       const format: InputFormat = parseChoice('--format', flags.format, INPUT_FORMATS);
       const unit: RecordUnit = parseChoice('--unit', flags.unit, UNITS);
@@ -175,6 +180,9 @@ Exit codes: 0 all records written (inputs of reference data only skipped); 3 som
       const workers = parseCount('--workers', flags.workers, { max: 64 });
       await checkOutputPaths({ '--out': flags.out, '--dead-letter': flags.deadLetter, '--report': flags.report }, inputs);
       const fhir = await fhirPlan(flags, inputs);
+      // the run's modules (model, readers, sinks) load once the flags are known to be good
+      const { analyzeCommand } = await import('../pipeline/command.js');
+      startupMark('analyze: run modules loaded');
       process.exitCode = await withStopSignals({ format: logFormat, quiet: flags.quiet === true }, (signal) =>
         analyzeCommand({
           inputs,
@@ -193,6 +201,7 @@ Exit codes: 0 all records written (inputs of reference data only skipped); 3 som
           outputFormat,
           ...(flags.deadLetter ? { deadLetter: flags.deadLetter } : {}),
           ...(flags.model !== undefined ? { model: flags.model } : {}),
+          ...(flags.verify ? { verify: true } : {}),
           device,
           threads,
           batchSize,

@@ -5,19 +5,19 @@
  * methods. Argument parsing and output only; the work is src/explain/evaluate.ts.
  *
  * The model card's numbers are this command's output: --out keeps them as JSON beside the text.
+ * The model and the evaluation are imported when the action runs, not to print `--help`.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Chalk } from 'chalk';
 import type { Command } from 'commander';
 import { checkOutputPaths } from './output-paths.js';
-import { runEvaluate, type EvaluationReport } from '../explain/evaluate.js';
+import type { EvaluationReport } from '../explain/evaluate.js';
 import { readLabels } from '../explain/labels.js';
-import { renderEvaluation } from '../explain/render.js';
 import { MAX_UNITS } from '../explain/units.js';
-import { ClinicalModel } from '../model/runtime.js';
-import { DEVICES, type Device } from '../model/session.js';
-import { INPUT_FORMATS, UNITS, type InputFormat, type RecordUnit } from '../records/read.js';
+import { INPUT_FORMATS, type InputFormat } from '../io/types.js';
+import { DEVICES, type Device } from '../model/devices.js';
+import { type RecordUnit, UNITS } from '../records/types.js';
 import { parseChoice, parseCount } from '../util/errors.js';
 
 interface EvaluateFlags {
@@ -31,6 +31,7 @@ interface EvaluateFlags {
   format: string;
   unit: string;
   model?: string;
+  verify?: boolean;
   device: string;
   threads: string;
   batchSize: string;
@@ -59,6 +60,7 @@ export function registerEvaluate(program: Command): void {
     .option('--format <format>', `input format: ${INPUT_FORMATS.join(', ')}`, 'auto')
     .option('--unit <unit>', `one record per: ${UNITS.join(', ')}`, 'patient')
     .option('--model <dir>', 'model package folder (default: the embedded clinicalbert-mini)')
+    .option('--verify', 'hash every model file (sha256), even those this user verified before and that have not changed since')
     .option('--device <device>', `where to run the model: ${DEVICES.join(', ')}`, 'cpu')
     .option('--threads <n>', 'ONNX Runtime intra-op threads per graph (0 = runtime default)', '1')
     .option('--batch-size <n>', 'records per inference batch', '16')
@@ -81,10 +83,16 @@ Examples:
       const limit = flags.limit === undefined ? undefined : parseCount('--limit', flags.limit, { min: 1 });
       await checkOutputPaths({ '--out': flags.out }, [...records, flags.labels]);
       const labels = await readLabels(flags.labels);
+      const [{ ClinicalModel }, { runEvaluate }, { renderEvaluation }] = await Promise.all([
+        import('../model/runtime.js'),
+        import('../explain/evaluate.js'),
+        import('../explain/render.js'),
+      ]);
 
       const model = await ClinicalModel.load(flags.model, {
         device,
         threads,
+        verify: flags.verify ? 'hash' : 'cached',
         onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
       });
       let report: EvaluationReport;

@@ -7,19 +7,17 @@
  * unknown id is a usage error listing a few ids that were seen (ids only, never content) and the
  * first inputs that could not be read, in the words `analyze` uses for them (a folder of Bundle
  * files needs a glob, a pattern matched nothing, a line over `--max-line-mb`…): the inputs resolve
- * and are capped the same way for both, with the same budget flags (src/cli/budget-flags.ts).
+ * and are capped the same way for both, with the same budget flags (src/cli/budget-flags.ts). The
+ * model, the readers and the explanation methods are imported when the action runs, not to print
+ * `--help` (start-up: src/cli/main.ts).
  */
 import { Chalk } from 'chalk';
 import type { Command } from 'commander';
 import { escapeControl } from '../util/control-chars.js';
-import { explainBatch } from '../explain/explain.js';
-import { renderExplanations } from '../explain/render.js';
 import { EXPLAIN_LEVELS, type ExplainLevel } from '../explain/types.js';
-import { ClinicalModel } from '../model/runtime.js';
-import { DEVICES, type Device } from '../model/session.js';
-import { buildPredictionLine } from '../pipeline/prediction.js';
-import { INPUT_FORMATS, UNITS, readRecords, type InputFormat, type RecordUnit } from '../records/read.js';
-import type { ClinicalRecord } from '../records/types.js';
+import { INPUT_FORMATS, type InputFormat } from '../io/types.js';
+import { DEVICES, type Device } from '../model/devices.js';
+import { type ClinicalRecord, type RecordUnit, UNITS } from '../records/types.js';
 import { ClinicalBertError, UsageError, parseChoice, parseCount, quote } from '../util/errors.js';
 import { addBudgetOptions, type BudgetFlags, parseBudgetFlags } from './budget-flags.js';
 
@@ -30,6 +28,7 @@ interface ExplainFlags extends BudgetFlags {
   format: string;
   unit: string;
   model?: string;
+  verify?: boolean;
   device: string;
   threads: string;
   topK: string;
@@ -54,6 +53,7 @@ export function registerExplain(program: Command): void {
     .option('--format <format>', `input format: ${INPUT_FORMATS.join(', ')}`, 'auto')
     .option('--unit <unit>', `one record per: ${UNITS.join(', ')}`, 'patient')
     .option('--model <dir>', 'model package folder (default: the embedded clinicalbert-mini)')
+    .option('--verify', 'hash every model file (sha256), even those this user verified before and that have not changed since')
     .option('--device <device>', `where to run the model: ${DEVICES.join(', ')}`, 'cpu')
     .option('--threads <n>', 'ONNX Runtime intra-op threads per graph (0 = runtime default)', '1')
     .option('--top-k <n>', 'labels reported per head (JSON)', '5')
@@ -80,10 +80,18 @@ Examples:
       const topK = parseCount('--top-k', flags.topK, { min: 1, max: 1000 });
       const budgets = parseBudgetFlags(flags);
       const wanted = flags.record.replace(/^Patient\//, '');
+      const [{ ClinicalModel }, { readRecords }, { explainBatch }, { renderExplanations }, { buildPredictionLine }] = await Promise.all([
+        import('../model/runtime.js'),
+        import('../records/read.js'),
+        import('../explain/explain.js'),
+        import('../explain/render.js'),
+        import('../pipeline/prediction.js'),
+      ]);
 
       const model = await ClinicalModel.load(flags.model, {
         device,
         threads,
+        verify: flags.verify ? 'hash' : 'cached',
         onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
       });
       try {

@@ -10,8 +10,6 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Chalk } from 'chalk';
 import type { Command } from 'commander';
-import { buildKnowledgeGraph } from '../kg/build/index.js';
-import { serializeKnowledgeGraph } from '../kg/build/serialize.js';
 import { KnowledgeGraph, type Neighbour } from '../kg/graph.js';
 import { EntityLinker } from '../kg/link.js';
 import { phraseKey } from '../kg/normalize.js';
@@ -133,6 +131,11 @@ function neighbourRows(neighbours: Neighbour[]): string[][] {
 
 async function runBuild(flags: { from: string; out?: string; json?: boolean }): Promise<void> {
   const out = resolve(flags.out ?? KnowledgeGraph.defaultPath());
+  // the builder (lexicons, source readers, csv-parse) is only for `kg build`
+  const [{ buildKnowledgeGraph }, { serializeKnowledgeGraph }] = await Promise.all([
+    import('../kg/build/index.js'),
+    import('../kg/build/serialize.js'),
+  ]);
   const graph = await buildKnowledgeGraph(resolve(flags.from));
   const text = serializeKnowledgeGraph(graph);
   try {

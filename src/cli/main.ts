@@ -2,7 +2,11 @@
  * @file The `clinicalbert` command: wires the subcommands together and maps errors to exit codes.
  *
  * Each subcommand lives in its own file under src/cli/ and only parses arguments; the work is
- * done by the layers below (see ARCHITECTURE notes in README.md).
+ * done by the layers below (see ARCHITECTURE notes in README.md). A command's file is imported
+ * only when that command runs (`import()`), and its own work modules only when its action runs,
+ * so `analyze` does not load the code (and the dependencies) of `kg build`, `synth` or `report`:
+ * start-up is part of every cron job and every `| head -1` (bench/startup.sh). Only the top-level
+ * help and an unknown command load every command's file, to list them.
  * Exit codes: 0 success, 1 internal failure, 2 usage error (3 is reserved for "some records
  * dead-lettered" in `analyze`).
  *
@@ -15,29 +19,45 @@
 import { Command, CommanderError } from 'commander';
 import { escapeControl } from '../util/control-chars.js';
 import { ClinicalBertError, UsageError } from '../util/errors.js';
-import { registerKg } from './kg.js';
-import { registerSynth } from './synth.js';
-import { registerAnalyze } from './analyze.js';
-import { registerExplain } from './explain.js';
-import { registerEvaluate } from './evaluate.js';
-import { registerReport } from './report.js';
-import { registerQueue, registerWorker } from './queue.js';
+import { startupMark } from '../util/startup-trace.js';
 import { VERSION } from '../util/version.js';
 
-export function buildProgram(): Command {
+startupMark('CLI entry loaded');
+
+type Register = (program: Command) => void;
+
+/** Every command, in the order `--help` lists them, with the import of its file. */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  kg: async () => (await import('./kg.js')).registerKg,
+  synth: async () => (await import('./synth.js')).registerSynth,
+  analyze: async () => (await import('./analyze.js')).registerAnalyze,
+  explain: async () => (await import('./explain.js')).registerExplain,
+  evaluate: async () => (await import('./evaluate.js')).registerEvaluate,
+  report: async () => (await import('./report.js')).registerReport,
+  queue: async () => (await import('./queue.js')).registerQueue,
+  worker: async () => (await import('./queue.js')).registerWorker,
+};
+
+/**
+ * The commands whose files `argv` needs: the one it names; none for `--version`; all of them
+ * otherwise (the top-level help lists them, and an unknown command gets "did you mean").
+ */
+export function commandsFor(argv: readonly string[]): string[] {
+  const first = argv[2];
+  if (first !== undefined && Object.hasOwn(COMMANDS, first)) return [first];
+  if (first === '--version' || first === '-V') return [];
+  return Object.keys(COMMANDS);
+}
+
+export async function buildProgram(argv: readonly string[] = process.argv): Promise<Command> {
   const program = new Command('clinicalbert')
     .description('Stream medical records through a fused multimodal clinical model.')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  registerKg(program);
-  registerSynth(program);
-  registerAnalyze(program);
-  registerExplain(program);
-  registerEvaluate(program);
-  registerReport(program);
-  registerQueue(program);
-  registerWorker(program);
+  const registers = await Promise.all(commandsFor(argv).map((name) => (COMMANDS[name] as () => Promise<Register>)()));
+  for (const register of registers) register(program);
+  startupMark('command loaded');
   return program;
 }
 
@@ -85,8 +105,8 @@ function isSystemError(error: unknown): error is NodeJS.ErrnoException {
 export async function main(argv: string[]): Promise<number> {
   jsonLog = wantsJson(argv);
   ignoreClosedStdio();
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
     // A command may set its own exit status (analyze: 3 when records were dead-lettered).
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -12,12 +12,12 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EXPLAIN_LEVELS } from '../explain/types.js';
-import { DEVICES } from '../model/session.js';
-import { EXIT_SOME_DEAD_LETTERED } from '../pipeline/command.js';
+import { DEVICES } from '../model/devices.js';
 import { LOG_FORMATS, Logger } from '../pipeline/logger.js';
 import { withStopSignals } from '../pipeline/stop-signals.js';
 import { MAX_SHARDS } from '../pipeline/shard.js';
-import { INPUT_FORMATS, UNITS } from '../records/read.js';
+import { INPUT_FORMATS } from '../io/types.js';
+import { UNITS } from '../records/types.js';
 import { parseChoice, parseCount, quote, UsageError } from '../util/errors.js';
 import { parseRedisUrl } from '../queue/connection.js';
 import { checkRunName, type RunPlan, type UnitOptions } from '../queue/plan.js';
@@ -148,7 +148,8 @@ export function registerQueue(program: Command): void {
           `collect: run ${run}: read ${summary.read}, written ${summary.written}, dead-lettered ${summary.deadLettered}, ${summary.skipped > 0 ? `skipped ${summary.skipped}, ` : ''}warnings ${summary.warnings}, units ${summary.units}${summary.failedUnits ? ` (${summary.failedUnits} failed)` : ''}`,
           { ...summary },
         );
-        process.exitCode = summary.deadLettered > 0 || summary.failedUnits > 0 ? EXIT_SOME_DEAD_LETTERED : 0;
+        // 3: some records dead-lettered or units failed, as analyze
+        process.exitCode = summary.deadLettered > 0 || summary.failedUnits > 0 ? 3 : 0;
       },
     );
 }

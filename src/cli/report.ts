@@ -4,7 +4,8 @@
  *
  * Argument parsing, reading and messages only; the report itself is src/report/. The file is read
  * line by line, so a predictions file of any size works in bounded memory. Lines that are not
- * output lines are skipped with a warning naming the line number, never its content.
+ * output lines are skipped with a warning naming the line number, never its content. The report
+ * code is imported when the action runs, not to print `--help`.
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -14,7 +15,8 @@ import { checkOutputPaths } from './output-paths.js';
 import type { ModelManifest } from '../model/manifest.js';
 import { loadModelPackage } from '../model/package.js';
 import { Logger, LOG_FORMATS, type LogFormat } from '../pipeline/logger.js';
-import { DEFAULT_MAX_RECORDS, ReportBuilder, writeReport, type RunSummary } from '../report/index.js';
+import type { RunSummary } from '../report/index.js';
+import { DEFAULT_MAX_RECORDS } from '../report/limits.js';
 import { ClinicalBertError, UsageError, parseChoice, parseCount, quote } from '../util/errors.js';
 
 interface ReportFlags {
@@ -114,6 +116,7 @@ The report is one HTML file with everything inline; opening it makes no network 
       const deadLetters = flags.deadLetter ? await readDeadLetters(flags.deadLetter) : undefined;
       const model = await loadManifest(flags.model, log);
 
+      const { ReportBuilder, writeReport } = await import('../report/index.js');
       const builder = new ReportBuilder({ maxRecords });
       const name = input === '-' ? 'stdin' : input;
       let n = 0;

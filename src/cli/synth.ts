@@ -1,12 +1,12 @@
 /**
- * @file `clinicalbert synth`: argument parsing for the synthetic record generator.
+ * @file `clinicalbert synth`: argument parsing for the synthetic record generator, which is
+ * imported when the action runs, not to print `--help`.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { KnowledgeGraphFile } from '../kg/types.js';
 import { KG_FORMAT_VERSION } from '../kg/types.js';
-import { generate } from '../synth/generate.js';
 import { parseOpenSetFraction } from '../synth/open-set.js';
 import { defaultLabelsPath, SYNTH_FORMATS, type SynthFormat } from '../synth/writers.js';
 import { ClinicalBertError, parseChoice, parseCount, quote, UsageError } from '../util/errors.js';
@@ -77,6 +77,7 @@ Examples:
       const labels = flags.labels ?? defaultLabelsPath(out);
       const kg = readGraph(flags.kg ?? join(defaultModelDir(), 'kg.json'));
       const started = process.hrtime.bigint();
+      const { generate } = await import('../synth/generate.js');
       const summary = await generate(kg, { seed, patients, format, out, labels, openSet });
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (!flags.quiet) {

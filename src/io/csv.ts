@@ -5,7 +5,7 @@
  * columns, an unclosed quote) becomes an `error` item naming its line and reading goes on; a
  * header without the `id` column makes the whole file one error, since no row could be named.
  */
-import { parse, type CsvError } from 'csv-parse';
+import type { CsvError } from 'csv-parse';
 import type { Readable } from 'node:stream';
 import { errorCode } from './ndjson.js';
 import type { SourceItem } from './types.js';
@@ -42,6 +42,8 @@ function newlines(row: Record<string, string>): number {
 export async function* readCsv(stream: Readable, file: string, baseDir: string): AsyncGenerator<SourceItem> {
   const skipped: SourceItem[] = [];
   let lastSkippedLine: number | undefined;
+  // csv-parse loads with the first CSV input (start-up: most runs read FHIR)
+  const { parse } = await import('csv-parse');
   const parser = parse({
     columns: checkHeader,
     bom: true,

@@ -8,8 +8,9 @@
  * throttle (429 with Retry-After) and fail transiently (5xx, cut connections, slow answers), so
  * those are retried with exponential backoff a bounded number of times; 401/403/404 and other
  * 4xx are not retried and become a `FhirServerError` naming the method, the URL and the status —
- * never the token. JSON requests go through fhir-kit-client; downloads stream with `fetch`
- * (fhir-kit-client buffers whole bodies) under a byte limit.
+ * never the token. JSON requests go through fhir-kit-client (imported with the first request,
+ * so runs that read files never load it); downloads stream with `fetch` (fhir-kit-client buffers
+ * whole bodies) under a byte limit.
  *
  * Auth is a static bearer token (`token`) or a `FhirAuth` (SMART Backend Services,
  * src/io/smart-auth.ts) asked for the header before every try; a 401 makes such an auth fetch a
@@ -18,7 +19,7 @@
 import { createWriteStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Client } from 'fhir-kit-client';
+import type { Client } from 'fhir-kit-client';
 import { ClinicalBertError } from '../util/errors.js';
 
 /** A request to the FHIR server failed; `url` and `status` say which and how (never a token). */
@@ -95,7 +96,7 @@ export function retryAfterMs(value: string | null | undefined, now = Date.now())
 export class FhirHttp {
   readonly base: string;
   readonly origin: string;
-  private readonly client: Client;
+  private client: Promise<{ client: Client; httpFor: typeof Client.httpFor }> | undefined;
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
   private readonly backoffMs: number;
@@ -108,11 +109,19 @@ export class FhirHttp {
     this.maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_FHIR_ATTEMPTS);
     this.backoffMs = options.backoffMs ?? 1000;
     this.maxDelayMs = options.maxDelayMs ?? 120_000;
-    this.client = new Client({
-      baseUrl: this.base,
-      // never follow a redirect blindly: it could leave the server the user named
-      requestOptions: { redirect: 'manual' },
-    });
+  }
+
+  /** The fhir-kit-client for this base, made on the first JSON request. */
+  private kitClient(): Promise<{ client: Client; httpFor: typeof Client.httpFor }> {
+    this.client ??= import('fhir-kit-client').then(({ Client: Kit }) => ({
+      client: new Kit({
+        baseUrl: this.base,
+        // never follow a redirect blindly: it could leave the server the user named
+        requestOptions: { redirect: 'manual' },
+      }),
+      httpFor: (body) => Kit.httpFor(body),
+    }));
+    return this.client;
   }
 
   /** The Authorization header value for the next try, if any. */
@@ -152,10 +161,11 @@ export class FhirHttp {
   ): Promise<JsonAnswer> {
     const target = this.sameOrigin(url, 'a URL');
     const method = init.method ?? 'GET';
+    const { client, httpFor } = await this.kitClient();
     return this.retrying<JsonAnswer>(method, target, async () => {
       const authorization = await this.authorization();
       try {
-        const body = (await this.client.request(target, {
+        const body = (await client.request(target, {
           method,
           options: {
             headers: {
@@ -167,7 +177,7 @@ export class FhirHttp {
           },
           ...(init.body !== undefined ? { body: init.body } : {}),
         })) as Json;
-        const { response } = Client.httpFor(body as never) as { response: Response };
+        const { response } = httpFor(body as never) as { response: Response };
         return { status: response.status, body, headers: response.headers };
       } catch (error) {
         const failed = error as { response?: { status?: number; data?: unknown }; config?: { headers?: Headers } };

@@ -6,9 +6,13 @@
  * The log-mel front end is inside the audio ONNX graph, so this module only decodes, mixes down
  * and resamples. Other containers (OGG, MP3, FLAC…) are refused with a message naming the format.
  */
-import wavefile from 'wavefile';
+import type Wavefile from 'wavefile';
+import { lazyRequire } from '../util/lazy-require.js';
 import { MediaError } from './errors.js';
 import { decodePcmWav, type PcmChannels } from './wav-pcm.js';
+
+/** wavefile, loaded by the first WAV that the fast path (wav-pcm.ts) leaves to it. */
+const wavefile = lazyRequire<typeof Wavefile>('wavefile');
 
 export interface AudioInputSpec {
   sampleRate: number;
@@ -87,7 +91,7 @@ export function decodeWav(bytes: Uint8Array): DecodedAudio {
 
 /** The general (slow) path, for encodings decodePcmWav leaves out: A-law, mu-law, ADPCM, odd depths. */
 function decodeWithWavefile(bytes: Uint8Array): PcmChannels {
-  const wav = new wavefile.WaveFile(bytes);
+  const wav = new (wavefile().WaveFile)(bytes);
   const sampleRate = Number((wav.fmt as { sampleRate: number }).sampleRate);
   wav.toBitDepth('32f');
   const channels = wav.getSamples(false, Float32Array) as unknown as Float32Array | Float32Array[];

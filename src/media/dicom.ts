@@ -13,8 +13,12 @@
  * read. Exceeding either is a MediaError: the attachment is dropped with a warning on the record.
  */
 import { inflateRawSync } from 'node:zlib';
-import dicomParser from 'dicom-parser';
+import type * as DicomParser from 'dicom-parser';
+import { lazyRequire } from '../util/lazy-require.js';
 import { MediaError } from './errors.js';
+
+/** dicom-parser, loaded by the first DICOM attachment (most runs have none). */
+const dicomParser = lazyRequire<typeof DicomParser>('dicom-parser');
 
 const TRANSFER_SYNTAXES: Record<string, { name: string; supported: boolean }> = {
   '1.2.840.10008.1.2': { name: 'Implicit VR Little Endian', supported: true },
@@ -96,9 +100,9 @@ function storedBlocks(bytes: Uint8Array): Buffer {
 export function decodeDicom(bytes: Uint8Array, budget: DicomBudget = {}): GrayImage {
   const maxInflated = budget.maxInflatedBytes ?? MAX_DICOM_INFLATED_BYTES;
   const maxPixels = budget.maxPixels ?? MAX_IMAGE_PIXELS;
-  let dataSet: dicomParser.DataSet;
+  let dataSet: DicomParser.DataSet;
   try {
-    dataSet = dicomParser.parseDicom(bytes, {
+    dataSet = dicomParser().parseDicom(bytes, {
       inflater: (buffer: Uint8Array, position: number) => {
         let inflated: Buffer;
         try {
@@ -116,7 +120,7 @@ export function decodeDicom(bytes: Uint8Array, budget: DicomBudget = {}): GrayIm
         }
         return new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.length);
       },
-    } as dicomParser.ParseDicomOptions);
+    } as DicomParser.ParseDicomOptions);
   } catch (cause) {
     if (cause instanceof MediaError) throw cause;
     throw new MediaError(`not a readable DICOM file (${causeText(cause)})`, { code: 'DICOM_PARSE', cause });

@@ -10,7 +10,7 @@
  * DICOM is inflated with a cap (`--max-inflate-mb`); past either, a MediaError (IMAGE_TOO_LARGE,
  * DICOM_TOO_LARGE) that the featurizer turns into a warning on the record.
  */
-import sharp, { type Sharp } from 'sharp';
+import type { Sharp } from 'sharp';
 import { type DicomBudget, decodeDicom, isDicom, MAX_IMAGE_PIXELS } from './dicom.js';
 import { MediaError } from './errors.js';
 
@@ -39,6 +39,8 @@ export async function decodeImageGray(
   if (!format) throw new MediaError('image bytes are not PNG, JPEG or DICOM', { code: 'IMAGE_UNKNOWN_FORMAT' });
   const maxPixels = budget.maxPixels ?? MAX_IMAGE_PIXELS;
   try {
+    // sharp (and libvips) load with the first image: most runs' records have none
+    const { default: sharp } = await import('sharp');
     let source: Sharp;
     let width: number;
     let height: number;

@@ -1,7 +1,11 @@
 /**
  * @file Loads a model package folder and proves it is what its manifest says: the manifest is
- * valid against its JSON Schema, the format version is known, and every listed file exists with
- * the recorded size and sha256. The manifest itself is checked against `manifest.sha256` beside it
+ * valid against its JSON Schema (compiled ahead of time by ajv into manifest-schema.generated.js,
+ * scripts/manifest-validator.ts, so no start pays for compiling it), the format version is known,
+ * and every listed file exists with the recorded size and sha256. A file this user hashed before
+ * and that has not changed since (same inode, size, mtime and ctime: verified-files.ts, which says
+ * what that does and does not catch) is not read again unless the caller asks for `verify: 'hash'`
+ * (`--verify`). The manifest itself is checked against `manifest.sha256` beside it
  * when the package has one (the sha256 of manifest.json's bytes, hex, as `sha256sum` writes it):
  * a package without that file loads as before, so the check is opt-in for whoever publishes one.
  * What the graphs declare is checked against the manifest once they are open (graph-shapes.ts).
@@ -11,12 +15,13 @@
  * is broken" is never the whole message.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { type BigIntStats, createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { createRequire } from 'node:module';
 import { ClinicalBertError, quote } from '../util/errors.js';
-import { defaultModelDir, projectRoot } from '../util/version.js';
+import { defaultModelDir } from '../util/version.js';
 import { ABSTENTION_SCORES, MANIFEST_FORMAT_VERSION, type HeadSpec, type ModelManifest } from './manifest.js';
+import { type SchemaError, validate as validateManifest } from './manifest-schema.generated.js';
+import { fileIdentity, VerifiedFiles } from './verified-files.js';
 
 export class ModelPackageError extends ClinicalBertError {
   constructor(
@@ -35,24 +40,6 @@ export interface ModelPackage {
   path(file: string): string;
   /** Short fingerprint of the package: sha256 of the manifest's bytes, 12 hex digits. */
   sha: string;
-}
-
-const require = createRequire(import.meta.url);
-interface SchemaError {
-  instancePath: string;
-  message?: string;
-  params?: { allowedValues?: unknown[]; additionalProperty?: string };
-}
-type ValidateFn = ((data: unknown) => boolean) & { errors?: SchemaError[] | null };
-let validateManifest: ValidateFn | undefined;
-
-function schemaValidator(): ValidateFn {
-  if (!validateManifest) {
-    const Ajv = require('ajv') as new (options: object) => { compile(schema: object): ValidateFn };
-    const schema = JSON.parse(readFileSync(join(projectRoot(), 'schema', 'model-manifest.schema.json'), 'utf8')) as object;
-    validateManifest = new Ajv({ allErrors: true, strict: false }).compile(schema);
-  }
-  return validateManifest;
 }
 
 export function sha256File(path: string): Promise<string> {
@@ -162,9 +149,8 @@ export function parseManifest(dir: string, text: string): ModelManifest {
       { code: 'MODEL_FORMAT_VERSION' },
     );
   }
-  const validate = schemaValidator();
-  if (!validate(data)) {
-    const problems = (validate.errors ?? []).slice(0, 5).map((e) => describeSchemaError(data, e));
+  if (!validateManifest(data)) {
+    const problems = (validateManifest.errors ?? []).slice(0, 5).map((e) => describeSchemaError(data, e));
     throw new ModelPackageError(`${join(dir, 'manifest.json')}: invalid manifest: ${problems.join('; ')}`, dir, {
       code: 'MODEL_MANIFEST_INVALID',
     });
@@ -198,10 +184,19 @@ function checkManifestHash(root: string, text: Buffer): void {
 }
 
 /**
- * Loads and verifies a package. `verify: 'hash'` (the default) reads every file to check its
- * sha256; `verify: 'size'` only checks presence and sizes (for repeated loads in one process).
+ * How a load checks the package's files: `cached` (the default) checks every file's sha256 but
+ * trusts a hash this user computed before for a file that has not changed since
+ * (verified-files.ts); `hash` reads every file (`--verify`); `size` only checks presence and sizes
+ * (for repeated loads in one process).
  */
-export async function loadModelPackage(dir = defaultModelDir(), options: { verify?: 'hash' | 'size' } = {}): Promise<ModelPackage> {
+export type VerifyMode = 'cached' | 'hash' | 'size';
+
+/** Loads and verifies a package (`options.cache`: the record of verified files, for tests). */
+export async function loadModelPackage(
+  dir = defaultModelDir(),
+  options: { verify?: VerifyMode; cache?: VerifiedFiles } = {},
+): Promise<ModelPackage> {
+  const mode = options.verify ?? 'cached';
   const root = resolve(dir);
   const manifestPath = join(root, 'manifest.json');
   if (!existsSync(manifestPath)) {
@@ -230,6 +225,8 @@ export async function loadModelPackage(dir = defaultModelDir(), options: { verif
     }
   }
   const problems: string[] = [];
+  // `hash` does not consult the record, but what it verifies is remembered for later starts
+  const verified = mode === 'size' ? undefined : (options.cache ?? VerifiedFiles.open());
   for (const file of manifest.files) {
     const path = resolve(root, file.path);
     if (isAbsolute(relative(root, path)) || relative(root, path).startsWith('..')) {
@@ -240,18 +237,23 @@ export async function loadModelPackage(dir = defaultModelDir(), options: { verif
       problems.push(`${file.path}: missing`);
       continue;
     }
-    const size = statSync(path).size;
-    if (size !== file.bytes) {
-      problems.push(`${file.path}: ${size} bytes, manifest says ${file.bytes} (altered or truncated)`);
+    const before = statSync(path, { bigint: true });
+    if (before.size !== BigInt(file.bytes)) {
+      problems.push(`${file.path}: ${before.size} bytes, manifest says ${file.bytes} (altered or truncated)`);
       continue;
     }
-    if ((options.verify ?? 'hash') === 'hash') {
-      const actual = await sha256File(path);
-      if (actual !== file.sha256) {
-        problems.push(`${file.path}: sha256 ${actual.slice(0, 12)}…, manifest says ${file.sha256.slice(0, 12)}… (altered)`);
-      }
+    if (mode === 'size' || (mode === 'cached' && verified?.has(path, before, file.sha256))) continue;
+    const actual = await sha256File(path);
+    if (actual !== file.sha256) {
+      verified?.forget(path);
+      problems.push(`${file.path}: sha256 ${actual.slice(0, 12)}…, manifest says ${file.sha256.slice(0, 12)}… (altered)`);
+    } else if (verified) {
+      // remembered only when the file did not change while it was read
+      const after: BigIntStats = statSync(path, { bigint: true });
+      if (fileIdentity(after) === fileIdentity(before)) verified.add(path, before, actual);
     }
   }
+  verified?.save();
   for (const [role, graph] of Object.entries(manifest.graphs)) {
     const entry = manifest.files.find((f) => f.path === graph.file);
     if (entry && entry.sha256 !== graph.sha256) problems.push(`graphs.${role}: sha256 differs from the files entry for ${graph.file}`);

@@ -11,18 +11,22 @@ import { readFileSync } from 'node:fs';
 import { KnowledgeGraph } from '../kg/graph.js';
 import { EntityLinker } from '../kg/link.js';
 import { ClinicalBertError } from '../util/errors.js';
+import { startupMark } from '../util/startup-trace.js';
 import { Featurizer, type RecordFeatures } from './features.js';
 import { checkGraphShapes } from './graph-shapes.js';
 import type { HeadSpec, ModelManifest } from './manifest.js';
-import { loadModelPackage, type ModelPackage } from './package.js';
+import { loadModelPackage, type ModelPackage, type VerifyMode } from './package.js';
 import { createSession, ort, type Device } from './session.js';
 import { loadTokenizer, type Tokenizer } from './tokenizer.js';
 
 export interface RuntimeOptions {
   device: Device;
   threads: number;
-  /** `hash` verifies every file's sha256 at load (default); `size` only checks sizes. */
-  verify?: 'hash' | 'size';
+  /**
+   * `cached` (default) checks every file's sha256 but trusts an earlier check of an unchanged file
+   * (src/model/verified-files.ts); `hash` reads every file (`--verify`); `size` only checks sizes.
+   */
+  verify?: VerifyMode;
   onWarning?: (message: string) => void;
 }
 
@@ -45,6 +49,10 @@ export interface RunMask {
 }
 
 const DIMS = { text: 'text_embedding', image: 'image_embedding', audio: 'audio_embedding' } as const;
+
+/** The package's graphs, in the order their sessions are created. */
+const ROLES = ['text', 'image', 'audio', 'fusion'] as const;
+type Role = (typeof ROLES)[number];
 
 /** Per-modality embeddings of a batch: what the fusion head reads. */
 export interface Embeddings {
@@ -69,9 +77,13 @@ function sigmoid(logits: Float32Array): Float32Array {
 }
 
 /** The tokenizer, knowledge graph and featurizer a package describes (no ONNX session). */
-export async function packageFeaturizer(
-  pkg: ModelPackage,
-): Promise<{ tokenizer: Tokenizer; graph: KnowledgeGraph; featurizer: Featurizer }> {
+export interface PackageFeaturizer {
+  tokenizer: Tokenizer;
+  graph: KnowledgeGraph;
+  featurizer: Featurizer;
+}
+
+export async function packageFeaturizer(pkg: ModelPackage): Promise<PackageFeaturizer> {
   const m = pkg.manifest;
   const tokenizer = await loadTokenizer(pkg.dir);
   const graph = await KnowledgeGraph.load(pkg.path(m.knowledgeGraph.file));
@@ -94,7 +106,7 @@ export class ClinicalModel {
     readonly tokenizer: Tokenizer,
     readonly graph: KnowledgeGraph,
     readonly featurizer: Featurizer,
-    private readonly sessions: Record<'text' | 'image' | 'audio' | 'fusion', ort.InferenceSession>,
+    private readonly sessions: Record<Role, ort.InferenceSession>,
     /** The provider each graph runs on. */
     readonly providers: Record<string, string>,
   ) {}
@@ -104,28 +116,46 @@ export class ClinicalModel {
   }
 
   static async load(dir: string | undefined, options: RuntimeOptions): Promise<ClinicalModel> {
-    const pkg = await loadModelPackage(dir, { verify: options.verify ?? 'hash' });
+    const pkg = await loadModelPackage(dir, { verify: options.verify ?? 'cached' });
+    startupMark('model package checked');
     const m = pkg.manifest;
-    const { tokenizer, graph, featurizer } = await packageFeaturizer(pkg);
     const warned = new Set<string>();
     const onFallback = (message: string) => {
       if (!warned.has(message)) options.onWarning?.(message);
       warned.add(message);
     };
-    const sessions = {} as Record<'text' | 'image' | 'audio' | 'fusion', ort.InferenceSession>;
+    // Only once the package checked (ONNX Runtime never parses a graph whose hash is wrong), the
+    // featurizer and the four sessions start together. onnxruntime-node builds a session
+    // synchronously on the main thread, so the sessions are still built one after another; what
+    // overlaps is the featurizer's file reads (tokenizer, knowledge graph) with that work.
+    const [parts, made] = await Promise.allSettled([
+      packageFeaturizer(pkg),
+      Promise.allSettled(
+        ROLES.map((role) => createSession(pkg.path(m.graphs[role].file), { device: options.device, threads: options.threads }, onFallback)),
+      ),
+    ]);
+    const created = made.status === 'fulfilled' ? made.value : [];
+    const sessions = {} as Record<Role, ort.InferenceSession>;
     const providers: Record<string, string> = {};
-    for (const role of ['text', 'image', 'audio', 'fusion'] as const) {
-      const created = await createSession(pkg.path(m.graphs[role].file), { device: options.device, threads: options.threads }, onFallback);
-      sessions[role] = created.session;
-      providers[role] = created.provider;
-    }
+    ROLES.forEach((role, i) => {
+      const result = created[i];
+      if (result?.status !== 'fulfilled') return;
+      sessions[role] = result.value.session;
+      providers[role] = result.value.provider;
+    });
+    let featurized: PackageFeaturizer;
     try {
+      if (parts.status === 'rejected') throw parts.reason;
+      const failed = created.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      featurized = parts.value;
       checkGraphShapes(pkg.dir, m, sessions);
     } catch (error) {
       await Promise.all(Object.values(sessions).map((s) => s.release().catch(() => {})));
       throw error;
     }
-    return new ClinicalModel(pkg, tokenizer, graph, featurizer, sessions, providers);
+    startupMark('tokenizer, knowledge graph and ONNX sessions ready');
+    return new ClinicalModel(pkg, featurized.tokenizer, featurized.graph, featurized.featurizer, sessions, providers);
   }
 
   private head(name: string): HeadSpec {

@@ -11,9 +11,9 @@
  */
 import * as ort from 'onnxruntime-node';
 import { ClinicalBertError } from '../util/errors.js';
+import type { Device } from './devices.js';
 
-export const DEVICES = ['cpu', 'cuda', 'webgpu', 'auto'] as const;
-export type Device = (typeof DEVICES)[number];
+export { DEVICES, type Device } from './devices.js';
 
 export interface SessionOptions {
   device: Device;

@@ -4,13 +4,16 @@
  *
  * Why build the tokenizer from the two JSON files ourselves instead of `AutoTokenizer`: reading
  * them with `fs` cannot touch the network or the transformers.js cache, and a missing or broken
- * file becomes a `ClinicalBertError` naming the path. The tokenization itself is transformers.js's
- * (`BertTokenizer`), so the package works unchanged with any tool that reads `tokenizer.json`.
+ * file becomes a `ClinicalBertError` naming the path. The tokenization itself is
+ * @huggingface/tokenizers' (`Tokenizer`), the code transformers.js 4 tokenizes with, without the
+ * rest of transformers.js (0.25–0.4 s to import, and an onnxruntime-web of its own): the same ids
+ * and offsets on every MTSamples note (test/model/tokenizer-light.test.ts), and the package works
+ * unchanged with any tool that reads `tokenizer.json`.
  *
  * Truncation keeps `[SEP]` last (as Hugging Face's Python tokenizers do and the recipe does);
- * transformers.js's own `truncation: true` cuts it off, so it is not used.
+ * transformers.js's own `truncation: true` cuts it off, so no truncation of the library is used.
  *
- * Offsets are optional and computed here, because transformers.js does not report them: the text
+ * Offsets are optional and computed here, because the library does not report them: the text
  * is normalized one character at a time with the tokenizer.json normalizer's own `lowercase` and
  * `strip_accents` (a cased vocabulary, e.g. one imported from Bio_ClinicalBERT, keeps both case
  * and accents), keeping where each normalized character came from, split
@@ -20,7 +23,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { BertTokenizer } from '@huggingface/transformers';
+import { Tokenizer as LibraryTokenizer } from '@huggingface/tokenizers';
 import { ClinicalBertError, quote } from '../util/errors.js';
 
 /** [start, end) in UTF-16 code units of the input text, so `text.slice(start, end)` is the token's source. */
@@ -65,6 +68,15 @@ export interface Tokenizer {
   readonly normalizer: NormalizerOptions;
   /** Ids with [CLS] first and [SEP] last, at most `maxLength` (default: modelMaxLength) of them. */
   encode(text: string, maxLength?: number, options?: EncodeOptions): Encoding;
+}
+
+/**
+ * What is used of @huggingface/tokenizers' `Tokenizer`, typed here: the package's own declarations
+ * import without file extensions, which TypeScript's NodeNext resolution does not follow (so they
+ * would type it as `any`).
+ */
+interface HfTokenizer {
+  encode(text: string, options: { add_special_tokens: boolean }): { ids: number[] };
 }
 
 const SPECIAL_NAMES = { pad: '[PAD]', unk: '[UNK]', cls: '[CLS]', sep: '[SEP]', mask: '[MASK]' } as const;
@@ -118,7 +130,7 @@ export async function loadTokenizer(modelDir: string): Promise<Tokenizer> {
     }
     specialIds[key] = id;
   }
-  // As transformers.js reads it: strip_accents null/absent follows lowercase.
+  // As tokenizers.js reads it: strip_accents null/absent follows lowercase.
   const normalizer = tokenizerJson.normalizer;
   if (normalizer?.type !== 'BertNormalizer') {
     throw new ClinicalBertError(
@@ -138,11 +150,11 @@ export async function loadTokenizer(modelDir: string): Promise<Tokenizer> {
     });
   }
 
-  let hf: BertTokenizer;
+  let hf: HfTokenizer;
   try {
-    hf = new BertTokenizer(tokenizerJson, config);
+    hf = new LibraryTokenizer(tokenizerJson, config) as HfTokenizer;
   } catch (error) {
-    throw new ClinicalBertError(`${jsonPath}: transformers.js could not build the tokenizer`, {
+    throw new ClinicalBertError(`${jsonPath}: @huggingface/tokenizers could not build the tokenizer`, {
       code: 'TOKENIZER_INVALID',
       cause: error,
     });
@@ -156,7 +168,7 @@ class WordPieceTokenizer implements Tokenizer {
 
   constructor(
     readonly modelDir: string,
-    private readonly hf: BertTokenizer,
+    private readonly hf: HfTokenizer,
     private readonly vocab: string[],
     readonly specialIds: SpecialIds,
     readonly modelMaxLength: number,
@@ -175,7 +187,7 @@ class WordPieceTokenizer implements Tokenizer {
         code: 'TOKENIZER_MAX_LENGTH',
       });
     }
-    const full = this.hf.encode(text, { add_special_tokens: true });
+    const full = this.hf.encode(text, { add_special_tokens: true }).ids;
     const truncated = full.length > maxLength;
     const ids = truncated ? [...full.slice(0, maxLength - 1), this.specialIds.sep] : full;
     const tokens = ids.map((id) => this.vocab[id] ?? SPECIAL_NAMES.unk);

@@ -7,18 +7,20 @@
  * Why apart from the CLI: the command file only parses; what a run does with its records, its
  * log and its report lives beside the pipeline it drives.
  *
+ * What only some runs use is imported when they use it: the spinner (ora) on a terminal, the
+ * explanation methods with `--explain`, the HTML report with `--report` (start-up,
+ * bench/startup.sh).
+ *
  * Exit codes: 0 every record written or skipped on purpose (reference data only); 3 some records
  * dead-lettered (or --max-errors exceeded), or some results not written back (--fhir-write-back).
  */
-import ora, { type Ora } from 'ora';
-import { explainBatch } from '../explain/explain.js';
+import type { Ora } from 'ora';
 import type { ExplainLevel } from '../explain/types.js';
 import type { DeadLetter } from '../io/dead-letter.js';
 import { estimateRecordCount } from '../io/estimate.js';
 import { ClinicalModel } from '../model/runtime.js';
 import type { Device } from '../model/session.js';
 import type { InputFormat, ReadOptions, RecordUnit } from '../records/read.js';
-import { ReportBuilder, writeReport } from '../report/index.js';
 import { runAnalyze, type AnalyzeCounts } from './analyze.js';
 import type { OutputFormat } from './fhir-output.js';
 import { Logger, type LogFormat } from './logger.js';
@@ -48,6 +50,8 @@ export interface AnalyzeRun {
   deadLetter?: string;
   /** Model package folder (default: the embedded model). */
   model?: string;
+  /** `--verify`: hash every package file, trusting no earlier check (src/model/verified-files.ts). */
+  verify?: boolean;
   device: Device;
   threads: number;
   batchSize: number;
@@ -73,11 +77,14 @@ export interface AnalyzeRun {
 export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
   const { inputs, device, maxErrors } = run;
   const log = new Logger(run.logFormat, run.quiet);
-  const report = run.report ? new ReportBuilder({ maxRecords: run.report.maxRecords }) : undefined;
+  const reporting = run.report ? await import('../report/index.js') : undefined;
+  const report = reporting && run.report ? new reporting.ReportBuilder({ maxRecords: run.report.maxRecords }) : undefined;
+  const explainBatch = run.explain !== 'none' ? (await import('../explain/explain.js')).explainBatch : undefined;
 
   const model = await ClinicalModel.load(run.model, {
     device,
     threads: run.threads,
+    verify: run.verify ? 'hash' : 'cached',
     onWarning: (message) => log.warn('device_fallback', message),
   });
   // A pseudo-terminal of zero width (`script` without a terminal, some containers) sends ora
@@ -95,6 +102,7 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
     spinner?.render();
   };
   if (showProgress) {
+    const { default: ora } = await import('ora');
     spinner = ora({ text: 'analyzing…', stream: process.stderr }).start();
     // Counting costs a read of the inputs; only worth it when someone watches.
     if (!run.fhir) void estimateRecordCount(inputs, { unit: run.read.unit, format: run.read.format }).then((n) => (total = n));
@@ -173,7 +181,7 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
     topK: run.topK,
     timing: run.timing,
     ...(maxErrors !== undefined ? { maxErrors } : {}),
-    ...(explain !== 'none' ? { explain: (batch, m) => explainBatch(m, batch, explain, { timing: run.timing }) } : {}),
+    ...(explainBatch && explain !== 'none' ? { explain: (batch, m) => explainBatch(m, batch, explain, { timing: run.timing }) } : {}),
     ...(report ? { onLine: (l) => void report.add(l) } : {}),
     ...(writeBack ? { writeBack } : {}),
     ...(resume ? { resume } : {}),
@@ -213,11 +221,14 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
     (summary.writtenBack !== undefined ? `written back ${summary.writtenBack}, write-back failed ${summary.writeBackFailed ?? 0}, ` : '') +
     `${summary.recordsPerSecond.toFixed(1)} records/s (${summary.seconds.toFixed(1)} s)` +
     (summary.stoppedByReader ? ' — output closed by the reader' : '');
-  if (report && run.report) {
+  if (report && reporting && run.report) {
     // Without timing the report must be byte-identical for the same input: leave rates out.
     const { seconds: _seconds, recordsPerSecond: _rate, ...counts } = summary;
     const runSummary = run.timing ? summary : counts;
-    await writeReport(run.report.file, report.render({ manifest: model.manifest, modelSha: model.pkg.sha, summary: runSummary, inputs }));
+    await reporting.writeReport(
+      run.report.file,
+      report.render({ manifest: model.manifest, modelSha: model.pkg.sha, summary: runSummary, inputs }),
+    );
     log.info(
       'report',
       `report: ${report.records} records (${Math.min(report.records, run.report.maxRecords)} in detail) -> ${run.report.file}`,

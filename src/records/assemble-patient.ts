@@ -41,10 +41,9 @@ import {
 import { encounterReferenceOf, parseReference, referenceOf, type ReferenceResolver } from './fhir-refs.js';
 import { factState, heldDuring, unreadStatus } from './status.js';
 import type { SourcePosition } from '../io/types.js';
-import type { ClinicalRecord, CodedFact, MediaAttachment, NoteText } from './types.js';
+import type { ClinicalRecord, CodedFact, MediaAttachment, NoteText, RecordUnit } from './types.js';
 
-export const UNITS = ['patient', 'encounter'] as const;
-export type RecordUnit = (typeof UNITS)[number];
+export { UNITS, type RecordUnit } from './types.js';
 
 export interface AssembleOptions extends AttachmentOptions {
   unit: RecordUnit;

@@ -8,6 +8,10 @@
  */
 import type { SourcePosition } from '../io/types.js';
 
+/** What one record is: a patient, or one encounter of a patient (`--unit`). */
+export const UNITS = ['patient', 'encounter'] as const;
+export type RecordUnit = (typeof UNITS)[number];
+
 export interface CodedFact {
   kind: 'condition' | 'medication' | 'allergy' | 'observation' | 'procedure';
   /** All codings of the fact, as in the source (system URI, code, display). */

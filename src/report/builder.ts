@@ -13,8 +13,9 @@ import { renderDocument, type RenderOptions } from './document.js';
 import { checkExplanations } from './explanations.js';
 import { checkPredictionLine } from './line.js';
 import type { RecordDetail } from './record.js';
+import { DEFAULT_MAX_RECORDS } from './limits.js';
 
-export const DEFAULT_MAX_RECORDS = 200;
+export { DEFAULT_MAX_RECORDS };
 
 export interface ReportBuilderOptions {
   /** Records shown in detail (the summary covers all); default 200, 0 for summary only. */

@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -6,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Explanations } from '../../src/explain/types.js';
 import { KnowledgeGraph } from '../../src/kg/graph.js';
 import { drugsFor } from '../../src/kg/treatments.js';
+import { VerifiedFiles } from '../../src/model/verified-files.js';
 import type { PredictionLine } from '../../src/pipeline/prediction.js';
 import { BIN, cli, HAS_MODEL, jsonLines, MODEL_DIR, MODEL_NOTE, REPO_ROOT, shell } from '../support/cli.js';
 import { abstainOneMinusMax, splittingThreshold, variantPackage } from '../support/variant-package.js';
@@ -151,6 +153,37 @@ describe.skipIf(!HAS_MODEL)(`clinicalbert analyze${MODEL_NOTE}`, () => {
     const r = cli(['analyze', 'samples/records.ndjson', '--model', copy]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/entity_vocab\.json: sha256 .* \(altered\)/);
+  });
+
+  it('skips the hash of a file verified before while it is unchanged; --verify hashes every file', () => {
+    const copy = join(tmp, 'model-verified');
+    cpSync(MODEL_DIR, copy, { recursive: true });
+    const input = join(tmp, 'one-record.ndjson');
+    writeFileSync(input, `${readFileSync(join(REPO_ROOT, 'samples/records.ndjson'), 'utf8').split('\n')[0]}\n`);
+    const env = { ...process.env, XDG_CACHE_HOME: join(tmp, 'xdg') };
+    const run = (...extra: string[]) =>
+      spawnSync(process.execPath, [BIN, 'analyze', input, '--no-timing', '--quiet', '--model', copy, ...extra], { encoding: 'utf8', env });
+    const first = run();
+    expect(first.status, first.stderr).toBe(0);
+    const record = JSON.parse(readFileSync(join(tmp, 'xdg', 'clinicalbert', 'verified-files.json'), 'utf8')) as { files: object };
+    expect(Object.keys(record.files)).toContain(join(copy, 'onnx', 'text_encoder.onnx'));
+    expect(run().stdout).toBe(first.stdout);
+    // Altered, then vouched for by a record in the user's cache (which only this user can write):
+    // believed without --verify, which is what saves the hash; --verify reads the file and names
+    // it, and the record forgets it so the next run hashes it too.
+    const vocab = join(copy, 'entity_vocab.json');
+    writeFileSync(vocab, readFileSync(vocab, 'utf8').replace('[PAD]', '[PAX]'));
+    const forged = VerifiedFiles.open(join(tmp, 'xdg', 'clinicalbert'));
+    const sha = (JSON.parse(readFileSync(join(copy, 'manifest.json'), 'utf8')) as { files: { path: string; sha256: string }[] }).files.find(
+      (f) => f.path === 'entity_vocab.json',
+    )?.sha256 as string;
+    forged.add(vocab, statSync(vocab, { bigint: true }), sha);
+    forged.save();
+    expect(run().status).toBe(0);
+    const verified = run('--verify');
+    expect(verified.status).toBe(1);
+    expect(verified.stderr).toMatch(/entity_vocab\.json: sha256 .* \(altered\)/);
+    expect(run().stderr).toMatch(/entity_vocab\.json: sha256 .* \(altered\)/);
   });
 
   it('stops quietly when the reader closes the pipe (| head)', async () => {
