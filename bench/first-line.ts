@@ -100,5 +100,9 @@ for (const c of cases) {
     console.log(`  ${median(at).toFixed(0).padStart(6)}  ${name}`);
   }
   // measured from the spawn, so a few ms more than the process's own clock would say
-  console.log(`  ${median(traced.map((run) => run.ms)).toFixed(0).padStart(6)}  first output line (from the spawn)`);
+  console.log(
+    `  ${median(traced.map((run) => run.ms))
+      .toFixed(0)
+      .padStart(6)}  first output line (from the spawn)`,
+  );
 }
