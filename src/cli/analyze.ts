@@ -18,6 +18,7 @@ import { parseShard } from '../pipeline/shard.js';
 import { INPUT_FORMATS, UNITS, type InputFormat, type RecordUnit } from '../records/read.js';
 import { parseChoice, parseCount, quote, UsageError } from '../util/errors.js';
 import { checkOutputPaths } from './output-paths.js';
+import { PRECISION_FLAG, PRECISION_HELP, parsePrecision } from './precision-flag.js';
 import { type FhirFlags, fhirPlan } from './fhir-flags.js';
 
 interface AnalyzeFlags extends FhirFlags {
@@ -29,6 +30,7 @@ interface AnalyzeFlags extends FhirFlags {
   model?: string;
   device: string;
   threads: string;
+  precision?: string;
   batchSize: string;
   topK: string;
   timing: boolean;
@@ -77,6 +79,7 @@ export function registerAnalyze(program: Command): void {
     .option('--model <dir>', 'model package folder (default: the embedded clinicalbert-mini)')
     .option('--device <device>', `where to run the model: ${DEVICES.join(', ')} (falls back to cpu with a message)`, 'cpu')
     .option('--threads <n>', 'ONNX Runtime intra-op threads per graph (0 = runtime default)', '1')
+    .option(PRECISION_FLAG, PRECISION_HELP)
     .option('--batch-size <n>', 'records per inference batch', '16')
     .option('--top-k <n>', 'labels reported per head', '5')
     .option('--no-timing', 'leave per-record timings out, so the same input gives byte-identical output')
@@ -161,6 +164,7 @@ Exit codes: 0 all records written (inputs of reference data only skipped); 3 som
         );
       }
       const threads = parseCount('--threads', flags.threads, { max: 256 });
+      const precision = parsePrecision(flags.precision);
       const batchSize = parseCount('--batch-size', flags.batchSize, { min: 1, max: 4096 });
       const topK = parseCount('--top-k', flags.topK, { min: 1, max: 1000 });
       const maxErrors = flags.maxErrors === undefined ? undefined : parseCount('--max-errors', flags.maxErrors);
@@ -198,6 +202,7 @@ Exit codes: 0 all records written (inputs of reference data only skipped); 3 som
           ...(flags.model !== undefined ? { model: flags.model } : {}),
           device,
           threads,
+          ...(precision ? { precision } : {}),
           batchSize,
           topK,
           timing: flags.timing,

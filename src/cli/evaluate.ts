@@ -17,6 +17,7 @@ import { renderEvaluation } from '../explain/render.js';
 import { MAX_UNITS } from '../explain/units.js';
 import { ClinicalModel } from '../model/runtime.js';
 import { DEVICES, type Device } from '../model/session.js';
+import { PRECISION_FLAG, PRECISION_HELP, parsePrecision } from './precision-flag.js';
 import { INPUT_FORMATS, UNITS, type InputFormat, type RecordUnit } from '../records/read.js';
 import { parseChoice, parseCount } from '../util/errors.js';
 
@@ -34,6 +35,7 @@ interface EvaluateFlags {
   device: string;
   threads: string;
   batchSize: string;
+  precision?: string;
 }
 
 export function registerEvaluate(program: Command): void {
@@ -62,11 +64,13 @@ export function registerEvaluate(program: Command): void {
     .option('--device <device>', `where to run the model: ${DEVICES.join(', ')}`, 'cpu')
     .option('--threads <n>', 'ONNX Runtime intra-op threads per graph (0 = runtime default)', '1')
     .option('--batch-size <n>', 'records per inference batch', '16')
+    .option(PRECISION_FLAG, PRECISION_HELP)
     .addHelpText(
       'after',
       `
 Examples:
   clinicalbert evaluate samples/records.ndjson --labels samples/records.ndjson.labels.jsonl
+  clinicalbert evaluate samples/records.ndjson --labels samples/records.ndjson.labels.jsonl --precision int8
   clinicalbert synth --seed 7 --patients 200 --out /tmp/eval.ndjson
   clinicalbert evaluate /tmp/eval.ndjson --labels /tmp/eval.ndjson.labels.jsonl --faithfulness --out metrics.json`,
     )
@@ -79,12 +83,14 @@ Examples:
       const seed = parseCount('--seed', flags.seed, { max: 2 ** 32 - 1 });
       const maxUnits = parseCount('--max-units', flags.maxUnits, { min: 1, max: 4096 });
       const limit = flags.limit === undefined ? undefined : parseCount('--limit', flags.limit, { min: 1 });
+      const precision = parsePrecision(flags.precision);
       await checkOutputPaths({ '--out': flags.out }, [...records, flags.labels]);
       const labels = await readLabels(flags.labels);
 
       const model = await ClinicalModel.load(flags.model, {
         device,
         threads,
+        ...(precision ? { precision } : {}),
         onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
       });
       let report: EvaluationReport;

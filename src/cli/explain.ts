@@ -17,6 +17,7 @@ import { renderExplanations } from '../explain/render.js';
 import { EXPLAIN_LEVELS, type ExplainLevel } from '../explain/types.js';
 import { ClinicalModel } from '../model/runtime.js';
 import { DEVICES, type Device } from '../model/session.js';
+import { PRECISION_FLAG, PRECISION_HELP, parsePrecision } from './precision-flag.js';
 import { buildPredictionLine } from '../pipeline/prediction.js';
 import { INPUT_FORMATS, UNITS, readRecords, type InputFormat, type RecordUnit } from '../records/read.js';
 import type { ClinicalRecord } from '../records/types.js';
@@ -31,6 +32,7 @@ interface ExplainFlags {
   model?: string;
   device: string;
   threads: string;
+  precision?: string;
   topK: string;
   timing: boolean;
   maxLineMb: string;
@@ -56,6 +58,7 @@ export function registerExplain(program: Command): void {
     .option('--model <dir>', 'model package folder (default: the embedded clinicalbert-mini)')
     .option('--device <device>', `where to run the model: ${DEVICES.join(', ')}`, 'cpu')
     .option('--threads <n>', 'ONNX Runtime intra-op threads per graph (0 = runtime default)', '1')
+    .option(PRECISION_FLAG, PRECISION_HELP)
     .option('--top-k <n>', 'labels reported per head (JSON)', '5')
     .option('--no-timing', 'leave method timings out (byte-identical JSON for the same input)')
     .option('--max-line-mb <n>', 'NDJSON lines longer than this are not read (LINE_TOO_LONG, as in analyze)', '64')
@@ -76,6 +79,7 @@ Examples:
       const unit: RecordUnit = parseChoice('--unit', flags.unit, UNITS);
       const device: Device = parseChoice('--device', flags.device, DEVICES);
       const threads = parseCount('--threads', flags.threads, { max: 256 });
+      const precision = parsePrecision(flags.precision);
       const topK = parseCount('--top-k', flags.topK, { min: 1, max: 1000 });
       const maxLineMb = parseCount('--max-line-mb', flags.maxLineMb, { min: 1, max: 4096 });
       const wanted = flags.record.replace(/^Patient\//, '');
@@ -83,6 +87,7 @@ Examples:
       const model = await ClinicalModel.load(flags.model, {
         device,
         threads,
+        ...(precision ? { precision } : {}),
         onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
       });
       try {

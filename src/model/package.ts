@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import { ClinicalBertError, quote } from '../util/errors.js';
 import { defaultModelDir, projectRoot } from '../util/version.js';
 import { ABSTENTION_SCORES, MANIFEST_FORMAT_VERSION, type HeadSpec, type ModelManifest } from './manifest.js';
+import { allGraphSpecs, precisionProblems } from './precision.js';
 
 export class ModelPackageError extends ClinicalBertError {
   constructor(
@@ -170,7 +171,7 @@ export function parseManifest(dir: string, text: string): ModelManifest {
     });
   }
   const manifest = data as ModelManifest;
-  const problems = headProblems(manifest.heads);
+  const problems = [...headProblems(manifest.heads), ...precisionProblems(manifest)];
   if (problems.length > 0) {
     throw new ModelPackageError(`${join(dir, 'manifest.json')}: invalid manifest: ${problems.join('; ')}`, dir, {
       code: 'MODEL_MANIFEST_INVALID',
@@ -216,7 +217,7 @@ export async function loadModelPackage(dir = defaultModelDir(), options: { verif
   const manifest = parseManifest(root, text.toString('utf8'));
   const listed = new Set(manifest.files.map((f) => f.path));
   const referenced = [
-    ...Object.values(manifest.graphs).map((g) => g.file),
+    ...allGraphSpecs(manifest).map((g) => g.spec.file),
     manifest.text.tokenizer,
     manifest.text.tokenizerConfig,
     manifest.knowledgeGraph.file,
@@ -252,9 +253,9 @@ export async function loadModelPackage(dir = defaultModelDir(), options: { verif
       }
     }
   }
-  for (const [role, graph] of Object.entries(manifest.graphs)) {
-    const entry = manifest.files.find((f) => f.path === graph.file);
-    if (entry && entry.sha256 !== graph.sha256) problems.push(`graphs.${role}: sha256 differs from the files entry for ${graph.file}`);
+  for (const { where, spec } of allGraphSpecs(manifest)) {
+    const entry = manifest.files.find((f) => f.path === spec.file);
+    if (entry && entry.sha256 !== spec.sha256) problems.push(`${where}: sha256 differs from the files entry for ${spec.file}`);
   }
   if (problems.length > 0) {
     throw new ModelPackageError(`model package ${root} failed its checks:\n  ${problems.join('\n  ')}`, root, {

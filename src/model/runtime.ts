@@ -13,8 +13,9 @@ import { EntityLinker } from '../kg/link.js';
 import { ClinicalBertError } from '../util/errors.js';
 import { Featurizer, type RecordFeatures } from './features.js';
 import { checkGraphShapes } from './graph-shapes.js';
-import type { HeadSpec, ModelManifest } from './manifest.js';
+import type { HeadSpec, ModelManifest, Precision } from './manifest.js';
 import { loadModelPackage, type ModelPackage } from './package.js';
+import { graphsAt } from './precision.js';
 import { createSession, ort, type Device } from './session.js';
 import { loadTokenizer, type Tokenizer } from './tokenizer.js';
 
@@ -23,6 +24,8 @@ export interface RuntimeOptions {
   threads: number;
   /** `hash` verifies every file's sha256 at load (default); `size` only checks sizes. */
   verify?: 'hash' | 'size';
+  /** Which graphs to run (src/model/precision.ts); the package's default when absent. */
+  precision?: Precision;
   onWarning?: (message: string) => void;
 }
 
@@ -97,6 +100,8 @@ export class ClinicalModel {
     private readonly sessions: Record<'text' | 'image' | 'audio' | 'fusion', ort.InferenceSession>,
     /** The provider each graph runs on. */
     readonly providers: Record<string, string>,
+    /** The precision of the graphs this model runs. */
+    readonly precision: Precision,
   ) {}
 
   get manifest(): ModelManifest {
@@ -106,6 +111,7 @@ export class ClinicalModel {
   static async load(dir: string | undefined, options: RuntimeOptions): Promise<ClinicalModel> {
     const pkg = await loadModelPackage(dir, { verify: options.verify ?? 'hash' });
     const m = pkg.manifest;
+    const { precision, graphs } = graphsAt(pkg.dir, m, options.precision);
     const { tokenizer, graph, featurizer } = await packageFeaturizer(pkg);
     const warned = new Set<string>();
     const onFallback = (message: string) => {
@@ -115,7 +121,7 @@ export class ClinicalModel {
     const sessions = {} as Record<'text' | 'image' | 'audio' | 'fusion', ort.InferenceSession>;
     const providers: Record<string, string> = {};
     for (const role of ['text', 'image', 'audio', 'fusion'] as const) {
-      const created = await createSession(pkg.path(m.graphs[role].file), { device: options.device, threads: options.threads }, onFallback);
+      const created = await createSession(pkg.path(graphs[role].file), { device: options.device, threads: options.threads }, onFallback);
       sessions[role] = created.session;
       providers[role] = created.provider;
     }
@@ -125,7 +131,7 @@ export class ClinicalModel {
       await Promise.all(Object.values(sessions).map((s) => s.release().catch(() => {})));
       throw error;
     }
-    return new ClinicalModel(pkg, tokenizer, graph, featurizer, sessions, providers);
+    return new ClinicalModel(pkg, tokenizer, graph, featurizer, sessions, providers, precision);
   }
 
   private head(name: string): HeadSpec {
