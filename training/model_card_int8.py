@@ -21,6 +21,10 @@ def _value(name: str, v) -> str:
     return f'{100 * v:.1f}%' if name in PERCENT else f'{v:.3f}'
 
 
+def _points(x: float) -> str:
+    return f'{round(x, 1) or 0.0:+.1f}'  # never "-0.0"
+
+
 def _mib(x) -> str:
     return f'{int(x) / 2**20:.1f} MiB'
 
@@ -66,12 +70,13 @@ def render_int8(m: dict, add) -> None:
             if name not in part['cost']:
                 continue
             add(f'| {part["label"]} ({part["records"]:,}) | {label} | {_value(name, part["fp32"][name])} | '
-                f'{_value(name, part["int8"][name])} | {part["cost"][name]:+.1f} |')
+                f'{_value(name, part["int8"][name])} | {_points(part["cost"][name])} |')
     add('')
     c = p['compare']
     add(f'Batch-mates and threads: {c["records"]:,} test records, each run alone and inside a batch of {c["batch"]} (padded to '
         f'its longest record) at 1 and 2 threads. int8: {_differences(c["determinism"]["int8"])}. fp32, for comparison: '
         f'{_differences(c["determinism"]["fp32"])} (float sums whose order depends on the padded length).')
+    add('')
     heads = ', '.join(f'{name} {h["maxAbs"]:.1e}' for name, h in c['agreement']['heads'].items())
     same = [f'{name} {100 * h["top1Agreement"]:.1f}%' for name, h in c['agreement']['heads'].items() if 'top1Agreement' in h]
     add(f'int8 against fp32 on the same records: largest difference of a head probability {heads}; same top label: '
