@@ -145,6 +145,7 @@ Examples:
   clinicalbert analyze 'exports/*.ndjson' --log-format json --quiet --max-errors 100
   clinicalbert analyze export/ --out predictions.jsonl --dead-letter failed.jsonl --resume   # after a kill: continue
   clinicalbert analyze export/ --shard 2/4 --out part-2.jsonl   # one of 4 machines; cat part-*.jsonl is the whole run
+  clinicalbert analyze samples/records.ndjson --precision fp32   # the exported fp32 graphs instead of the package's default
   clinicalbert analyze --fhir https://fhir.example.org/r4 --fhir-token-env FHIR_TOKEN > predictions.jsonl
   clinicalbert analyze --fhir https://fhir.example.org/r4 --fhir-export group/nightly --state nightly.state.json
   clinicalbert analyze --fhir https://fhir.example.org/r4 --fhir-client-id my-app --fhir-key private.jwks.json --fhir-write-back

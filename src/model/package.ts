@@ -5,6 +5,8 @@
  * when the package has one (the sha256 of manifest.json's bytes, hex, as `sha256sum` writes it):
  * a package without that file loads as before, so the check is opt-in for whoever publishes one.
  * What the graphs declare is checked against the manifest once they are open (graph-shapes.ts).
+ * Graphs of every precision the package carries (src/model/precision.ts) are checked alike, so a
+ * run at either precision opens only files whose hashes were checked.
  *
  * Why so strict: a model that silently loads a stale tokenizer or a half-copied graph gives
  * confident wrong answers. Each failure names the file and what is wrong with it, so "the package
