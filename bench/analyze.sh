@@ -2,14 +2,14 @@
 # Throughput and memory of `clinicalbert analyze` on generated patients, beside raw
 # onnxruntime-node running the same batches through the same graphs (bench/raw-ort.ts), in one run:
 # 1 and 2 ONNX Runtime threads, featurizing on the main thread (--workers 0) or in a worker thread,
-# and --batch-size 1 as the naive baseline. With PRECISIONS="fp32 int8" (and a package that carries
-# an int8 text graph: analyze --precision), int8 rows are added.
+# and --batch-size 1 as the naive baseline; int8 (the package's default) and fp32 (PRECISIONS to
+# choose).
 #   bash bench/analyze.sh [patients=1000] [batch=16]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 patients=${1:-1000}
 batch=${2:-16}
-precisions=${PRECISIONS:-fp32}
+precisions=${PRECISIONS:-int8 fp32}
 out=bench/out
 mkdir -p "$out"
 records="$out/bench-$patients.ndjson"
@@ -35,8 +35,7 @@ raw() { # label threads [precision]
 ratio() { node -e 'const a = JSON.parse(require("fs").readFileSync(process.argv[1])); const r = JSON.parse(require("fs").readFileSync(process.argv[2])); console.log(`  -> analyze at ${(100 * a.recordsPerSecond / r.recordsPerSecond).toFixed(0)}% of raw ORT (target 90%)`)' "$out/last-summary.json" "$out/last-raw.json"; }
 
 for precision in $precisions; do
-  extra=()
-  [ "$precision" = fp32 ] || extra=(--precision "$precision")
+  extra=(--precision "$precision")
   for threads in 1 2; do
     raw "raw onnxruntime-node, $precision, $threads thread(s)" "$threads" "$precision"
     analyze "analyze, $precision, $threads thread(s), --workers 1" --batch-size "$batch" --threads "$threads" --workers 1 "${extra[@]}"
@@ -45,4 +44,4 @@ for precision in $precisions; do
     ratio
   done
 done
-analyze "analyze, fp32, 1 thread, --batch-size 1 (naive)" --batch-size 1 --threads 1 --workers 0
+analyze "analyze, int8, 1 thread, --batch-size 1 (naive)" --batch-size 1 --threads 1 --workers 0 --precision int8

@@ -21,7 +21,7 @@ set -euo pipefail
 # Steps in order. Later stages append theirs (each is a function step_<name> below).
 STEPS=(corpus tokenizer reference mlm random-init package)
 # Stages 2-4 (multimodal fine-tuning, export, evaluation, package manifest and model card, parity).
-STEPS+=(synth real text text-random fusion export evaluate publish parity cli-check faithfulness)
+STEPS+=(synth real text text-random fusion export quantize evaluate publish parity cli-check int8-check faithfulness)
 
 usage() {
   sed -n '4p' "$0" | sed 's/^#   /usage: /' >&2
@@ -108,6 +108,8 @@ step_text() { "$PY" -m training.text_stage --config "$config" --init pretrained;
 step_text-random() { "$PY" -m training.text_stage --config "$config" --init random; }
 step_fusion() { "$PY" -m training.fusion_stage --config "$config"; }
 step_export() { "$PY" -m training.export_onnx --config "$config"; }
+# The int8 text encoder (per-row activation scales) beside the exported fp32 one.
+step_quantize() { "$PY" -m training.quantize_int8 --config "$config"; }
 step_evaluate() { "$PY" -m training.evaluate --config "$config"; }
 step_publish() { "$PY" -m training.publish --config "$config" --out "$out"; }
 # The package's graphs against the recipe's PyTorch outputs, and its tokenizer against Python's ids.
@@ -115,6 +117,9 @@ step_publish() { "$PY" -m training.publish --config "$config" --out "$out"; }
 step_faithfulness() { "$PY" -m training.faithfulness --config "$config" --out "$out"; }
 # `clinicalbert evaluate` on the real-note test files must reproduce the recipe's numbers; then publish again with them.
 step_cli-check() { "$PY" -m training.cli_check --config "$config" --out "$out"; }
+# `clinicalbert evaluate` at fp32 and int8 on the card's test sets, and the determinism check; then publish again
+# (int8 becomes the package's default only if it costs at most 0.5 points and never moves with batch-mates).
+step_int8-check() { "$PY" -m training.int8_check --config "$config" --out "$out"; }
 step_parity() { CLINICALBERT_MODEL_DIR="$out" npx vitest run test/model/parity.test.ts test/model/tokenizer-parity.test.ts; }
 
 selected=("${STEPS[@]}")

@@ -32,7 +32,8 @@ PARTS = ('real_test', 'real_test_removed')
 def _cli_report(cfg_name: str, part: str, package: Path) -> tuple[dict, str]:
     paths = split_paths(cfg_name, part)
     out = get_config(cfg_name).work_dir / f'cli_{part}.json'
-    args = ['evaluate', repo_relative(paths['records']), '--labels', repo_relative(paths['labels']),
+    # fp32: the recipe's numbers are PyTorch's fp32 ones (int8 is measured by the int8-check step).
+    args = ['evaluate', repo_relative(paths['records']), '--labels', repo_relative(paths['labels']), '--precision', 'fp32',
             '--model', repo_relative(package.resolve()), '--json', '--out', repo_relative(out)]
     result = subprocess.run(['node', '--import', 'tsx', 'src/cli/main.ts', *args], cwd=REPO_ROOT, capture_output=True, text=True)
     if result.returncode != 0:

@@ -13,7 +13,9 @@ Anyone can rerun the measurement without the recipe (the test split is `clinical
 the split's seed and size):
 
     clinicalbert synth --seed 3003 --patients 1000 --open-set 0.15 --out test.ndjson --labels test.labels.jsonl
-    clinicalbert evaluate test.ndjson --labels test.labels.jsonl --faithfulness --limit 200 --json
+    clinicalbert evaluate test.ndjson --labels test.labels.jsonl --faithfulness --limit 200 --precision fp32 --json
+
+It measures the fp32 graphs (whose hashes the report names) whatever the package's default precision.
 """
 from __future__ import annotations
 
@@ -48,8 +50,9 @@ def measure(cfg_name: str, package: Path) -> dict:
     test = get_mm_config(cfg_name).split('test')
     limit = RECORDS[cfg_name]
     out = report_path(cfg_name)
+    # fp32, whatever the package's default: the graphs whose hashes the report names (graph_hashes).
     args = ['evaluate', repo_relative(paths['records']), '--labels', repo_relative(paths['labels']),
-            '--faithfulness', '--limit', str(limit), '--model', repo_relative(package.resolve()),
+            '--faithfulness', '--limit', str(limit), '--precision', 'fp32', '--model', repo_relative(package.resolve()),
             '--json', '--out', repo_relative(out)]
     started = time.time()
     result = subprocess.run(['node', '--import', 'tsx', 'src/cli/main.ts', *args], cwd=REPO_ROOT, capture_output=True, text=True)
@@ -62,7 +65,8 @@ def measure(cfg_name: str, package: Path) -> dict:
     open_set = get_mm_config(cfg_name).open_set_fraction
     report['reproduce'] = (f'clinicalbert synth --seed {test.seed} --patients {test.patients} --open-set {open_set} '
                            '--out test.ndjson --labels test.labels.jsonl && '
-                           f'clinicalbert evaluate test.ndjson --labels test.labels.jsonl --faithfulness --limit {limit} --json')
+                           f'clinicalbert evaluate test.ndjson --labels test.labels.jsonl --faithfulness --limit {limit} '
+                           '--precision fp32 --json')
     report['graphs'] = graph_hashes(package)
     write_json(out, report)
     log('faithfulness', f'{report["faithfulness"]["records"]} records in {time.time() - started:.0f}s -> {out}')

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from .common import read_json
+from .model_card_int8 import render_int8
 
 
 def pct(x) -> str:
@@ -388,7 +389,9 @@ def render(m: dict, coverage_image: str | None = None) -> str:
     n_graphs = len(pkg.get('graph_bytes') or {})
     graphs = NUMBER_WORDS.get(n_graphs, str(n_graphs)) if n_graphs else 'The'
     opset = f'opset {arch["opset"]}, ' if arch.get('opset') else ''
-    add(f'{graphs} ONNX graphs ({opset}{pkg.get("precision", "fp32")}), run by the `clinicalbert` CLI with onnxruntime-node:')
+    int8_note = '; an int8 copy of the text encoder is described below' if pkg.get('int8') else ''
+    add(f'{graphs} ONNX graphs ({opset}{pkg.get("precision", "fp32")}{int8_note}), run by the `clinicalbert` CLI with '
+        'onnxruntime-node:')
     add('')
     shape = _text_shape(m)
     window = shape.get('max_length', 'input')
@@ -428,7 +431,8 @@ def render(m: dict, coverage_image: str | None = None) -> str:
     add('The text encoder is fine-tuned first and then frozen while the image and audio encoders and the fusion head train '
         f'(modality dropout {t["fusion"]["modality_dropout"]}: any modality may be missing, and `modality_mask` switches one off).')
     gb = pkg['graph_bytes']
-    add(f'Package: {pkg["files"]} files, {mib(pkg["bytes"])} (text {mib(gb["text"])}, image {mib(gb["image"])}, '
+    int8 = f', int8 text {mib(pkg["int8"]["text_bytes"])}' if pkg.get('int8') else ''
+    add(f'Package: {pkg["files"]} files, {mib(pkg["bytes"])} (text {mib(gb["text"])}{int8}, image {mib(gb["image"])}, '
             f'audio {mib(gb["audio"])}, fusion {mib(gb["fusion"])}).')
     add('')
     _reading_section(m, add)
@@ -512,6 +516,7 @@ def render(m: dict, coverage_image: str | None = None) -> str:
         f'and audio alone still reach {pct(both["top1"])} top-1, against {pct(g["prior_baseline"]["top1"])} for the prior: '
         'those encoders learnt real signal, which the fusion uses when the note is missing or says little.')
     add('')
+    render_int8(m, add)
     add('## Faithfulness of the explanations')
     add('')
     f = m.get('faithfulness')

@@ -14,6 +14,11 @@ refuses. Refuses a package of 40 MiB or more. Then renders the model card (MODEL
 work folder for `ci`). The faithfulness step (training/faithfulness.py) runs publish again once
 `clinicalbert evaluate --faithfulness` has measured the published graphs; its report enters the
 metrics only while the graph hashes it names are the package's.
+
+When the quantize step wrote an int8 text encoder (export/onnx/text_encoder.int8.onnx, reading its
+tables from the fp32 text graph beside it), it is copied too and declared under the manifest's
+`precisions.int8`. The package's default precision is int8 only when the int8-check step's report
+(training/int8_check.py) was measured on these graphs and passed its rule; otherwise fp32.
 """
 from __future__ import annotations
 
@@ -33,6 +38,7 @@ from .labelsets import NONE_ID
 from .synth_data import KG_PATH
 
 MAX_PACKAGE_BYTES = 40 * 1024 * 1024
+INT8_TEXT = 'onnx/text_encoder.int8.onnx'
 STAGE1_FILES = ('tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'reference/tokenizer_reference.json')
 EXPORT_FILES = ('onnx/text_encoder.onnx', 'onnx/image_encoder.onnx', 'onnx/audio_encoder.onnx', 'onnx/fusion.onnx',
                 'entity_vocab.json', 'reference/parity_inputs.json', 'reference/parity_outputs.json',
@@ -145,6 +151,33 @@ def _note_context() -> dict | None:
     return {**keep, 'file': f'../shared/corpus/{CONTEXT_TSV}', 'command': 'npm run context-eval'}
 
 
+def _int8_text(export: Path) -> dict | None:
+    """The quantize step's report when it wrote an int8 text encoder for exactly this fp32 text graph."""
+    from .common import sha256_file
+
+    if not (export / INT8_TEXT).exists():
+        return None
+    report_path = export / 'int8.json'
+    report = read_json(report_path) if report_path.exists() else {}
+    fp32 = sha256_file(export / 'onnx' / 'text_encoder.onnx')
+    if report.get('source_sha256') != fp32 or report.get('sha256') != sha256_file(export / INT8_TEXT):
+        # The int8 file reads its tables at byte offsets of the fp32 file: never ship it beside another one.
+        raise RecipeError(f'{export / INT8_TEXT} was not made from {export / "onnx/text_encoder.onnx"} as it is now: '
+                          'rerun the quantize step')
+    return report
+
+
+def _int8_check(path: Path, hashes: dict) -> dict | None:
+    """The int8-check step's report, if it was measured on exactly these graphs."""
+    if not path.exists():
+        return None
+    report = read_json(path)
+    if report.get('graphs') != hashes:
+        log('publish', f'warning: {path} was measured on other graphs; left out, default precision fp32 (rerun the int8-check step)')
+        return None
+    return report
+
+
 def run(cfg_name: str, out: Path) -> dict:
     import torch
 
@@ -163,11 +196,14 @@ def run(cfg_name: str, out: Path) -> dict:
     kg_target = out / 'kg.json'
     if kg_target.resolve() != KG_PATH.resolve():
         shutil.copyfile(KG_PATH, kg_target)
+    int8 = _int8_text(export)
+    if int8:
+        shutil.copyfile(export / INT8_TEXT, out / INT8_TEXT)
 
     fusion_ckpt = torch.load(cfg.work_dir / 'fusion.pt', map_location='cpu')
     text_ckpt = torch.load(cfg.work_dir / 'text_pretrained.pt', map_location='cpu')
     head_specs = heads(fusion_ckpt, text_ckpt['classes'])
-    listed = sorted(set(STAGE1_FILES) | set(EXPORT_FILES) | {'kg.json'})
+    listed = sorted(set(STAGE1_FILES) | set(EXPORT_FILES) | {'kg.json'} | ({INT8_TEXT} if int8 else set()))
     files = [{'path': p, 'sha256': sha256_file(out / p), 'bytes': (out / p).stat().st_size} for p in listed]
     by_path = {f['path']: f for f in files}
     total = sum(f['bytes'] for f in files)
@@ -188,6 +224,9 @@ def run(cfg_name: str, out: Path) -> dict:
         'precision': 'fp32',
         'labels': {name: len(h['labels']) for name, h in head_specs.items()},
     }
+    if int8:
+        metrics['package']['int8'] = {'text_bytes': by_path[INT8_TEXT]['bytes'], 'tables': int8['tables'],
+                                      'shared_bytes': int8['shared_bytes'], 'linears': int8['linears']}
     metrics['architecture'] = architecture(text_ckpt, fusion_ckpt, graphs_spec)
     metrics['build'] = build_environment()
 
@@ -216,6 +255,19 @@ def run(cfg_name: str, out: Path) -> dict:
             metrics['real_notes']['cli'] = {'commands': cli['commands'], **cli['cli']}
         else:
             log('publish', f'warning: {cli_path} was measured on other graphs; left out (rerun the cli-check step)')
+    precisions = None
+    metrics.pop('precision', None)
+    if int8:
+        text = graphs_spec['text']
+        int8_graphs = {'text': {'file': INT8_TEXT, 'sha256': by_path[INT8_TEXT]['sha256'], 'bytes': by_path[INT8_TEXT]['bytes'],
+                                'inputs': text['inputs'], 'outputs': text['outputs'], 'precision': int8['precision'],
+                                'opset': text['opset']}}
+        check = _int8_check(cfg.work_dir / 'int8_check.json',
+                            {'fp32': hashes, 'int8': {role: g['sha256'] for role, g in sorted(int8_graphs.items())}})
+        if check:
+            metrics['precision'] = {'commands': check['commands'], 'compare_command': check['compare_command'],
+                                    'parts': check['parts'], 'compare': check['compare'], 'verdict': check['verdict']}
+        precisions = {'default': check['verdict']['default'] if check else 'fp32', 'int8': int8_graphs}
     write_json(metrics_path, metrics)
     manifest = {
         'formatVersion': 1,
@@ -229,6 +281,7 @@ def run(cfg_name: str, out: Path) -> dict:
             f' --init-from {source["folder"]} ({source["weights_file"]} sha256 {source["weights_sha256"]})' if source else ''),
         'intendedUse': INTENDED_USE,
         'graphs': graphs,
+        **({'precisions': precisions} if precisions else {}),
         'text': {'tokenizer': 'tokenizer.json', 'tokenizerConfig': 'tokenizer_config.json', 'maxLength': MAX_LENGTH,
                  'lowercase': bool((read_json(out / 'tokenizer.json').get('normalizer') or {}).get('lowercase', True))},
         'image': {'size': IMAGE_SIZE, 'channels': 1, 'mean': IMAGE_MEAN, 'std': IMAGE_STD},

@@ -22,6 +22,7 @@ import { parseChoice, parseCount, quote, UsageError } from '../util/errors.js';
 import { startupMark } from '../util/startup-trace.js';
 import { addBudgetOptions, type BudgetFlags, parseBudgetFlags } from './budget-flags.js';
 import { checkOutputPaths } from './output-paths.js';
+import { PRECISION_FLAG, PRECISION_HELP, parsePrecision } from './precision-flag.js';
 import { type FhirFlags, fhirPlan } from './fhir-flags.js';
 
 interface AnalyzeFlags extends FhirFlags, BudgetFlags {
@@ -34,6 +35,7 @@ interface AnalyzeFlags extends FhirFlags, BudgetFlags {
   verify?: boolean;
   device: string;
   threads: string;
+  precision?: string;
   batchSize: string;
   topK: string;
   timing: boolean;
@@ -81,6 +83,7 @@ export function registerAnalyze(program: Command): void {
     .option('--verify', 'hash every model file (sha256), even those this user verified before and that have not changed since')
     .option('--device <device>', `where to run the model: ${DEVICES.join(', ')} (falls back to cpu with a message)`, 'cpu')
     .option('--threads <n>', 'ONNX Runtime intra-op threads per graph (0 = runtime default)', '1')
+    .option(PRECISION_FLAG, PRECISION_HELP)
     .option('--batch-size <n>', 'records per inference batch', '16')
     .option(
       '--workers <n>',
@@ -146,6 +149,7 @@ Examples:
   clinicalbert analyze 'exports/*.ndjson' --log-format json --quiet --max-errors 100
   clinicalbert analyze export/ --out predictions.jsonl --dead-letter failed.jsonl --resume   # after a kill: continue
   clinicalbert analyze export/ --shard 2/4 --out part-2.jsonl   # one of 4 machines; cat part-*.jsonl is the whole run
+  clinicalbert analyze samples/records.ndjson --precision fp32   # the exported fp32 graphs instead of the package's default
   clinicalbert analyze --fhir https://fhir.example.org/r4 --fhir-token-env FHIR_TOKEN > predictions.jsonl
   clinicalbert analyze --fhir https://fhir.example.org/r4 --fhir-export group/nightly --state nightly.state.json
   clinicalbert analyze --fhir https://fhir.example.org/r4 --fhir-client-id my-app --fhir-key private.jwks.json --fhir-write-back
@@ -166,6 +170,7 @@ Exit codes: 0 all records written (inputs of reference data only skipped); 3 som
         );
       }
       const threads = parseCount('--threads', flags.threads, { max: 256 });
+      const precision = parsePrecision(flags.precision);
       const batchSize = parseCount('--batch-size', flags.batchSize, { min: 1, max: 4096 });
       const topK = parseCount('--top-k', flags.topK, { min: 1, max: 1000 });
       const maxErrors = flags.maxErrors === undefined ? undefined : parseCount('--max-errors', flags.maxErrors);
@@ -204,6 +209,7 @@ Exit codes: 0 all records written (inputs of reference data only skipped); 3 som
           ...(flags.verify ? { verify: true } : {}),
           device,
           threads,
+          ...(precision ? { precision } : {}),
           batchSize,
           topK,
           timing: flags.timing,

@@ -18,6 +18,7 @@ import { MAX_UNITS } from '../explain/units.js';
 import { INPUT_FORMATS, type InputFormat } from '../io/types.js';
 import { DEVICES, type Device } from '../model/devices.js';
 import { type RecordUnit, UNITS } from '../records/types.js';
+import { PRECISION_FLAG, PRECISION_HELP, parsePrecision } from './precision-flag.js';
 import { parseChoice, parseCount } from '../util/errors.js';
 
 interface EvaluateFlags {
@@ -35,6 +36,7 @@ interface EvaluateFlags {
   device: string;
   threads: string;
   batchSize: string;
+  precision?: string;
 }
 
 export function registerEvaluate(program: Command): void {
@@ -64,11 +66,13 @@ export function registerEvaluate(program: Command): void {
     .option('--device <device>', `where to run the model: ${DEVICES.join(', ')}`, 'cpu')
     .option('--threads <n>', 'ONNX Runtime intra-op threads per graph (0 = runtime default)', '1')
     .option('--batch-size <n>', 'records per inference batch', '16')
+    .option(PRECISION_FLAG, PRECISION_HELP)
     .addHelpText(
       'after',
       `
 Examples:
   clinicalbert evaluate samples/records.ndjson --labels samples/records.ndjson.labels.jsonl
+  clinicalbert evaluate samples/records.ndjson --labels samples/records.ndjson.labels.jsonl --precision int8
   clinicalbert synth --seed 7 --patients 200 --out /tmp/eval.ndjson
   clinicalbert evaluate /tmp/eval.ndjson --labels /tmp/eval.ndjson.labels.jsonl --faithfulness --out metrics.json`,
     )
@@ -81,6 +85,7 @@ Examples:
       const seed = parseCount('--seed', flags.seed, { max: 2 ** 32 - 1 });
       const maxUnits = parseCount('--max-units', flags.maxUnits, { min: 1, max: 4096 });
       const limit = flags.limit === undefined ? undefined : parseCount('--limit', flags.limit, { min: 1 });
+      const precision = parsePrecision(flags.precision);
       await checkOutputPaths({ '--out': flags.out }, [...records, flags.labels]);
       const labels = await readLabels(flags.labels);
       const [{ ClinicalModel }, { runEvaluate }, { renderEvaluation }] = await Promise.all([
@@ -93,6 +98,7 @@ Examples:
         device,
         threads,
         verify: flags.verify ? 'hash' : 'cached',
+        ...(precision ? { precision } : {}),
         onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
       });
       let report: EvaluationReport;

@@ -18,6 +18,7 @@ import { EXPLAIN_LEVELS, type ExplainLevel } from '../explain/types.js';
 import { INPUT_FORMATS, type InputFormat } from '../io/types.js';
 import { DEVICES, type Device } from '../model/devices.js';
 import { type ClinicalRecord, type RecordUnit, UNITS } from '../records/types.js';
+import { PRECISION_FLAG, PRECISION_HELP, parsePrecision } from './precision-flag.js';
 import { ClinicalBertError, UsageError, parseChoice, parseCount, quote } from '../util/errors.js';
 import { addBudgetOptions, type BudgetFlags, parseBudgetFlags } from './budget-flags.js';
 
@@ -31,6 +32,7 @@ interface ExplainFlags extends BudgetFlags {
   verify?: boolean;
   device: string;
   threads: string;
+  precision?: string;
   topK: string;
   timing: boolean;
 }
@@ -56,6 +58,7 @@ export function registerExplain(program: Command): void {
     .option('--verify', 'hash every model file (sha256), even those this user verified before and that have not changed since')
     .option('--device <device>', `where to run the model: ${DEVICES.join(', ')}`, 'cpu')
     .option('--threads <n>', 'ONNX Runtime intra-op threads per graph (0 = runtime default)', '1')
+    .option(PRECISION_FLAG, PRECISION_HELP)
     .option('--top-k <n>', 'labels reported per head (JSON)', '5')
     .option('--no-timing', 'leave method timings out (byte-identical JSON for the same input)');
   // the record is read as analyze reads it: the same budgets (src/cli/budget-flags.ts)
@@ -77,6 +80,7 @@ Examples:
       const unit: RecordUnit = parseChoice('--unit', flags.unit, UNITS);
       const device: Device = parseChoice('--device', flags.device, DEVICES);
       const threads = parseCount('--threads', flags.threads, { max: 256 });
+      const precision = parsePrecision(flags.precision);
       const topK = parseCount('--top-k', flags.topK, { min: 1, max: 1000 });
       const budgets = parseBudgetFlags(flags);
       const wanted = flags.record.replace(/^Patient\//, '');
@@ -92,6 +96,7 @@ Examples:
         device,
         threads,
         verify: flags.verify ? 'hash' : 'cached',
+        ...(precision ? { precision } : {}),
         onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
       });
       try {

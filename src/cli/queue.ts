@@ -13,6 +13,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EXPLAIN_LEVELS } from '../explain/types.js';
 import { DEVICES } from '../model/devices.js';
+import { PRECISION_FLAG, PRECISION_HELP, parsePrecision } from './precision-flag.js';
 import { LOG_FORMATS, Logger } from '../pipeline/logger.js';
 import { withStopSignals } from '../pipeline/stop-signals.js';
 import { MAX_SHARDS } from '../pipeline/shard.js';
@@ -162,6 +163,7 @@ export function registerWorker(program: Command): void {
     .option('--model <dir>', 'model package folder (default: the embedded clinicalbert-mini; every worker of a run must use the same)')
     .option('--device <device>', `where to run the model: ${DEVICES.join(', ')}`, 'cpu')
     .option('--threads <n>', 'ONNX Runtime intra-op threads per graph', '1')
+    .option(PRECISION_FLAG, `${PRECISION_HELP}; every worker of a run must use the same`)
     .option('--concurrency <n>', 'units run at once by this worker', '1')
     .option(
       '--lock-seconds <n>',
@@ -180,6 +182,7 @@ export function registerWorker(program: Command): void {
       const target = parseRedisUrl(String(flags.redis), { reconnect: true });
       const device = parseChoice('--device', String(flags.device), DEVICES);
       const threads = parseCount('--threads', String(flags.threads), { max: 256 });
+      const precision = parsePrecision(typeof flags.precision === 'string' ? flags.precision : undefined);
       const concurrency = parseCount('--concurrency', String(flags.concurrency), { min: 1, max: 64 });
       const lockSeconds = parseCount('--lock-seconds', String(flags.lockSeconds), { min: 1, max: 3600 });
       const maxUnitMb = parseCount('--max-unit-mb', String(flags.maxUnitMb), { min: 1, max: 500 });
@@ -190,10 +193,14 @@ export function registerWorker(program: Command): void {
       const model = await ClinicalModel.load(typeof flags.model === 'string' ? flags.model : undefined, {
         device,
         threads,
+        ...(precision ? { precision } : {}),
         onWarning: (message) => log.warn('device_fallback', message),
       });
       process.exitCode = await withStopSignals({ format, quiet }, async (signal) => {
-        log.info('worker', `worker: model ${model.manifest.name} ${model.manifest.version} loaded; waiting for units on ${target.shown}`);
+        log.info(
+          'worker',
+          `worker: model ${model.manifest.name} ${model.manifest.version} (${model.precision}) loaded; waiting for units on ${target.shown}`,
+        );
         const r = await work(target, model, {
           concurrency,
           lockMs: lockSeconds * 1000,

@@ -136,7 +136,7 @@ export interface FaithfulnessReport {
 }
 
 export interface EvaluationReport {
-  model: { name: string; version: string; sha: string };
+  model: { name: string; version: string; sha: string; precision?: string };
   records: {
     read: number;
     evaluated: number;
@@ -422,7 +422,7 @@ export async function runEvaluate(model: ClinicalModel, options: EvaluateOptions
 
   const manifest = model.manifest;
   const report: EvaluationReport = {
-    model: { name: manifest.name, version: manifest.version, sha: model.pkg.sha },
+    model: { name: manifest.name, version: manifest.version, sha: model.pkg.sha, precision: model.precision },
     records: { ...counts, labelsWithoutRecord: options.labels.filter((l) => !matched.has(l)).length },
     ...headMetrics(manifest, scored),
     seconds: 0,

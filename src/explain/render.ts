@@ -182,7 +182,7 @@ function openSetLines(o: OpenSetMetrics, c: ChalkInstance): string[] {
 /** A readable rendering of an evaluation report. */
 export function renderEvaluation(r: EvaluationReport, c: ChalkInstance): string {
   const out: string[] = [];
-  out.push(c.bold(`Model ${r.model.name} ${r.model.version} (${r.model.sha})`));
+  out.push(c.bold(`Model ${r.model.name} ${r.model.version} (${r.model.sha}${r.model.precision ? `, ${r.model.precision}` : ''})`));
   out.push(
     `Records: ${r.records.evaluated} evaluated of ${r.records.read} read; ${r.records.unlabelled} without a label, ` +
       `${r.records.labelsWithoutRecord} labels without a record, ${r.records.failed} failed`,

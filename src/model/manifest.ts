@@ -19,6 +19,14 @@ export interface TensorSpec {
   description?: string;
 }
 
+/** The four graphs of a package. */
+export const GRAPH_ROLES = ['text', 'image', 'audio', 'fusion'] as const;
+export type GraphRole = (typeof GRAPH_ROLES)[number];
+
+/** Numeric precisions a package may carry: `graphs` are fp32; `precisions.int8` may replace some. */
+export const PRECISIONS = ['fp32', 'int8'] as const;
+export type Precision = (typeof PRECISIONS)[number];
+
 export interface GraphSpec {
   /** Path relative to the package folder. */
   file: string;
@@ -26,7 +34,7 @@ export interface GraphSpec {
   bytes: number;
   inputs: TensorSpec[];
   outputs: TensorSpec[];
-  /** e.g. "fp32", "int8-dynamic". */
+  /** e.g. "fp32", "int8-per-row" (weights per output column, activations per row). */
   precision: string;
   opset: number;
 }
@@ -137,7 +145,12 @@ export interface ModelManifest {
   /** How the package was produced, e.g. `training/build.sh --config full`. */
   createdBy: string;
   intendedUse: string;
-  graphs: { text: GraphSpec; image: GraphSpec; audio: GraphSpec; fusion: GraphSpec };
+  graphs: Record<GraphRole, GraphSpec>;
+  /**
+   * Graphs at another precision, with the same inputs and outputs as the fp32 graph of their role
+   * (roles left out run fp32), and the precision used when the user asks for none (fp32 if absent).
+   */
+  precisions?: { default?: Precision; int8?: Partial<Record<GraphRole, GraphSpec>> };
   text: TextPreprocessing;
   image: ImagePreprocessing;
   audio: AudioPreprocessing;

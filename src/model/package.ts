@@ -9,6 +9,8 @@
  * when the package has one (the sha256 of manifest.json's bytes, hex, as `sha256sum` writes it):
  * a package without that file loads as before, so the check is opt-in for whoever publishes one.
  * What the graphs declare is checked against the manifest once they are open (graph-shapes.ts).
+ * Graphs of every precision the package carries (src/model/precision.ts) are checked alike, so a
+ * run at either precision opens only files whose hashes were checked.
  *
  * Why so strict: a model that silently loads a stale tokenizer or a half-copied graph gives
  * confident wrong answers. Each failure names the file and what is wrong with it, so "the package
@@ -22,6 +24,7 @@ import { defaultModelDir } from '../util/version.js';
 import { ABSTENTION_SCORES, MANIFEST_FORMAT_VERSION, type HeadSpec, type ModelManifest } from './manifest.js';
 import { type SchemaError, validate as validateManifest } from './manifest-schema.generated.js';
 import { fileIdentity, VerifiedFiles } from './verified-files.js';
+import { allGraphSpecs, precisionProblems } from './precision.js';
 
 export class ModelPackageError extends ClinicalBertError {
   constructor(
@@ -156,7 +159,7 @@ export function parseManifest(dir: string, text: string): ModelManifest {
     });
   }
   const manifest = data as ModelManifest;
-  const problems = headProblems(manifest.heads);
+  const problems = [...headProblems(manifest.heads), ...precisionProblems(manifest)];
   if (problems.length > 0) {
     throw new ModelPackageError(`${join(dir, 'manifest.json')}: invalid manifest: ${problems.join('; ')}`, dir, {
       code: 'MODEL_MANIFEST_INVALID',
@@ -211,7 +214,7 @@ export async function loadModelPackage(
   const manifest = parseManifest(root, text.toString('utf8'));
   const listed = new Set(manifest.files.map((f) => f.path));
   const referenced = [
-    ...Object.values(manifest.graphs).map((g) => g.file),
+    ...allGraphSpecs(manifest).map((g) => g.spec.file),
     manifest.text.tokenizer,
     manifest.text.tokenizerConfig,
     manifest.knowledgeGraph.file,
@@ -254,9 +257,9 @@ export async function loadModelPackage(
     }
   }
   verified?.save();
-  for (const [role, graph] of Object.entries(manifest.graphs)) {
-    const entry = manifest.files.find((f) => f.path === graph.file);
-    if (entry && entry.sha256 !== graph.sha256) problems.push(`graphs.${role}: sha256 differs from the files entry for ${graph.file}`);
+  for (const { where, spec } of allGraphSpecs(manifest)) {
+    const entry = manifest.files.find((f) => f.path === spec.file);
+    if (entry && entry.sha256 !== spec.sha256) problems.push(`${where}: sha256 differs from the files entry for ${spec.file}`);
   }
   if (problems.length > 0) {
     throw new ModelPackageError(`model package ${root} failed its checks:\n  ${problems.join('\n  ')}`, root, {

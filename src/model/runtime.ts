@@ -14,8 +14,9 @@ import { ClinicalBertError } from '../util/errors.js';
 import { startupMark } from '../util/startup-trace.js';
 import { Featurizer, type RecordFeatures } from './features.js';
 import { checkGraphShapes } from './graph-shapes.js';
-import type { HeadSpec, ModelManifest } from './manifest.js';
+import type { HeadSpec, ModelManifest, Precision } from './manifest.js';
 import { loadModelPackage, type ModelPackage, type VerifyMode } from './package.js';
+import { graphsAt } from './precision.js';
 import { createSession, ort, type Device } from './session.js';
 import { loadTokenizer, type Tokenizer } from './tokenizer.js';
 
@@ -27,6 +28,8 @@ export interface RuntimeOptions {
    * (src/model/verified-files.ts); `hash` reads every file (`--verify`); `size` only checks sizes.
    */
   verify?: VerifyMode;
+  /** Which graphs to run (src/model/precision.ts); the package's default when absent. */
+  precision?: Precision;
   onWarning?: (message: string) => void;
 }
 
@@ -109,6 +112,8 @@ export class ClinicalModel {
     private readonly sessions: Record<Role, ort.InferenceSession>,
     /** The provider each graph runs on. */
     readonly providers: Record<string, string>,
+    /** The precision of the graphs this model runs. */
+    readonly precision: Precision,
   ) {}
 
   get manifest(): ModelManifest {
@@ -119,6 +124,7 @@ export class ClinicalModel {
     const pkg = await loadModelPackage(dir, { verify: options.verify ?? 'cached' });
     startupMark('model package checked');
     const m = pkg.manifest;
+    const { precision, graphs } = graphsAt(pkg.dir, m, options.precision);
     const warned = new Set<string>();
     const onFallback = (message: string) => {
       if (!warned.has(message)) options.onWarning?.(message);
@@ -131,7 +137,7 @@ export class ClinicalModel {
     const [parts, made] = await Promise.allSettled([
       packageFeaturizer(pkg),
       Promise.allSettled(
-        ROLES.map((role) => createSession(pkg.path(m.graphs[role].file), { device: options.device, threads: options.threads }, onFallback)),
+        ROLES.map((role) => createSession(pkg.path(graphs[role].file), { device: options.device, threads: options.threads }, onFallback)),
       ),
     ]);
     const created = made.status === 'fulfilled' ? made.value : [];
@@ -155,7 +161,7 @@ export class ClinicalModel {
       throw error;
     }
     startupMark('tokenizer, knowledge graph and ONNX sessions ready');
-    return new ClinicalModel(pkg, featurized.tokenizer, featurized.graph, featurized.featurizer, sessions, providers);
+    return new ClinicalModel(pkg, featurized.tokenizer, featurized.graph, featurized.featurizer, sessions, providers, precision);
   }
 
   private head(name: string): HeadSpec {

@@ -19,6 +19,7 @@ import type { ExplainLevel } from '../explain/types.js';
 import type { DeadLetter } from '../io/dead-letter.js';
 import { estimateRecordCount } from '../io/estimate.js';
 import { ClinicalModel } from '../model/runtime.js';
+import type { Precision } from '../model/manifest.js';
 import type { Device } from '../model/session.js';
 import type { InputFormat, ReadOptions, RecordUnit } from '../records/read.js';
 import { runAnalyze, type AnalyzeCounts } from './analyze.js';
@@ -54,6 +55,8 @@ export interface AnalyzeRun {
   verify?: boolean;
   device: Device;
   threads: number;
+  /** `--precision`: which of the package's graphs run (the package's default when absent). */
+  precision?: Precision;
   batchSize: number;
   topK: number;
   timing: boolean;
@@ -85,6 +88,7 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
     device,
     threads: run.threads,
     verify: run.verify ? 'hash' : 'cached',
+    ...(run.precision ? { precision: run.precision } : {}),
     onWarning: (message) => log.warn('device_fallback', message),
   });
   // A pseudo-terminal of zero width (`script` without a terminal, some containers) sends ora
@@ -247,7 +251,7 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
     );
   }
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-  log.info('summary', line, { ...summary, peakRssMb, device, providers: model.providers });
+  log.info('summary', line, { ...summary, peakRssMb, device, providers: model.providers, precision: model.precision });
   if (summary.aborted) log.error('aborted', `stopped: more than ${String(maxErrors)} records dead-lettered (--max-errors)`);
   return summary.deadLettered > 0 || (summary.writeBackFailed ?? 0) > 0 || summary.aborted ? EXIT_SOME_DEAD_LETTERED : 0;
 }

@@ -240,15 +240,14 @@ export async function collect(target: RedisTarget, options: CollectOptions): Pro
           if (u.state !== 'done') continue;
           const r = await loadResult(client, plan.run, u.unit.index);
           if (!r) throw new ClinicalBertError(`unit ${u.unit.index} of run ${plan.run} lost its result`, { code: 'QUEUE_INCOMPLETE' });
-          if (sha !== undefined && r.modelSha !== sha) {
+          const model = `${r.modelSha} at ${r.precision}`;
+          if (sha !== undefined && model !== sha) {
             throw new ClinicalBertError(
-              `run ${plan.run}: units were analyzed by different model packages (${sha} and ${r.modelSha}): give every worker the same --model`,
-              {
-                code: 'QUEUE_MODEL_MISMATCH',
-              },
+              `run ${plan.run}: units were analyzed by different models (${sha}; ${model}): give every worker the same --model and --precision`,
+              { code: 'QUEUE_MODEL_MISMATCH' },
             );
           }
-          sha = r.modelSha;
+          sha = model;
           results.push(r);
           for (const k of ['read', 'written', 'deadLettered', 'skipped', 'warnings', 'noEvidence'] as const) summary[k] += r.counts[k];
         }

@@ -66,6 +66,7 @@ export async function runUnit(model: ClinicalModel, plan: RunPlan, unit: Unit, m
       deadOrder,
       counts,
       modelSha: model.pkg.sha,
+      precision: model.precision,
       worker: `${hostname()}:${process.pid}`,
     };
   } finally {

@@ -31,6 +31,8 @@ export interface UnitResult {
   counts: AnalyzeCounts;
   /** sha256 of the model package the unit ran on: every unit of a run must agree. */
   modelSha: string;
+  /** The precision of the graphs it ran (`worker --precision`): every unit of a run must agree too. */
+  precision: string;
   /** Host and PID of the worker, for `queue status`. */
   worker: string;
 }
@@ -56,6 +58,7 @@ export async function saveResult(client: Redis, run: string, unit: number, resul
     deadOrder: JSON.stringify(result.deadOrder),
     counts: JSON.stringify(result.counts),
     modelSha: result.modelSha,
+    precision: result.precision,
     worker: result.worker,
   });
 }
@@ -74,6 +77,7 @@ export async function loadResult(client: Redis, run: string, unit: number): Prom
     deadOrder: JSON.parse(h.deadOrder ?? '[]') as number[],
     counts: JSON.parse(h.counts) as AnalyzeCounts,
     modelSha: h.modelSha ?? '',
+    precision: h.precision ?? '',
     worker: h.worker ?? '',
   };
 }
