@@ -21,6 +21,7 @@ import { assemblePatient, UNITS, type AssembleOptions, type RecordUnit } from '.
 import { DEFAULT_MAX_ATTACHMENT_BYTES } from './attachments.js';
 import { recordFromCsvRow } from './from-csv.js';
 import { BulkGrouper } from './group-bulk.js';
+import { REFERENCE_DATA_TYPES } from './reference-data.js';
 import type { RecordItem } from './types.js';
 
 export { INPUT_FORMATS, UNITS };
@@ -247,7 +248,10 @@ async function* generate(inputs: readonly string[], options: ReadOptions, stats:
             }
             if (added.kind === 'skipped') {
               stats.skip(added.reason);
-              notJoined[added.reason] = (notJoined[added.reason] ?? 0) + 1;
+              // (reference data, the provider directory of every export, is expected there: not named)
+              if (!REFERENCE_DATA_TYPES.has(String(item.resource.resourceType))) {
+                notJoined[added.reason] = (notJoined[added.reason] ?? 0) + 1;
+              }
             } else if (added.kind === 'shared') stats.skip(`kept for reference (${String(item.resource.resourceType)})`);
             else if (added.kind === 'invalid') {
               stats.itemsFailed++;

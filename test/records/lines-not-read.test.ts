@@ -1,7 +1,8 @@
 /**
  * @file Bulk Data lines that join no record (no patient reference, a subject that is not a
  * Patient) are never silent: one notice at the end of the read counts them by reason (found by
- * the fuzzer: a file of such lines read 0 with nothing said).
+ * the fuzzer: a file of such lines read 0 with nothing said). Reference data (Organization,
+ * Location, …), which every export holds, is not named.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +27,8 @@ describe('Bulk lines that join no record', () => {
       { resourceType: 'Condition', id: 'c2', subject: { reference: 'Group/1' } },
       { resourceType: 'Condition', id: 'c3', code: { text: 'y' } },
     ];
+    // reference data (the provider directory) joins no record in every export: not named
+    writeFileSync(join(folder, 'Organization.ndjson'), `${JSON.stringify({ resourceType: 'Organization', id: 'o1' })}\n`);
     writeFileSync(join(folder, 'Condition.ndjson'), `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
     const notices: SourceNotice[] = [];
     const items = await collect(readRecords([folder], { format: 'bulk', onNotice: (n) => notices.push(n) }));
