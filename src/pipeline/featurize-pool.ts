@@ -37,11 +37,14 @@ interface Pending {
  * The worker beside this module: the built JavaScript, or (tests, a checkout without a build) the
  * TypeScript source, loaded through tsx's loader registered inside the thread.
  */
+const TSX_API = 'tsx/esm/api';
+
 function startWorker(packageDir: string): Worker {
   const self = import.meta.url;
   if (!self.endsWith('.ts')) return new Worker(new URL('./featurize-worker.js', self), { workerData: { packageDir } });
   const source = new URL('./featurize-worker.ts', self).href;
-  const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(source)}); });`;
+  // (tsx is a development dependency: only a run from the TypeScript sources gets here)
+  const boot = `import(${JSON.stringify(TSX_API)}).then(({ register }) => { register(); return import(${JSON.stringify(source)}); });`;
   return new Worker(boot, { eval: true, workerData: { packageDir } });
 }
 
