@@ -17,8 +17,8 @@ import type { RecordFeatures } from '../src/model/features.js';
 import type { Precision } from '../src/model/manifest.js';
 import { loadModelPackage } from '../src/model/package.js';
 import { graphsAt } from '../src/model/precision.js';
-import { ClinicalModel } from '../src/model/runtime.js';
-import { createSession, ort } from '../src/model/session.js';
+import { ClinicalModel, textFeeds } from '../src/model/runtime.js';
+import { createSession, type ort } from '../src/model/session.js';
 import { readRecords } from '../src/records/read.js';
 
 const BATCH = 16;
@@ -57,23 +57,9 @@ function compare(into: Difference, a: Float32Array, b: Float32Array): void {
   }
 }
 
-function feed(batch: readonly RecordFeatures[]): Record<string, ort.Tensor> {
-  const n = batch.length;
-  const length = Math.max(2, ...batch.map((f) => f.inputIds.length));
-  const ids = new BigInt64Array(n * length);
-  const mask = new BigInt64Array(n * length);
-  batch.forEach((f, r) => {
-    f.inputIds.forEach((id, c) => {
-      ids[r * length + c] = BigInt(id);
-      mask[r * length + c] = 1n;
-    });
-  });
-  return { input_ids: new ort.Tensor('int64', ids, [n, length]), attention_mask: new ort.Tensor('int64', mask, [n, length]) };
-}
-
 /** Row `r` of a text run, split into the parts compared (tokens only up to the record's length). */
 async function textRows(session: ort.InferenceSession, batch: readonly RecordFeatures[]): Promise<Record<Part, Float32Array>[]> {
-  const out = await session.run(feed(batch), ['text_embedding', 'specialty_logits', 'token_embeddings']);
+  const out = await session.run(textFeeds(batch), ['text_embedding', 'specialty_logits', 'token_embeddings']);
   const text = out.text_embedding as ort.Tensor;
   const tokens = out.token_embeddings as ort.Tensor;
   const specialty = out.specialty_logits as ort.Tensor;

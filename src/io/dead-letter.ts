@@ -44,6 +44,13 @@ export class DeadLetterSink {
     return letter;
   }
 
+  /** Writes a letter already made (the queue's collect copies its units' letters as they are). */
+  async copy(letter: DeadLetter): Promise<void> {
+    this.count++;
+    this.byCode[letter.code] = (this.byCode[letter.code] ?? 0) + 1;
+    await this.sink?.write(letter);
+  }
+
   close(): Promise<void> {
     return this.sink?.close() ?? Promise.resolve();
   }

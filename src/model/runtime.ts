@@ -100,6 +100,21 @@ export async function packageFeaturizer(pkg: ModelPackage): Promise<PackageFeatu
   return { tokenizer, graph, featurizer };
 }
 
+/** The text encoder's inputs for a batch: token ids and attention mask, padded to the longest (at least 2). */
+export function textFeeds(batch: readonly RecordFeatures[]): Record<'input_ids' | 'attention_mask', ort.Tensor> {
+  const n = batch.length;
+  const length = Math.max(2, ...batch.map((f) => f.inputIds.length));
+  const ids = new BigInt64Array(n * length);
+  const mask = new BigInt64Array(n * length);
+  batch.forEach((f, r) => {
+    f.inputIds.forEach((id, c) => {
+      ids[r * length + c] = BigInt(id);
+      mask[r * length + c] = 1n;
+    });
+  });
+  return { input_ids: new ort.Tensor('int64', ids, [n, length]), attention_mask: new ort.Tensor('int64', mask, [n, length]) };
+}
+
 export class ClinicalModel {
   /** Embeddings of the batches `run()` saw, while the caller still holds the batch array. */
   private readonly recent = new WeakMap<readonly RecordFeatures[], Embeddings>();
@@ -193,26 +208,10 @@ export class ClinicalModel {
     batch: readonly RecordFeatures[],
     options: { attentions?: boolean } = {},
   ): Promise<{ text: ort.Tensor; specialty?: ort.Tensor; attentions?: ort.Tensor[] }> {
-    const n = batch.length;
-    const length = Math.max(2, ...batch.map((f) => f.inputIds.length));
-    const ids = new BigInt64Array(n * length);
-    const mask = new BigInt64Array(n * length);
-    batch.forEach((f, r) => {
-      f.inputIds.forEach((id, c) => {
-        ids[r * length + c] = BigInt(id);
-        mask[r * length + c] = 1n;
-      });
-    });
     const names = this.sessions.text.outputNames;
     const attentionNames = options.attentions ? names.filter((name) => /attention/i.test(name)) : [];
     const fetches = [DIMS.text, ...(names.includes('specialty_logits') ? ['specialty_logits'] : []), ...attentionNames];
-    const result = await this.sessions.text.run(
-      {
-        input_ids: new ort.Tensor('int64', ids, [n, length]),
-        attention_mask: new ort.Tensor('int64', mask, [n, length]),
-      },
-      fetches,
-    );
+    const result = await this.sessions.text.run(textFeeds(batch), fetches);
     return {
       text: result[DIMS.text] as ort.Tensor,
       ...(result.specialty_logits ? { specialty: result.specialty_logits as ort.Tensor } : {}),

@@ -14,7 +14,7 @@ import type { Redis } from 'ioredis';
 import type { ClinicalModel } from '../model/runtime.js';
 import type { AnalyzeCounts } from '../pipeline/analyze.js';
 import type { Logger } from '../pipeline/logger.js';
-import { DeadLetterSink } from '../io/dead-letter.js';
+import { type DeadLetter, DeadLetterSink } from '../io/dead-letter.js';
 import { JsonLinesSink } from '../io/jsonl-sink.js';
 import { ClinicalBertError, UsageError } from '../util/errors.js';
 import { checkReachable, type RedisTarget } from './connection.js';
@@ -254,24 +254,7 @@ export async function collect(target: RedisTarget, options: CollectOptions): Pro
         for (const line of mergeByOrdinal(results.map((r) => ({ lines: splitStored(r.out), ordinals: r.outOrder }))))
           await sink.writeLine(line);
         for (const line of mergeByOrdinal(results.map((r) => ({ lines: splitStored(r.dead), ordinals: r.deadOrder })))) {
-          const letter = JSON.parse(line) as {
-            file: string;
-            line?: number;
-            entry?: number;
-            recordId?: string;
-            code: string;
-            reason: string;
-          };
-          await dead.write(
-            {
-              file: letter.file,
-              ...(letter.line !== undefined ? { line: letter.line } : {}),
-              ...(letter.entry !== undefined ? { entry: letter.entry } : {}),
-            },
-            letter.code,
-            letter.reason,
-            letter.recordId,
-          );
+          await dead.copy(JSON.parse(line) as DeadLetter);
         }
         for (const u of mine.filter((m) => m.state === 'failed')) {
           summary.failedUnits++;
