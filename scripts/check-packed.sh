@@ -41,6 +41,17 @@ records=$(wc -l < records.ndjson)
 node -e 'const l=require("fs").readFileSync("predictions.jsonl","utf8").trim().split("\n").map(JSON.parse);if(!l.every(x=>x.schemaVersion&&x.predictions))process.exit(1)' \
   || { echo "check-packed: analyze output is not prediction lines" >&2; exit 1; }
 
+echo "== analyze --workers 1 (the featurizing thread, started after the first window of 8 records) against --workers 0"
+"$bin" analyze records.ndjson --no-timing --batch-size 2 --workers 1 --out pool.jsonl --quiet
+"$bin" analyze records.ndjson --no-timing --batch-size 2 --workers 0 --out main.jsonl --quiet
+cmp -s pool.jsonl main.jsonl || { echo "check-packed: --workers 1 and --workers 0 wrote different bytes" >&2; exit 1; }
+
+echo "== ask"
+"$bin" ask "Does the patient smoke?" records.ndjson --out answers.jsonl --quiet
+[ "$(wc -l < answers.jsonl)" -eq "$records" ] || { echo "check-packed: ask wrote $(wc -l < answers.jsonl) lines for $records records" >&2; exit 1; }
+"$bin" ask --kg "What treats pneumonia?" > kg-answer.json
+grep -q '"answeredFrom":"graph"' kg-answer.json || { echo "check-packed: ask --kg gave no graph answer" >&2; exit 1; }
+
 echo "== explain"
 "$bin" explain records.ndjson --record "$first" --json > explain.json
 node -e 'const e=JSON.parse(require("fs").readFileSync("explain.json","utf8"));if(!JSON.stringify(e).includes(process.argv[1]))process.exit(1)' "$first" \
@@ -56,4 +67,4 @@ grep -qi pneumonia kg-query.txt || { echo "check-packed: kg query found no pneum
 "$bin" kg link "Denies chest pain. Reports wheezing." --json > kg-link.json
 grep -q '"negated": true' kg-link.json || { echo "check-packed: kg link found no negated mention" >&2; exit 1; }
 
-echo "check-packed: the installed tarball analyzes, explains, reports and queries the graph ($lines records)"
+echo "check-packed: the installed tarball analyzes (with and without its featurizing thread), answers questions, explains, reports and queries the graph ($lines records)"

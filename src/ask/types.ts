@@ -211,6 +211,7 @@ export interface AnswerLine {
     entity?: { id: string; name: string; type: EntityType };
     drugClass?: { id: string; name: string };
     phrase?: string;
+    firstLine?: boolean;
     comparison?: Comparison;
   };
   answer: Answer;

@@ -19,10 +19,13 @@ import { INPUT_FORMATS, type InputFormat } from '../io/types.js';
 import { DEVICES, type Device } from '../model/devices.js';
 import { type RecordUnit, UNITS } from '../records/types.js';
 import { PRECISION_FLAG, PRECISION_HELP, parsePrecision } from './precision-flag.js';
-import { parseChoice, parseCount } from '../util/errors.js';
+import { parseChoice, parseCount, UsageError } from '../util/errors.js';
 
 interface EvaluateFlags {
-  labels: string;
+  labels?: string;
+  qa?: boolean;
+  corpus?: string;
+  qaSets?: string;
   faithfulness?: boolean;
   json?: boolean;
   out?: string;
@@ -45,8 +48,8 @@ export function registerEvaluate(program: Command): void {
     .description(
       'Measure the model on labelled records: accuracy, macro-F1, AUROC, calibration, open-set abstention (records whose answer is "none of these"), and (--faithfulness) ERASER faithfulness of its explanations',
     )
-    .argument('<records...>', 'labelled records: files, folders, globs (as for analyze)')
-    .requiredOption(
+    .argument('[records...]', 'labelled records: files, folders, globs (as for analyze); with --qa, the generated held-out records')
+    .option(
       '-l, --labels <file>',
       'ground truth, JSON Lines with patientId, condition.id, recommendedDrugs[].id (as written by clinicalbert synth; labels version 2 may give "condition": null for an open-set record)',
     )
@@ -54,6 +57,12 @@ export function registerEvaluate(program: Command): void {
       '--faithfulness',
       'also measure ERASER comprehensiveness, sufficiency and AOPC of word occlusion and attention rollout against a random baseline (~0.6 s per record)',
     )
+    .option(
+      '--qa',
+      '`ask` instead of the model: precision and coverage of its answers beside a baseline (the entity searched with negation) on the ConText sentences and the Synthea bundles of --corpus (notes only, coded data hidden), and on the labelled generated records when given',
+    )
+    .option('--corpus <dir>', 'with --qa: the corpus folder (holding text/negex-context and fhir/synthea-bundles-with-notes)')
+    .option('--qa-sets <sets>', 'with --qa: which sets, comma-separated: context, synthea, generated (default: those available)')
     .option('--json', 'print the report as JSON')
     .option('-o, --out <file>', 'also write the report as JSON to this file')
     .option('--seed <n>', 'seed of the random baseline', '1')
@@ -74,7 +83,9 @@ Examples:
   clinicalbert evaluate samples/records.ndjson --labels samples/records.ndjson.labels.jsonl
   clinicalbert evaluate samples/records.ndjson --labels samples/records.ndjson.labels.jsonl --precision int8
   clinicalbert synth --seed 7 --patients 200 --out /tmp/eval.ndjson
-  clinicalbert evaluate /tmp/eval.ndjson --labels /tmp/eval.ndjson.labels.jsonl --faithfulness --out metrics.json`,
+  clinicalbert evaluate /tmp/eval.ndjson --labels /tmp/eval.ndjson.labels.jsonl --faithfulness --out metrics.json
+  clinicalbert evaluate --qa --corpus ../shared/corpus
+  clinicalbert evaluate --qa --corpus ../shared/corpus /tmp/eval.ndjson --labels /tmp/eval.ndjson.labels.jsonl --out qa.json`,
     )
     .action(async (records: string[], flags: EvaluateFlags) => {
       const format: InputFormat = parseChoice('--format', flags.format, INPUT_FORMATS);
@@ -86,6 +97,23 @@ Examples:
       const maxUnits = parseCount('--max-units', flags.maxUnits, { min: 1, max: 4096 });
       const limit = flags.limit === undefined ? undefined : parseCount('--limit', flags.limit, { min: 1 });
       const precision = parsePrecision(flags.precision);
+      if (flags.qa) {
+        await checkOutputPaths({ '--out': flags.out }, [...records, ...(flags.labels ? [flags.labels] : [])]);
+        const { qaCommand } = await import('../ask/qa-command.js');
+        await qaCommand({
+          records,
+          ...(flags.labels ? { labels: flags.labels } : {}),
+          ...(flags.corpus ? { corpus: flags.corpus } : {}),
+          ...(flags.qaSets ? { sets: flags.qaSets } : {}),
+          ...(limit !== undefined ? { limit } : {}),
+          ...(flags.model !== undefined ? { model: flags.model } : {}),
+          ...(flags.out ? { out: flags.out } : {}),
+          json: flags.json === true,
+        });
+        return;
+      }
+      if (records.length === 0) throw new UsageError('no records to evaluate: give labelled records and --labels (or --qa)');
+      if (!flags.labels) throw new UsageError("required option '--labels <file>' not specified (or use --qa)");
       await checkOutputPaths({ '--out': flags.out }, [...records, flags.labels]);
       const labels = await readLabels(flags.labels);
       const [{ ClinicalModel }, { runEvaluate }, { renderEvaluation }] = await Promise.all([

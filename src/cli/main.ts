@@ -32,6 +32,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   synth: async () => (await import('./synth.js')).registerSynth,
   analyze: async () => (await import('./analyze.js')).registerAnalyze,
   explain: async () => (await import('./explain.js')).registerExplain,
+  ask: async () => (await import('./ask.js')).registerAsk,
   evaluate: async () => (await import('./evaluate.js')).registerEvaluate,
   report: async () => (await import('./report.js')).registerReport,
   queue: async () => (await import('./queue.js')).registerQueue,
