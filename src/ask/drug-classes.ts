@@ -859,8 +859,8 @@ export const DRUG_CLASSES: readonly DrugClassDef[] = [
   },
 ];
 
-/** Words that may follow an ingredient in a drug's name without making it another drug. */
-const SALT_WORDS = new Set([
+/** Words that may follow an ingredient in a drug's name without making it another drug (as phrase keys). */
+const SALT_WORDS = keySet([
   'acetonide',
   'besylate',
   'bromide',
@@ -878,6 +878,10 @@ const SALT_WORDS = new Set([
   'sulfate',
   'tartrate',
 ]);
+
+function keySet(words: readonly string[]): Set<string> {
+  return new Set(words.map((w) => phraseKey(w)));
+}
 
 const byForm = new Map<string, DrugClassDef>();
 const byId = new Map<string, DrugClassDef>();
