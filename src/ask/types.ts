@@ -117,6 +117,11 @@ export interface ParsedQuestion {
   phrase?: string;
   /** "above 7", "over 140", "below 90" (observation questions). */
   comparison?: Comparison;
+  /**
+   * `treats` questions that ask for first-line / disease-modifying drugs only ("First-line drugs
+   * for pneumonia?"): `treats` edges, not `palliates`. Absent: both.
+   */
+  firstLine?: boolean;
 }
 
 /** How a note states a mention (ConText): affirmed now, negated, historical, about family, or hypothetical. */
