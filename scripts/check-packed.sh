@@ -49,7 +49,7 @@ cmp -s pool.jsonl main.jsonl || { echo "check-packed: --workers 1 and --workers 
 echo "== ask"
 "$bin" ask "Does the patient smoke?" records.ndjson --out answers.jsonl --quiet
 [ "$(wc -l < answers.jsonl)" -eq "$records" ] || { echo "check-packed: ask wrote $(wc -l < answers.jsonl) lines for $records records" >&2; exit 1; }
-"$bin" ask --kg "What treats pneumonia?" > kg-answer.json
+"$bin" ask --kg "What treats hypertension?" > kg-answer.json
 grep -q '"answeredFrom":"graph"' kg-answer.json || { echo "check-packed: ask --kg gave no graph answer" >&2; exit 1; }
 
 echo "== explain"

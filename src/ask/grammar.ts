@@ -180,7 +180,7 @@ export const GRAMMAR: readonly GrammarRule[] = [
       p('how (?:do you|do we|to|should you|should we) treat {THING}'),
       p('(?:treatments?|therap(?:y|ies)|drugs?|medications?) (?:for|of) {THING}'),
     ],
-    examples: ['What treats pneumonia?', 'First-line drugs for pneumonia?', 'How is hypertension treated?'],
+    examples: ['What treats hypertension?', 'First-line drugs for hypertension?', 'How is hypertension treated?'],
   },
 
   // ---- Record intents ----
@@ -497,8 +497,8 @@ export const QUESTION_EXAMPLES: { readonly record: readonly string[]; readonly g
     'Why pneumonia?',
   ],
   graph: [
-    'What treats pneumonia?',
-    'First-line drugs for pneumonia?',
+    'What treats hypertension?',
+    'First-line drugs for hypertension?',
     'Which findings point to pericarditis?',
     'What are the risk factors for pulmonary embolism?',
     'What is smoking a risk factor for?',

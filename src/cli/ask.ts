@@ -60,7 +60,7 @@ Questions (a small grammar; the thing asked about is linked to the knowledge gra
   vital signs and labs             "Latest HbA1c?"  "What is the trend of the BMI?"  "Is the HbA1c above 7?"
   smoking and alcohol              "Does the patient smoke?"  "Has the patient ever smoked?"  "Does the patient drink alcohol?"
   the model's prediction           "Why pneumonia?" (runs the model; cites the explanation's evidence)
-  the graph alone (--kg)           "What treats pneumonia?"  "First-line drugs for pneumonia?"  "Which findings point to pericarditis?"
+  the graph alone (--kg)           "What treats hypertension?"  "First-line drugs for hypertension?"  "Which findings point to pericarditis?"
                                    "What are the risk factors for pulmonary embolism?"  "What is smoking a risk factor for?"
                                    "What is metformin used for?"
 
@@ -113,7 +113,7 @@ Examples:
   clinicalbert ask "Is the patient on an anticoagulant?" export/ --out answers.jsonl --report answers.html
   clinicalbert ask "Latest HbA1c?" bundles.ndjson | jq '.answer[0]'
   clinicalbert ask "Why pneumonia?" samples/records.ndjson | jq '.evidence'
-  clinicalbert ask --kg "What treats pneumonia?" | jq -r '.answer[].display'
+  clinicalbert ask --kg "What treats hypertension?" | jq -r '.answer[].display'
 
 Exit codes: 0 all records answered (inputs of reference data only skipped); 3 some dead-lettered (or --max-errors exceeded); 2 usage error, or a question not understood; 1 internal failure; 130/143 stopped by SIGINT/SIGTERM.`,
     )
