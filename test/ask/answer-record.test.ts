@@ -5,7 +5,7 @@
  * shared corpus, when it is there.
  */
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { answerRecord } from '../../src/ask/answer-record.js';
 import { CONFIDENCE } from '../../src/ask/confidence.js';
 import { trendOf } from '../../src/ask/record-observations.js';
@@ -18,12 +18,8 @@ import type { ClinicalRecord, CodedFact, NoteText } from '../../src/records/type
 import { UsageError } from '../../src/util/errors.js';
 import { CORPUS_NOTE, collect, HAS_CORPUS, NOTES_BUNDLES } from '../io/corpus.js';
 
-let graph: KnowledgeGraph;
-let linker: EntityLinker;
-beforeAll(async () => {
-  graph = await KnowledgeGraph.loadDefault();
-  linker = new EntityLinker(graph);
-});
+const graph = await KnowledgeGraph.loadDefault();
+const linker = new EntityLinker(graph);
 
 const record = (facts: CodedFact[] = [], notes: NoteText[] = []): ClinicalRecord => ({
   id: 'p1',
