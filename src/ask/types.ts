@@ -198,6 +198,8 @@ export interface AnswerResult {
   /** Trend questions: the direction of the values over time. */
   trend?: 'rising' | 'falling' | 'stable';
   evidence: Evidence[];
+  /** Why an answer could not be given although evidence was found (e.g. a unit the value is not in). */
+  warnings?: string[];
 }
 
 /** The published line (schema/answer.schema.json). */
