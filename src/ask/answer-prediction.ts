@@ -89,7 +89,7 @@ export function answerPrediction(
     for (const cited of context.cite(record, fact.entityId)) {
       evidence.push({
         ...cited,
-        assertion: cited.assertion ?? FLAG_ASSERTION[fact.flag] ?? 'affirmed',
+        assertion: cited.from === 'coded' ? (FLAG_ASSERTION[fact.flag] ?? cited.assertion) : cited.assertion,
         supports: against ? 'no' : 'yes',
         display: `${fact.name} (${fact.edge.replace(/_/g, ' ')}${fact.p !== undefined ? `, p ${fact.p}` : ''}; attention ${fact.attention.toFixed(4)})`,
         entityId: fact.entityId,

@@ -25,7 +25,7 @@ import { answerGraph } from './answer-graph.js';
 import { answerPrediction, predictionLabel } from './answer-prediction.js';
 import { answerRecord } from './answer-record.js';
 import { buildAnswerLine } from './line.js';
-import { citeEntity } from './note-search.js';
+import { citeEntity } from './cite.js';
 import { parseQuestion } from './question.js';
 import { runAsk, type AskCounts } from './run.js';
 import { GRAPH_INTENTS, type GraphIntent } from './types.js';

@@ -46,3 +46,15 @@ export function confidenceOf(route: ConfidenceRoute, conflicting = false): numbe
   const base = CONFIDENCE[route];
   return Math.round((conflicting ? base * CONFLICT_FACTOR : base) * 1000) / 1000;
 }
+
+/**
+ * A "why" answer's confidence: the model's own probability for the answer it gives (its score
+ * when the diagnosis is the model's, 1 − score when it is not), scaled by the model's route
+ * factor: the model's probabilities are measured in the model card, not promised here.
+ */
+export const MODEL_FACTOR = 0.9;
+
+export function confidenceOfModel(score: number, predicted: boolean): number {
+  const p = predicted ? score : 1 - score;
+  return Math.round(Math.min(1, Math.max(0, p)) * MODEL_FACTOR * 1000) / 1000;
+}

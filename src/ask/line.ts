@@ -56,6 +56,6 @@ export function buildAnswerLine(question: ParsedQuestion, result: AnswerResult, 
     answeredFrom: answered ? result.answeredFrom : 'none',
     ...(result.trend ? { trend: result.trend } : {}),
     evidence: result.evidence.map((e) => (e.score !== undefined ? { ...e, score: round4(e.score) } : e)),
-    warnings: record ? [...record.warnings] : [],
+    warnings: [...(record?.warnings ?? []), ...(result.warnings ?? [])],
   };
 }
