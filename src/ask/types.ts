@@ -117,6 +117,11 @@ export interface ParsedQuestion {
   phrase?: string;
   /** "above 7", "over 140", "below 90" (observation questions). */
   comparison?: Comparison;
+  /**
+   * `treats` questions: "first-line drugs for X" asks for disease-modifying drugs only (`treats`
+   * edges); without it, symptomatic ones (`palliates`) are listed too.
+   */
+  firstLine?: boolean;
 }
 
 /** How a note states a mention (ConText): affirmed now, negated, historical, about family, or hypothetical. */
