@@ -84,9 +84,12 @@ interface Found {
 /** Answer a graph question; `unknown` when the question names no entity or the graph has no such edge. */
 export function answerGraph(question: ParsedQuestion, graph: KnowledgeGraph, options: GraphAnswerOptions = {}): AnswerResult {
   if (!isGraphIntent(question.intent)) {
-    throw new ClinicalBertError(`not a knowledge-graph question: intent ${quote(question.intent)}; graph intents: ${GRAPH_INTENTS.join(', ')}`, {
-      code: 'ASK_NOT_GRAPH_INTENT',
-    });
+    throw new ClinicalBertError(
+      `not a knowledge-graph question: intent ${quote(question.intent)}; graph intents: ${GRAPH_INTENTS.join(', ')}`,
+      {
+        code: 'ASK_NOT_GRAPH_INTENT',
+      },
+    );
   }
   const limit = options.limit ?? DEFAULT_GRAPH_LIMIT;
   if (!Number.isSafeInteger(limit) || limit < 1) {
@@ -94,7 +97,7 @@ export function answerGraph(question: ParsedQuestion, graph: KnowledgeGraph, opt
   }
   if (!question.entity) return { ...UNKNOWN, evidence: [] };
   const plan = PLANS[question.intent];
-  const types = question.intent === 'treats' && question.firstLine ? (['treats'] as const) : plan.types;
+  const types: readonly EdgeType[] = question.intent === 'treats' && question.firstLine ? ['treats'] : plan.types;
 
   // One value per entity at the other end, citing every asked edge between the two.
   const found = new Map<string, Found>();
@@ -107,19 +110,17 @@ export function answerGraph(question: ParsedQuestion, graph: KnowledgeGraph, opt
   }
   if (found.size === 0) return { ...UNKNOWN, evidence: [] };
 
-  const rankOf = (f: Found): number => Math.min(...f.edges.map((e) => types.indexOf(e.type as never)));
+  const rankOf = (f: Found): number => Math.min(...f.edges.map((e) => types.indexOf(e.type)));
   const pOf = (f: Found): number => Math.max(...f.edges.map((e) => e.p ?? -1));
   const byName = (a: Found, b: Found): number =>
     a.other.name.localeCompare(b.other.name, 'en') || (a.other.id < b.other.id ? -1 : a.other.id > b.other.id ? 1 : 0);
-  const sorted = [...found.values()].sort((a, b) =>
-    plan.byP ? pOf(b) - pOf(a) || byName(a, b) : rankOf(a) - rankOf(b) || byName(a, b),
-  );
+  const sorted = [...found.values()].sort((a, b) => (plan.byP ? pOf(b) - pOf(a) || byName(a, b) : rankOf(a) - rankOf(b) || byName(a, b)));
 
   const evidence: Evidence[] = [];
   const values: AnswerValue[] = [];
   for (const f of sorted.slice(0, limit)) {
     const cited: number[] = [];
-    const edges = [...f.edges].sort((a, b) => types.indexOf(a.type as never) - types.indexOf(b.type as never));
+    const edges = [...f.edges].sort((a, b) => types.indexOf(a.type) - types.indexOf(b.type));
     for (const edge of edges) {
       cited.push(evidence.length);
       evidence.push({

@@ -101,8 +101,20 @@ interface Mention {
   negated: boolean;
 }
 
+/** Tokens of each note, kept while the note lives: a record is asked many questions. */
+const TOKENS = new WeakMap<NoteText, Token[]>();
+
+function tokensOf(note: NoteText): Token[] {
+  let tokens = TOKENS.get(note);
+  if (!tokens) {
+    tokens = tokenize(note.text);
+    TOKENS.set(note, tokens);
+  }
+  return tokens;
+}
+
 function mentionsIn(note: NoteText, forms: readonly string[]): Mention[] {
-  const tokens = tokenize(note.text);
+  const tokens = tokensOf(note);
   const spans = findForms(tokens, forms);
   if (spans.length === 0) return [];
   const flags = contextFlags(tokens, spans, []);

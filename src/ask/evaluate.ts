@@ -48,7 +48,7 @@ const DESCRIPTIONS: Readonly<Record<string, string>> = {
 };
 
 /** Running tallies of one set. */
-class SetTally {
+export class SetTally {
   readonly groups = new Map<string, GroupTally>();
   items = 0;
 
@@ -99,7 +99,8 @@ export async function scoreCases(
 }
 
 function need(path: string, set: string): string {
-  if (!existsSync(path)) throw new UsageError(`QA set ${quote(set)} needs ${quote(path)}, which does not exist`, { code: 'QA_INPUT_MISSING' });
+  if (!existsSync(path))
+    throw new UsageError(`QA set ${quote(set)} needs ${quote(path)}, which does not exist`, { code: 'QA_INPUT_MISSING' });
   return path;
 }
 
@@ -197,5 +198,7 @@ export function renderQaReport(report: QaReport): string {
 
 function table(rows: string[][]): string[] {
   const widths = (rows[0] as string[]).map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => `  ${r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] as number) : cell.padStart(widths[c] as number))).join('  ')}`);
+  return rows.map(
+    (r) => `  ${r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] as number) : cell.padStart(widths[c] as number))).join('  ')}`,
+  );
 }

@@ -46,15 +46,28 @@ export function generatedItems(record: ClinicalRecord, label: PatientLabel, grap
   const entities = (ids: readonly string[]): Entity[] => ids.map((id) => graph.get(id)).filter((e): e is Entity => e !== undefined);
   const ask = (kind: string, truths: Entity[], pool: Entity[], min: number): void => {
     for (const e of truths) asked.push({ kind, entity: e, truth: 'yes' });
-    const exclude = withRelated(graph, truths.map((e) => e.id));
+    const exclude = withRelated(
+      graph,
+      truths.map((e) => e.id),
+    );
     for (const e of sampleNegatives(pool, exclude, Math.max(min, truths.length), GENERATED_SETS.notes, label.patientId, kind)) {
       asked.push({ kind, entity: e, truth: 'no' });
     }
   };
   const conditions = graph.ofType('condition');
   const acuteTruth = entities(label.condition ? [label.condition.id] : []);
-  ask('acute', acuteTruth, conditions.filter((c) => c.course === 'acute'), MIN_NEGATIVES);
-  ask('chronic', entities(label.chronic.map((c) => c.id)), conditions.filter((c) => c.course === 'chronic'), MIN_NEGATIVES);
+  ask(
+    'acute',
+    acuteTruth,
+    conditions.filter((c) => c.course === 'acute'),
+    MIN_NEGATIVES,
+  );
+  ask(
+    'chronic',
+    entities(label.chronic.map((c) => c.id)),
+    conditions.filter((c) => c.course === 'chronic'),
+    MIN_NEGATIVES,
+  );
   const findings = entities(label.presentEvidences).filter((e) => e.type === 'finding');
   ask('finding', findings, graph.ofType('finding'), MIN_NEGATIVES);
 

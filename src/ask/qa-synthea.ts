@@ -76,16 +76,27 @@ export function syntheaItems(record: ClinicalRecord, graph: KnowledgeGraph): QaI
   const hasCode = (e: Entity, system: string): boolean => e.codes.some((c) => c.system === system);
 
   const conditions = record.facts.filter((f) => f.kind === 'condition');
-  const current = linked(graph, conditions.filter((f) => factState(f) === 'current'), ['condition', 'finding']);
+  const current = linked(
+    graph,
+    conditions.filter((f) => factState(f) === 'current'),
+    ['condition', 'finding'],
+  );
   for (const e of current) add('condition', hasQuestion(e), 'yes');
-  const ever = withRelated(graph, linked(graph, conditions, ['condition', 'finding']).map((e) => e.id));
+  const ever = withRelated(
+    graph,
+    linked(graph, conditions, ['condition', 'finding']).map((e) => e.id),
+  );
   const conditionPool = graph.ofType('condition').filter((e) => hasCode(e, SYSTEMS.snomed));
   for (const e of sampleNegatives(conditionPool, ever, Math.max(MIN_NEGATIVES, current.length), SYNTHEA_SET, record.id, 'condition')) {
     add('condition', hasQuestion(e), 'no');
   }
 
   const medications = record.facts.filter((f) => f.kind === 'medication');
-  const taking = linked(graph, medications.filter((f) => factState(f) === 'current'), ['drug']);
+  const taking = linked(
+    graph,
+    medications.filter((f) => factState(f) === 'current'),
+    ['drug'],
+  );
   for (const e of taking) add('medication', onDrugQuestion(e), 'yes');
   const everTaken = new Set(linked(graph, medications, ['drug']).map((e) => e.id));
   const drugPool = graph.ofType('drug').filter((e) => hasCode(e, SYSTEMS.rxnorm));
