@@ -22,7 +22,7 @@ import { UsageError, quote } from '../util/errors.js';
 import { CONTEXT_DEV_FILE, CONTEXT_SET, contextCases, readContextRows, type ContextSetStats } from './qa-context.js';
 import { GENERATED_SETS, generatedCases } from './qa-generated.js';
 import { GroupTally } from './qa-score.js';
-import { SYNTHEA_FOLDERS, SYNTHEA_SET, syntheaCases, type RecordSetStats } from './qa-synthea.js';
+import { SYNTHEA_FOLDERS, SYNTHEA_SET, syntheaCases, syntheaInputs, type RecordSetStats } from './qa-synthea.js';
 import type { Answerer, GroupScore, QaCase, QaReport, SetReport } from './qa-types.js';
 
 export const QA_SETS = ['context', 'synthea', 'generated'] as const;
@@ -139,10 +139,10 @@ export async function runQaEvaluation(answerer: Answerer, options: QaOptions): P
       const { tallies, records } = await scoreCases(contextCases(await readContextRows(file), { file, graph, stats }), answerer, limit);
       emit([CONTEXT_SET], tallies, records, stats.skipped.length > 0 ? { 'condition not in sentence': stats.skipped.length } : {});
     } else if (set === 'synthea') {
-      const folders = SYNTHEA_FOLDERS.map((f) => join(options.corpus, f)).filter((f) => existsSync(f));
-      if (folders.length === 0) need(join(options.corpus, SYNTHEA_FOLDERS[0] as string), set);
+      const files = syntheaInputs(options.corpus);
+      if (files.length === 0) need(join(options.corpus, SYNTHEA_FOLDERS[0] as string), set);
       const stats: RecordSetStats = { records: 0, skipped: {} };
-      const { tallies } = await scoreCases(syntheaCases(folders, graph, stats), answerer, limit);
+      const { tallies } = await scoreCases(syntheaCases(files, graph, stats), answerer, limit);
       emit([SYNTHEA_SET], tallies, stats.records, stats.skipped);
     } else {
       const { records: file, labels } = options.generated as { records: string; labels: string };

@@ -18,6 +18,8 @@
  *   72166-2): current smokers (every day, some day, light, heavy, status unknown) `yes`; never and
  *   former smokers `no`; "unknown if ever smoked" or no status: not asked.
  */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { KnowledgeGraph } from '../kg/graph.js';
 import type { Entity } from '../kg/types.js';
 import { readRecords } from '../records/read.js';
@@ -31,6 +33,21 @@ export const SYNTHEA_SET = 'synthea';
 /** Folders of the corpus read, relative to it; a folder whose records have no notes adds only skips. */
 export const SYNTHEA_FOLDERS = ['fhir/synthea-bundles-with-notes', 'fhir/synthea-bundles-2019-r4'];
 export const SMOKING_STATUS_LOINC = '72166-2';
+/**
+ * The bundle files of the set's folders under `corpus`, sorted (the reader takes a folder for a
+ * Bulk Data export, so Bundle files are named one by one); folders that are not there add none.
+ */
+export function syntheaInputs(corpus: string): string[] {
+  return SYNTHEA_FOLDERS.map((f) => join(corpus, f))
+    .filter((dir) => existsSync(dir))
+    .flatMap((dir) =>
+      readdirSync(dir)
+        .filter((name) => name.endsWith('.json'))
+        .sort()
+        .map((name) => join(dir, name)),
+    );
+}
+
 /** Fewest negatives asked per kind and record. */
 const MIN_NEGATIVES = 2;
 

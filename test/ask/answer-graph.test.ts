@@ -116,7 +116,7 @@ describe('answerGraph on the embedded graph', () => {
     expect(() => answerGraph({ text: 'x', intent: 'condition', kind: 'yes-no', time: 'now' }, graph)).toThrow(
       /not a knowledge-graph question.*treats/,
     );
-    expect(() => answerGraph(ask('treats', entity('condition:I10')), graph, { limit: 0 })).toThrow(/positive integer, got 0/);
+    expect(() => answerGraph(ask('treats', entity('condition:I10')), graph, { limit: 0 })).toThrow(/positive integer, got "0"/);
   });
 
   it('maps every curated edge type to a source of the graph provenance', () => {
