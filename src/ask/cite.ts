@@ -15,7 +15,9 @@ export function citeEntity(record: ClinicalRecord, entityId: string, context: As
   for (const fact of record.facts) {
     if (factEntities(context.graph, fact).includes(entityId)) out.push(codedEvidence(context.graph, fact, 'yes', 'affirmed'));
   }
-  const found = entityMentions(record, context.linker, new Set([entityId])).sort(newestFirst).slice(0, MAX_NOTE_EVIDENCE);
+  const found = entityMentions(record, context.linker, new Set([entityId]))
+    .sort(newestFirst)
+    .slice(0, MAX_NOTE_EVIDENCE);
   for (const f of found) {
     out.push(noteEvidence(f, { supports: 'yes', display: context.graph.get(entityId)?.name ?? entityId, entityId }));
   }

@@ -78,7 +78,14 @@ export async function askCommand(run: AskRun): Promise<number> {
         const report = new AnswerReport();
         report.add(line);
         const answers = { yes: 0, no: 0, unknown: line.answer === 'unknown' ? 1 : 0, values: Array.isArray(line.answer) ? 1 : 0 };
-        await writeReport(run.report, report.render({ question: run.question, inputs: ['knowledge graph'], counts: { read: 0, written: 1, deadLettered: 0, skipped: 0, answers } }));
+        await writeReport(
+          run.report,
+          report.render({
+            question: run.question,
+            inputs: ['knowledge graph'],
+            counts: { read: 0, written: 1, deadLettered: 0, skipped: 0, answers },
+          }),
+        );
       }
       log.info('summary', `ask --kg: ${Array.isArray(line.answer) ? `${line.answer.length} values` : line.answer} from ${graph.file.name}`);
       return 0;
@@ -124,7 +131,9 @@ export async function askCommand(run: AskRun): Promise<number> {
       question,
       needsModel,
       answer: (record, view) =>
-        view ? answerPrediction(record, question, view, { graph, manifest: model.manifest, cite }) : answerRecord(record, question, context),
+        view
+          ? answerPrediction(record, question, view, { graph, manifest: model.manifest, cite })
+          : answerRecord(record, question, context),
       batchSize: run.batchSize,
       ...(run.out ? { out: run.out } : {}),
       ...(run.deadLetter ? { deadLetter: run.deadLetter } : {}),
@@ -140,7 +149,9 @@ export async function askCommand(run: AskRun): Promise<number> {
         : {
             onDeadLetter: (l: DeadLetter) => {
               const where = `${l.file}${l.line !== undefined ? `:${l.line}` : ''}${l.entry !== undefined ? ` entry ${l.entry}` : ''}`;
-              aboveSpinner(() => log.error('dead_letter', `${where}${l.recordId ? ` (${l.recordId})` : ''}: ${l.code}: ${l.reason}`, { ...l }));
+              aboveSpinner(() =>
+                log.error('dead_letter', `${where}${l.recordId ? ` (${l.recordId})` : ''}: ${l.code}: ${l.reason}`, { ...l }),
+              );
             },
           }),
       onSkipped: (s) => {

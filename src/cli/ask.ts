@@ -87,7 +87,10 @@ export function registerAsk(program: Command): void {
       'read only shard K of N: the records whose patient id hashes to K (FNV-1a of the id, mod N, + 1), as analyze --shard',
     )
     .option('--limit <n>', 'with --kg: most values in an answer', '20')
-    .option('--model <dir>', 'model package folder (default: the embedded clinicalbert-mini): its knowledge graph, and its model for "why" questions')
+    .option(
+      '--model <dir>',
+      'model package folder (default: the embedded clinicalbert-mini): its knowledge graph, and its model for "why" questions',
+    )
     .option('--verify', 'hash every model file (sha256), even those this user verified before and that have not changed since')
     .option('--device <device>', `where "why" questions run the model: ${DEVICES.join(', ')}`, 'cpu')
     .option('--threads <n>', 'ONNX Runtime intra-op threads per graph ("why" questions)', '1')
@@ -131,7 +134,8 @@ Exit codes: 0 all records answered (inputs of reference data only skipped); 3 so
       const fetchBudgetS = parseCount('--fetch-budget-s', flags.fetchBudgetS, { min: 1, max: 3600 });
       const budgets = parseBudgetFlags(flags);
       const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
-      if (question.trim() === '') throw new UsageError('the question is empty: give it in quotes, e.g. clinicalbert ask "Does the patient smoke?" records.ndjson');
+      if (question.trim() === '')
+        throw new UsageError('the question is empty: give it in quotes, e.g. clinicalbert ask "Does the patient smoke?" records.ndjson');
       if (flags.kg && inputs.length > 0) {
         throw new UsageError(`--kg answers from the knowledge graph alone: leave out the inputs (${inputs.length} given)`);
       }

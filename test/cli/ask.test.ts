@@ -30,7 +30,9 @@ function answers(stdout: string): AnswerLine[] {
 function sampleNotes(): Map<string, string> {
   const notes = new Map<string, string>();
   for (const raw of readFileSync(join(REPO_ROOT, 'samples/records.ndjson'), 'utf8').trim().split('\n')) {
-    const bundle = JSON.parse(raw) as { entry: { resource: { resourceType: string; id: string; content?: { attachment: { data?: string } }[] } }[] };
+    const bundle = JSON.parse(raw) as {
+      entry: { resource: { resourceType: string; id: string; content?: { attachment: { data?: string } }[] } }[];
+    };
     for (const { resource } of bundle.entry) {
       const data = resource.content?.[0]?.attachment.data;
       if (resource.resourceType === 'DocumentReference' && data) notes.set(resource.id, Buffer.from(data, 'base64').toString('utf8'));
