@@ -84,7 +84,7 @@ Examples:
       const topK = parseCount('--top-k', flags.topK, { min: 1, max: 1000 });
       const budgets = parseBudgetFlags(flags);
       const wanted = flags.record.replace(/^Patient\//, '');
-      const [{ ClinicalModel }, { readRecords }, { explainBatch }, { renderExplanations }, { buildPredictionLine }] = await Promise.all([
+      const [{ ClinicalModel }, { readRecords }, { explainBatch }, { renderExplanations }, { buildPredictionLine, modelRef }] = await Promise.all([
         import('../model/runtime.js'),
         import('../records/read.js'),
         import('../explain/explain.js'),
@@ -147,7 +147,7 @@ Examples:
           features,
           outputs,
           manifest.heads,
-          { name: manifest.name, version: manifest.version, sha: model.pkg.sha },
+          modelRef(model),
           {
             topK,
             maxLength: manifest.text.maxLength,
