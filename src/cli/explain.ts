@@ -84,13 +84,14 @@ Examples:
       const topK = parseCount('--top-k', flags.topK, { min: 1, max: 1000 });
       const budgets = parseBudgetFlags(flags);
       const wanted = flags.record.replace(/^Patient\//, '');
-      const [{ ClinicalModel }, { readRecords }, { explainBatch }, { renderExplanations }, { buildPredictionLine }] = await Promise.all([
-        import('../model/runtime.js'),
-        import('../records/read.js'),
-        import('../explain/explain.js'),
-        import('../explain/render.js'),
-        import('../pipeline/prediction.js'),
-      ]);
+      const [{ ClinicalModel }, { readRecords }, { explainBatch }, { renderExplanations }, { buildPredictionLine, modelRef }] =
+        await Promise.all([
+          import('../model/runtime.js'),
+          import('../records/read.js'),
+          import('../explain/explain.js'),
+          import('../explain/render.js'),
+          import('../pipeline/prediction.js'),
+        ]);
 
       const model = await ClinicalModel.load(flags.model, {
         device,
@@ -142,19 +143,12 @@ Examples:
           throw new ClinicalBertError(`no explanations were produced for record ${quote(record.id)}`, { code: 'EXPLAIN_NO_OUTPUT' });
         }
         const manifest = model.manifest;
-        const line = buildPredictionLine(
-          record,
-          features,
-          outputs,
-          manifest.heads,
-          { name: manifest.name, version: manifest.version, sha: model.pkg.sha },
-          {
-            topK,
-            maxLength: manifest.text.maxLength,
-            graph: model.graph,
-            explanations,
-          },
-        );
+        const line = buildPredictionLine(record, features, outputs, manifest.heads, modelRef(model), {
+          topK,
+          maxLength: manifest.text.maxLength,
+          graph: model.graph,
+          explanations,
+        });
         if (flags.json) {
           process.stdout.write(`${JSON.stringify(line)}\n`);
         } else {

@@ -14,7 +14,9 @@
  *
  * What it checks: a torn last line (bytes after the last newline) is cut off; a whole line that
  * is not an output of `analyze` in this output format, or was written by another model package,
- * refuses the resume (usage error, exit 2) before anything is written; keys left over at the end
+ * or (a prediction line of schema 1.3 or later, which says) at another precision, refuses the
+ * resume (usage error, exit 2) before anything is written: lines that do not say their precision
+ * (older lines; FHIR Bundles) are taken as this run's. Keys left over at the end
  * (lines that match no item of these inputs: the inputs changed) are an error (RESUME_MISMATCH,
  * exit 1). Memory: one key per line (a few dozen bytes), never the lines.
  */
@@ -38,6 +40,8 @@ export interface ResumeFiles {
   outputFormat: ResumeFormat;
   /** sha256 of the model package of this run: lines written by another package refuse the resume. */
   modelSha: string;
+  /** Precision of this run (`ClinicalModel.precision`): prediction lines that name another refuse the resume. */
+  precision?: string;
   /** Each prediction line found in `out`, in order (jsonl only): the HTML report counts them too. */
   onLine?: (line: JsonObject) => void;
 }
@@ -169,6 +173,7 @@ function outputKey(value: JsonObject, files: ResumeFiles, where: string): string
       throw notOurs(where, 'a prediction line (--output-format jsonl)');
     }
     checkModel(model.sha, files.modelSha, where);
+    checkPrecision(model.precision, files.precision, where);
     const position: SourcePosition = {
       file: source.file,
       ...(typeof source.line === 'number' ? { line: source.line } : {}),
@@ -214,6 +219,16 @@ function checkModel(sha: unknown, expected: string, where: string): void {
       { code: 'RESUME_MISMATCH' },
     );
   }
+}
+
+/** A line that names its precision (schema 1.3) must name this run's; one that does not is accepted. */
+function checkPrecision(precision: unknown, expected: string | undefined, where: string): void {
+  if (precision === undefined || expected === undefined || precision === expected) return;
+  throw new UsageError(
+    `--resume: ${where} was written at precision ${quote(String(precision))}, this run uses ${quote(expected)}: ` +
+      "resume with the interrupted run's --precision, or start a new run without --resume",
+    { code: 'RESUME_MISMATCH' },
+  );
 }
 
 function notOurs(where: string, what: string): UsageError {

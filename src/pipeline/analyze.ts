@@ -35,7 +35,7 @@ import { inShard, type Shard } from './shard.js';
 import { ClinicalBertError } from '../util/errors.js';
 import { runRecords } from './batches.js';
 import { FIXED_RECORDED, predictionBundle, type OutputFormat } from './fhir-output.js';
-import { buildPredictionLine, type ModelRef, type PredictionLine } from './prediction.js';
+import { buildPredictionLine, modelRef, type PredictionLine } from './prediction.js';
 
 export interface AnalyzeOptions {
   inputs: string[];
@@ -130,7 +130,7 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
     ...(options.writeBack ? { writtenBack: 0, writeBackFailed: 0 } : {}),
   };
   const manifest = model.manifest;
-  const ref: ModelRef = { name: manifest.name, version: manifest.version, sha: model.pkg.sha };
+  const ref = modelRef(model);
   let aborted = false;
   /** Ids of records read but neither written, dead-lettered nor skipped (none, unless a bug). */
   const unaccounted: string[] = [];

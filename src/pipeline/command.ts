@@ -158,6 +158,7 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
       ...(run.deadLetter ? { deadLetter: run.deadLetter } : {}),
       outputFormat: run.outputFormat ?? 'jsonl',
       modelSha: model.pkg.sha,
+      precision: model.precision,
       ...(report ? { onLine: (l: JsonObject) => void report.add(l as unknown as PredictionLine) } : {}),
     });
     for (const f of resume.files) {

@@ -11,7 +11,7 @@
  * Layout of one Bundle (type `collection`, or `transaction` with POST requests for a write-back):
  *  1. RiskAssessment: status `preliminary` (machine output no clinician has reviewed yet; a
  *     reviewer makes it `final`), subject, encounter, occurrenceDateTime = the record's date,
- *     method and performer = the model, basis = the resources the model read, prediction[] = the
+ *     method and performer = the model (method's text adds the precision that ran), basis = the resources the model read, prediction[] = the
  *     diagnoses (outcome coded ICD-10-CM / SNOMED CT, probabilityDecimal). Other heads (severity,
  *     specialty) are not likelihoods of an outcome, so not `qualitativeRisk` (whose value set,
  *     risk-probability, grades likelihood): each label is a `head-prediction` extension. A
@@ -24,7 +24,8 @@
  *  3. Provenance: target = the resources above, recorded = the run's time (fixed at
  *     FIXED_RECORDED with `--no-timing`), agent = the model Device, entity = each source resource
  *     read (role `source`).
- *  4. Device: the model (name, version, package sha as identifier).
+ *  4. Device: the model (name, version, package sha as identifier). Not the precision: one package
+ *     is one Device (a write-back creates it once, by its sha), whichever precision a run used.
  * fullUrls are `urn:uuid:` UUIDs (version 5) of the model sha, the record id and the resource's
  * role, so they are stable across runs and differ between models and records.
  */
@@ -162,6 +163,11 @@ const concept = (codings: Coding[], text: string): CodeableConcept => ({ ...(cod
 /** `<name>@<version>+<sha>`: one code for the exact model package. */
 const modelCode = (line: PredictionLine) => `${line.model.name}@${line.model.version}+${line.model.sha}`;
 const modelText = (line: PredictionLine) => `${line.model.name} ${line.model.version} (package sha ${line.model.sha})`;
+/** How the assessment was made: the package and, from schema 1.3, the precision its graphs ran at. */
+const methodText = (line: PredictionLine) =>
+  line.model.precision === undefined
+    ? modelText(line)
+    : `${line.model.name} ${line.model.version} (package sha ${line.model.sha}, precision ${line.model.precision})`;
 
 /** One note for heads that abstained alike (NO_EVIDENCE makes every head abstain with the same message). */
 function abstentionNotes(abstained: Record<string, LineAbstention>): Annotation[] {
@@ -236,7 +242,7 @@ export function predictionBundle(line: PredictionLine, options: FhirOutputOption
     status: 'preliminary',
     method: {
       coding: [{ system: FHIR_URIS.model, code: modelCode(line), display: `${line.model.name} ${line.model.version}` }],
-      text: modelText(line),
+      text: methodText(line),
     },
     subject,
     ...(encounter ? { encounter } : {}),

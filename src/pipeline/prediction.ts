@@ -15,15 +15,19 @@
  * audio resource with its title and date) so that a reader such as the HTML report can say whose
  * record it is and what it contained. They are copied from the assembled record (src/records),
  * which computes the age at the record's own date; no note text and no names are written.
+ *
+ * 1.3 adds `model.precision` (`fp32` or `int8`, src/model/precision.ts): the graphs that ran, so
+ * that `analyze --resume` refuses to continue a run at another precision of the same package and
+ * the HTML report can say which ran. Lines before 1.3 do not say.
  */
 import type { KnowledgeGraph } from '../kg/graph.js';
 import { type Abstention, decideHeads, hasEvidence } from '../model/decide.js';
 import type { HeadSpec } from '../model/manifest.js';
 import type { RecordFeatures } from '../model/features.js';
-import type { RecordOutputs } from '../model/runtime.js';
+import type { ClinicalModel, RecordOutputs } from '../model/runtime.js';
 import type { ClinicalRecord } from '../records/types.js';
 
-export const PREDICTION_SCHEMA_VERSION = '1.2';
+export const PREDICTION_SCHEMA_VERSION = '1.3';
 
 export interface ScoredLabel {
   id: string;
@@ -37,6 +41,16 @@ export interface ModelRef {
   name: string;
   version: string;
   sha: string;
+  /**
+   * The precision of the graphs that ran (`Precision` of src/model/manifest.ts when written; schema
+   * 1.3, absent before). A string here: readers of saved lines may meet precisions later 1.x add.
+   */
+  precision?: string;
+}
+
+/** A line's `model` for this run's model (precision after sha: key order is part of the output). */
+export function modelRef(model: Pick<ClinicalModel, 'manifest' | 'pkg' | 'precision'>): ModelRef {
+  return { name: model.manifest.name, version: model.manifest.version, sha: model.pkg.sha, precision: model.precision };
 }
 
 /** Who the record is about (schema 1.2); null where the record does not say. */

@@ -115,7 +115,8 @@ export class Aggregates {
   abstainedRecords = 0;
   /** Abstentions by head and reason code. */
   readonly abstentions = new CappedTally<{ head: string; reason: string; count: number }>(MAX_ABSTENTION_KINDS);
-  readonly models = new CappedTally<{ name: string; version: string; sha: string; count: number }>(MAX_MODELS);
+  /** Models by name, version, sha and precision (lines before schema 1.3 have none). */
+  readonly models = new CappedTally<{ name: string; version: string; sha: string; precision?: string; count: number }>(MAX_MODELS);
   readonly files = new CappedTally<{ file: string; count: number }>(MAX_FILES);
   readonly timing = { count: 0, sum: 0, max: 0 };
 
@@ -127,7 +128,13 @@ export class Aggregates {
   add(line: PredictionLine, explanations: ReportExplanations | undefined, explanationProblems: number): void {
     this.records++;
     const m = line.model;
-    this.models.add(`${m.name}\u0000${m.version}\u0000${m.sha}`, () => ({ name: m.name, version: m.version, sha: m.sha, count: 0 }));
+    this.models.add(`${m.name}\u0000${m.version}\u0000${m.sha}\u0000${m.precision ?? ''}`, () => ({
+      name: m.name,
+      version: m.version,
+      sha: m.sha,
+      ...(m.precision !== undefined ? { precision: m.precision } : {}),
+      count: 0,
+    }));
     this.files.add(line.source.file, () => ({ file: line.source.file, count: 0 }));
 
     if (line.inputs.notes > 0) this.modalities.text++;

@@ -128,6 +128,7 @@ function check(value: unknown): PredictionLine {
   const line = source.line === undefined ? undefined : int(source.line, 'source.line', 1);
   const entry = source.entry === undefined ? undefined : int(source.entry, 'source.entry', 0);
   const subjectOut = o.subject === undefined ? undefined : subject(o.subject);
+  const precision = optStr(model.precision, 'model.precision');
   let attachments: LineAttachment[] | undefined;
   if (inputs.attachments !== undefined) {
     if (!Array.isArray(inputs.attachments)) throw new Invalid('inputs.attachments is not an array');
@@ -151,6 +152,7 @@ function check(value: unknown): PredictionLine {
       name: str(model.name, 'model.name'),
       version: str(model.version, 'model.version'),
       sha: str(model.sha, 'model.sha'),
+      ...(precision !== undefined ? { precision } : {}),
     },
     inputs: {
       notes: int(inputs.notes, 'inputs.notes', 0),

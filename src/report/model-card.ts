@@ -7,6 +7,8 @@
  *
  * The card states the package it was read from; if the lines were produced by a different model
  * (another sha) the report says so plainly, since the numbers would then describe the wrong model.
+ * The models seen in the lines are listed with the precision each ran at where the lines say it
+ * (schema 1.3): the same package's fp32 and int8 lines are listed apart.
  */
 import type { ModelManifest } from '../model/manifest.js';
 import type { Aggregates } from './aggregate.js';
@@ -31,7 +33,10 @@ export function modelMismatches(agg: Aggregates, card: ModelCardInput): string[]
   return agg.models
     .sorted()
     .filter((m) => m.name !== manifest.name || m.version !== manifest.version || (card.sha !== undefined && m.sha !== card.sha))
-    .map((m) => `${plural(m.count, 'record')} made by ${m.name} ${m.version} (sha ${m.sha}), not by the model of this card`);
+    .map(
+      (m) =>
+        `${plural(m.count, 'record')} made by ${m.name} ${m.version} (sha ${m.sha}${m.precision !== undefined ? `, ${m.precision}` : ''}), not by the model of this card`,
+    );
 }
 
 export function modelCard(card: ModelCardInput, agg: Aggregates): Html {
@@ -39,7 +44,10 @@ export function modelCard(card: ModelCardInput, agg: Aggregates): Html {
   const seenList = html`<p class="muted">Predictions in this file: ${
     seen.length === 0
       ? 'none'
-      : seen.map((m, i) => html`${i > 0 ? '; ' : ''}<code>${m.name} ${m.version} · ${m.sha}</code> (${fmtCount(m.count)})`)
+      : seen.map(
+          (m, i) =>
+            html`${i > 0 ? '; ' : ''}<code>${m.name} ${m.version} · ${m.sha}${m.precision !== undefined ? ` · ${m.precision}` : ''}</code> (${fmtCount(m.count)})`,
+        )
   }${agg.models.other > 0 ? ` and ${fmtCount(agg.models.other)} from other models` : ''}.</p>`;
   const m = card.manifest;
   if (!m) {

@@ -221,7 +221,7 @@ describe.skipIf(!HAS_MODEL)(`analyze, report and evaluate with a package that ab
     expect(r.status, r.stderr).toBe(0);
     const lines = jsonLines(r.stdout) as unknown as PredictionLine[];
     expectValid(lines as unknown as Record<string, unknown>[]);
-    expect(lines.map((l) => l.schemaVersion)).toEqual(lines.map(() => '1.2'));
+    expect(lines.map((l) => l.schemaVersion)).toEqual(lines.map(() => '1.3'));
 
     const graph = await KnowledgeGraph.load(join(MODEL_DIR, 'kg.json'));
     const labels = jsonLines(readFileSync('samples/records.ndjson.labels.jsonl', 'utf8')) as {

@@ -2,10 +2,12 @@
  * @file `--precision` through the CLI (issue 12, item 2): the int8 text encoder's predictions are
  * byte-identical whatever the batch size (1, 3, 16: a record alone, or padded to its batch-mates)
  * and the thread count, as fp32's are; they agree with fp32's on the top diagnosis of every sample
- * record; the summary names the precision; a precision the flag does not know, or one the package
- * has no graphs for, is a usage error (exit 2) that lists what there is.
+ * record; the summary and each line (schema 1.3) name the precision; `--resume` at another
+ * precision than the interrupted run's is refused before anything is written; a precision the flag
+ * does not know, or one the package has no graphs for, is a usage error (exit 2) that lists what
+ * there is.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ModelManifest } from '../../src/model/manifest.js';
@@ -70,6 +72,26 @@ describe.skipIf(!HAS_INT8)(`int8 predictions${NOTE}`, () => {
     expect(top(int8.stdout)).toEqual(top(analyze('--precision', 'fp32')));
     const summary = jsonLines(int8.stderr).find((l) => l.event === 'summary');
     expect(summary?.precision).toBe('int8');
+  });
+
+  it('name their precision in each line, and --resume at the other precision is refused before anything is written', () => {
+    const precisions = (stdout: string) => (jsonLines(stdout) as unknown as PredictionLine[]).map((l) => l.model.precision);
+    const fp32 = analyze('--precision', 'fp32');
+    expect(precisions(fp32)).toEqual(precisions(fp32).map(() => 'fp32'));
+    expect(precisions(analyze('--precision', 'int8'))).toEqual(precisions(fp32).map(() => 'int8'));
+
+    const out = join(tmp, 'resume.jsonl');
+    const kept = `${fp32.split('\n').slice(0, 5).join('\n')}\n`;
+    writeFileSync(out, kept);
+    const resume = (precision: string) =>
+      cli(['analyze', INPUT, '--model', MODEL_DIR, '--no-timing', '--precision', precision, '--out', out, '--resume']);
+    const refused = resume('int8');
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/resume\.jsonl line 1 was written at precision "fp32", this run uses "int8"/);
+    expect(readFileSync(out, 'utf8')).toBe(kept);
+    const resumed = resume('fp32');
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe(fp32);
   });
 
   it('are what a run without --precision writes when the package defaults to int8', () => {

@@ -1,12 +1,13 @@
 /**
  * @file The `--resume` ledger (src/io/resume.ts) without a model: torn last lines cut off, keys
  * used up earliest first (a repeated record id matches its own line), leftovers counted, lines
- * that are not ours or come from another model refused.
+ * that are not ours or come from another model or another precision refused.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readResume } from '../../src/io/resume.js';
+import { UsageError } from '../../src/util/errors.js';
 import type { ClinicalRecord, RecordItem } from '../../src/records/types.js';
 import { tempFolder } from './corpus.js';
 
@@ -81,5 +82,28 @@ describe('readResume', () => {
     const text = join(tmp, 'text.jsonl');
     writeFileSync(text, 'hello\n');
     await expect(readResume({ out: text, outputFormat: 'jsonl', modelSha: SHA })).rejects.toMatchObject({ code: 'RESUME_MISMATCH' });
+  });
+
+  it('refuses lines written at another precision (schema 1.3) and accepts lines that do not say (1.2 and older)', async () => {
+    const at = (id: string, n: number, precision: string) =>
+      line(id, 'in', n, { schemaVersion: '1.3', model: { name: 'm', version: '1', sha: SHA, precision } });
+    const mixed = join(tmp, 'precision.jsonl');
+    const text = `${line('p1', 'in', 1)}\n${at('p2', 2, 'fp32')}\n${at('p3', 3, 'int8')}\n`;
+    writeFileSync(mixed, text);
+    const refused = readResume({ out: mixed, outputFormat: 'jsonl', modelSha: SHA, precision: 'fp32' });
+    await expect(refused).rejects.toThrow(/precision\.jsonl line 3 was written at precision "int8", this run uses "fp32"/);
+    await expect(refused).rejects.toBeInstanceOf(UsageError);
+    await expect(refused).rejects.toMatchObject({ code: 'RESUME_MISMATCH' });
+    // refused before anything is written: the file is as it was
+    expect(readFileSync(mixed, 'utf8')).toBe(text);
+
+    writeFileSync(mixed, `${line('p1', 'in', 1)}\n${at('p2', 2, 'int8')}\n`);
+    const ledger = await readResume({ out: mixed, outputFormat: 'jsonl', modelSha: SHA, precision: 'int8' });
+    expect(ledger.stats.written).toBe(2);
+    expect(ledger.outcome(record('p1', 'in', 1))).toBe('written');
+    expect(ledger.outcome(record('p2', 'in', 2))).toBe('written');
+    await expect(readResume({ out: mixed, outputFormat: 'jsonl', modelSha: SHA, precision: 'fp32' })).rejects.toThrow(
+      /line 2 was written at precision "int8"/,
+    );
   });
 });

@@ -23,11 +23,11 @@ import { SYSTEMS } from '../../src/util/code-systems.js';
 import { predictionsOf } from '../support/fhir-output.js';
 import { r4SchemaErrors } from '../support/fhir-r4-schema.js';
 
-const model = { name: 'clinicalbert-test', version: '1.0.0', sha: '0123456789ab' };
+const model = { name: 'clinicalbert-test', version: '1.0.0', sha: '0123456789ab', precision: 'int8' };
 
 function line(over: Partial<PredictionLine> = {}): PredictionLine {
   return {
-    schemaVersion: '1.2',
+    schemaVersion: '1.3',
     id: 'enc-1',
     patient: 'Patient/p1',
     encounter: 'Encounter/enc-1',
@@ -156,7 +156,7 @@ describe('predictionBundle', () => {
       'Device',
     ]);
     expect(bundle.identifier).toEqual({ system: FHIR_URIS.record, value: 'enc-1' });
-    expect(bundle.meta?.tag?.map((t) => t.code)).toEqual(['1.2', 'clinicalbert-test@1.0.0+0123456789ab']);
+    expect(bundle.meta?.tag?.map((t) => t.code)).toEqual(['1.3', 'clinicalbert-test@1.0.0+0123456789ab']);
     const urls = (bundle.entry ?? []).map((e) => e.fullUrl as string);
     expect(new Set(urls).size).toBe(urls.length);
     for (const u of urls) expect(u).toMatch(/^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -170,7 +170,9 @@ describe('predictionBundle', () => {
       occurrenceDateTime: '2025-02-16T16:51:39Z',
       performer: { reference: deviceUrl },
     });
-    expect(risk.method?.text).toBe('clinicalbert-test 1.0.0 (package sha 0123456789ab)');
+    expect(risk.method?.text).toBe('clinicalbert-test 1.0.0 (package sha 0123456789ab, precision int8)');
+    // the tag names the package alike at every precision
+    expect(risk.meta?.tag?.[0]?.display).toBe('clinicalbert-test 1.0.0 (package sha 0123456789ab)');
     // What the model read: notes (a part named by its resource; duplicates too), media, coded facts; never a CSV row.
     expect(risk.basis?.map((b) => b.reference)).toEqual([
       'DocumentReference/doc-1',
@@ -240,6 +242,17 @@ describe('predictionBundle', () => {
     expect(otherRecord.slice(0, 4).some((u) => base.includes(u))).toBe(false);
     expect(otherRecord[4]).toBe(base[4]); // the same model is the same Device
     expect(otherModel.some((u) => base.includes(u))).toBe(false);
+  });
+
+  it('names the precision only in the method text: a line of 1.2 (none) as before, the Device and fullUrls alike', () => {
+    const { precision: _precision, ...older } = model;
+    const old = predictionBundle(line({ schemaVersion: '1.2', model: older }), { recorded: FIXED_RECORDED });
+    expect(one<RiskAssessment>(old, 'RiskAssessment').method?.text).toBe('clinicalbert-test 1.0.0 (package sha 0123456789ab)');
+    const fp32 = predictionBundle(line({ model: { ...model, precision: 'fp32' } }), { recorded: FIXED_RECORDED });
+    expect(one<RiskAssessment>(fp32, 'RiskAssessment').method?.text).toContain('precision fp32');
+    const int8 = predictionBundle(line(), { recorded: FIXED_RECORDED });
+    expect((fp32.entry ?? []).map((e) => e.fullUrl)).toEqual((int8.entry ?? []).map((e) => e.fullUrl));
+    expect(one(fp32, 'Device')).toEqual(one(int8, 'Device'));
   });
 
   it('an abstaining diagnosis head: a "none of the labels fits" prediction with its score, notes naming each reason, no drugs', () => {

@@ -1,8 +1,8 @@
 /**
  * Output lines built from hand-made head specs and probabilities: abstention ("none of these"),
  * heads that follow the diagnosis head, the drug rule over a small real knowledge graph, key
- * order and byte-determinism, the record's subject and attachments (schema 1.2), and validity against
- * schema/prediction.schema.json.
+ * order and byte-determinism, the record's subject and attachments (schema 1.2), the model's
+ * precision (schema 1.3), and validity against schema/prediction.schema.json.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { RecordFeatures } from '../../src/model/features.js';
 import type { HeadSpec } from '../../src/model/manifest.js';
 import type { RecordOutputs } from '../../src/model/runtime.js';
-import { PREDICTION_SCHEMA_VERSION, buildPredictionLine, type PredictionLine } from '../../src/pipeline/prediction.js';
+import { PREDICTION_SCHEMA_VERSION, buildPredictionLine, modelRef, type PredictionLine } from '../../src/pipeline/prediction.js';
 import type { ClinicalRecord, CodedFact } from '../../src/records/types.js';
 import { SYSTEMS } from '../../src/kg/types.js';
 import { ClinicalBertError } from '../../src/util/errors.js';
@@ -290,5 +290,37 @@ describe('subject and attachments (schema 1.2)', () => {
     const { attachments: _attachments, ...inputs } = old.inputs;
     expect(validate({ ...old, schemaVersion: '1.1', inputs })).toBe(true);
     expect(validate({ ...old, subject: { ageYears: 53, sex: 'female' } })).toBe(false);
+  });
+});
+
+describe('model precision (schema 1.3)', () => {
+  const running = (precision: 'fp32' | 'int8') =>
+    ({ manifest: { name: 'test-model', version: '1' }, pkg: { sha: 'abcdef012345' }, precision }) as unknown as Parameters<
+      typeof modelRef
+    >[0];
+  const build = (precision: 'fp32' | 'int8'): PredictionLine =>
+    buildPredictionLine(record([]), features, outputs([0.6, 0.3, 0.1]), heads(), modelRef(running(precision)), {
+      topK: 5,
+      maxLength: 256,
+      graph,
+    });
+
+  it('names the precision the model ran at, after the sha, in a line of schema 1.3 that validates', () => {
+    expect(PREDICTION_SCHEMA_VERSION).toBe('1.3');
+    for (const precision of ['fp32', 'int8'] as const) {
+      const l = build(precision);
+      expect(l.schemaVersion).toBe('1.3');
+      expect(l.model).toEqual({ name: 'test-model', version: '1', sha: 'abcdef012345', precision });
+      expect(JSON.stringify(l.model)).toBe(`{"name":"test-model","version":"1","sha":"abcdef012345","precision":"${precision}"}`);
+      expect(validate(JSON.parse(JSON.stringify(l))), JSON.stringify(validate.errors)).toBe(true);
+    }
+  });
+
+  it('still validates lines of 1.2 without it, and refuses a precision the schema does not list', () => {
+    const l = build('int8');
+    const { precision: _precision, ...older } = l.model;
+    expect(validate({ ...l, schemaVersion: '1.2', model: older })).toBe(true);
+    expect(validate({ ...l, model: { ...l.model, precision: 'fp16' } })).toBe(false);
+    expect(validate({ ...l, model: { ...l.model, precision: 8 } })).toBe(false);
   });
 });

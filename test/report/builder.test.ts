@@ -354,6 +354,27 @@ describe('model card summary and record detail', () => {
     expect(doc).toContain('It reads the first 256 tokens of the notes, one 64×64 grey image and 10 s of audio');
   });
 
+  it('lists the models that made the lines with the precision each ran at (schema 1.3), older lines without one', () => {
+    const builder = new ReportBuilder();
+    const line = makeLine(0);
+    const at = (precision: string) => ({ ...line, model: { ...line.model, precision } });
+    builder.add(at('int8'));
+    builder.add(at('int8'));
+    builder.add(at('fp32'));
+    const { precision: _p, ...older } = line.model;
+    builder.add({ ...line, schemaVersion: '1.2', model: older });
+    expect(builder.add({ ...line, model: { ...line.model, precision: 8 } }, 'p.jsonl:5')).toEqual({
+      ok: false,
+      reason: 'model.precision is not a string',
+    });
+    const doc = builder.render({ manifest: makeManifest(), modelSha: 'abcdef012345' });
+    const card = doc.slice(doc.indexOf('id="model-card"'), doc.indexOf('id="methods"'));
+    expect(card).toContain(
+      'Predictions in this file: <code>clinicalbert-mini 0.1.0-test · abcdef012345 · int8</code> (2); ' +
+        '<code>clinicalbert-mini 0.1.0-test · abcdef012345</code> (1); <code>clinicalbert-mini 0.1.0-test · abcdef012345 · fp32</code> (1).',
+    );
+  });
+
   it("shows the per-record timing as the record's own compute time, as the schema defines it", () => {
     const builder = new ReportBuilder();
     builder.add({ ...makeLine(0), timing: { ms: 12 } });

@@ -220,7 +220,7 @@ export const ABSTENTION_THRESHOLD = 0.42;
 function abstain(line: PredictionLine): PredictionLine {
   return {
     ...line,
-    schemaVersion: line.subject ? '1.2' : '1.1',
+    schemaVersion: line.subject ? '1.3' : '1.1',
     predictions: { ...line.predictions, diagnoses: [], severity: [] },
     abstained: {
       diagnoses: {
@@ -240,7 +240,8 @@ function abstain(line: PredictionLine): PredictionLine {
 
 /**
  * The record's subject and attachments (schema 1.2) for line `i`, from their own seeded generator
- * so that the rest of the line is as before. Every fourth line is an older line without them.
+ * so that the rest of the line is as before. Every fourth line is an older line without them (and
+ * without the model's precision, schema 1.3).
  */
 function subjectAndAttachments(
   i: number,
@@ -283,12 +284,13 @@ export function makeLine(i: number, options: LineOptions = {}): PredictionLine {
 
   const { subject, attachments } = subjectAndAttachments(i, hostile);
   const line: PredictionLine = {
-    schemaVersion: subject ? '1.2' : '1.0',
+    schemaVersion: subject ? '1.3' : '1.0',
     id: hostile ? `patient-${i}${BREAKOUT_NOTE}` : `patient-${i}`,
     patient: `Patient/patient-${i}`,
     source: { file: hostile ? `exports/${SCRIPT_NOTE}.ndjson` : 'exports/bundles.ndjson', line: i + 1 },
     ...(subject ? { subject } : {}),
-    model: { name: 'clinicalbert-mini', version: '0.1.0-test', sha: 'abcdef012345' },
+    // an older line (no subject) does not say its precision (schema 1.3)
+    model: { name: 'clinicalbert-mini', version: '0.1.0-test', sha: 'abcdef012345', ...(subject ? { precision: 'int8' } : {}) },
     inputs: {
       notes: 1 + rng.int(2),
       tokens: 40 + rng.int(200),
