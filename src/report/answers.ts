@@ -111,7 +111,9 @@ function citation(e: Evidence): Html {
         Math.max(0, note.end - note.sentenceStart),
       )}</mark>${note.sentence.slice(Math.max(0, note.end - note.sentenceStart))}</blockquote>`
     : '';
-  const edge = e.edge ? html` <span class="muted small">${e.edge.source} —${e.edge.type}→ ${e.edge.target} (${e.edge.provenance})</span>` : '';
+  const edge = e.edge
+    ? html` <span class="muted small">${e.edge.source} —${e.edge.type}→ ${e.edge.target} (${e.edge.provenance})</span>`
+    : '';
   return html`<li>${e.display} · <em>${e.assertion}</em> · supports ${e.supports} · from ${e.from} ${where}${
     e.time ? html` <span class="muted small">${e.time}</span>` : ''
   }${edge}${quote}</li>`;
