@@ -63,7 +63,8 @@ export function linkedNotes(record: ClinicalRecord, linker: EntityLinker): Linke
 }
 
 /**
- * The entity and its more specific forms: conditions with an `is_a` edge into it (transitively),
+ * The entity and its more specific forms: conditions with an `is_a` edge into it (transitively;
+ * not across courses: a chronic condition is no form of an acute one),
  * and, for a history item (antecedent), the conditions that `implies` it ("hypertension" implies
  * "high blood pressure").
  */
@@ -74,7 +75,11 @@ export function specificForms(graph: KnowledgeGraph, id: string): Set<string> {
     const at = queue.shift() as string;
     for (const n of graph.neighbours(at)) {
       if (n.direction !== 'in' || ids.has(n.entity.id)) continue;
-      if (n.edge.type === 'is_a' || (n.edge.type === 'implies' && graph.get(at)?.type === 'antecedent')) {
+      const parent = graph.get(at);
+      // an is_a between courses ("childhood asthma" is_a "acute asthma exacerbation") is not a
+      // more specific form of the same state: a chronic condition does not say the acute one is present
+      const acrossCourses = n.entity.course !== undefined && parent?.course !== undefined && n.entity.course !== parent.course;
+      if ((n.edge.type === 'is_a' && !acrossCourses) || (n.edge.type === 'implies' && parent?.type === 'antecedent')) {
         ids.add(n.entity.id);
         queue.push(n.entity.id);
       }

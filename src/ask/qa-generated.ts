@@ -18,6 +18,8 @@
  *   conditions `no`;
  * - `finding`: each finding drawn present `yes`, and as many (at least 2) findings not drawn `no`
  *   (the generator draws every finding of the graph, so one not present is absent).
+ * - `conditions-list`: "What conditions does the patient have?", the chronic conditions expected
+ *   (a values question: exact match and token F1 of the list).
  * Negatives are drawn as in src/ask/qa-sample.ts, never an `is_a` relative of a true condition.
  */
 import { readFile } from 'node:fs/promises';
@@ -72,6 +74,19 @@ export function generatedItems(record: ClinicalRecord, label: PatientLabel, grap
   ask('finding', findings, graph.ofType('finding'), MIN_NEGATIVES);
 
   const items: QaItem[] = [];
+  // a values question: the chronic conditions the generator gave the patient (the acute one is
+  // kept out of the record by design, so it is not expected)
+  const chronicNames = entities(label.chronic.map((c) => c.id)).map((e) => e.name);
+  for (const coded of [false, true]) {
+    items.push({
+      set: coded ? GENERATED_SETS.full : GENERATED_SETS.notes,
+      kind: 'conditions-list',
+      recordId: record.id,
+      question: { text: 'What conditions does the patient have?', intent: 'conditions', kind: 'values', time: 'now' },
+      truth: chronicNames,
+      coded,
+    });
+  }
   for (const coded of [false, true]) {
     for (const a of asked) {
       items.push({

@@ -7,8 +7,10 @@
  * current fact answers yes for every time; a fact that no longer holds answers yes for ever / past,
  * and for now only "no" when the notes do not say otherwise. Observations linked to the entity
  * with an interpretation (positive, detected, high… / negative, not detected) count too.
- * Then notes: an affirmed mention answers yes (now, ever, past); a historical one yes for ever /
- * past, and for now only when the condition is chronic (it stays present); a negated one no; a
+ * Then notes: an affirmed mention answers yes for now and ever, and for past only when the
+ * condition is chronic (a present-tense mention of an acute finding says nothing of before); a
+ * historical one yes for ever / past, and for now only when the condition is chronic (it stays
+ * present); a negated one no; a
  * family one only a family question; a hypothetical one never. A family question is answered
  * from notes alone (the assembler does not read FamilyMemberHistory).
  */
@@ -77,9 +79,14 @@ function noteVotes(ask: RecordAsk, found: readonly Found[], displayOf: (f: Found
       continue;
     }
     if (a === 'family' || a === 'hypothetical') continue;
+    // a finding in an allergy list is a reaction ("tree pollen (swelling)"), not the patient's state
+    if (f.mention.section === 'allergies') continue;
     if (a === 'negated') votes.push({ found: f, supports: 'no', route: 'noteNegated', claim });
-    else if (a === 'affirmed') votes.push({ found: f, supports: 'yes', route: 'noteAffirmed', claim });
-    else if (time !== 'now' || entity?.course === 'chronic') votes.push({ found: f, supports: 'yes', route: 'noteHistorical', claim });
+    else if (a === 'affirmed') {
+      // "Did the patient have X before?": a mention in the present says the patient has it now,
+      // not that they had it before, unless the condition is chronic (it began before it was noted).
+      if (time !== 'past' || entity?.course === 'chronic') votes.push({ found: f, supports: 'yes', route: 'noteAffirmed', claim });
+    } else if (time !== 'now' || entity?.course === 'chronic') votes.push({ found: f, supports: 'yes', route: 'noteHistorical', claim });
   }
   return votes;
 }

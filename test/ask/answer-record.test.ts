@@ -157,6 +157,25 @@ describe('condition', () => {
     expect(checked(r, q('condition', 'past', { entity: entity('condition:J17') })).answer).toBe('yes');
   });
 
+  it('answers "before" from history, not from a mention in the present (unless the condition is chronic)', () => {
+    const now = record([], [note('Presents with pneumonia. Hypertension.')]);
+    expect(checked(now, q('condition', 'past', { entity: entity('condition:J17') })).answer).toBe('unknown');
+    expect(checked(now, q('condition', 'past', { entity: entity('condition:I10') })).answer).toBe('yes');
+    expect(
+      checked(record([], [note('Denies pneumonia.')]), q('condition', 'past', { entity: entity('condition:J17') })).answer,
+    ).toBe('no');
+  });
+
+  it("reads a finding in an allergy list as a reaction, not the patient's state", () => {
+    const r = record([], [note('ALLERGIES: tree pollen (swelling).')]);
+    expect(checked(r, q('condition', 'now', { entity: entity('finding:E_151') })).answer).toBe('unknown');
+  });
+
+  it('does not take a chronic condition for an acute one it is_a in the graph', () => {
+    const r = record([], [note('Past history: childhood asthma.')]);
+    expect(checked(r, q('condition', 'now', { entity: entity('condition:J45') })).answer).toBe('unknown');
+  });
+
   it('answers family questions from family mentions only', () => {
     const r = record([HTN], [note('Mother has hypertension.')]);
     const fam = checked(r, q('condition', 'family', { entity: entity('condition:I10') }));
