@@ -83,7 +83,7 @@ export function presentFlags(
   headings: readonly Heading[],
 ): { negated: boolean; historical: boolean; family: boolean; section?: SectionKind }[] {
   const neutral = headings.map((h) => (PRESENT_SECTIONS.has(h.kind) ? { ...h, kind: 'current' as const } : h));
-  const flags = contextFlags(tokens, spans, neutral);
+  const flags = contextFlagsOverParentheses(tokens, spans, neutral);
   return flags.map((f, m) => {
     const span = spans[m] as TokenSpan;
     let heading: Heading | undefined;
@@ -91,6 +91,53 @@ export function presentFlags(
     const section = heading && span.first < heading.end ? heading.kind : undefined;
     return { negated: f.negated, historical: f.historical, family: f.family, ...(section ? { section } : {}) };
   });
+}
+
+/** "history of" … or "(has a) history of" as a sentence's list head. */
+const HISTORY_HEAD = /\b(?:history of|h\/o|hx of)\b/gi;
+/** Words that end a history list within its sentence ("history of asthma, now presents with …"). */
+const LIST_END = /\b(?:but|however|presents?|presenting|presented|now|currently|today|complains?|admitted|here)\b/i;
+
+/**
+ * Whether a mention sits in a "history of" list of its sentence: after "history of" with nothing
+ * between them but the list's items ("Patient has a history of stress (finding), not in labor
+ * force (finding), reports of violence (finding), viral sinusitis (disorder)." as Synthea writes
+ * it). ConText's own history scope (src/kg/negation.ts) stops at the first trigger inside such a
+ * list ("not", "reports"); a list ends here only at a word that turns to the present (LIST_END).
+ */
+export function inHistoryList(text: string, sentence: SentenceSpan, mentionStart: number): boolean {
+  const before = text.slice(sentence.start, mentionStart);
+  let head = -1;
+  for (const m of before.matchAll(HISTORY_HEAD)) head = (m.index ?? 0) + m[0].length;
+  if (head < 0) return false;
+  return !LIST_END.test(before.slice(head)) && !/[;:]/.test(before.slice(head));
+}
+
+const isParenthesis = (t: Token): boolean => t.kind === 'punct' && (t.norm === '(' || t.norm === ')');
+
+/**
+ * `contextFlags` with parentheses read as spaces: in the linker's run a parenthesis ends a
+ * trigger's scope like a full stop, so "a history of stress (finding), viral sinusitis (disorder)"
+ * (Synthea's notes qualify every item so) would leave all but the first item in the present. The
+ * words inside still count against the scope's window. The linker's own run (src/kg/negation.ts)
+ * feeds the model and is left as it is.
+ */
+function contextFlagsOverParentheses(tokens: readonly Token[], spans: readonly TokenSpan[], headings: readonly Heading[]) {
+  if (!tokens.some(isParenthesis)) return contextFlags(tokens, spans, headings);
+  const kept: Token[] = [];
+  /** Index in `kept` of each token (a parenthesis: of the next token kept). */
+  const at = new Int32Array(tokens.length + 1);
+  for (const [i, t] of tokens.entries()) {
+    at[i] = kept.length;
+    if (!isParenthesis(t)) kept.push(t);
+  }
+  at[tokens.length] = kept.length;
+  const map = (i: number): number => at[i] as number;
+  return contextFlags(
+    kept,
+    spans.map((s) => ({ first: map(s.first), last: map(s.last) })),
+    headings.map((h) => ({ ...h, first: map(h.first), last: Math.max(map(h.first), map(h.last + 1) - 1), end: map(h.end) })),
+  );
 }
 
 /** A mention found in a note, with its flags and assertion (entity mentions carry `entityId`). */
@@ -151,7 +198,7 @@ export function mentionsOf(
     const sentence = sentenceAt(sentences, start) ?? { start: 0, end: text.length };
     const mention: MentionFlags = {
       negated: f.negated || stated[m] === true,
-      historical: f.historical,
+      historical: f.historical || inHistoryList(text, sentence, start),
       family: f.family,
       hypothetical: isHypothetical(text, sentence, start),
     };

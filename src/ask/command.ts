@@ -173,7 +173,7 @@ export async function askCommand(run: AskRun): Promise<number> {
         `${summary.otherShards !== undefined ? `left to other shards ${summary.otherShards}, ` : ''}` +
         `${summary.recordsPerSecond.toFixed(1)} records/s (${summary.seconds.toFixed(1)} s)${explainHead ? `, model ${model.manifest.name}` : ''}` +
         (summary.stoppedByReader ? ' — output closed by the reader' : ''),
-      { ...summary, intent: question.intent },
+      { ...summary, intent: question.intent, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) },
     );
     if (summary.aborted) log.error('aborted', `stopped: more than ${String(run.maxErrors)} records dead-lettered (--max-errors)`);
     return summary.deadLettered > 0 || summary.aborted ? EXIT_SOME_DEAD_LETTERED : 0;

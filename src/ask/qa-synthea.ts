@@ -11,6 +11,11 @@
  *   conditions with a SNOMED code (the ones Synthea can code, so the negatives are conditions its
  *   patients do get) that no Condition of the record links to in any state, nor is an `is_a`
  *   relative of one (`no`; src/ask/qa-sample.ts draws them);
+ * - `resolved-now` / `resolved-ever`: for each graph condition or finding whose coded Conditions
+ *   all no longer hold (resolved, inactive, remission: `factState` history), "Does the patient have
+ *   X?" (`not-yes`: a yes is wrong, a no right, unknown abstains) and "Has the patient ever had X?"
+ *   (`yes`): Synthea's notes keep listing past problems ("has a history of viral sinusitis"), so
+ *   these ask whether a reader tells the past from the present;
  * - `medication`: "Is the patient on X?" for each graph drug a current MedicationRequest links to
  *   (`yes`), and as many (at least 2) graph drugs with an RxNorm code that no medication of the
  *   record links to in any state (`no`);
@@ -103,6 +108,17 @@ export function syntheaItems(record: ClinicalRecord, graph: KnowledgeGraph): QaI
     graph,
     linked(graph, conditions, ['condition', 'finding']).map((e) => e.id),
   );
+  // resolved: coded as no longer holding (and not also current): not "now", but "ever"
+  const currentIds = new Set(current.map((e) => e.id));
+  const resolved = linked(
+    graph,
+    conditions.filter((f) => factState(f) === 'history'),
+    ['condition', 'finding'],
+  ).filter((e) => !currentIds.has(e.id));
+  for (const e of resolved) {
+    add('resolved-now', hasQuestion(e), 'not-yes');
+    add('resolved-ever', hasQuestion(e, 'ever'), 'yes');
+  }
   const conditionPool = graph.ofType('condition').filter((e) => hasCode(e, SYSTEMS.snomed));
   for (const e of sampleNegatives(conditionPool, ever, Math.max(MIN_NEGATIVES, current.length), SYNTHEA_SET, record.id, 'condition')) {
     add('condition', hasQuestion(e), 'no');

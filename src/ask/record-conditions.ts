@@ -10,7 +10,8 @@
  * Then notes: an affirmed mention answers yes for now and ever, and for past only when the
  * condition is chronic (a present-tense mention of an acute finding says nothing of before); a
  * historical one yes for ever / past, and for now only when the condition is chronic (it stays
- * present); a negated one no; a
+ * present); a negated one no; a note older than PRESENT_WINDOW_DAYS before the record's date
+ * speaks of the past for a condition that is not chronic (yes / no for ever and past, nothing for now); a
  * family one only a family question; a hypothetical one never. A family question is answered
  * from notes alone (the assembler does not read FamilyMemberHistory).
  */
@@ -64,11 +65,36 @@ function isFamilyItem(name: string): boolean {
   return /^(family history|mother|father|maternal|paternal|parent|sibling)\b/i.test(name);
 }
 
+/**
+ * Days before the record's date within which a note speaks of "now" for a condition that is not
+ * chronic: a note of two years ago "presenting with viral sinusitis" says the patient had it then.
+ */
+export const PRESENT_WINDOW_DAYS = 30;
+
+/** Whether a mention's note is older than the window before the record's date (undated: not stale). */
+function staleFor(ask: RecordAsk, f: Found): boolean {
+  const recordMs = millisOf(ask.record.time);
+  const noteMs = f.linked.millis;
+  return noteMs !== undefined && Number.isFinite(recordMs) && recordMs - noteMs > PRESENT_WINDOW_DAYS * 86_400_000;
+}
+
 function noteVotes(ask: RecordAsk, found: readonly Found[], displayOf: (f: Found) => string): Vote[] {
   const { time } = ask.question;
   const votes: Vote[] = [];
   for (const f of found) {
     const entity = f.mention.entityId ? ask.graph.get(f.mention.entityId) : undefined;
+    const chronic = entity?.course === 'chronic';
+    // an old note's present tense is the past for a condition that comes and goes
+    if (!chronic && time !== 'family' && staleFor(ask, f)) {
+      const claim = { display: displayOf(f), ...(entity ? { entityId: entity.id } : {}) };
+      const a = f.mention.assertion;
+      if ((time === 'past' || time === 'ever') && (a === 'affirmed' || a === 'historical') && f.mention.section !== 'allergies') {
+        votes.push({ found: f, supports: 'yes', route: 'noteHistorical', claim });
+      } else if ((time === 'past' || time === 'ever') && a === 'negated') {
+        votes.push({ found: f, supports: 'no', route: 'noteNegated', claim });
+      }
+      continue;
+    }
     const claim = { display: displayOf(f), ...(entity ? { entityId: entity.id } : {}) };
     const a = f.mention.assertion;
     if (time === 'family') {

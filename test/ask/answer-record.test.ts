@@ -161,9 +161,7 @@ describe('condition', () => {
     const now = record([], [note('Presents with pneumonia. Hypertension.')]);
     expect(checked(now, q('condition', 'past', { entity: entity('condition:J17') })).answer).toBe('unknown');
     expect(checked(now, q('condition', 'past', { entity: entity('condition:I10') })).answer).toBe('yes');
-    expect(
-      checked(record([], [note('Denies pneumonia.')]), q('condition', 'past', { entity: entity('condition:J17') })).answer,
-    ).toBe('no');
+    expect(checked(record([], [note('Denies pneumonia.')]), q('condition', 'past', { entity: entity('condition:J17') })).answer).toBe('no');
   });
 
   it("reads a finding in an allergy list as a reaction, not the patient's state", () => {
@@ -174,6 +172,15 @@ describe('condition', () => {
   it('does not take a chronic condition for an acute one it is_a in the graph', () => {
     const r = record([], [note('Past history: childhood asthma.')]);
     expect(checked(r, q('condition', 'now', { entity: entity('condition:J45') })).answer).toBe('unknown');
+  });
+
+  it("reads an old note's present tense as the past for a condition that is not chronic", () => {
+    const old = note('Patient is presenting with pneumonia.', '2019-01-01T00:00:00Z', 'DocumentReference/old');
+    const latest = note('Follow-up visit. Feels well.', '2021-01-01T00:00:00Z', 'DocumentReference/new');
+    const r = { ...record([], [old, latest]), time: '2021-01-01T00:00:00Z' };
+    expect(checked(r, q('condition', 'now', { entity: entity('condition:J17') })).answer).toBe('unknown');
+    expect(checked(r, q('condition', 'ever', { entity: entity('condition:J17') })).answer).toBe('yes');
+    expect(checked(r, q('condition', 'past', { entity: entity('condition:J17') })).answer).toBe('yes');
   });
 
   it('answers family questions from family mentions only', () => {

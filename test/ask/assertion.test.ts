@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { assertionOf, isHypothetical, phraseMentions } from '../../src/ask/assertion.js';
+import { assertionOf, inHistoryList, isHypothetical, phraseMentions } from '../../src/ask/assertion.js';
 import { sentenceAt, sentenceSpans } from '../../src/ask/sentences.js';
 import { findPhrase, parseContextTsv } from '../../src/kg/context-eval.js';
 import { tokenize } from '../../src/kg/normalize.js';
@@ -62,6 +62,21 @@ describe('phraseMentions', () => {
 });
 
 const DEV = join(CORPUS, 'text', 'negex-context', 'context-annotations-dev.tsv');
+
+describe('history lists', () => {
+  const synthea =
+    'Patient has a history of stress (finding), not in labor force (finding), reports of violence (finding), viral sinusitis (disorder).';
+  it('reads every item of a "history of" list as historical, past triggers and parentheses inside it', () => {
+    const [m] = phraseMentions(synthea, 'viral sinusitis');
+    expect(m?.assertion).toBe('historical');
+    expect(inHistoryList(synthea, { start: 0, end: synthea.length }, synthea.indexOf('viral'))).toBe(true);
+  });
+  it('ends the list where the sentence turns to the present', () => {
+    const text = 'History of asthma, now presents with pneumonia.';
+    expect(phraseMentions(text, 'asthma')[0]?.assertion).toBe('historical');
+    expect(phraseMentions(text, 'pneumonia')[0]?.assertion).toBe('affirmed');
+  });
+});
 
 describe.skipIf(!existsSync(DEV))(`hypothetical triggers on the ConText dev sentences${CORPUS_NOTE}`, () => {
   it('keep precision 1 and recall over 0.9 (temporality "Not particular")', () => {
