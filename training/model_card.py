@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .common import read_json
 from .model_card_int8 import render_int8
+from .model_card_qa import render_qa
 
 
 def pct(x) -> str:
@@ -517,6 +518,7 @@ def render(m: dict, coverage_image: str | None = None) -> str:
         'those encoders learnt real signal, which the fusion uses when the note is missing or says little.')
     add('')
     render_int8(m, add)
+    render_qa(add)
     add('## Faithfulness of the explanations')
     add('')
     f = m.get('faithfulness')
