@@ -32,12 +32,12 @@ import { factState } from '../records/status.js';
 import type { ClinicalRecord, CodedFact } from '../records/types.js';
 import { SYSTEMS } from '../util/code-systems.js';
 import type { QaCase, QaItem, YesNoTruth } from './qa-types.js';
+import { SMOKING_STATUS_LOINC } from './record-habits.js';
 import { hasQuestion, onDrugQuestion, sampleNegatives, smokingQuestion, withRelated } from './qa-sample.js';
 
 export const SYNTHEA_SET = 'synthea';
 /** Folders of the corpus read, relative to it; a folder whose records have no notes adds only skips. */
 export const SYNTHEA_FOLDERS = ['fhir/synthea-bundles-with-notes', 'fhir/synthea-bundles-2019-r4'];
-export const SMOKING_STATUS_LOINC = '72166-2';
 /**
  * The bundle files of the set's folders under `corpus`, sorted (the reader takes a folder for a
  * Bulk Data export, so Bundle files are named one by one); folders that are not there add none.
