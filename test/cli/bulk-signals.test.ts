@@ -121,6 +121,7 @@ describe.skipIf(!HAS_MODEL)(`analyze stopped by a signal during a Bulk run${MODE
       },
     );
     expect(run.status, run.stderr).toBe(0);
-    expect(readdirSync(tmpdir)).toEqual([]);
+    // ours only: on some machines the image library (sharp's libvips) leaves files of its own in TMPDIR
+    expect(readdirSync(tmpdir).filter((n) => n.startsWith('clinicalbert-'))).toEqual([]);
   }, 120_000);
 });

@@ -218,7 +218,8 @@ describe.skipIf(!HAS_MODEL)(`analyze --fhir --fhir-export${MODEL_NOTE}`, () => {
     const r = await running;
     expect(r.status, r.stderr).toBe(0);
     expect(comparable(r.stdout)).toEqual(fromFile);
-    expect(readdirSync(tmpdir)).toEqual([]);
+    // ours only: on some machines the image library (sharp's libvips) leaves files of its own in TMPDIR
+    expect(readdirSync(tmpdir).filter((n) => n.startsWith('clinicalbert-'))).toEqual([]);
   });
 
   it('--output-format fhir: the same RiskAssessments and MedicationRequests per patient as from the file (the issue\'s "done when")', async () => {
