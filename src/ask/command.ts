@@ -3,7 +3,8 @@
  * knowledge graph and linker; its model for questions about the prediction), reads the question
  * (src/ask/question.ts), and either answers it from the graph alone (`--kg`: one line) or runs
  * the records through src/ask/run.ts, with progress, dead letters, the HTML report and the summary
- * on stderr, as `analyze` does.
+ * on stderr, as `analyze` does. A FHIR server (`--fhir`) is read and its `--state` advanced as
+ * `analyze` does (src/pipeline/fhir-run.ts).
  *
  * Exit codes: 0 every record answered; 3 some dead-lettered (or --max-errors exceeded); a question
  * not understood is a UsageError (exit 2) raised before any record is read.
@@ -16,7 +17,9 @@ import { EntityLinker } from '../kg/link.js';
 import type { Precision } from '../model/manifest.js';
 import { ClinicalModel } from '../model/runtime.js';
 import type { Device } from '../model/session.js';
+import type { FhirRunPlan } from '../cli/fhir-flags.js';
 import { EXIT_SOME_DEAD_LETTERED } from '../pipeline/command.js';
+import { fhirRun } from '../pipeline/fhir-run.js';
 import { Logger, type LogFormat } from '../pipeline/logger.js';
 import type { Shard } from '../pipeline/shard.js';
 import type { InputFormat, ReadOptions, RecordUnit } from '../records/read.js';
@@ -33,6 +36,8 @@ import { GRAPH_INTENTS, type GraphIntent } from './types.js';
 export interface AskRun {
   question: string;
   inputs: string[];
+  /** Read this FHIR server instead of the inputs (`--fhir`), and keep its state file. */
+  fhir?: FhirRunPlan;
   kg: boolean;
   read: Partial<ReadOptions> & { format: InputFormat; unit: RecordUnit };
   out?: string;
@@ -107,13 +112,15 @@ export async function askCommand(run: AskRun): Promise<number> {
     if (showProgress) {
       const { default: ora } = await import('ora');
       spinner = ora({ text: 'asking…', stream: process.stderr }).start();
-      void estimateRecordCount(run.inputs, { unit: run.read.unit, format: run.read.format }).then((n) => (total = n));
+      // Counting costs a read of the inputs: files only, never a server.
+      if (!run.fhir) void estimateRecordCount(run.inputs, { unit: run.read.unit, format: run.read.format }).then((n) => (total = n));
     }
     const aboveSpinner = (print: () => void) => {
       spinner?.clear();
       print();
       spinner?.render();
     };
+    const server = run.fhir ? fhirRun(run.fhir, log, aboveSpinner) : undefined;
     const progressText = (c: AskCounts) =>
       `asking… ${c.read}${total ? ` of ~${total}` : ''} records, ${(c.read / Math.max(0.001, (Date.now() - began) / 1000)).toFixed(0)}/s`;
 
@@ -121,6 +128,7 @@ export async function askCommand(run: AskRun): Promise<number> {
       inputs: run.inputs,
       read: {
         ...run.read,
+        ...(server ? { fhir: server.source } : {}),
         onNotice: (n) =>
           aboveSpinner(() =>
             n.code === 'FILES_NOT_READ'
@@ -162,9 +170,12 @@ export async function askCommand(run: AskRun): Promise<number> {
     spinner?.stop();
     if (report && reporting && run.report) {
       const { writeReport } = await import('../report/write.js');
-      await writeReport(run.report, report.render({ question: run.question, inputs: run.inputs, counts: summary }));
+      const inputs = run.fhir ? [run.fhir.source.base] : run.inputs;
+      await writeReport(run.report, report.render({ question: run.question, inputs, counts: summary }));
       log.info('report', `report: ${report.records} answers -> ${run.report}`);
     }
+    // an incremental run advances only when it read the whole export and was not cut short, as analyze's
+    await server?.saveState({ stoppedEarly: summary.aborted || summary.stoppedByReader, signal: run.read.signal });
     const a = summary.answers;
     log.info(
       'summary',

@@ -23,7 +23,7 @@ import { startupMark } from '../util/startup-trace.js';
 import { addBudgetOptions, type BudgetFlags, parseBudgetFlags } from './budget-flags.js';
 import { checkOutputPaths } from './output-paths.js';
 import { PRECISION_FLAG, PRECISION_HELP, parsePrecision } from './precision-flag.js';
-import { type FhirFlags, fhirPlan } from './fhir-flags.js';
+import { addFhirOptions, type FhirFlags, fhirPlan } from './fhir-flags.js';
 
 interface AnalyzeFlags extends FhirFlags, BudgetFlags {
   out?: string;
@@ -113,25 +113,9 @@ export function registerAnalyze(program: Command): void {
       '--fetch-budget-s <n>',
       'with --allow-network: wall-clock seconds for all URL fetches of one record; a fetch past it is dropped with a warning',
       '30',
-    )
-    .option('--fhir <base>', 'read records from this FHIR R4 server (search, $everything; the only origin contacted) instead of files')
-    .option('--fhir-export <level>', 'with --fhir: read by Bulk Data $export instead: system, patient or group/<id>')
-    .option('--fhir-type <types>', 'with --fhir-export: only these resource types (_type), e.g. Patient,Condition,Observation')
-    .option('--since <instant>', 'with --fhir-export: only resources changed after this instant (_since)')
-    .option('--state <file>', 'with --fhir-export: keep the transactionTime of the last whole export here and pass it as _since next time')
-    .option('--fhir-token-env <name>', 'bearer token for --fhir from this environment variable')
-    .option('--fhir-token-file <path>', 'bearer token for --fhir from this file')
-    .option('--fhir-client-id <id>', 'SMART Backend Services: client id registered with the server (with --fhir-key)')
-    .option('--fhir-key <file>', 'SMART Backend Services: JWK or JWKS file with the private RS384 or ES384 key (kid required)')
-    .option('--fhir-scope <scopes>', 'SMART Backend Services scopes (default system/*.read, plus system/*.write with --fhir-write-back)')
-    .option('--fhir-token-url <url>', 'SMART token endpoint, when not the one the server advertises (consent to that origin too)')
-    .option(
-      '--fhir-write-back',
-      'with --fhir: POST the result Bundle of each record to the server as a transaction (implies --output-format fhir)',
-    )
-    .option('--fhir-timeout <seconds>', 'time allowed for one request to the FHIR server (retried on 429, 5xx and timeouts)', '60')
-    .option('--fhir-max-wait <seconds>', 'longest wait for a Bulk Data export to be ready', '3600')
-    .option('--fhir-retries <n>', 'tries per request to the FHIR server on 429, 5xx, timeouts and cut downloads (exponential backoff)', '5')
+    );
+  // the FHIR server source, shared with ask (src/cli/fhir-flags.ts)
+  addFhirOptions(analyze, { writeBack: true })
     .option('-q, --quiet', 'no progress, warnings or summary on stderr (errors still print)')
     .option('--log-format <format>', `stderr format: ${LOG_FORMATS.join(', ')}`, 'text')
     .option('--no-progress', 'no progress spinner even on a terminal')

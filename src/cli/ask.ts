@@ -2,12 +2,13 @@
  * @file `clinicalbert ask "<question>" <inputs…>`: argument parsing only. The run is
  * src/ask/command.ts, imported when the action runs (so `ask --help` and a usage error load
  * neither the model nor the readers); the grammar of questions is src/ask/grammar.ts, whose
- * examples `--help` prints.
+ * examples `--help` prints. Records come from files and stdin, or from a FHIR server with
+ * analyze's `--fhir*` flags (src/cli/fhir-flags.ts), without `--fhir-write-back`.
  *
  * Exit codes as for analyze: 0 every record answered (inputs of reference data only skipped);
  * 3 some records dead-lettered (or --max-errors exceeded); 2 usage error, including a question
- * outside the grammar ("not understood", with examples); 1 internal failure; 130 / 143 stopped by
- * SIGINT / SIGTERM.
+ * outside the grammar ("not understood", with examples); 1 internal failure or a FHIR server
+ * refusing (401/403/404) or failing; 130 / 143 stopped by SIGINT / SIGTERM.
  */
 import type { Command } from 'commander';
 import { INPUT_FORMATS, type InputFormat } from '../io/types.js';
@@ -19,10 +20,11 @@ import { withStopSignals } from '../pipeline/stop-signals.js';
 import { UNITS, type RecordUnit } from '../records/types.js';
 import { parseChoice, parseCount, UsageError } from '../util/errors.js';
 import { addBudgetOptions, type BudgetFlags, parseBudgetFlags } from './budget-flags.js';
+import { addFhirOptions, type FhirFlags, fhirFlagGiven, fhirPlan } from './fhir-flags.js';
 import { checkOutputPaths } from './output-paths.js';
 import { PRECISION_FLAG, PRECISION_HELP, parsePrecision } from './precision-flag.js';
 
-interface AskFlags extends BudgetFlags {
+interface AskFlags extends FhirFlags, BudgetFlags {
   kg?: boolean;
   out?: string;
   deadLetter?: string;
@@ -76,7 +78,7 @@ export function registerAsk(program: Command): void {
       'Answer a question about each record (one JSON line per record), or about the knowledge graph alone (--kg), every answer citing its evidence',
     )
     .argument('<question>', 'the question, in quotes (see Questions below)')
-    .argument('[inputs...]', 'files, folders, globs, or - for stdin (none with --kg)')
+    .argument('[inputs...]', 'files, folders, globs, or - for stdin (none with --kg or --fhir)')
     .option('--kg', 'answer from the knowledge graph alone (what treats X, which findings point to X, risk factors), citing its edges')
     .option('-o, --out <file>', 'write answers here instead of stdout')
     .option('--dead-letter <file>', 'write records that could not be processed here (JSON Lines: file, line, record id, reason)')
@@ -102,7 +104,9 @@ export function registerAsk(program: Command): void {
     .option('--base-dir <dir>', 'stdin (-): read relative attachment paths of the records from this folder')
     .option('--allow-network', 'allow fetching attachments by URL (off by default: nothing is fetched)')
     .option('--allow-private-network', 'with --allow-network: also fetch from loopback, link-local and private addresses')
-    .option('--fetch-budget-s <n>', 'with --allow-network: wall-clock seconds for all URL fetches of one record', '30')
+    .option('--fetch-budget-s <n>', 'with --allow-network: wall-clock seconds for all URL fetches of one record', '30');
+  // the FHIR server source, as analyze's (src/cli/fhir-flags.ts); answers are not written back
+  addFhirOptions(ask, { writeBack: false })
     .option('-q, --quiet', 'no progress, warnings or summary on stderr (errors still print)')
     .option('--log-format <format>', `stderr format: ${LOG_FORMATS.join(', ')}`, 'text')
     .option('--no-progress', 'no progress spinner even on a terminal')
@@ -116,9 +120,10 @@ Examples:
   clinicalbert ask "Is the patient on an anticoagulant?" export/ --out answers.jsonl --report answers.html
   clinicalbert ask "Latest HbA1c?" bundles.ndjson | jq '.answer[0]'
   clinicalbert ask "Why pneumonia?" samples/records.ndjson | jq '.evidence'
+  clinicalbert ask "Is the patient on an anticoagulant?" --fhir https://fhir.example.org/r4 --fhir-token-env FHIR_TOKEN
   clinicalbert ask --kg "What treats hypertension?" | jq -r '.answer[].display'
 
-Exit codes: 0 all records answered (inputs of reference data only skipped); 3 some dead-lettered (or --max-errors exceeded); 2 usage error, or a question not understood; 1 internal failure; 130/143 stopped by SIGINT/SIGTERM.`,
+Exit codes: 0 all records answered (inputs of reference data only skipped); 3 some dead-lettered (or --max-errors exceeded); 2 usage error, or a question not understood; 1 internal failure, or a FHIR server that refuses (401/403/404) or keeps failing; 130/143 stopped by SIGINT/SIGTERM.`,
     )
     .action(async (question: string, inputs: string[], flags: AskFlags) => {
       const format: InputFormat = parseChoice('--format', flags.format, INPUT_FORMATS);
@@ -139,15 +144,22 @@ Exit codes: 0 all records answered (inputs of reference data only skipped); 3 so
       if (flags.kg && inputs.length > 0) {
         throw new UsageError(`--kg answers from the knowledge graph alone: leave out the inputs (${inputs.length} given)`);
       }
-      if (!flags.kg && inputs.length === 0) {
-        throw new UsageError('no inputs: give files, folders, globs or - for stdin (or --kg to ask the knowledge graph)');
+      const serverFlag = flags.kg ? fhirFlagGiven(flags) : undefined;
+      if (serverFlag) throw new UsageError(`--kg answers from the knowledge graph alone: leave out ${serverFlag}`);
+      if (!flags.kg && inputs.length === 0 && flags.fhir === undefined) {
+        throw new UsageError(
+          'no inputs: give files, folders, globs or - for stdin, or --fhir <base URL> (or --kg to ask the knowledge graph)',
+        );
       }
       await checkOutputPaths({ '--out': flags.out, '--dead-letter': flags.deadLetter, '--report': flags.report }, inputs);
+      // --fhir: the server instead of inputs (and the other --fhir* flags only with it)
+      const fhir = flags.kg ? undefined : await fhirPlan(flags, inputs);
       const { askCommand } = await import('../ask/command.js');
       process.exitCode = await withStopSignals({ format: logFormat, quiet: flags.quiet === true }, (signal) =>
         askCommand({
           question,
           inputs,
+          ...(fhir ? { fhir } : {}),
           kg: flags.kg === true,
           read: {
             format,

@@ -1,15 +1,18 @@
 /**
- * @file The `--fhir*` flags of `analyze`, checked and turned into the FHIR server source's
- * options (src/io/fhir-server.ts) and the state file of incremental runs (src/io/fhir-state.ts).
+ * @file The `--fhir*` flags of `analyze` and `ask`: registered (`addFhirOptions`), checked and
+ * turned into the FHIR server source's options (src/io/fhir-server.ts) and the state file of
+ * incremental runs (src/io/fhir-state.ts).
  *
  * Why apart from src/cli/analyze.ts: a dozen flags that only mean something together (an export
- * level without a server, `--state` with a search, two token sources) are easier to check in one
- * place. The token is read here from the environment variable or file the user named, and from
+ * level without a server, `--state` with a search, two token sources) are easier to register and
+ * check in one place, and two commands read the same servers the same way. Only `analyze` has
+ * `--fhir-write-back` (`ask` writes answers, not FHIR resources). The token is read here from the environment variable or file the user named, and from
  * here on it travels only in the Authorization header: no message names it. SMART Backend
  * Services (`--fhir-client-id` + `--fhir-key`) loads its private key here; tokens are fetched
  * later, on the first request (src/io/smart-auth.ts). `--fhir-write-back` is checked here too.
  */
 import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
 import type { FhirExportLevel, FhirSourceOptions } from '../io/fhir-server.js';
 import { readFhirState } from '../io/fhir-state.js';
 import { readSmartKey, type SmartKey } from '../io/smart-auth.js';
@@ -45,23 +48,68 @@ export interface FhirRunPlan {
 
 const TYPE_NAME = /^[A-Z][A-Za-z]{1,63}$/;
 
+/**
+ * Registers the FHIR server source's options on `command` (in this order, which is `--help`'s);
+ * `writeBack` adds `--fhir-write-back`. Returns the command, to chain further options.
+ */
+export function addFhirOptions(command: Command, options: { writeBack: boolean }): Command {
+  command
+    .option('--fhir <base>', 'read records from this FHIR R4 server (search, $everything; the only origin contacted) instead of files')
+    .option('--fhir-export <level>', 'with --fhir: read by Bulk Data $export instead: system, patient or group/<id>')
+    .option('--fhir-type <types>', 'with --fhir-export: only these resource types (_type), e.g. Patient,Condition,Observation')
+    .option('--since <instant>', 'with --fhir-export: only resources changed after this instant (_since)')
+    .option('--state <file>', 'with --fhir-export: keep the transactionTime of the last whole export here and pass it as _since next time')
+    .option('--fhir-token-env <name>', 'bearer token for --fhir from this environment variable')
+    .option('--fhir-token-file <path>', 'bearer token for --fhir from this file')
+    .option('--fhir-client-id <id>', 'SMART Backend Services: client id registered with the server (with --fhir-key)')
+    .option('--fhir-key <file>', 'SMART Backend Services: JWK or JWKS file with the private RS384 or ES384 key (kid required)')
+    .option(
+      '--fhir-scope <scopes>',
+      `SMART Backend Services scopes (default system/*.read${options.writeBack ? ', plus system/*.write with --fhir-write-back' : ''})`,
+    )
+    .option('--fhir-token-url <url>', 'SMART token endpoint, when not the one the server advertises (consent to that origin too)');
+  if (options.writeBack) {
+    command.option(
+      '--fhir-write-back',
+      'with --fhir: POST the result Bundle of each record to the server as a transaction (implies --output-format fhir)',
+    );
+  }
+  return command
+    .option('--fhir-timeout <seconds>', 'time allowed for one request to the FHIR server (retried on 429, 5xx and timeouts)', '60')
+    .option('--fhir-max-wait <seconds>', 'longest wait for a Bulk Data export to be ready', '3600')
+    .option(
+      '--fhir-retries <n>',
+      'tries per request to the FHIR server on 429, 5xx, timeouts and cut downloads (exponential backoff)',
+      '5',
+    );
+}
+
+/** The flags that need `--fhir` (those without a default). */
+const NEEDS_SERVER = [
+  'fhirExport',
+  'fhirType',
+  'since',
+  'state',
+  'fhirTokenEnv',
+  'fhirTokenFile',
+  'fhirClientId',
+  'fhirKey',
+  'fhirScope',
+  'fhirTokenUrl',
+  'fhirWriteBack',
+] as const;
+
+/** The first FHIR server flag given (`--fhir` first), as typed: for commands that read no server in some mode (`ask --kg`). */
+export function fhirFlagGiven(flags: FhirFlags): string | undefined {
+  if (flags.fhir !== undefined) return '--fhir';
+  const given = NEEDS_SERVER.find((k) => flags[k] !== undefined);
+  return given ? `--${kebab(given)}` : undefined;
+}
+
 /** The source options the flags ask for, or undefined without `--fhir`; a UsageError when they do not fit. */
 export async function fhirPlan(flags: FhirFlags, inputs: readonly string[]): Promise<FhirRunPlan | undefined> {
-  const needsServer = [
-    'fhirExport',
-    'fhirType',
-    'since',
-    'state',
-    'fhirTokenEnv',
-    'fhirTokenFile',
-    'fhirClientId',
-    'fhirKey',
-    'fhirScope',
-    'fhirTokenUrl',
-    'fhirWriteBack',
-  ] as const;
   if (!flags.fhir) {
-    const stray = needsServer.find((k) => flags[k] !== undefined);
+    const stray = NEEDS_SERVER.find((k) => flags[k] !== undefined);
     if (stray) throw new UsageError(`--${kebab(stray)} needs --fhir <base URL>`);
     if (inputs.length === 0) throw new UsageError('give at least one input (a file, folder, glob or -), or --fhir <base URL>');
     return undefined;

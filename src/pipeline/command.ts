@@ -27,10 +27,9 @@ import type { OutputFormat } from './fhir-output.js';
 import { Logger, type LogFormat } from './logger.js';
 import { progressLine } from './progress.js';
 import type { FhirRunPlan } from '../cli/fhir-flags.js';
-import { writeFhirState } from '../io/fhir-state.js';
-import { FhirHttp, type FhirAuth } from '../io/fhir-http.js';
+import { FhirHttp } from '../io/fhir-http.js';
 import { FhirWriteBack } from '../io/fhir-write-back.js';
-import { SmartBackendAuth } from '../io/smart-auth.js';
+import { fhirRun } from './fhir-run.js';
 import { UsageError } from '../util/errors.js';
 import { readResume, type ResumeLedger } from '../io/resume.js';
 import type { JsonObject } from '../util/json.js';
@@ -112,25 +111,10 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
     if (!run.fhir) void estimateRecordCount(inputs, { unit: run.read.unit, format: run.read.format }).then((n) => (total = n));
   }
 
-  // --fhir: the server's log lines above the spinner; the transactionTime of an export read whole
-  let completed: { transactionTime?: string } | undefined;
+  // --fhir: the server's log lines above the spinner, SMART auth, --state (src/pipeline/fhir-run.ts)
+  const server = run.fhir ? fhirRun(run.fhir, log, aboveSpinner) : undefined;
   let writeBack: FhirWriteBack | undefined;
-  if (run.fhir) {
-    const onLog = (message: string) => aboveSpinner(() => log.info('fhir', `fhir: ${message}`));
-    // SMART Backend Services: one token cache for the reads and the write-back
-    const smart = run.fhir.smart;
-    const auth: FhirAuth | undefined = smart
-      ? new SmartBackendAuth({
-          base: run.fhir.source.base,
-          clientId: smart.clientId,
-          key: smart.key,
-          scope: smart.scope,
-          ...(smart.tokenUrl ? { tokenUrl: smart.tokenUrl } : {}),
-          ...(run.fhir.source.timeoutMs !== undefined ? { timeoutMs: run.fhir.source.timeoutMs } : {}),
-          ...(run.fhir.source.maxAttempts !== undefined ? { maxAttempts: run.fhir.source.maxAttempts } : {}),
-          onRetry: onLog,
-        })
-      : undefined;
+  if (run.fhir && server) {
     if (run.fhir.writeBack) {
       if (run.explain !== 'none') {
         throw new UsageError(
@@ -138,17 +122,12 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
         );
       }
       run.outputFormat = 'fhir';
-      writeBack = new FhirWriteBack(new FhirHttp({ ...run.fhir.source, ...(auth ? { auth } : {}), onRetry: onLog }));
+      // one token cache for the reads and the write-back
+      writeBack = new FhirWriteBack(
+        new FhirHttp({ ...run.fhir.source, ...(server.auth ? { auth: server.auth } : {}), onRetry: server.onLog }),
+      );
     }
-    const fhir = {
-      ...run.fhir.source,
-      ...(auth ? { auth } : {}),
-      onLog,
-      onComplete: (done: { transactionTime?: string }) => {
-        completed = done;
-      },
-    };
-    run.read = { ...run.read, fhir };
+    run.read = { ...run.read, fhir: server.source };
   }
   const explain = run.explain;
   let resume: ResumeLedger | undefined;
@@ -240,17 +219,7 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
     );
   }
   // an incremental run advances only when it read the whole export and was not cut short
-  const state = run.fhir?.state;
-  // (nor when SIGINT/SIGTERM stopped the read: src/pipeline/stop-signals.ts)
-  if (state && completed?.transactionTime && !summary.aborted && !summary.stoppedByReader && !run.read.signal?.aborted) {
-    await writeFhirState(state.file, { server: state.server, export: state.level, transactionTime: completed.transactionTime });
-    log.info('state', `state: next export since ${completed.transactionTime} -> ${state.file}`);
-  } else if (state) {
-    log.info(
-      'state',
-      `state: not advanced (${summary.aborted || summary.stoppedByReader ? 'the run stopped early' : 'the export was not read whole'}) -> ${state.file}`,
-    );
-  }
+  await server?.saveState({ stoppedEarly: summary.aborted || summary.stoppedByReader, signal: run.read.signal });
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   log.info('summary', line, { ...summary, peakRssMb, device, providers: model.providers, precision: model.precision });
   if (summary.aborted) log.error('aborted', `stopped: more than ${String(maxErrors)} records dead-lettered (--max-errors)`);
