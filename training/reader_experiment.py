@@ -37,7 +37,7 @@ text_pretrained.pt; same 1,181 ConText rows as `evaluate --qa --qa-sets context`
 Near-perfect on generated text, far below the rules and the baseline on real text: the reader
 learns the generator's few templates ("Denies X or Y"), not negation.
 
-Rerun (one thread, about 5 minutes on a shared 2-core machine):
+Rerun (one thread on a shared 2-core machine: about 9 minutes, 6 with --epochs 0; 3 of them finding mentions):
 
     node bin/clinicalbert.js synth --seed 5005 --patients 400 --out /tmp/reader-train.ndjson
     OMP_NUM_THREADS=1 nice -n 19 /usr/bin/python3 -m training.reader_experiment \\
