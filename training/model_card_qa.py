@@ -87,7 +87,7 @@ def render_qa(add, path: Path = QA_METRICS) -> None:
         'hypothetical and other-experiencer rows only make `yes` wrong); the Synthea bundles\' coded Conditions, '
         'MedicationRequests and smoking status, answered with the coded data hidden. Where ask and the baseline tie, the '
         'notes state the fact plainly; where they differ, the reader\'s rules matter: past from present, lists of history, '
-        'old notes against the record\'s date. On resolved conditions asked "now", the baseline says yes to all 28 '
+        'old notes against the record\'s date, a current medication list read as complete. On resolved conditions asked "now", the baseline says yes to all 28 '
         '(their notes keep listing them), ask to 2 (the newest note presents with the condition on the day the coded '
         'data resolves it) and abstains on the rest.')
     add('')

@@ -30,6 +30,8 @@ export const CONFIDENCE = {
   noteFamily: 0.7,
   /** A value read next to a mention in a note ("HbA1c 7.2%"). */
   noteValue: 0.6,
+  /** Not named in the newest note's medication list (nor in any note): not taken now. */
+  noteListAbsent: 0.6,
   /** A list of values with no value, stated in a note ("No Known Allergies"). */
   noteNone: 0.7,
   /** Nothing answers. */

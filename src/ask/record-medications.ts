@@ -9,7 +9,8 @@
  * (`factState` current: active, on-hold, no status…), `ever` any fact read, `past` one stopped or
  * completed; a drug stopped answers "no" for now only when the notes do not say otherwise.
  * Notes: a drug mention in a medication list or stated anywhere (affirmed) answers yes; negated
- * no; historical yes for ever / past. A note list "No Active Medications." answers a list with
+ * no; historical yes for ever / past; for now, a drug no note names while the newest note has a
+ * medication list answers no, citing the list (`noteListAbsent`). A note list "No Active Medications." answers a list with
  * no drug, citing it.
  */
 import { factState } from '../records/status.js';
@@ -110,9 +111,31 @@ export function answerMedication(ask: RecordAsk): AnswerResult {
     }
     const decided = decideVotes(votes, time === 'ever' || time === 'past');
     if (decided) return decided;
+    if (time === 'now' && filter && noLonger.length === 0) {
+      const list = newestMedicationList(ask);
+      if (list) {
+        const display = `medication list without ${ask.question.drugClass?.name ?? ask.question.entity?.name ?? 'it'}`;
+        return result('no', 'notes', 'noteListAbsent', [noteEvidence(list, { supports: 'no', display })]);
+      }
+    }
   }
   if (noLonger.length > 0) return result('no', 'coded', 'codedNoLonger', noLonger);
   return unknown();
+}
+
+/**
+ * The first drug of the medication list of the record's newest note, when that note has one (a
+ * `medications` section naming a drug): a drug the list does not name, and no note names, is one
+ * the patient is not on now, as a clinician reads a current list. Older notes' lists are not the
+ * present one.
+ */
+function newestMedicationList(ask: RecordAsk): Found | undefined {
+  const notes = linkedNotes(ask.record, ask.linker);
+  let newest: (typeof notes)[number] | undefined;
+  for (const n of notes) if (!newest || (n.millis ?? Number.NEGATIVE_INFINITY) > (newest.millis ?? Number.NEGATIVE_INFINITY)) newest = n;
+  if (!newest) return undefined;
+  const mention = newest.mentions.find((m) => m.section === 'medications' && m.entityId && ask.graph.get(m.entityId)?.type === 'drug');
+  return mention ? { linked: newest, mention } : undefined;
 }
 
 /** Which drugs (of the class, when one is named), at the question's time. */

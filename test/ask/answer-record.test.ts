@@ -239,6 +239,17 @@ const ANTICOAGULANT = {
 };
 
 describe('medication', () => {
+  it("reads a drug the newest note's medication list leaves out as not taken now, citing the list", () => {
+    const older = note('MEDICATIONS: warfarin 5 mg daily.', '2019-01-01T00:00:00Z', 'DocumentReference/old');
+    const newest = note('MEDICATIONS: lisinopril 10 mg daily.', '2021-01-01T00:00:00Z', 'DocumentReference/new');
+    const a = checked(record([], [newest]), q('medication', 'now', { drugClass: ANTICOAGULANT }));
+    expect(a).toMatchObject({ answer: 'no', answeredFrom: 'notes', confidence: CONFIDENCE.noteListAbsent });
+    expect(a.evidence[0]?.note?.text.toLowerCase()).toBe('lisinopril');
+    // a list in an older note only is not the present one; a drug an older note names is no "no"
+    expect(checked(record([], [older]), q('medication', 'now', { entity: entity('drug:DB00722') })).answer).toBe('unknown');
+    expect(checked(record([], [older, newest]), q('medication', 'ever', { drugClass: ANTICOAGULANT })).answer).toBe('yes');
+  });
+
   it('answers a drug from its coded request, now and ever', () => {
     const r = record([LISINOPRIL, WARFARIN]);
     expect(checked(r, q('medication', 'now', { entity: entity('drug:DB00722') }))).toMatchObject({ answer: 'yes', answeredFrom: 'coded' });
