@@ -6,7 +6,6 @@
  * Exit codes: 0 every record written (inputs of reference data only skipped); 3 some records dead-lettered (or --max-errors exceeded);
  * 2 usage error; 1 internal failure or a FHIR server refusing (401/403/404) or failing; 130 / 143 stopped by SIGINT / SIGTERM (src/pipeline/stop-signals.ts).
  */
-import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DEFAULT_MAX_RECORDS } from '../report/limits.js';
 import { EXPLAIN_LEVELS, type ExplainLevel } from '../explain/types.js';
@@ -18,14 +17,15 @@ import { withStopSignals } from '../pipeline/stop-signals.js';
 import { parseShard } from '../pipeline/shard.js';
 import { defaultWorkers } from '../pipeline/featurize-pool.js';
 import { UNITS, type RecordUnit } from '../records/types.js';
-import { parseChoice, parseCount, quote, UsageError } from '../util/errors.js';
+import { parseChoice, parseCount, UsageError } from '../util/errors.js';
 import { startupMark } from '../util/startup-trace.js';
 import { addBudgetOptions, type BudgetFlags, parseBudgetFlags } from './budget-flags.js';
+import { addSourceOptions, parseSourceFlags, type SourceFlags } from './source-flags.js';
 import { checkOutputPaths } from './output-paths.js';
 import { PRECISION_FLAG, PRECISION_HELP, parsePrecision } from './precision-flag.js';
 import { addFhirOptions, type FhirFlags, fhirPlan } from './fhir-flags.js';
 
-interface AnalyzeFlags extends FhirFlags, BudgetFlags {
+interface AnalyzeFlags extends FhirFlags, BudgetFlags, SourceFlags {
   out?: string;
   outputFormat: string;
   deadLetter?: string;
@@ -40,16 +40,12 @@ interface AnalyzeFlags extends FhirFlags, BudgetFlags {
   topK: string;
   timing: boolean;
   maxErrors?: string;
-  allowNetwork?: boolean;
-  allowPrivateNetwork?: boolean;
-  fetchBudgetS: string;
   quiet?: boolean;
   logFormat: string;
   progress: boolean;
   explain: string;
   report?: string;
   reportMaxRecords: string;
-  baseDir?: string;
   resume?: boolean;
   shard?: string;
   workers: string;
@@ -99,21 +95,8 @@ export function registerAnalyze(program: Command): void {
     )
     .option('--max-errors <n>', 'abort (exit 3) once more than n records were dead-lettered');
   // the per-record budgets and input caps, shared with explain (src/cli/budget-flags.ts)
-  addBudgetOptions(analyze)
-    .option(
-      '--base-dir <dir>',
-      'stdin (-): read relative attachment paths of the records from this folder (without it they are refused with a warning)',
-    )
-    .option('--allow-network', 'allow fetching attachments by URL (off by default: nothing is fetched)')
-    .option(
-      '--allow-private-network',
-      'with --allow-network: also fetch from loopback, link-local and private addresses (refused by default, on every redirect hop and every resolved address)',
-    )
-    .option(
-      '--fetch-budget-s <n>',
-      'with --allow-network: wall-clock seconds for all URL fetches of one record; a fetch past it is dropped with a warning',
-      '30',
-    );
+  // and how files and attachments are reached, shared with ask (src/cli/source-flags.ts)
+  addSourceOptions(addBudgetOptions(analyze));
   // the FHIR server source, shared with ask (src/cli/fhir-flags.ts)
   addFhirOptions(analyze, { writeBack: true })
     .option('-q, --quiet', 'no progress, warnings or summary on stderr (errors still print)')
@@ -159,11 +142,8 @@ Exit codes: 0 all records written (inputs of reference data only skipped); 3 som
       const topK = parseCount('--top-k', flags.topK, { min: 1, max: 1000 });
       const maxErrors = flags.maxErrors === undefined ? undefined : parseCount('--max-errors', flags.maxErrors);
       const budgets = parseBudgetFlags(flags);
-      const fetchBudgetS = parseCount('--fetch-budget-s', flags.fetchBudgetS, { min: 1, max: 3600 });
       const reportMaxRecords = parseCount('--report-max-records', flags.reportMaxRecords, { max: 1_000_000 });
-      if (flags.baseDir !== undefined && !isFolder(flags.baseDir)) {
-        throw new UsageError(`--base-dir must be an existing folder, got ${quote(flags.baseDir)}`);
-      }
+      const source = parseSourceFlags(flags);
       if (flags.resume) checkResume(flags, outputFormat);
       const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
       const workers = parseCount('--workers', flags.workers, { max: 64 });
@@ -179,11 +159,8 @@ Exit codes: 0 all records written (inputs of reference data only skipped); 3 som
           read: {
             format,
             unit,
-            allowNetwork: flags.allowNetwork === true,
-            allowPrivateNetwork: flags.allowPrivateNetwork === true,
-            fetchBudgetMs: fetchBudgetS * 1000,
+            ...source,
             ...budgets,
-            ...(flags.baseDir !== undefined ? { stdinBaseDir: flags.baseDir } : {}),
             signal,
           },
           ...(flags.out ? { out: flags.out } : {}),
@@ -221,13 +198,5 @@ function checkResume(flags: AnalyzeFlags, outputFormat: OutputFormat): void {
   }
   if (flags.report && outputFormat === 'fhir') {
     throw new UsageError('--resume with --report needs --output-format jsonl (the report is built from prediction lines)');
-  }
-}
-
-function isFolder(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
   }
 }

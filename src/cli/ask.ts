@@ -20,11 +20,12 @@ import { withStopSignals } from '../pipeline/stop-signals.js';
 import { UNITS, type RecordUnit } from '../records/types.js';
 import { parseChoice, parseCount, UsageError } from '../util/errors.js';
 import { addBudgetOptions, type BudgetFlags, parseBudgetFlags } from './budget-flags.js';
+import { addSourceOptions, parseSourceFlags, type SourceFlags } from './source-flags.js';
 import { addFhirOptions, type FhirFlags, fhirFlagGiven, fhirPlan } from './fhir-flags.js';
 import { checkOutputPaths } from './output-paths.js';
 import { PRECISION_FLAG, PRECISION_HELP, parsePrecision } from './precision-flag.js';
 
-interface AskFlags extends FhirFlags, BudgetFlags {
+interface AskFlags extends FhirFlags, BudgetFlags, SourceFlags {
   kg?: boolean;
   out?: string;
   deadLetter?: string;
@@ -40,10 +41,6 @@ interface AskFlags extends FhirFlags, BudgetFlags {
   shard?: string;
   limit: string;
   maxErrors?: string;
-  allowNetwork?: boolean;
-  allowPrivateNetwork?: boolean;
-  fetchBudgetS: string;
-  baseDir?: string;
   quiet?: boolean;
   logFormat: string;
   progress: boolean;
@@ -100,11 +97,7 @@ export function registerAsk(program: Command): void {
     .option('--batch-size <n>', 'records per inference batch ("why" questions)', '16')
     .option('--workers <n>', 'threads that prepare records for the model ("why" questions)', String(defaultWorkers()))
     .option('--max-errors <n>', 'abort (exit 3) once more than n records were dead-lettered');
-  addBudgetOptions(ask)
-    .option('--base-dir <dir>', 'stdin (-): read relative attachment paths of the records from this folder')
-    .option('--allow-network', 'allow fetching attachments by URL (off by default: nothing is fetched)')
-    .option('--allow-private-network', 'with --allow-network: also fetch from loopback, link-local and private addresses')
-    .option('--fetch-budget-s <n>', 'with --allow-network: wall-clock seconds for all URL fetches of one record', '30');
+  addSourceOptions(addBudgetOptions(ask));
   // the FHIR server source, as analyze's (src/cli/fhir-flags.ts); answers are not written back
   addFhirOptions(ask, { writeBack: false })
     .option('-q, --quiet', 'no progress, warnings or summary on stderr (errors still print)')
@@ -136,8 +129,8 @@ Exit codes: 0 all records answered (inputs of reference data only skipped); 3 so
       const workers = parseCount('--workers', flags.workers, { max: 64 });
       const limit = parseCount('--limit', flags.limit, { min: 1, max: 10_000 });
       const maxErrors = flags.maxErrors === undefined ? undefined : parseCount('--max-errors', flags.maxErrors);
-      const fetchBudgetS = parseCount('--fetch-budget-s', flags.fetchBudgetS, { min: 1, max: 3600 });
       const budgets = parseBudgetFlags(flags);
+      const source = parseSourceFlags(flags);
       const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
       if (question.trim() === '')
         throw new UsageError('the question is empty: give it in quotes, e.g. clinicalbert ask "Does the patient smoke?" records.ndjson');
@@ -164,11 +157,8 @@ Exit codes: 0 all records answered (inputs of reference data only skipped); 3 so
           read: {
             format,
             unit,
-            allowNetwork: flags.allowNetwork === true,
-            allowPrivateNetwork: flags.allowPrivateNetwork === true,
-            fetchBudgetMs: fetchBudgetS * 1000,
+            ...source,
             ...budgets,
-            ...(flags.baseDir !== undefined ? { stdinBaseDir: flags.baseDir } : {}),
             signal,
           },
           ...(flags.out ? { out: flags.out } : {}),
