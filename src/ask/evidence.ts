@@ -10,7 +10,7 @@ import type { KnowledgeGraph } from '../kg/graph.js';
 import type { CodedFact } from '../records/types.js';
 import { CONFIDENCE, type ConfidenceRoute, confidenceOf } from './confidence.js';
 import { type Found, newestFirst, noteEvidence, type NoteClaim } from './note-search.js';
-import type { Answer, AnswerResult, Assertion, Evidence } from './types.js';
+import type { Answer, AnswerResult, AnswerValue, Assertion, Evidence } from './types.js';
 import { ClinicalBertError } from '../util/errors.js';
 
 /** Note citations kept per side of a yes/no answer and per value of a list (newest first). */
@@ -57,6 +57,36 @@ export function codedEvidence(
     ...(fact.time ? { time: fact.time } : {}),
     ...extra,
   };
+}
+
+/**
+ * Coded facts as the values of a list answer, added to `into`: one value per linked entity (else
+ * per `keyOf`, by default the display), each citing the evidence items of its facts.
+ */
+export function addCodedValues(
+  graph: KnowledgeGraph,
+  facts: readonly CodedFact[],
+  into: { values: Map<string, AnswerValue>; evidence: Evidence[] },
+  assertion: (fact: CodedFact) => Assertion,
+  keyOf: (fact: CodedFact) => string = (f) => factDisplay(f).toLowerCase(),
+): void {
+  for (const f of facts) {
+    const entityId = graph.linkCodes(f.codings)[0];
+    const key = entityId ?? keyOf(f);
+    const i = into.evidence.push(codedEvidence(graph, f, 'value', assertion(f))) - 1;
+    const v = into.values.get(key);
+    if (v) v.evidence.push(i);
+    else {
+      const c = f.codings[0];
+      into.values.set(key, {
+        display: factDisplay(f),
+        ...(entityId ? { entityId } : {}),
+        ...(c ? { code: { system: c.system, code: c.code, ...(c.display ? { display: c.display } : {}) } } : {}),
+        ...(f.time ? { time: f.time } : {}),
+        evidence: [i],
+      });
+    }
+  }
 }
 
 /** Milliseconds of an ISO time, or -Infinity when absent or invalid (undated sorts first). */

@@ -10,7 +10,7 @@
  */
 import { factState } from '../records/status.js';
 import type { CodedFact } from '../records/types.js';
-import { codedEvidence, decideVotes, factDisplay, MAX_NOTE_EVIDENCE, millisOf, result, unknown, type Vote } from './evidence.js';
+import { addCodedValues, codedEvidence, decideVotes, MAX_NOTE_EVIDENCE, millisOf, result, unknown, type Vote } from './evidence.js';
 import { type Found, linkedNotes, newestFirst, noteEvidence, phraseFound, specificForms } from './note-search.js';
 import type { RecordAsk } from './record-context.js';
 import type { AnswerResult, AnswerValue, Evidence } from './types.js';
@@ -103,23 +103,12 @@ export function answerAllergies(ask: RecordAsk): AnswerResult {
   const evidence: Evidence[] = [];
   const values = new Map<string, AnswerValue>();
   if (ask.coded) {
-    for (const f of codedAllergies(ask, undefined, undefined).filter((x) => factState(x) === 'current')) {
-      const entityId = ask.graph.linkCodes(f.codings)[0];
-      const key = entityId ?? factDisplay(f).toLowerCase();
-      const i = evidence.push(codedEvidence(ask.graph, f, 'value', 'affirmed')) - 1;
-      const v = values.get(key);
-      if (v) v.evidence.push(i);
-      else {
-        const c = f.codings[0];
-        values.set(key, {
-          display: factDisplay(f),
-          ...(entityId ? { entityId } : {}),
-          ...(c ? { code: { system: c.system, code: c.code, ...(c.display ? { display: c.display } : {}) } } : {}),
-          ...(f.time ? { time: f.time } : {}),
-          evidence: [i],
-        });
-      }
-    }
+    addCodedValues(
+      ask.graph,
+      codedAllergies(ask, undefined, undefined).filter((x) => factState(x) === 'current'),
+      { values, evidence },
+      () => 'affirmed',
+    );
     if (values.size > 0) return result([...values.values()], 'coded', 'codedCurrent', evidence);
   }
   if (!ask.notes) return unknown();

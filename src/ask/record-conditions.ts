@@ -18,7 +18,17 @@
 import { isAbnormalInterpretation, factState } from '../records/status.js';
 import type { CodedFact } from '../records/types.js';
 import { CONFIDENCE } from './confidence.js';
-import { codedEvidence, decideVotes, factDisplay, MAX_NOTE_EVIDENCE, millisOf, result, unknown, type Vote } from './evidence.js';
+import {
+  addCodedValues,
+  codedEvidence,
+  decideVotes,
+  factDisplay,
+  MAX_NOTE_EVIDENCE,
+  millisOf,
+  result,
+  unknown,
+  type Vote,
+} from './evidence.js';
 import { entityMentions, type Found, linkedNotes, newestFirst, noteEvidence, phraseFound, specificForms } from './note-search.js';
 import type { RecordAsk } from './record-context.js';
 import type { AnswerResult, AnswerValue, Evidence } from './types.js';
@@ -155,23 +165,13 @@ export function answerConditions(ask: RecordAsk): AnswerResult {
         return s !== 'ignored' && want(s);
       })
       .sort((a, b) => millisOf(b.time) - millisOf(a.time));
-    for (const f of facts) {
-      const entityId = ask.graph.linkCodes(f.codings)[0];
-      const key = entityId ?? `${f.codings[0]?.system}|${f.codings[0]?.code}|${factDisplay(f)}`;
-      const i = evidence.push(codedEvidence(ask.graph, f, 'value', factState(f) === 'current' ? 'affirmed' : 'historical')) - 1;
-      const v = values.get(key);
-      if (v) v.evidence.push(i);
-      else {
-        const c = f.codings[0];
-        values.set(key, {
-          display: factDisplay(f),
-          ...(entityId ? { entityId } : {}),
-          ...(c ? { code: { system: c.system, code: c.code, ...(c.display ? { display: c.display } : {}) } } : {}),
-          ...(f.time ? { time: f.time } : {}),
-          evidence: [i],
-        });
-      }
-    }
+    addCodedValues(
+      ask.graph,
+      facts,
+      { values, evidence },
+      (f) => (factState(f) === 'current' ? 'affirmed' : 'historical'),
+      (f) => `${f.codings[0]?.system}|${f.codings[0]?.code}|${factDisplay(f)}`,
+    );
   }
   const fromCoded = values.size > 0;
   if (ask.notes) {

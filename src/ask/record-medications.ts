@@ -15,7 +15,7 @@
  */
 import { factState } from '../records/status.js';
 import type { CodedFact } from '../records/types.js';
-import { codedEvidence, decideVotes, factDisplay, MAX_NOTE_EVIDENCE, millisOf, result, unknown, type Vote } from './evidence.js';
+import { addCodedValues, codedEvidence, decideVotes, MAX_NOTE_EVIDENCE, millisOf, result, unknown, type Vote } from './evidence.js';
 import { entityMentions, type Found, linkedNotes, newestFirst, noteEvidence, phraseFound } from './note-search.js';
 import type { RecordAsk } from './record-context.js';
 import type { AnswerResult, AnswerValue, Evidence } from './types.js';
@@ -147,23 +147,7 @@ export function answerMedications(ask: RecordAsk): AnswerResult {
   if (ask.coded) {
     const { current, history } = codedMedications(ask, filter);
     const facts = time === 'past' ? history : time === 'ever' ? [...current, ...history] : current;
-    for (const f of facts) {
-      const entityId = ask.graph.linkCodes(f.codings)[0];
-      const key = entityId ?? factDisplay(f).toLowerCase();
-      const i = evidence.push(codedEvidence(ask.graph, f, 'value', factState(f) === 'current' ? 'affirmed' : 'historical')) - 1;
-      const v = values.get(key);
-      if (v) v.evidence.push(i);
-      else {
-        const c = f.codings[0];
-        values.set(key, {
-          display: factDisplay(f),
-          ...(entityId ? { entityId } : {}),
-          ...(c ? { code: { system: c.system, code: c.code, ...(c.display ? { display: c.display } : {}) } } : {}),
-          ...(f.time ? { time: f.time } : {}),
-          evidence: [i],
-        });
-      }
-    }
+    addCodedValues(ask.graph, facts, { values, evidence }, (f) => (factState(f) === 'current' ? 'affirmed' : 'historical'));
     if (values.size > 0) return result([...values.values()], 'coded', time === 'past' ? 'codedHistory' : 'codedCurrent', evidence);
   }
   if (!ask.notes) return unknown();
