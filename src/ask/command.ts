@@ -9,29 +9,28 @@
  * Exit codes: 0 every record answered; 3 some dead-lettered (or --max-errors exceeded); a question
  * not understood is a UsageError (exit 2) raised before any record is read.
  */
-import type { Ora } from 'ora';
-import { diagnosisHead } from '../explain/target.js';
+import type { FhirRunPlan } from '../cli/fhir-flags.js';
 import { estimateRecordCount } from '../io/estimate.js';
-import type { DeadLetter } from '../io/dead-letter.js';
+import { JsonLinesSink } from '../io/jsonl-sink.js';
+import { KnowledgeGraph } from '../kg/graph.js';
 import { EntityLinker } from '../kg/link.js';
 import type { Precision } from '../model/manifest.js';
-import { ClinicalModel } from '../model/runtime.js';
+import { loadModelPackage } from '../model/package.js';
 import type { Device } from '../model/session.js';
-import type { FhirRunPlan } from '../cli/fhir-flags.js';
-import { EXIT_SOME_DEAD_LETTERED } from '../pipeline/command.js';
 import { fhirRun } from '../pipeline/fhir-run.js';
 import { Logger, type LogFormat } from '../pipeline/logger.js';
+import { progressLine } from '../pipeline/progress.js';
+import { EXIT_SOME_DEAD_LETTERED, runLogHandlers, runSpinner } from '../pipeline/run-log.js';
 import type { Shard } from '../pipeline/shard.js';
 import type { InputFormat, ReadOptions, RecordUnit } from '../records/read.js';
-import { JsonLinesSink } from '../io/jsonl-sink.js';
 import { answerGraph } from './answer-graph.js';
 import { answerPrediction, predictionLabel } from './answer-prediction.js';
 import { answerRecord } from './answer-record.js';
-import { buildAnswerLine } from './line.js';
 import { citeEntity } from './cite.js';
+import { buildAnswerLine } from './line.js';
 import { parseQuestion } from './question.js';
-import { runAsk, type AskCounts } from './run.js';
-import { GRAPH_INTENTS, type GraphIntent } from './types.js';
+import { runAsk } from './run.js';
+import { GRAPH_INTENTS, type GraphIntent, type ParsedQuestion } from './types.js';
 
 export interface AskRun {
   question: string;
@@ -62,86 +61,47 @@ const isGraphIntent = (intent: string): intent is GraphIntent => (GRAPH_INTENTS 
 
 export async function askCommand(run: AskRun): Promise<number> {
   const log = new Logger(run.logFormat, run.quiet);
-  const model = await ClinicalModel.load(run.model, {
-    device: run.device,
-    threads: run.threads,
-    verify: run.verify ? 'hash' : 'cached',
-    ...(run.precision ? { precision: run.precision } : {}),
-    onWarning: (message) => log.warn('device_fallback', message),
-  });
+  // The question is read against the package's graph before anything else loads: the model (its
+  // ONNX sessions) only for questions about its prediction, never for --kg or the record alone.
+  const pkg = await loadModelPackage(run.model, { verify: run.verify ? 'hash' : 'cached' });
+  const graph = await KnowledgeGraph.load(pkg.path(pkg.manifest.knowledgeGraph.file));
+  const question = parseQuestion(run.question, graph, { kg: run.kg });
+  if (run.kg || isGraphIntent(question.intent)) return answerFromGraph(run, question, graph, log);
+  const needsModel = question.intent === 'prediction';
+  if (needsModel) predictionLabel(pkg.manifest, question);
+  const model = needsModel
+    ? await (await import('../model/runtime.js')).ClinicalModel.load(run.model, {
+        device: run.device,
+        threads: run.threads,
+        // just verified above
+        verify: 'size',
+        ...(run.precision ? { precision: run.precision } : {}),
+        onWarning: (message) => log.warn('device_fallback', message),
+      })
+    : undefined;
   try {
-    const graph = model.graph;
-    const question = parseQuestion(run.question, graph, { kg: run.kg });
-    if (run.kg || isGraphIntent(question.intent)) {
-      const line = buildAnswerLine(question, answerGraph(question, graph, { limit: run.limit }));
-      const sink = new JsonLinesSink(run.out);
-      await sink.write(line);
-      await sink.close();
-      if (run.report) {
-        const { AnswerReport } = await import('../report/answers.js');
-        const { writeReport } = await import('../report/write.js');
-        const report = new AnswerReport();
-        report.add(line);
-        const answers = { yes: 0, no: 0, unknown: line.answer === 'unknown' ? 1 : 0, values: Array.isArray(line.answer) ? 1 : 0 };
-        await writeReport(
-          run.report,
-          report.render({
-            question: run.question,
-            inputs: ['knowledge graph'],
-            counts: { read: 0, written: 1, deadLettered: 0, skipped: 0, answers },
-          }),
-        );
-      }
-      log.info('summary', `ask --kg: ${Array.isArray(line.answer) ? `${line.answer.length} values` : line.answer} from ${graph.file.name}`);
-      return 0;
-    }
-    const needsModel = question.intent === 'prediction';
-    if (needsModel) predictionLabel(model.manifest, question);
     const linker = new EntityLinker(graph);
     const context = { graph, linker };
     const cite = (record: Parameters<typeof citeEntity>[0], entityId: string) => citeEntity(record, entityId, context);
-    const explainHead = needsModel ? diagnosisHead(model.manifest) : undefined;
 
     const reporting = run.report ? await import('../report/answers.js') : undefined;
     const report = reporting ? new reporting.AnswerReport() : undefined;
-    const showProgress =
-      run.progress && !run.quiet && run.logFormat === 'text' && process.stderr.isTTY === true && (process.stderr.columns ?? 0) > 0;
-    let spinner: Ora | undefined;
+    const { spinner, above } = await runSpinner(run, 'asking…');
     let total: number | undefined;
     const began = Date.now();
-    if (showProgress) {
-      const { default: ora } = await import('ora');
-      spinner = ora({ text: 'asking…', stream: process.stderr }).start();
-      // Counting costs a read of the inputs: files only, never a server.
-      if (!run.fhir) void estimateRecordCount(run.inputs, { unit: run.read.unit, format: run.read.format }).then((n) => (total = n));
-    }
-    const aboveSpinner = (print: () => void) => {
-      spinner?.clear();
-      print();
-      spinner?.render();
-    };
-    const server = run.fhir ? fhirRun(run.fhir, log, aboveSpinner) : undefined;
-    const progressText = (c: AskCounts) =>
-      `asking… ${c.read}${total ? ` of ~${total}` : ''} records, ${(c.read / Math.max(0.001, (Date.now() - began) / 1000)).toFixed(0)}/s`;
+    // Counting costs a read of the inputs: files only, never a server.
+    if (spinner && !run.fhir)
+      void estimateRecordCount(run.inputs, { unit: run.read.unit, format: run.read.format }).then((n) => (total = n));
+    const server = run.fhir ? fhirRun(run.fhir, log, above) : undefined;
+    const logs = runLogHandlers(log, above, { deadLetterFile: run.deadLetter !== undefined });
 
     const summary = await runAsk(model, {
       inputs: run.inputs,
-      read: {
-        ...run.read,
-        ...(server ? { fhir: server.source } : {}),
-        onNotice: (n) =>
-          aboveSpinner(() =>
-            n.code === 'FILES_NOT_READ'
-              ? log.info('files_not_read', n.message, { folder: n.folder, files: n.files })
-              : log.info('lines_not_read', n.message, { reasons: n.reasons }),
-          ),
-      },
+      read: { ...run.read, ...(server ? { fhir: server.source } : {}), onNotice: logs.onNotice },
       question,
       needsModel,
       answer: (record, view) =>
-        view
-          ? answerPrediction(record, question, view, { graph, manifest: model.manifest, cite })
-          : answerRecord(record, question, context),
+        view ? answerPrediction(record, question, view, { graph, manifest: pkg.manifest, cite }) : answerRecord(record, question, context),
       batchSize: run.batchSize,
       ...(run.out ? { out: run.out } : {}),
       ...(run.deadLetter ? { deadLetter: run.deadLetter } : {}),
@@ -150,22 +110,10 @@ export async function askCommand(run: AskRun): Promise<number> {
       ...(needsModel && run.workers ? { workers: run.workers } : {}),
       ...(report ? { onLine: (l) => report.add(l) } : {}),
       onProgress: (c) => {
-        if (spinner) spinner.text = progressText(c);
+        if (spinner) spinner.text = progressLine(c, (Date.now() - began) / 1000, total);
       },
-      ...(run.deadLetter
-        ? {}
-        : {
-            onDeadLetter: (l: DeadLetter) => {
-              const where = `${l.file}${l.line !== undefined ? `:${l.line}` : ''}${l.entry !== undefined ? ` entry ${l.entry}` : ''}`;
-              aboveSpinner(() =>
-                log.error('dead_letter', `${where}${l.recordId ? ` (${l.recordId})` : ''}: ${l.code}: ${l.reason}`, { ...l }),
-              );
-            },
-          }),
-      onSkipped: (s) => {
-        const where = `${s.position.file}${s.position.line !== undefined ? `:${s.position.line}` : ''}`;
-        aboveSpinner(() => log.info('skipped', `${where}: ${s.code}: ${s.reason}`, { file: s.position.file, code: s.code }));
-      },
+      ...(logs.onDeadLetter ? { onDeadLetter: logs.onDeadLetter } : {}),
+      onSkipped: logs.onSkipped,
     });
     spinner?.stop();
     if (report && reporting && run.report) {
@@ -182,13 +130,38 @@ export async function askCommand(run: AskRun): Promise<number> {
       `ask: read ${summary.read}, written ${summary.written} (yes ${a.yes}, no ${a.no}, lists ${a.values}, unknown ${a.unknown}), ` +
         `dead-lettered ${summary.deadLettered}, ${summary.skipped > 0 ? `skipped ${summary.skipped}, ` : ''}` +
         `${summary.otherShards !== undefined ? `left to other shards ${summary.otherShards}, ` : ''}` +
-        `${summary.recordsPerSecond.toFixed(1)} records/s (${summary.seconds.toFixed(1)} s)${explainHead ? `, model ${model.manifest.name}` : ''}` +
+        `${summary.recordsPerSecond.toFixed(1)} records/s (${summary.seconds.toFixed(1)} s)${model ? `, model ${pkg.manifest.name}` : ''}` +
         (summary.stoppedByReader ? ' — output closed by the reader' : ''),
       { ...summary, intent: question.intent, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) },
     );
     if (summary.aborted) log.error('aborted', `stopped: more than ${String(run.maxErrors)} records dead-lettered (--max-errors)`);
     return summary.deadLettered > 0 || summary.aborted ? EXIT_SOME_DEAD_LETTERED : 0;
   } finally {
-    await model.release();
+    await model?.release();
   }
+}
+
+/** `ask --kg` (or a graph question): one line from the graph alone, and its report. */
+async function answerFromGraph(run: AskRun, question: ParsedQuestion, graph: KnowledgeGraph, log: Logger): Promise<number> {
+  const line = buildAnswerLine(question, answerGraph(question, graph, { limit: run.limit }));
+  const sink = new JsonLinesSink(run.out);
+  await sink.write(line);
+  await sink.close();
+  if (run.report) {
+    const { AnswerReport } = await import('../report/answers.js');
+    const { writeReport } = await import('../report/write.js');
+    const report = new AnswerReport();
+    report.add(line);
+    const answers = { yes: 0, no: 0, unknown: line.answer === 'unknown' ? 1 : 0, values: Array.isArray(line.answer) ? 1 : 0 };
+    await writeReport(
+      run.report,
+      report.render({
+        question: run.question,
+        inputs: ['knowledge graph'],
+        counts: { read: 0, written: 1, deadLettered: 0, skipped: 0, answers },
+      }),
+    );
+  }
+  log.info('summary', `ask --kg: ${Array.isArray(line.answer) ? `${line.answer.length} values` : line.answer} from ${graph.file.name}`);
+  return 0;
 }

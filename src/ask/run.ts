@@ -17,6 +17,7 @@ import { DeadLetterSink, type DeadLetter } from '../io/dead-letter.js';
 import { JsonLinesSink } from '../io/jsonl-sink.js';
 import type { RecordFeatures } from '../model/features.js';
 import type { ClinicalModel, RecordOutputs } from '../model/runtime.js';
+import { checkAccounting } from '../pipeline/accounting.js';
 import { runRecords } from '../pipeline/batches.js';
 import { inShard, type Shard } from '../pipeline/shard.js';
 import type { ReadOptions } from '../records/read.js';
@@ -74,7 +75,8 @@ export interface AskSummary extends AskCounts {
   deadLetterCodes: Record<string, number>;
 }
 
-export async function runAsk(model: ClinicalModel, options: AskOptions): Promise<AskSummary> {
+/** `model`: loaded only for questions about the prediction (`needsModel`); absent, no ONNX session exists. */
+export async function runAsk(model: ClinicalModel | undefined, options: AskOptions): Promise<AskSummary> {
   const started = process.hrtime.bigint();
   const sink = new JsonLinesSink(options.out);
   const dead = new DeadLetterSink(options.deadLetter);
@@ -157,13 +159,7 @@ export async function runAsk(model: ClinicalModel, options: AskOptions): Promise
     await sink.close();
     await dead.close();
   }
-  const accounted = counts.written + counts.deadLettered + counts.skipped;
-  if (!aborted && !sink.closed && !options.read.signal?.aborted && (counts.read !== accounted || unaccounted.length > 0)) {
-    throw new ClinicalBertError(
-      `records unaccounted for: read ${counts.read} ≠ written ${counts.written} + dead-lettered ${counts.deadLettered} + skipped ${counts.skipped}`,
-      { code: 'ACCOUNTING_MISMATCH' },
-    );
-  }
+  if (!aborted && !sink.closed && !options.read.signal?.aborted) checkAccounting(counts, unaccounted);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return {
     ...counts,

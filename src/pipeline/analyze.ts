@@ -33,6 +33,7 @@ import type { RecordItem } from '../records/types.js';
 import { ResumeMismatch, type ResumeLedger } from '../io/resume.js';
 import { inShard, type Shard } from './shard.js';
 import { ClinicalBertError } from '../util/errors.js';
+import { checkAccounting } from './accounting.js';
 import { runRecords } from './batches.js';
 import { FIXED_RECORDED, predictionBundle, type OutputFormat } from './fhir-output.js';
 import { buildPredictionLine, modelRef, type PredictionLine } from './prediction.js';
@@ -280,14 +281,7 @@ export async function runAnalyze(model: ClinicalModel, options: AnalyzeOptions):
     await sink.close();
     await dead.close();
   }
-  const accounted = counts.written + counts.deadLettered + counts.skipped;
-  if (!aborted && !sink.closed && (counts.read !== accounted || unaccounted.length > 0)) {
-    const ids = unaccounted.length > 0 ? `: ${unaccounted.slice(0, 20).join(', ')}${unaccounted.length > 20 ? ', …' : ''}` : '';
-    throw new ClinicalBertError(
-      `records unaccounted for: read ${counts.read} ≠ written ${counts.written} + dead-lettered ${counts.deadLettered} + skipped ${counts.skipped}${ids}`,
-      { code: 'ACCOUNTING_MISMATCH' },
-    );
-  }
+  if (!aborted && !sink.closed) checkAccounting(counts, unaccounted);
   const left = resume?.leftOver();
   if (left && !aborted && !sink.closed && !options.read.signal?.aborted && (left.written > 0 || left.deadLettered > 0)) {
     throw new ResumeMismatch(left);

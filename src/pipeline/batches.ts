@@ -12,6 +12,9 @@
  * window back in arrival order keeps the output deterministic and aligned with the input. Memory
  * is bounded by one window of records.
  *
+ * Without a model (`ask` about the records alone: no ONNX session is created), `select` must
+ * send every record back (`skipped`): the loop then only reads, orders and counts.
+ *
  * Every record item read gets exactly one event (`unreadable`, `skipped-input`, `skipped`,
  * `other-shard`, `resumed`, `unfeaturizable`, `failed` or `scored`), in input order: an item that needs no model
  * (unreadable, skipped, …) waits behind the records of the window read before it, so the
@@ -208,7 +211,10 @@ interface Window<E> {
 const emptyWindow = <E>(): Window<E> => ({ records: [], held: [] });
 
 /** Every record item of the inputs through the model: one event per item, in input order. */
-export async function* runRecords<E = undefined>(model: ClinicalModel, options: RecordRunOptions<E>): AsyncGenerator<RecordEvent<E>> {
+export async function* runRecords<E = undefined>(
+  model: ClinicalModel | undefined,
+  options: RecordRunOptions<E>,
+): AsyncGenerator<RecordEvent<E>> {
   const windowSize = options.batchSize * WINDOW_BATCHES;
   // The window being read, and the one read before it, whose records featurize (in the pool's
   // threads) while the reading goes on; it runs through the model when the next one is full.
@@ -218,10 +224,15 @@ export async function* runRecords<E = undefined>(model: ClinicalModel, options: 
   let pool: FeaturizePool | undefined;
   const workers = options.workers ?? 0;
 
+  /** The model, for a record `select` sent to it: a run without one must select none (`ask` about records). */
+  const needModel = (): ClinicalModel => {
+    if (!model) throw new ClinicalBertError('a record was selected for the model, but the run loaded none', { code: 'NO_MODEL' });
+    return model;
+  };
   const featurize = async (record: ClinicalRecord): Promise<Featurized> => {
     if (pool) return pool.featurize(record);
     const started = process.hrtime.bigint();
-    const features = await model.featurizer.featurize(record);
+    const features = await needModel().featurizer.featurize(record);
     return { features, ns: Number(process.hrtime.bigint() - started) };
   };
 
@@ -238,7 +249,7 @@ export async function* runRecords<E = undefined>(model: ClinicalModel, options: 
         failed.set(r.order, firstLine(error));
       }
     }
-    const done = pending.length > 0 ? await runWindow(model, pending, options) : new Map<number, Done<E>>();
+    const done = pending.length > 0 ? await runWindow(needModel(), pending, options) : new Map<number, Done<E>>();
     const byOrder = new Map(pending.map((p) => [p.order, p]));
     for (const item of window.held) {
       if (!('order' in item)) {
@@ -261,7 +272,7 @@ export async function* runRecords<E = undefined>(model: ClinicalModel, options: 
     previous = current;
     current = emptyWindow();
     // the pool starts once a run has more than one window: a few records are not worth the threads
-    if (!pool && workers > 0) pool = new FeaturizePool(model.pkg.dir, workers);
+    if (!pool && workers > 0 && model) pool = new FeaturizePool(model.pkg.dir, workers);
   }
   async function* drain(): AsyncGenerator<RecordEvent<E>> {
     yield* flush(previous);
@@ -317,6 +328,7 @@ export async function* runRecords<E = undefined>(model: ClinicalModel, options: 
         yield* emit({ kind: 'skipped', record });
         continue;
       }
+      needModel();
       if (options.limit !== undefined && order >= options.limit) break;
       const featurized = featurize(record);
       // (in process, featurizing runs here, one record after the other, as it always did)

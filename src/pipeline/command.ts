@@ -14,9 +14,7 @@
  * Exit codes: 0 every record written or skipped on purpose (reference data only); 3 some records
  * dead-lettered (or --max-errors exceeded), or some results not written back (--fhir-write-back).
  */
-import type { Ora } from 'ora';
 import type { ExplainLevel } from '../explain/types.js';
-import type { DeadLetter } from '../io/dead-letter.js';
 import { estimateRecordCount } from '../io/estimate.js';
 import { ClinicalModel } from '../model/runtime.js';
 import type { Precision } from '../model/manifest.js';
@@ -26,6 +24,7 @@ import { runAnalyze, type AnalyzeCounts } from './analyze.js';
 import type { OutputFormat } from './fhir-output.js';
 import { Logger, type LogFormat } from './logger.js';
 import { progressLine } from './progress.js';
+import { EXIT_SOME_DEAD_LETTERED, runLogHandlers, runSpinner } from './run-log.js';
 import type { FhirRunPlan } from '../cli/fhir-flags.js';
 import { FhirHttp } from '../io/fhir-http.js';
 import { FhirWriteBack } from '../io/fhir-write-back.js';
@@ -35,8 +34,6 @@ import { readResume, type ResumeLedger } from '../io/resume.js';
 import type { JsonObject } from '../util/json.js';
 import type { PredictionLine } from './prediction.js';
 import type { Shard } from './shard.js';
-
-export const EXIT_SOME_DEAD_LETTERED = 3;
 
 /** One `analyze` run as the flags describe it. */
 export interface AnalyzeRun {
@@ -90,26 +87,12 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
     ...(run.precision ? { precision: run.precision } : {}),
     onWarning: (message) => log.warn('device_fallback', message),
   });
-  // A pseudo-terminal of zero width (`script` without a terminal, some containers) sends ora
-  // into an endless line-clearing loop: no spinner there.
-  const showProgress =
-    run.progress && !run.quiet && run.logFormat === 'text' && process.stderr.isTTY === true && (process.stderr.columns ?? 0) > 0;
-  let spinner: Ora | undefined;
+  const { spinner, above: aboveSpinner } = await runSpinner(run, 'analyzing…');
   const began = Date.now();
   let total: number | undefined;
   const progressText = (c: AnalyzeCounts) => progressLine(c, (Date.now() - began) / 1000, total);
-  /** Log lines go above the spinner, which is drawn again below them. */
-  const aboveSpinner = (print: () => void) => {
-    spinner?.clear();
-    print();
-    spinner?.render();
-  };
-  if (showProgress) {
-    const { default: ora } = await import('ora');
-    spinner = ora({ text: 'analyzing…', stream: process.stderr }).start();
-    // Counting costs a read of the inputs; only worth it when someone watches.
-    if (!run.fhir) void estimateRecordCount(inputs, { unit: run.read.unit, format: run.read.format }).then((n) => (total = n));
-  }
+  // Counting costs a read of the inputs; only worth it when someone watches.
+  if (spinner && !run.fhir) void estimateRecordCount(inputs, { unit: run.read.unit, format: run.read.format }).then((n) => (total = n));
 
   // --fhir: the server's log lines above the spinner, SMART auth, --state (src/pipeline/fhir-run.ts)
   const server = run.fhir ? fhirRun(run.fhir, log, aboveSpinner) : undefined;
@@ -145,19 +128,10 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
       log.info('resume', `resume: ${f.path}: ${f.lines} lines of the interrupted run kept${torn}`, { ...f });
     }
   }
+  const logs = runLogHandlers(log, aboveSpinner, { deadLetterFile: run.deadLetter !== undefined });
   const summary = await runAnalyze(model, {
     inputs,
-    read: {
-      ...run.read,
-      // Files of a Bulk folder that are not resources (log.ndjson, a README): one line per folder.
-      // and Bulk lines that joined no record, counted by reason
-      onNotice: (n) =>
-        aboveSpinner(() =>
-          n.code === 'FILES_NOT_READ'
-            ? log.info('files_not_read', n.message, { folder: n.folder, files: n.files })
-            : log.info('lines_not_read', n.message, { reasons: n.reasons }),
-        ),
-    },
+    read: { ...run.read, onNotice: logs.onNotice },
     ...(run.out ? { out: run.out } : {}),
     ...(run.outputFormat ? { outputFormat: run.outputFormat } : {}),
     ...(run.deadLetter ? { deadLetter: run.deadLetter } : {}),
@@ -174,22 +148,8 @@ export async function analyzeCommand(run: AnalyzeRun): Promise<number> {
     onProgress: (c) => {
       if (spinner) spinner.text = progressText(c);
     },
-    // Without a dead-letter file the letters would be lost: print each one (as an error, so
-    // --quiet still shows it), naming the position and the reason, never record content.
-    ...(run.deadLetter
-      ? {}
-      : {
-          onDeadLetter: (l: DeadLetter) => {
-            const where = `${l.file}${l.line !== undefined ? `:${l.line}` : ''}${l.entry !== undefined ? ` entry ${l.entry}` : ''}`;
-            aboveSpinner(() =>
-              log.error('dead_letter', `${where}${l.recordId ? ` (${l.recordId})` : ''}: ${l.code}: ${l.reason}`, { ...l }),
-            );
-          },
-        }),
-    onSkipped: (s) => {
-      const where = `${s.position.file}${s.position.line !== undefined ? `:${s.position.line}` : ''}`;
-      aboveSpinner(() => log.info('skipped', `${where}: ${s.code}: ${s.reason}`, { file: s.position.file, code: s.code }));
-    },
+    ...(logs.onDeadLetter ? { onDeadLetter: logs.onDeadLetter } : {}),
+    onSkipped: logs.onSkipped,
     onWarning: (recordId, warning) => {
       aboveSpinner(() => log.warn('record_warning', `${recordId}: ${warning}`, { record: recordId }));
     },

@@ -1,5 +1,5 @@
 /**
- * @file The one line of progress `analyze` shows on a terminal: counts, rate, and — when the
+ * @file The one line of progress `analyze` and `ask` show on a terminal: counts, rate, and — when the
  * inputs could be counted up front (src/io/estimate.ts) — a percentage and an ETA.
  *
  * A pure function of the counts and the clock so it can be tested without a terminal.
@@ -14,7 +14,11 @@ export function formatDuration(seconds: number): string {
   return `${s}s`;
 }
 
-export function progressLine(counts: AnalyzeCounts, elapsedSeconds: number, total?: number): string {
+export function progressLine(
+  counts: Pick<AnalyzeCounts, 'written' | 'deadLettered' | 'skipped'>,
+  elapsedSeconds: number,
+  total?: number,
+): string {
   const done = counts.written + counts.deadLettered + counts.skipped;
   const rate = counts.written / Math.max(0.001, elapsedSeconds);
   const parts = [
