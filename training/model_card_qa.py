@@ -87,9 +87,15 @@ def render_qa(add, path: Path = QA_METRICS) -> None:
         'hypothetical and other-experiencer rows only make `yes` wrong); the Synthea bundles\' coded Conditions, '
         'MedicationRequests and smoking status, answered with the coded data hidden. Where ask and the baseline tie, the '
         'notes state the fact plainly; where they differ, the reader\'s rules matter: past from present, lists of history, '
-        'old notes against the record\'s date, a current medication list read as complete. On resolved conditions asked "now", the baseline says yes to all 28 '
-        '(their notes keep listing them), ask to 2 (the newest note presents with the condition on the day the coded '
-        'data resolves it) and abstains on the rest.')
+        'old notes against the record\'s date (a condition that lasts, src/ask/persistence.ts, stays present), a current '
+        'medication list read as complete.')
+    resolved = _group(ask, 'synthea', 'resolved-now')
+    resolved_base = _group(base, 'synthea', 'resolved-now')
+    if resolved and resolved_base and resolved['yesNo']['total']:
+        add(f'On resolved conditions asked "now", the baseline says yes to {resolved_base["yesNo"]["answered"]} of '
+            f'{resolved_base["yesNo"]["total"]} (their notes keep listing them), ask to {resolved["yesNo"]["answered"]} '
+            '(a newest note that presents with the condition on the day the coded data resolves it, or a condition that '
+            'usually lasts, such as anemia, coded as resolved) and abstains on the rest.')
     add('')
     add('What falls short. Smoking on the Synthea bundles: their notes say "Patient is an active smoker" for 8 of 9 '
         'patients whose coded smoking status, at the same dates, is never or former smoker; both readers follow the notes, '

@@ -11,13 +11,15 @@
  * condition is chronic (a present-tense mention of an acute finding says nothing of before); a
  * historical one yes for ever / past, and for now only when the condition is chronic (it stays
  * present); a negated one no; a note older than PRESENT_WINDOW_DAYS before the record's date
- * speaks of the past for a condition that is not chronic (yes / no for ever and past, nothing for now); a
+ * speaks of the past for a condition that does not last (src/ask/persistence.ts `lasts`: yes / no
+ * for ever and past, nothing for now); a
  * family one only a family question; a hypothetical one never. A family question is answered
  * from notes alone (the assembler does not read FamilyMemberHistory).
  */
 import { isAbnormalInterpretation, factState } from '../records/status.js';
 import type { CodedFact } from '../records/types.js';
 import { CONFIDENCE } from './confidence.js';
+import { lasts } from './persistence.js';
 import {
   addCodedValues,
   codedEvidence,
@@ -76,8 +78,8 @@ function isFamilyItem(name: string): boolean {
 }
 
 /**
- * Days before the record's date within which a note speaks of "now" for a condition that is not
- * chronic: a note of two years ago "presenting with viral sinusitis" says the patient had it then.
+ * Days before the record's date within which a note speaks of "now" for a condition that does not
+ * last: a note of two years ago "presenting with viral sinusitis" says the patient had it then.
  */
 export const PRESENT_WINDOW_DAYS = 30;
 
@@ -93,9 +95,9 @@ function noteVotes(ask: RecordAsk, found: readonly Found[], displayOf: (f: Found
   const votes: Vote[] = [];
   for (const f of found) {
     const entity = f.mention.entityId ? ask.graph.get(f.mention.entityId) : undefined;
-    const chronic = entity?.course === 'chronic';
+    const lasting = lasts(entity);
     // an old note's present tense is the past for a condition that comes and goes
-    if (!chronic && time !== 'family' && staleFor(ask, f)) {
+    if (!lasting && time !== 'family' && staleFor(ask, f)) {
       const claim = { display: displayOf(f), ...(entity ? { entityId: entity.id } : {}) };
       const a = f.mention.assertion;
       if ((time === 'past' || time === 'ever') && (a === 'affirmed' || a === 'historical') && f.mention.section !== 'allergies') {
@@ -122,7 +124,7 @@ function noteVotes(ask: RecordAsk, found: readonly Found[], displayOf: (f: Found
       // "Did the patient have X before?": a mention in the present says the patient has it now,
       // not that they had it before, unless the condition is chronic (it began before it was noted).
       if (time !== 'past' || entity?.course === 'chronic') votes.push({ found: f, supports: 'yes', route: 'noteAffirmed', claim });
-    } else if (time !== 'now' || entity?.course === 'chronic') votes.push({ found: f, supports: 'yes', route: 'noteHistorical', claim });
+    } else if (time !== 'now' || lasting) votes.push({ found: f, supports: 'yes', route: 'noteHistorical', claim });
   }
   return votes;
 }
@@ -181,13 +183,13 @@ export function answerConditions(ask: RecordAsk): AnswerResult {
         const entity = mention.entityId ? ask.graph.get(mention.entityId) : undefined;
         if (entity?.type !== 'condition' || values.has(entity.id)) continue;
         const a = mention.assertion;
-        const chronic = entity.course === 'chronic';
+        const lasting = lasts(entity);
         const ok =
           time === 'past'
             ? a === 'historical'
             : time === 'ever'
               ? a === 'affirmed' || a === 'historical'
-              : a === 'affirmed' || (chronic && a === 'historical');
+              : a === 'affirmed' || (lasting && a === 'historical');
         if (ok) found.push({ linked: linkedNote, mention });
       }
     }

@@ -183,6 +183,15 @@ describe('condition', () => {
     expect(checked(r, q('condition', 'past', { entity: entity('condition:J17') })).answer).toBe('yes');
   });
 
+  it("reads an old note's present tense as today for a condition that lasts (src/ask/persistence.ts)", () => {
+    const old = note('Patient is presenting with atrial fibrillation.', '2019-01-01T00:00:00Z', 'DocumentReference/old');
+    const latest = note('Follow-up visit. Feels well.', '2021-01-01T00:00:00Z', 'DocumentReference/new');
+    const r = { ...record([], [old, latest]), time: '2021-01-01T00:00:00Z' };
+    const now = checked(r, q('condition', 'now', { entity: entity('condition:I48.91') }));
+    expect(now).toMatchObject({ answer: 'yes', answeredFrom: 'notes' });
+    expect(now.evidence[0]).toMatchObject({ resourceId: 'old', assertion: 'affirmed' });
+  });
+
   it('answers family questions from family mentions only', () => {
     const r = record([HTN], [note('Mother has hypertension.')]);
     const fam = checked(r, q('condition', 'family', { entity: entity('condition:I10') }));
