@@ -75,6 +75,7 @@ export async function askCommand(run: AskRun): Promise<number> {
         threads: run.threads,
         // just verified above
         verify: 'size',
+        graph,
         ...(run.precision ? { precision: run.precision } : {}),
         onWarning: (message) => log.warn('device_fallback', message),
       })

@@ -30,6 +30,8 @@ export interface RuntimeOptions {
   verify?: VerifyMode;
   /** Which graphs to run (src/model/precision.ts); the package's default when absent. */
   precision?: Precision;
+  /** The package's knowledge graph, when the caller has loaded it already (`ask` reads the question with it). */
+  graph?: KnowledgeGraph;
   onWarning?: (message: string) => void;
 }
 
@@ -79,17 +81,17 @@ function sigmoid(logits: Float32Array): Float32Array {
   return logits.map((v) => 1 / (1 + Math.exp(-v)));
 }
 
-/** The tokenizer, knowledge graph and featurizer a package describes (no ONNX session). */
+/** The tokenizer, knowledge graph and featurizer a package describes (no ONNX session); `loaded`: its graph, already read. */
 export interface PackageFeaturizer {
   tokenizer: Tokenizer;
   graph: KnowledgeGraph;
   featurizer: Featurizer;
 }
 
-export async function packageFeaturizer(pkg: ModelPackage): Promise<PackageFeaturizer> {
+export async function packageFeaturizer(pkg: ModelPackage, loaded?: KnowledgeGraph): Promise<PackageFeaturizer> {
   const m = pkg.manifest;
   const tokenizer = await loadTokenizer(pkg.dir);
-  const graph = await KnowledgeGraph.load(pkg.path(m.knowledgeGraph.file));
+  const graph = loaded ?? (await KnowledgeGraph.load(pkg.path(m.knowledgeGraph.file)));
   const vocabulary = JSON.parse(readFileSync(pkg.path(m.knowledgeGraph.entityVocabulary), 'utf8')) as string[];
   const featurizer = new Featurizer(tokenizer, new EntityLinker(graph), vocabulary, {
     maxLength: m.text.maxLength,
@@ -150,7 +152,7 @@ export class ClinicalModel {
     // synchronously on the main thread, so the sessions are still built one after another; what
     // overlaps is the featurizer's file reads (tokenizer, knowledge graph) with that work.
     const [parts, made] = await Promise.allSettled([
-      packageFeaturizer(pkg),
+      packageFeaturizer(pkg, options.graph),
       Promise.allSettled(
         ROLES.map((role) => createSession(pkg.path(graphs[role].file), { device: options.device, threads: options.threads }, onFallback)),
       ),
