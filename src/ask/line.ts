@@ -7,6 +7,7 @@
  * It also refuses what the schema forbids: an answer other than `unknown` without evidence is a
  * bug, never a line (ANSWER_WITHOUT_EVIDENCE).
  */
+import { lineSource } from '../pipeline/prediction.js';
 import type { ClinicalRecord } from '../records/types.js';
 import { ClinicalBertError } from '../util/errors.js';
 import { ANSWER_SCHEMA_VERSION, type AnswerLine, type AnswerResult, type ParsedQuestion } from './types.js';
@@ -43,11 +44,7 @@ export function buildAnswerLine(question: ParsedQuestion, result: AnswerResult, 
           id: record.id,
           patient: record.patient,
           ...(record.encounter ? { encounter: record.encounter } : {}),
-          source: {
-            file: record.source.file,
-            ...(record.source.line !== undefined ? { line: record.source.line } : {}),
-            ...(record.source.entry !== undefined ? { entry: record.source.entry } : {}),
-          },
+          source: lineSource(record),
         }
       : {}),
     question: questionOfLine(question),

@@ -149,6 +149,15 @@ export function lineAbstention(a: Abstention): LineAbstention {
   };
 }
 
+/** Where the record was read: file, and line and entry where the source has them (keys in a fixed order). */
+export function lineSource(record: ClinicalRecord): { file: string; line?: number; entry?: number } {
+  return {
+    file: record.source.file,
+    ...(record.source.line !== undefined ? { line: record.source.line } : {}),
+    ...(record.source.entry !== undefined ? { entry: record.source.entry } : {}),
+  };
+}
+
 /** The record's subject as written: age at the record's date, sex, the date. */
 export function lineSubject(record: ClinicalRecord): LineSubject {
   const { ageYears, sex } = record.demographics;
@@ -216,11 +225,7 @@ export function buildPredictionLine(
     id: record.id,
     patient: record.patient,
     ...(record.encounter ? { encounter: record.encounter } : {}),
-    source: {
-      file: record.source.file,
-      ...(record.source.line !== undefined ? { line: record.source.line } : {}),
-      ...(record.source.entry !== undefined ? { entry: record.source.entry } : {}),
-    },
+    source: lineSource(record),
     subject: lineSubject(record),
     model,
     inputs: {
