@@ -4,11 +4,12 @@
  * training/reader.py, says how the sentence states the entity, as one of ASSERTIONS.
  *
  * Why this shape: the text encoder ships already (onnx/text_encoder.int8.onnx), so a reader that
- * reuses it unchanged adds only a few hundred kilobytes of head (`reader.json`) to the package. The
- * features must be the same at training and at run time, so they are computed here only: the
- * training script (training/reader_pairs.mts) calls `readBatch` to dump them, and the Python side
+ * reuses it unchanged adds only a small head (`reader.json`, about 1 MB of JSON for 1536 -> 64 -> 5)
+ * to the package. The features must be the same at training and at run time, so they are computed
+ * here only: the training script (training/reader_pairs.ts) calls `readBatch` to dump them, and the Python side
  * only fits the head on the dump. The rule reader (src/ask/assertion.ts) remains what the answers
- * use; the learnt one's measured figures on the ConText dev sentences are in training/reader.py.
+ * use; the learnt one's measured figures on the ConText dev sentences are in training/reader.py
+ * (below the rules on "now": 83.5 % @ 94.6 % against 98.8 % @ 92.0 %).
  *
  * Input (`readerInput`): [CLS] + the last 48 word pieces before the mention + the first 16 of the
  * mention + the first 48 after it + [SEP], each part tokenised on its own (no special tokens).

@@ -8,6 +8,7 @@ import {
   poolFeatures,
   PREFIX_PIECES,
   type ReaderHead,
+  readBatch,
   readerInput,
   SUFFIX_PIECES,
   topClass,
@@ -127,5 +128,37 @@ describe('reader head', () => {
     expect(() => parseReaderHead({ ...base, layers: [{ weight: [[1], [1]], bias: [0, 0], activation: 'none' }] })).toThrow(/outputs/);
     expect(() => parseReaderHead({ ...base, featureStd: [0], layers: [] })).toThrow(/deviations/);
     expect(FEATURE_SIZE).toBe(1536);
+  });
+});
+
+describe('readBatch', () => {
+  it('pads with [PAD], masks the padding and pools each sequence of the batch', async () => {
+    class FakeTensor {
+      constructor(
+        readonly type: string,
+        readonly data: BigInt64Array,
+        readonly dims: number[],
+      ) {}
+    }
+    const seen: Record<string, FakeTensor> = {};
+    // hidden 1: each token's embedding is its id
+    const session = {
+      run: async (feeds: Record<string, FakeTensor>, outputs: string[]) => {
+        Object.assign(seen, feeds);
+        expect(outputs).toEqual(['token_embeddings']);
+        const ids = feeds.input_ids as FakeTensor;
+        return { token_embeddings: { dims: [...ids.dims, 1], data: Float32Array.from(ids.data, (v) => Number(v)) } };
+      },
+    };
+    const results = await readBatch(session as never, FakeTensor as never, words, [
+      { sentence: 'w1 w2 w3', start: 3, end: 5 },
+      { sentence: 'w4', start: 0, end: 2 },
+    ]);
+    expect(seen.input_ids?.dims).toEqual([2, 5]);
+    expect(Array.from(seen.input_ids?.data ?? [], Number)).toEqual([101, 1, 2, 3, 102, 101, 4, 102, 0, 0]);
+    expect(Array.from(seen.attention_mask?.data ?? [], Number)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 0, 0]);
+    expect(Array.from(results[0]?.features ?? [])).toEqual([101, 2, 1, 3, 1, 3]);
+    expect(Array.from(results[1]?.features ?? [])).toEqual([101, 4, 0, 0, 0, 0]);
+    expect(results[0]?.probabilities).toBeUndefined();
   });
 });
