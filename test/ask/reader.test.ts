@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadTokenizer } from '../../src/model/tokenizer.js';
 import {
   applyHead,
   FEATURE_SIZE,
@@ -160,5 +161,18 @@ describe('readBatch', () => {
     expect(Array.from(results[0]?.features ?? [])).toEqual([101, 2, 1, 3, 1, 3]);
     expect(Array.from(results[1]?.features ?? [])).toEqual([101, 4, 0, 0, 0, 0]);
     expect(results[0]?.probabilities).toBeUndefined();
+  });
+});
+
+describe('with the package tokenizer', () => {
+  it('cuts the same pieces as a whole-sentence encoding when the mention sits on word boundaries', async () => {
+    const tokenizer = await loadTokenizer('models/clinicalbert-mini');
+    const text = 'Patient denies chest pain or shortness of breath.';
+    expect(tokenizer.pieces(text)).toEqual(tokenizer.encode(text).ids.slice(1, -1));
+    expect(tokenizer.pieces('')).toEqual([]);
+    const start = text.indexOf('chest pain');
+    const r = readerInput(tokenizer, text, start, start + 'chest pain'.length);
+    expect(r.ids).toEqual(tokenizer.encode(text).ids);
+    expect(r.ids.slice(r.mention[0], r.mention[1])).toEqual(tokenizer.pieces('chest pain'));
   });
 });
