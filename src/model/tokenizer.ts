@@ -68,6 +68,8 @@ export interface Tokenizer {
   readonly normalizer: NormalizerOptions;
   /** Ids with [CLS] first and [SEP] last, at most `maxLength` (default: modelMaxLength) of them. */
   encode(text: string, maxLength?: number, options?: EncodeOptions): Encoding;
+  /** Word-piece ids of `text` with no [CLS]/[SEP] and no length limit (for windows cut by the caller). */
+  pieces(text: string): number[];
 }
 
 /**
@@ -176,6 +178,13 @@ class WordPieceTokenizer implements Tokenizer {
     readonly normalizer: NormalizerOptions,
   ) {
     this.vocabSize = vocab.length;
+  }
+
+  pieces(text: string): number[] {
+    if (typeof text !== 'string') {
+      throw new ClinicalBertError(`pieces: text must be a string, got ${typeof text}`, { code: 'TOKENIZER_INPUT' });
+    }
+    return text === '' ? [] : [...this.hf.encode(text, { add_special_tokens: false }).ids];
   }
 
   encode(text: string, maxLength: number = this.modelMaxLength, options: EncodeOptions = {}): Encoding {
