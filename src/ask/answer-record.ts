@@ -52,7 +52,15 @@ export function answerRecord(
       },
     );
   }
-  const answer = answerer({ ...context, record, question, notes: options.notes !== false, coded: options.coded !== false });
+  const answer = answerer({
+    ...context,
+    record,
+    question,
+    notes: options.notes !== false,
+    coded: options.coded !== false,
+    reader: options.reader ?? 'rules',
+    ...(options.readings ? { readings: options.readings } : {}),
+  });
   if (answer.answer !== 'unknown' && answer.evidence.length === 0) {
     throw new ClinicalBertError(`an answer to a ${question.intent} question without evidence`, { code: 'ASK_NO_EVIDENCE' });
   }

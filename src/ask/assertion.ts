@@ -149,6 +149,8 @@ export interface NoteMention extends MentionFlags {
   section?: SectionKind;
   assertion: Assertion;
   sentence: SentenceSpan;
+  /** The learnt reader's class and probability, when it read this mention (`ask --reader`). */
+  reading?: { assertion: Assertion; probability: number };
 }
 
 /** Token index of each token start offset. */

@@ -23,11 +23,13 @@ import { progressLine } from '../pipeline/progress.js';
 import { EXIT_SOME_DEAD_LETTERED, runLogHandlers, runSpinner } from '../pipeline/run-log.js';
 import type { Shard } from '../pipeline/shard.js';
 import type { InputFormat, ReadOptions, RecordUnit } from '../records/read.js';
+import type { ClinicalRecord } from '../records/types.js';
 import { answerGraph } from './answer-graph.js';
 import { answerPrediction, predictionLabel } from './answer-prediction.js';
 import { answerRecord } from './answer-record.js';
 import { citeEntity } from './cite.js';
 import { buildAnswerLine } from './line.js';
+import { NoteReader, type ReaderMode, readRecordMentions, readsQuestion } from './note-reader.js';
 import { parseQuestion } from './question.js';
 import { runAsk } from './run.js';
 import { GRAPH_INTENTS, type GraphIntent, type ParsedQuestion } from './types.js';
@@ -47,6 +49,8 @@ export interface AskRun {
   device: Device;
   threads: number;
   precision?: Precision;
+  /** Which reader states condition mentions in notes (src/ask/note-reader.ts). */
+  reader: ReaderMode;
   batchSize: number;
   workers: number;
   limit: number;
@@ -80,9 +84,28 @@ export async function askCommand(run: AskRun): Promise<number> {
         onWarning: (message) => log.warn('device_fallback', message),
       })
     : undefined;
+  // The learnt reader's encoder session only when the mode asks for it and the question is its kind.
+  const reader =
+    run.reader !== 'rules' && readsQuestion(question)
+      ? await NoteReader.load(pkg, {
+          device: run.device,
+          threads: run.threads,
+          onWarning: (message) => log.warn('device_fallback', message),
+        }).catch(async (error: unknown) => {
+          await model?.release();
+          throw error;
+        })
+      : undefined;
   try {
     const linker = new EntityLinker(graph);
     const context = { graph, linker };
+    const fromRecord = async (record: ClinicalRecord) =>
+      reader
+        ? answerRecord(record, question, context, {
+            reader: run.reader,
+            readings: await readRecordMentions(reader, record, question, context),
+          })
+        : answerRecord(record, question, context);
     const cite = (record: Parameters<typeof citeEntity>[0], entityId: string) => citeEntity(record, entityId, context);
 
     const reporting = run.report ? await import('../report/answers.js') : undefined;
@@ -102,7 +125,7 @@ export async function askCommand(run: AskRun): Promise<number> {
       question,
       needsModel,
       answer: (record, view) =>
-        view ? answerPrediction(record, question, view, { graph, manifest: pkg.manifest, cite }) : answerRecord(record, question, context),
+        view ? answerPrediction(record, question, view, { graph, manifest: pkg.manifest, cite }) : fromRecord(record),
       batchSize: run.batchSize,
       ...(run.out ? { out: run.out } : {}),
       ...(run.deadLetter ? { deadLetter: run.deadLetter } : {}),
@@ -139,6 +162,7 @@ export async function askCommand(run: AskRun): Promise<number> {
     return summary.deadLettered > 0 || summary.aborted ? EXIT_SOME_DEAD_LETTERED : 0;
   } finally {
     await model?.release();
+    await reader?.release();
   }
 }
 

@@ -154,6 +154,9 @@ export function noteEvidence(found: Found, claim: NoteClaim): Evidence {
     ...(linked.note.time ? { time: linked.note.time } : {}),
     ...(claim.value !== undefined ? { value: claim.value } : {}),
     ...(claim.unit ? { unit: claim.unit } : {}),
+    ...(mention.reading
+      ? { reader: { assertion: mention.reading.assertion, probability: Math.round(mention.reading.probability * 1e4) / 1e4 } }
+      : {}),
     note: {
       start: mention.start,
       end,

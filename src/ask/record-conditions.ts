@@ -19,6 +19,7 @@
 import { isAbnormalInterpretation, factState } from '../records/status.js';
 import type { CodedFact } from '../records/types.js';
 import { CONFIDENCE } from './confidence.js';
+import { readFound } from './note-reader.js';
 import { lasts } from './persistence.js';
 import {
   addCodedValues,
@@ -137,7 +138,7 @@ export function answerCondition(ask: RecordAsk): AnswerResult {
   if (coded.answer) return coded.answer;
   if (ask.notes) {
     const found = question.entity
-      ? entityMentions(ask.record, ask.linker, ids)
+      ? readFound(entityMentions(ask.record, ask.linker, ids), ask.reader, ask.readings)
       : question.phrase
         ? phraseFound(ask.record, ask.linker, question.phrase)
         : [];

@@ -6,6 +6,8 @@
 import type { KnowledgeGraph } from '../kg/graph.js';
 import type { EntityLinker } from '../kg/link.js';
 import type { ClinicalRecord } from '../records/types.js';
+import type { NoteMention } from './assertion.js';
+import type { Reading, ReaderMode } from './note-reader.js';
 import type { ParsedQuestion } from './types.js';
 
 export interface AskContext {
@@ -18,6 +20,10 @@ export interface AnswerOptions {
   notes?: boolean;
   /** Read the record's coded facts (default true). */
   coded?: boolean;
+  /** Which reader states condition mentions (src/ask/note-reader.ts; default `rules`). */
+  reader?: ReaderMode;
+  /** The learnt reader's readings of this record's candidate mentions (`readRecordMentions`). */
+  readings?: ReadonlyMap<NoteMention, Reading>;
 }
 
 export interface RecordAsk extends AskContext {
@@ -25,4 +31,6 @@ export interface RecordAsk extends AskContext {
   question: ParsedQuestion;
   notes: boolean;
   coded: boolean;
+  reader: ReaderMode;
+  readings?: ReadonlyMap<NoteMention, Reading>;
 }

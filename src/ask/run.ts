@@ -35,7 +35,7 @@ export interface ModelView {
 }
 
 /** Answers one record; `model` is set when the question needs the model. */
-export type RecordAnswerer = (record: ClinicalRecord, model?: ModelView) => AnswerResult;
+export type RecordAnswerer = (record: ClinicalRecord, model?: ModelView) => AnswerResult | Promise<AnswerResult>;
 
 export interface AskOptions {
   inputs: string[];
@@ -99,7 +99,7 @@ export async function runAsk(model: ClinicalModel | undefined, options: AskOptio
   const write = async (record: ClinicalRecord, view?: ModelView) => {
     let line: AnswerLine;
     try {
-      line = buildAnswerLine(options.question, options.answer(record, view), record);
+      line = buildAnswerLine(options.question, await options.answer(record, view), record);
     } catch (error) {
       const name = error instanceof ClinicalBertError ? error.code : error instanceof Error ? error.name : 'unknown error';
       await deadLetter(record.source, 'ASK_FAILED', `could not answer the question for this record (${name})`, record.id);

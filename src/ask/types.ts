@@ -11,7 +11,7 @@
  */
 import type { Coding, EntityType } from '../kg/types.js';
 
-export const ANSWER_SCHEMA_VERSION = '1.0';
+export const ANSWER_SCHEMA_VERSION = '1.1';
 
 /**
  * What a question asks about. Record intents are answered from a record (coded facts first, then
@@ -172,6 +172,8 @@ export interface Evidence {
   edge?: { source: string; type: string; target: string; p?: number; provenance: string };
   /** Model evidence: the score of the prediction. */
   score?: number;
+  /** Note evidence read by the learnt reader (`ask --reader learnt|agree`): its class and probability. */
+  reader?: { assertion: Assertion; probability: number };
 }
 
 /** One value of a `values` answer, citing evidence items by index. */

@@ -23,6 +23,7 @@ import { addBudgetOptions, type BudgetFlags, parseBudgetFlags } from './budget-f
 import { addSourceOptions, parseSourceFlags, type SourceFlags } from './source-flags.js';
 import { addFhirOptions, type FhirFlags, fhirFlagGiven, fhirPlan } from './fhir-flags.js';
 import { checkOutputPaths } from './output-paths.js';
+import { READER_MODES, type ReaderMode } from '../ask/note-reader.js';
 import { PRECISION_FLAG, PRECISION_HELP, parsePrecision } from './precision-flag.js';
 
 interface AskFlags extends FhirFlags, BudgetFlags, SourceFlags {
@@ -36,6 +37,7 @@ interface AskFlags extends FhirFlags, BudgetFlags, SourceFlags {
   device: string;
   threads: string;
   precision?: string;
+  reader: string;
   batchSize: string;
   workers: string;
   shard?: string;
@@ -94,6 +96,12 @@ export function registerAsk(program: Command): void {
     .option('--device <device>', `where "why" questions run the model: ${DEVICES.join(', ')}`, 'cpu')
     .option('--threads <n>', 'ONNX Runtime intra-op threads per graph ("why" questions)', '1')
     .option(PRECISION_FLAG, PRECISION_HELP)
+    .option(
+      '--reader <reader>',
+      `how a note states a condition: ${READER_MODES.join(', ')} (rules: ConText negation, history, family, hypothetical; ` +
+        'learnt: the learnt note reader; agree: a mention counts only where both agree — fewer answers, fewer wrong)',
+      'rules',
+    )
     .option('--batch-size <n>', 'records per inference batch ("why" questions)', '16')
     .option('--workers <n>', 'threads that prepare records for the model ("why" questions)', String(defaultWorkers()))
     .option('--max-errors <n>', 'abort (exit 3) once more than n records were dead-lettered');
@@ -125,6 +133,7 @@ Exit codes: 0 all records answered (inputs of reference data only skipped); 3 so
       const logFormat: LogFormat = parseChoice('--log-format', flags.logFormat, LOG_FORMATS);
       const threads = parseCount('--threads', flags.threads, { max: 256 });
       const precision = parsePrecision(flags.precision);
+      const reader: ReaderMode = parseChoice('--reader', flags.reader, READER_MODES);
       const batchSize = parseCount('--batch-size', flags.batchSize, { min: 1, max: 4096 });
       const workers = parseCount('--workers', flags.workers, { max: 64 });
       const limit = parseCount('--limit', flags.limit, { min: 1, max: 10_000 });
@@ -169,6 +178,7 @@ Exit codes: 0 all records answered (inputs of reference data only skipped); 3 so
           device,
           threads,
           ...(precision ? { precision } : {}),
+          reader,
           batchSize,
           workers,
           limit,

@@ -58,6 +58,39 @@ describe.skipIf(!HAS_MODEL)(`clinicalbert ask${MODEL_NOTE}`, () => {
     expect(cli(['ask', 'What medications is the patient on?', 'samples/records.ndjson', ...model]).stdout).toBe(a.stdout);
   });
 
+  it('--reader learnt and agree: note citations say what the learnt reader read; agree answers only where it matches the rules', () => {
+    const question = 'Does the patient have chest pain?';
+    const base = ['ask', question, 'samples/records.ndjson', '--no-progress', ...model];
+    const rules = answers(cli(base).stdout);
+    const learnt = cli([...base, '--reader', 'learnt']);
+    expect(learnt.status, learnt.stderr).toBe(0);
+    const agree = cli([...base, '--reader', 'agree']);
+    expect(agree.status, agree.stderr).toBe(0);
+    const learntLines = answers(learnt.stdout);
+    const agreeLines = answers(agree.stdout);
+    expect(learntLines).toHaveLength(rules.length);
+    let read = 0;
+    for (const line of [...learntLines, ...agreeLines]) {
+      for (const e of line.evidence) {
+        if (e.from !== 'note') continue;
+        expect(e.reader, JSON.stringify(e)).toBeDefined();
+        expect(e.reader?.probability).toBeGreaterThan(0);
+        expect(e.reader?.probability).toBeLessThanOrEqual(1);
+        expect(e.assertion).toBe(e.reader?.assertion);
+        read++;
+      }
+    }
+    expect(read).toBeGreaterThan(0);
+    // agree keeps only the mentions both readers state alike: on these samples it never answers against the rules
+    agreeLines.forEach((line, i) => {
+      if (line.answer !== 'unknown') expect(rules[i]?.answer).toBe(line.answer);
+    });
+    for (const line of rules) for (const e of line.evidence) expect(e.reader).toBeUndefined();
+    const bad = cli([...base, '--reader', 'neural']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/rules, learnt, agree/);
+  });
+
   it('cites note sentences at the characters it quotes', () => {
     const r = cli(['ask', 'Does the patient have chest pain?', 'samples/records.ndjson', ...model]);
     expect(r.status, r.stderr).toBe(0);
