@@ -16,6 +16,9 @@
  * Features (`poolFeatures`, 6 x 256): the [CLS] vector, the mean over the mention's pieces, the
  * means over the 8 pieces right before and right after the mention, and the means over all the
  * prefix and all the suffix pieces (zeros for an empty part).
+ * Encoder: reader.json's `encoder` names the package's ONNX file the head was fitted on: the shipped
+ * text encoder (the default), or `onnx/reader_encoder.int8.onnx`, that encoder fine-tuned with the head
+ * by training/reader_finetune.py (the same inputs and token_embeddings output, int8 the same way).
  * Head (`applyHead`): standardise with the head's mean and deviation, then dense layers (ReLU or
  * none), softmax over its classes.
  */
@@ -35,6 +38,8 @@ export const POOLS = 6;
 export const FEATURE_SIZE = POOLS * HIDDEN_SIZE;
 /** The head file inside the model package. */
 export const READER_FILE = 'reader.json';
+/** The encoder a head without an `encoder` field was fitted on (package-relative). */
+export const DEFAULT_READER_ENCODER = 'onnx/text_encoder.int8.onnx';
 
 /** What the reader needs of src/model/tokenizer.ts's Tokenizer. */
 export interface PieceTokenizer {
@@ -117,6 +122,12 @@ export interface HeadLayer {
 
 export interface ReaderHead {
   format: 1;
+  /**
+   * The package-relative ONNX text encoder whose token_embeddings the head was fitted on (the
+   * runtime must run this one). parseReaderHead always sets it (DEFAULT_READER_ENCODER when the
+   * file has none); optional so that heads built in code need not name it.
+   */
+  encoder?: string;
   classes: Assertion[];
   featureMean: number[];
   featureStd: number[];
@@ -135,6 +146,9 @@ export function parseReaderHead(json: unknown, where = READER_FILE): ReaderHead 
   if (typeof json !== 'object' || json === null) return bad('expected an object');
   const head = json as Partial<ReaderHead>;
   if (head.format !== 1) bad(`format must be 1, got ${quote(head.format ?? null)}`);
+  const encoder = head.encoder ?? DEFAULT_READER_ENCODER;
+  if (typeof encoder !== 'string' || !/^onnx\/[\w.-]+\.onnx$/.test(encoder))
+    bad(`encoder must be a package-relative "onnx/<name>.onnx" file, got ${quote(encoder)}`);
   const classes = head.classes;
   if (!Array.isArray(classes) || classes.length === 0 || !classes.every((c) => (ASSERTIONS as readonly string[]).includes(c)))
     return bad(`classes must be assertions (${ASSERTIONS.join(', ')})`);
@@ -153,7 +167,7 @@ export function parseReaderHead(json: unknown, where = READER_FILE): ReaderHead 
     width = out;
   }
   if (width !== classes.length) bad(`the last layer gives ${width} outputs for ${classes.length} classes`);
-  return head as ReaderHead;
+  return { ...(head as ReaderHead), encoder };
 }
 
 /** Read and check the head file. */
