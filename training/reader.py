@@ -71,6 +71,11 @@ all three variants):
     OMP_NUM_THREADS=1 nice -n 19 /usr/bin/python3 -m training.reader --work training/work/reader \\
         --head models/clinicalbert-mini/reader.json
     node_modules/.bin/tsx training/reader_parity.ts   # reader.ts applyHead == Python, ConText rows
+
+The reader.json in the package now holds the head fitted WITH a fine-tuned encoder
+(training/reader_finetune.py, `"encoder": "onnx/reader_encoder.int8.onnx"`); `--head` here writes a
+frozen-encoder head (no `encoder` field: the shipped text encoder). `--score-only --head H --work W`
+scores a written head on features reader_pairs.ts computed with that head's encoder (W/score.json).
 """
 from __future__ import annotations
 
