@@ -71,6 +71,11 @@ all three variants):
     OMP_NUM_THREADS=1 nice -n 19 /usr/bin/python3 -m training.reader --work training/work/reader \\
         --head models/clinicalbert-mini/reader.json
     node_modules/.bin/tsx training/reader_parity.ts   # reader.ts applyHead == Python, ConText rows
+
+The reader.json in the package now holds the head fitted WITH a fine-tuned encoder
+(training/reader_finetune.py, `"encoder": "onnx/reader_encoder.int8.onnx"`); `--head` here writes a
+frozen-encoder head (no `encoder` field: the shipped text encoder). `--score-only --head H --work W`
+scores a written head on features reader_pairs.ts computed with that head's encoder (W/score.json).
 """
 from __future__ import annotations
 
@@ -256,12 +261,74 @@ def round_head(head: dict, digits: int = 6) -> dict:
     return out
 
 
+def probs_agreement(a: np.ndarray, b: np.ndarray) -> dict:
+    """Two readers' probabilities of the same rows: top class the same (share) and the largest |difference|."""
+    return {'rows': int(len(a)), 'topSame': round(float((a.argmax(1) == b.argmax(1)).mean()), 4),
+            'maxProbDiff': round(float(np.abs(a - b).max()), 4), 'meanMaxProbDiff': round(float(np.abs(a - b).max(axis=1).mean()), 4)}
+
+
+def score_only(work: Path, head_path: Path, torch_probs: Path | None, stamp: bool) -> dict:
+    """Figures of a written head on the features in `work` (computed by reader_pairs.ts with the
+    head's own encoder): held-out silver balanced accuracy, ConText (plain, agreement with the rules,
+    max prob >= THRESHOLD), the rules; with `stamp`, written into the head's provenance.contextDev."""
+    meta = [json.loads(l) for l in (work / 'meta.jsonl').read_text().splitlines() if l.strip()]
+    feats = np.fromfile(work / 'features.f32', dtype='<f4').reshape(-1, FEATURE_SIZE)
+    summary = json.loads((work / 'summary.json').read_text())
+    head = json.loads(head_path.read_text())
+    if summary.get('encoder') != head.get('encoder', 'onnx/text_encoder.int8.onnx'):
+        raise SystemExit(f'{work} features come from {summary.get("encoder")}, the head reads {head.get("encoder")}')
+    src = np.array([m['source'] for m in meta])
+    y = np.array([CLASSES.index(m['label']) for m in meta])
+    hold = np.array([held_out(m['group']) for m in meta])
+    ctx_idx = np.flatnonzero(src == 'context')
+    ctx = [meta[i] for i in ctx_idx]
+    probs = head_forward(head, feats[ctx_idx])
+    pred = [CLASSES[k] for k in probs.argmax(axis=1)]
+    top = probs.max(axis=1)
+    rule_cls = [m['rule'] for m in ctx]
+    sh = (src == 'silver') & hold
+    sp = head_forward(head, feats[sh]).argmax(axis=1)
+    out = {'encoder': summary.get('encoder'), 'head': str(head_path),
+           'heldOutSilverBalancedAccuracy': balanced_accuracy(sp, y[sh]),
+           'heldOutSilverAccuracy': round(float((sp == y[sh]).mean()), 4),
+           'context': evaluate_classes(pred, ctx),
+           'context agreement': evaluate_classes([p if p == r else None for p, r in zip(pred, rule_cls)], ctx),
+           f'context p>={THRESHOLD}': evaluate_classes([p if q >= THRESHOLD else None for p, q in zip(pred, top)], ctx),
+           'rules (span)': evaluate_classes(rule_cls, ctx),
+           'rules (answerer)': answers_score([m['ruleAnswerNow'] for m in ctx], [m['ruleAnswerPast'] for m in ctx], ctx)}
+    if torch_probs is not None:
+        out['torch vs int8 ONNX (ConText rows)'] = probs_agreement(np.load(torch_probs), probs)
+    np.save(work / 'context_probs.npy', probs.astype(np.float32))
+    if stamp:
+        c = out['context']
+        head.setdefault('provenance', {})['contextDev'] = {
+            'path': f'{summary.get("encoder")} (onnxruntime-node, training/reader_pairs.ts) + this JSON head',
+            **{k: c[k] for k in ('now', 'past', 'negationF1', 'historicalF1', 'accuracy')},
+            'agreementWithRules': {k: out['context agreement'][k] for k in ('now', 'past')},
+            f'maxProb>={THRESHOLD}': {k: out[f'context p>={THRESHOLD}'][k] for k in ('now', 'past')},
+            'heldOutSilverBalancedAccuracy': out['heldOutSilverBalancedAccuracy']}
+        head['provenance']['contextDevRules'] = out['rules (answerer)']
+        head_path.write_text(json.dumps(head, separators=(',', ':')) + '\n')
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--work', default='training/work/reader')
-    ap.add_argument('--head', default=None, help='write the chosen head here (reader.json)')
-    ap.add_argument('--out', default=None, help='result JSON (default: <work>/result.json)')
+    ap.add_argument('--head', default=None, help='write the chosen head here (reader.json); with --score-only, the head to score')
+    ap.add_argument('--out', default=None, help='result JSON (default: <work>/result.json, <work>/score.json with --score-only)')
+    ap.add_argument('--score-only', action='store_true', help='score the written --head on <work>\'s features; fit nothing')
+    ap.add_argument('--torch-probs', default=None, help='with --score-only: ConText probabilities torch gave, to compare')
+    ap.add_argument('--stamp', action='store_true', help='with --score-only: write the ConText figures into the head\'s provenance')
     args = ap.parse_args(argv)
+    if args.score_only:
+        if not args.head:
+            ap.error('--score-only needs --head')
+        work = Path(args.work)
+        res = score_only(work, Path(args.head), Path(args.torch_probs) if args.torch_probs else None, args.stamp)
+        (Path(args.out) if args.out else work / 'score.json').write_text(json.dumps(res, indent=1) + '\n')
+        print(json.dumps({k: res[k] for k in res if not k.startswith('rules')} | {'now': res['context']['now'], 'past': res['context']['past']}), file=sys.stderr)
+        return 0
     t0 = time.time()
     work = Path(args.work)
     meta = [json.loads(l) for l in (work / 'meta.jsonl').read_text().splitlines() if l.strip()]

@@ -26,7 +26,10 @@
  * Training pairs are deduplicated by (sentence, span) (first kept) and capped per class and source
  * (seeded); any training sentence whose text (case and spaces folded) is a ConText sentence is
  * dropped and counted. Output under --out: features.f32 (float32 little-endian, one row of 1536 per
- * pair, in meta order), meta.jsonl, summary.json.
+ * pair, in meta order), meta.jsonl, ids.jsonl (each pair's `readerInput`: ids and the prefix, mention
+ * and suffix ranges, what training/reader_finetune.py feeds the torch encoder), summary.json.
+ * `--encoder onnx/reader_encoder.int8.onnx` computes the features with the fine-tuned reader encoder
+ * instead of the shipped text encoder (default onnx/text_encoder.int8.onnx).
  */
 import { createReadStream, createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,7 +39,7 @@ import { answerRecord } from '../src/ask/answer-record.js';
 import { mentionsOf } from '../src/ask/assertion.js';
 import { linkedNotes } from '../src/ask/note-search.js';
 import { conditionQuestion, contextRecord, contextTruths } from '../src/ask/qa-context.js';
-import { FEATURE_SIZE, type ReaderItem, readBatch } from '../src/ask/reader.js';
+import { FEATURE_SIZE, type ReaderItem, readBatch, readerInput } from '../src/ask/reader.js';
 import { sentenceSpans } from '../src/ask/sentences.js';
 import type { Assertion } from '../src/ask/types.js';
 import { findPhrase, parseContextTsv } from '../src/kg/context-eval.js';
@@ -58,6 +61,8 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '32' },
     seed: { type: 'string', default: '5005' },
     limit: { type: 'string' },
+    /** The package-relative ONNX text encoder the features come from (a fine-tuned reader encoder, say). */
+    encoder: { type: 'string', default: 'onnx/text_encoder.int8.onnx' },
   },
 });
 if (!args.real || !args.gen || !args.context || !args.out) {
@@ -329,7 +334,8 @@ process.stderr.write(`pairs: ${JSON.stringify(kept)}; context ${contextPairs.len
 
 // ---------------------------------------------------------------- features
 const tokenizer = await loadTokenizer(model);
-const { session } = await createSession(join(model, 'onnx', 'text_encoder.int8.onnx'), { device: 'cpu', threads: 1 });
+const encoder = args.encoder as string;
+const { session } = await createSession(join(model, encoder), { device: 'cpu', threads: 1 });
 // batches of similar length (padding costs time), written back in `all` order
 const order = all.map((_, i) => i).sort((a, b) => (all[a] as Pair).sentence.length - (all[b] as Pair).sentence.length);
 const features = new Float32Array(all.length * FEATURE_SIZE);
@@ -353,6 +359,10 @@ for (const p of all)
     `${JSON.stringify({ source: p.source, label: p.label, group: p.group, entity: p.entity, sentence: p.sentence, start: p.start, end: p.end, ...(p.extra ?? {}) })}\n`,
   );
 await new Promise((resolve) => meta.end(resolve));
+// the encoder's input of every pair, as readBatch builds it (training/reader_finetune.py feeds the same ids)
+const idsOut = createWriteStream(join(args.out, 'ids.jsonl'));
+for (const p of all) idsOut.write(`${JSON.stringify(readerInput(tokenizer, p.sentence, p.start, p.end))}\n`);
+await new Promise((resolve) => idsOut.end(resolve));
 const summary = {
   featureSize: FEATURE_SIZE,
   rows: all.length,
@@ -366,7 +376,7 @@ const summary = {
   cap: CAP,
   seed: Number(args.seed),
   context: { rows: rows.length, used: contextPairs.length, skipped: contextSkipped },
-  encoder: 'onnx/text_encoder.int8.onnx',
+  encoder,
   timings,
 };
 writeFileSync(join(args.out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);

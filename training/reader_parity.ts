@@ -4,17 +4,30 @@
  * rounded to 6 digits, so they agree to about 1e-5).
  *
  *   node_modules/.bin/tsx training/reader_parity.ts   # after training.reader --head models/clinicalbert-mini/reader.json
+ *   node_modules/.bin/tsx training/reader_parity.ts --work training/work/reader_ft --probs context_probs.npy
+ *       # after training.reader --score-only (the fine-tuned head on its own encoder's features)
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { applyHead, FEATURE_SIZE, loadReaderHead } from '../src/ask/reader.js';
-const head = await loadReaderHead('models/clinicalbert-mini/reader.json');
-const meta = readFileSync('training/work/reader/meta.jsonl', 'utf8')
+
+const { values: args } = parseArgs({
+  options: {
+    work: { type: 'string', default: 'training/work/reader' },
+    probs: { type: 'string', default: 'chosen_context_probs.npy' },
+    head: { type: 'string', default: 'models/clinicalbert-mini/reader.json' },
+  },
+});
+const work = args.work as string;
+const head = await loadReaderHead(args.head as string);
+const meta = readFileSync(join(work, 'meta.jsonl'), 'utf8')
   .split('\n')
   .filter(Boolean)
   .map((l) => JSON.parse(l));
-const buf = readFileSync('training/work/reader/features.f32');
+const buf = readFileSync(join(work, 'features.f32'));
 const feats = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
-const npy = readFileSync('training/work/reader/chosen_context_probs.npy');
+const npy = readFileSync(join(work, args.probs as string));
 const hl = npy.readUInt16LE(8);
 const py = new Float32Array(npy.buffer.slice(npy.byteOffset + 10 + hl, npy.byteOffset + npy.byteLength));
 let k = 0,

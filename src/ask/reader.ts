@@ -9,13 +9,17 @@
  * here only: the training script (training/reader_pairs.ts) calls `readBatch` to dump them, and the Python side
  * only fits the head on the dump. The rule reader (src/ask/assertion.ts) remains what the answers
  * use; the learnt one's measured figures on the ConText dev sentences are in training/reader.py
- * (below the rules on "now": 83.5 % @ 94.6 % against 98.8 % @ 92.0 %).
+ * (below the rules on "now": 83.5 % @ 94.6 % frozen, 91.0 % @ 92.2 % with the fine-tuned encoder of
+ * training/reader_finetune.py, against the rules' 98.8 % @ 92.0 %).
  *
  * Input (`readerInput`): [CLS] + the last 48 word pieces before the mention + the first 16 of the
  * mention + the first 48 after it + [SEP], each part tokenised on its own (no special tokens).
  * Features (`poolFeatures`, 6 x 256): the [CLS] vector, the mean over the mention's pieces, the
  * means over the 8 pieces right before and right after the mention, and the means over all the
  * prefix and all the suffix pieces (zeros for an empty part).
+ * Encoder: reader.json's `encoder` names the package's ONNX file the head was fitted on: the shipped
+ * text encoder (the default), or `onnx/reader_encoder.int8.onnx`, that encoder fine-tuned with the head
+ * by training/reader_finetune.py (the same inputs and token_embeddings output, int8 the same way).
  * Head (`applyHead`): standardise with the head's mean and deviation, then dense layers (ReLU or
  * none), softmax over its classes.
  */
@@ -35,6 +39,8 @@ export const POOLS = 6;
 export const FEATURE_SIZE = POOLS * HIDDEN_SIZE;
 /** The head file inside the model package. */
 export const READER_FILE = 'reader.json';
+/** The encoder a head without an `encoder` field was fitted on (package-relative). */
+export const DEFAULT_READER_ENCODER = 'onnx/text_encoder.int8.onnx';
 
 /** What the reader needs of src/model/tokenizer.ts's Tokenizer. */
 export interface PieceTokenizer {
@@ -117,6 +123,12 @@ export interface HeadLayer {
 
 export interface ReaderHead {
   format: 1;
+  /**
+   * The package-relative ONNX text encoder whose token_embeddings the head was fitted on (the
+   * runtime must run this one). parseReaderHead always sets it (DEFAULT_READER_ENCODER when the
+   * file has none); optional so that heads built in code need not name it.
+   */
+  encoder?: string;
   classes: Assertion[];
   featureMean: number[];
   featureStd: number[];
@@ -135,6 +147,9 @@ export function parseReaderHead(json: unknown, where = READER_FILE): ReaderHead 
   if (typeof json !== 'object' || json === null) return bad('expected an object');
   const head = json as Partial<ReaderHead>;
   if (head.format !== 1) bad(`format must be 1, got ${quote(head.format ?? null)}`);
+  const encoder = head.encoder ?? DEFAULT_READER_ENCODER;
+  if (typeof encoder !== 'string' || !/^onnx\/[\w.-]+\.onnx$/.test(encoder))
+    bad(`encoder must be a package-relative "onnx/<name>.onnx" file, got ${quote(encoder)}`);
   const classes = head.classes;
   if (!Array.isArray(classes) || classes.length === 0 || !classes.every((c) => (ASSERTIONS as readonly string[]).includes(c)))
     return bad(`classes must be assertions (${ASSERTIONS.join(', ')})`);
@@ -153,7 +168,7 @@ export function parseReaderHead(json: unknown, where = READER_FILE): ReaderHead 
     width = out;
   }
   if (width !== classes.length) bad(`the last layer gives ${width} outputs for ${classes.length} classes`);
-  return head as ReaderHead;
+  return { ...(head as ReaderHead), encoder };
 }
 
 /** Read and check the head file. */

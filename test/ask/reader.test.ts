@@ -5,6 +5,7 @@ import {
   FEATURE_SIZE,
   MENTION_PIECES,
   type PieceTokenizer,
+  DEFAULT_READER_ENCODER,
   parseReaderHead,
   poolFeatures,
   PREFIX_PIECES,
@@ -129,6 +130,21 @@ describe('reader head', () => {
     expect(() => parseReaderHead({ ...base, layers: [{ weight: [[1], [1]], bias: [0, 0], activation: 'none' }] })).toThrow(/outputs/);
     expect(() => parseReaderHead({ ...base, featureStd: [0], layers: [] })).toThrow(/deviations/);
     expect(FEATURE_SIZE).toBe(1536);
+  });
+
+  it('reads the encoder the head was fitted on, the shipped text encoder by default', () => {
+    const base = {
+      format: 1,
+      classes: ['affirmed'],
+      featureMean: [0],
+      featureStd: [1],
+      layers: [{ weight: [[1]], bias: [0], activation: 'none' }],
+    };
+    expect(parseReaderHead(base).encoder).toBe(DEFAULT_READER_ENCODER);
+    expect(DEFAULT_READER_ENCODER).toBe('onnx/text_encoder.int8.onnx');
+    expect(parseReaderHead({ ...base, encoder: 'onnx/reader_encoder.int8.onnx' }).encoder).toBe('onnx/reader_encoder.int8.onnx');
+    expect(() => parseReaderHead({ ...base, encoder: '../x.onnx' })).toThrow(/encoder/);
+    expect(() => parseReaderHead({ ...base, encoder: 7 })).toThrow(/encoder/);
   });
 });
 
