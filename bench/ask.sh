@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `clinicalbert ask` beside `clinicalbert analyze` over the same generated patients, in one run
 # (the issue's target: ask at no less than half analyze's speed). Questions about the record alone
-# run no model; a "why" question runs the model on every record as analyze does.
+# run no model; a "why" question runs the model on every record as analyze does; --reader learnt or
+# agree runs the learnt note reader's encoder on the candidate sentences of a condition question.
 #   bash bench/ask.sh [patients=1000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,13 @@ echo "$rate" | head -1
 base=$(echo "$rate" | tail -1)
 for q in "Does the patient smoke?" "What medications is the patient on?" "Does the patient have hypertension?" "Latest BMI?" "Why pneumonia?"; do
   run "ask \"$q\"" node bin/clinicalbert.js ask "$q" "$records"
+  echo "$rate" | head -1
+  node -e 'console.log(`  -> ${(Number(process.argv[1]) / Number(process.argv[2])).toFixed(2)}x analyze (target at least 0.5x)`)' "$(echo "$rate" | tail -1)" "$base"
+done
+# the learnt note reader runs its encoder on every candidate sentence of a condition question
+for reader in learnt agree; do
+  q="Does the patient have hypertension?"
+  run "ask --reader $reader \"$q\"" node bin/clinicalbert.js ask --reader "$reader" "$q" "$records"
   echo "$rate" | head -1
   node -e 'console.log(`  -> ${(Number(process.argv[1]) / Number(process.argv[2])).toFixed(2)}x analyze (target at least 0.5x)`)' "$(echo "$rate" | tail -1)" "$base"
 done

@@ -25,15 +25,12 @@ import type { ClinicalRecord } from '../records/types.js';
 import { UsageError, quote } from '../util/errors.js';
 import type { NoteMention } from './assertion.js';
 import { entityMentions, type Found, specificForms } from './note-search.js';
-import { loadReaderHead, READER_FILE, type ReaderHead, type ReaderItem, readBatch, topClass } from './reader.js';
+import { DEFAULT_READER_ENCODER, loadReaderHead, READER_FILE, type ReaderHead, type ReaderItem, readBatch, topClass } from './reader.js';
 import type { AskContext } from './record-context.js';
 import type { Assertion, ParsedQuestion } from './types.js';
 
 export const READER_MODES = ['rules', 'learnt', 'agree'] as const;
 export type ReaderMode = (typeof READER_MODES)[number];
-
-/** The encoder a head without an `encoder` field reads with: the package's own int8 text encoder. */
-export const DEFAULT_READER_ENCODER = 'onnx/text_encoder.int8.onnx';
 
 /** Mentions read at once (one ONNX Runtime call). */
 const READ_BATCH = 32;
@@ -100,7 +97,7 @@ export class NoteReader {
         cause,
       });
     });
-    const encoder = (head as ReaderHead & { encoder?: string }).encoder ?? DEFAULT_READER_ENCODER;
+    const encoder = head.encoder ?? DEFAULT_READER_ENCODER;
     const [{ createSession }, { loadTokenizer }, ortModule] = await Promise.all([
       import('../model/session.js'),
       import('../model/tokenizer.js'),
