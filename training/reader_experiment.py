@@ -56,6 +56,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .reader import f1
+
 REPO = Path(__file__).resolve().parent.parent
 KG_FILE = REPO / 'models' / 'clinicalbert-mini' / 'kg.json'
 TOKENIZER_FILE = REPO / 'models' / 'clinicalbert-mini' / 'tokenizer.json'
@@ -200,16 +202,6 @@ def yes_no_score(answers: list[str], truths: list[str]) -> dict:
     return {'asked': len(truths), 'answered': len(answered), 'correct': good,
             'precision': round(good / len(answered), 4) if answered else None,
             'coverage': round(len(answered) / len(truths), 4) if truths else None}
-
-
-def f1(pred: list[bool], gold: list[bool]) -> dict:
-    tp = sum(p and g for p, g in zip(pred, gold))
-    fp = sum(p and not g for p, g in zip(pred, gold))
-    fn = sum(g and not p for p, g in zip(pred, gold))
-    prec = tp / (tp + fp) if tp + fp else 0.0
-    rec = tp / (tp + fn) if tp + fn else 0.0
-    return {'tp': tp, 'fp': fp, 'fn': fn, 'precision': round(prec, 4), 'recall': round(rec, 4),
-            'f1': round(2 * prec * rec / (prec + rec), 4) if prec + rec else 0.0}
 
 
 def find_condition(sentence: str, condition: str) -> tuple[int, int] | None:
