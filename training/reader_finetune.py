@@ -59,7 +59,8 @@ scoring included), export and int8 ~5 s, features through the int8 encoder 18 s,
 The int8 encoder is 3.3 MB (12.6 MB of tables read from onnx/text_encoder.onnx); the fp32 graph
 (25 MB) stays in training/work/reader/.
 
-Rerun (2 shared cores, 2 threads):
+The recipe runs all of this as its `reader` step (`training/build.sh --config full --steps reader`, work
+files under training/work/<config>/reader/). By hand (2 shared cores, 2 threads):
 
     OMP_NUM_THREADS=2 nice -n 19 /usr/bin/python3 -m training.reader_finetune --work training/work/reader \\
         --head models/clinicalbert-mini/reader.json
