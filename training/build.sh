@@ -22,6 +22,8 @@ set -euo pipefail
 STEPS=(corpus tokenizer reference mlm random-init package)
 # Stages 2-4 (multimodal fine-tuning, export, evaluation, package manifest and model card, parity).
 STEPS+=(synth real text text-random fusion export quantize evaluate publish parity cli-check int8-check faithfulness)
+# The learnt note reader (`ask --reader learnt|agree`): reader.json and onnx/reader_encoder.int8.onnx in the package.
+STEPS+=(reader)
 
 usage() {
   sed -n '4p' "$0" | sed 's/^#   /usage: /' >&2
@@ -120,6 +122,33 @@ step_cli-check() { "$PY" -m training.cli_check --config "$config" --out "$out"; 
 # `clinicalbert evaluate` at fp32 and int8 on the card's test sets, and the determinism check; then publish again
 # (int8 becomes the package's default only if it costs at most 0.5 points and never moves with batch-mates).
 step_int8-check() { "$PY" -m training.int8_check --config "$config" --out "$out"; }
+# The learnt note reader, from the published package (tokenizer, kg.json, text encoders) and text_pretrained.pt:
+# generated notes (synth --seed 5005), pairs and token ids (training/reader_pairs.ts: silver MTSamples training-half
+# pairs, generated pairs, ConText dev rows for evaluation only when the corpus has them), the fine-tuned encoder and
+# head (training/reader_finetune.py writes reader.json and onnx/reader_encoder.int8.onnx into --out), the ConText
+# figures through that int8 path stamped into reader.json, then the manifest lists both files (training/reader_manifest.py).
+# ci: 40 patients, 150 MTSamples records, 300 fitted pairs, 1 epoch. Work files: <work>/reader/.
+step_reader() {
+  local dir="$work/reader" patients=400 real_limit=() fit=()
+  if [[ "$config" == ci ]]; then patients=40; real_limit=(--limit 150); fit=(--limit 300 --epochs 1); fi
+  local context="${CLINICALBERT_CORPUS:-$repo/../shared/corpus}/text/negex-context/context-annotations-dev.tsv" ctx=()
+  if [[ -f "$context" ]]; then ctx=(--context "$context"); else echo "build.sh: reader: $context not found; no ConText figures" >&2; fi
+  local encoder=onnx/text_encoder.int8.onnx
+  [[ -f "$out/$encoder" ]] || encoder=onnx/text_encoder.onnx
+  mkdir -p "$dir/pairs" "$dir/scored"
+  node --import tsx src/cli/main.ts synth --seed 5005 --patients "$patients" --out "$dir/gen.ndjson" --quiet
+  node --import tsx training/reader_pairs.ts --real "$work/data/real_train.ndjson" --gen "$dir/gen.ndjson" "${ctx[@]}" \
+    --model "$out" --encoder "$encoder" --out "$dir/pairs" "${real_limit[@]}"
+  "$PY" -m training.reader_finetune --work "$dir/pairs" --model "$out" --head "$out/reader.json" \
+    --checkpoint "$work/text_pretrained.pt" --patients "$patients" --threads "$threads" "${fit[@]}"
+  if [[ ${#ctx[@]} -gt 0 ]]; then
+    node --import tsx training/reader_pairs.ts --real "$work/data/real_train.ndjson" --gen "$dir/gen.ndjson" "${ctx[@]}" \
+      --model "$out" --encoder onnx/reader_encoder.int8.onnx --out "$dir/scored" "${real_limit[@]}"
+    "$PY" -m training.reader --score-only --work "$dir/scored" --head "$out/reader.json" \
+      --torch-probs "$dir/pairs/finetune_context_probs.npy" --stamp
+  fi
+  "$PY" -m training.reader_manifest --model "$out"
+}
 step_parity() { CLINICALBERT_MODEL_DIR="$out" npx vitest run test/model/parity.test.ts test/model/tokenizer-parity.test.ts; }
 
 selected=("${STEPS[@]}")

@@ -19,6 +19,12 @@ When the quantize step wrote an int8 text encoder (export/onnx/text_encoder.int8
 tables from the fp32 text graph beside it), it is copied too and declared under the manifest's
 `precisions.int8`. The package's default precision is int8 only when the int8-check step's report
 (training/int8_check.py) was measured on these graphs and passed its rule; otherwise fp32.
+
+When the reader step (training/reader_manifest.py READER_FILES: reader.json and
+onnx/reader_encoder.int8.onnx) has written the learnt note reader into the package folder, the
+manifest lists them too, so that publishing again (faithfulness, cli-check, int8-check) keeps them;
+left out, with a warning, when reader.json says its encoder's tables came from another
+onnx/text_encoder.onnx than the package's (rerun the reader step).
 """
 from __future__ import annotations
 
@@ -35,6 +41,7 @@ from .hf_checkpoint import weights_source
 from .mm_config import (AUDIO_SECONDS, HOP_LENGTH, IMAGE_MEAN, IMAGE_SIZE, IMAGE_STD, MAX_ENTITIES, MAX_LENGTH,
                         MEL_BINS, N_FFT, SAMPLE_RATE)
 from .labelsets import NONE_ID
+from .reader_manifest import READER_FILES
 from .synth_data import KG_PATH
 
 MAX_PACKAGE_BYTES = 40 * 1024 * 1024
@@ -178,6 +185,21 @@ def _int8_check(path: Path, hashes: dict) -> dict | None:
     return report
 
 
+def reader_files(out: Path) -> list[str]:
+    """The reader's files to list: all of READER_FILES when all are in `out` and reader.json's encoder reads
+    its tables from the package's text encoder as it is now (when reader.json records that hash); else none."""
+    if not all((out / p).exists() for p in READER_FILES):
+        if any((out / p).exists() for p in READER_FILES):
+            log('publish', f'warning: only part of the reader\'s files ({", ".join(READER_FILES)}) in {out}; left out')
+        return []
+    tables = (read_json(out / 'reader.json').get('provenance') or {}).get('tablesSha256')
+    if tables and tables != sha256_file(out / 'onnx' / 'text_encoder.onnx'):
+        log('publish', f'warning: {out / READER_FILES[1]} reads its tables from another onnx/text_encoder.onnx; '
+                       'the reader is left out of the manifest (rerun the reader step)')
+        return []
+    return list(READER_FILES)
+
+
 def run(cfg_name: str, out: Path) -> dict:
     import torch
 
@@ -203,7 +225,8 @@ def run(cfg_name: str, out: Path) -> dict:
     fusion_ckpt = torch.load(cfg.work_dir / 'fusion.pt', map_location='cpu')
     text_ckpt = torch.load(cfg.work_dir / 'text_pretrained.pt', map_location='cpu')
     head_specs = heads(fusion_ckpt, text_ckpt['classes'])
-    listed = sorted(set(STAGE1_FILES) | set(EXPORT_FILES) | {'kg.json'} | ({INT8_TEXT} if int8 else set()))
+    listed = sorted(set(STAGE1_FILES) | set(EXPORT_FILES) | {'kg.json'} | ({INT8_TEXT} if int8 else set())
+                    | set(reader_files(out)))
     files = [{'path': p, 'sha256': sha256_file(out / p), 'bytes': (out / p).stat().st_size} for p in listed]
     by_path = {f['path']: f for f in files}
     total = sum(f['bytes'] for f in files)

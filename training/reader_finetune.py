@@ -59,7 +59,8 @@ scoring included), export and int8 ~5 s, features through the int8 encoder 18 s,
 The int8 encoder is 3.3 MB (12.6 MB of tables read from onnx/text_encoder.onnx); the fp32 graph
 (25 MB) stays in training/work/reader/.
 
-Rerun (2 shared cores, 2 threads):
+The recipe runs all of this as its `reader` step (`training/build.sh --config full --steps reader`, work
+files under training/work/<config>/reader/). By hand (2 shared cores, 2 threads):
 
     OMP_NUM_THREADS=2 nice -n 19 /usr/bin/python3 -m training.reader_finetune --work training/work/reader \\
         --head models/clinicalbert-mini/reader.json
@@ -83,6 +84,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .common import sha256_file
 from .reader import CLASSES, FEATURE_SIZE, HIDDEN, SEED, balanced_accuracy, class_weights, held_out, round_head, standardiser
 
 NEAR = 8
@@ -134,6 +136,14 @@ def length_batches(lengths: list[int], batch: int, rng: np.random.Generator, buc
     return out
 
 
+def limited(indices: np.ndarray, limit: int, seed: int) -> np.ndarray:
+    """A seeded sample of `limit` of `indices` (all when there are no more), in their order: the pairs are
+    grouped by source and class, so the first N would all be of one or two classes."""
+    if limit >= len(indices):
+        return indices
+    return np.sort(np.random.default_rng(seed).choice(indices, limit, replace=False))
+
+
 def better(score: float, best: float | None) -> bool:
     """The choice rule: a strictly higher held-out silver balanced accuracy."""
     return best is None or score > best
@@ -142,12 +152,12 @@ def better(score: float, best: float | None) -> bool:
 # ---------------------------------------------------------------- model
 
 
-def build(torch, mean: np.ndarray, std: np.ndarray):
+def build(torch, mean: np.ndarray, std: np.ndarray, checkpoint: str = CHECKPOINT):
     from .config import ModelConfig
     from .mm_model import TextModel
     from .model import MiniBert
 
-    ckpt = torch.load(CHECKPOINT, map_location='cpu')
+    ckpt = torch.load(checkpoint, map_location='cpu')
     text = TextModel(MiniBert(ModelConfig(**ckpt['model_config'])), len(ckpt['classes']), ckpt['n_aux'], ckpt['dropout'],
                      ckpt.get('pooling', 'cls'), bag=ckpt.get('bag', False))
     text.load_state_dict(ckpt['state_dict'])
@@ -250,7 +260,9 @@ def main(argv=None) -> int:
     ap.add_argument('--head', default=None, help='write the fine-tuned head here (reader.json)')
     ap.add_argument('--epochs', type=int, default=EPOCHS)
     ap.add_argument('--threads', type=int, default=2)
-    ap.add_argument('--limit', type=int, default=None, help='fit on the first N training pairs only (a smoke run)')
+    ap.add_argument('--limit', type=int, default=None, help='fit on a seeded sample of N training pairs only (a smoke run, the ci recipe)')
+    ap.add_argument('--checkpoint', default=CHECKPOINT, help='the text stage checkpoint exported as <model>/onnx/text_encoder.onnx')
+    ap.add_argument('--patients', type=int, default=400, help='how many generated patients gen.ndjson has (for the provenance)')
     args = ap.parse_args(argv)
     from .common import setup_torch
 
@@ -268,14 +280,14 @@ def main(argv=None) -> int:
     use = np.isin(src, ('silver', 'gen'))
     tr = np.flatnonzero(use & ~hold)
     if args.limit:
-        tr = tr[:args.limit]
+        tr = limited(tr, args.limit, SEED)
     silver_held = np.flatnonzero((src == 'silver') & hold)
     ctx = np.flatnonzero(src == 'context')
     mean, std = standardiser(feats[tr])
-    model, ckpt = build(torch, mean, std)
+    model, ckpt = build(torch, mean, std, args.checkpoint)
 
     # the frozen torch encoder reproduces the int8 features the frozen head was fitted on (a check of the ids and pooling)
-    probe = ctx[:64].tolist()
+    probe = (ctx if len(ctx) else tr)[:64].tolist()
     model.eval()
     with torch.no_grad():
         its = [inputs[i] for i in probe]
@@ -332,13 +344,12 @@ def main(argv=None) -> int:
     export_encoder(torch, model.bert, fp32)
     onnx_dir = Path(args.model) / 'onnx'
     int8 = quantize_reader(fp32, Path(args.model) / ENCODER_FILE, Path(args.model) / SHARED_TABLES)
+    tables_sha = sha256_file(Path(args.model) / SHARED_TABLES)
     print(f'int8: {int8}', file=sys.stderr)
 
     l1, l2 = model.head[1], model.head[4]
     counts = {f'{s}:{c}': int(((src[tr] == s) & (y[tr] == k)).sum()) for s in ('silver', 'gen') for k, c in enumerate(CLASSES)}
-    from .common import sha256_file
-
-    start = {'path': CHECKPOINT, 'sha256': sha256_file(Path(CHECKPOINT))}
+    start = {'path': args.checkpoint, 'sha256': sha256_file(Path(args.checkpoint))}
     report = {'checkpoint': start, 'fitted': int(len(tr)),
               'fittedPerClass': counts, 'heldOutSilver': int(len(silver_held)), 'history': history, 'chosenEpoch': chosen,
               'frozenCheck': check, 'int8': int8, 'fp32Bytes': fp32.stat().st_size, 'seconds': round(time.time() - t0, 1)}
@@ -352,18 +363,20 @@ def main(argv=None) -> int:
         head = {'format': 1, 'encoder': ENCODER_FILE, **{k: v for k, v in head.items() if k != 'format'}}
         head['provenance'] = {
             'experiment': 'training/reader_finetune.py (not used by the answers; the rules are)',
-            'encoder': f'{ENCODER_FILE}: the text encoder of {CHECKPOINT} (exported as onnx/text_encoder.onnx), transformer '
+            'encoder': f'{ENCODER_FILE}: the text encoder of {args.checkpoint} (exported as onnx/text_encoder.onnx), transformer '
                        'layers fine-tuned with this head, embeddings frozen (tables shared with onnx/text_encoder.onnx), int8 '
                        'as training/quantize_int8.py',
-            'startCheckpoint': start, 'encoderSha256': int8['sha256'],
+            'startCheckpoint': start, 'encoderSha256': int8['sha256'], 'tablesSha256': tables_sha,
             'choice': 'epoch with the best balanced accuracy on held-out silver (real MTSamples training-half) pairs, chosen before ConText',
             'features': 'src/ask/reader.ts: CLS, mention, 8 before, 8 after, all before, all after (6 x 256)',
             'data': {'silver': 'MTSamples training half (real_train), SILVER labels from the rule reader (src/ask/assertion.ts)',
-                     'gen': 'clinicalbert synth --seed 5005 --patients 400, generator truth'},
+                     'gen': f'clinicalbert synth --seed 5005 --patients {args.patients}, generator truth'},
             'fittedPerClass': counts, 'heldOutSilver': int(len(silver_held)), 'epochs': chosen, 'history': history,
             'optimiser': f'AdamW encoder lr {LR_ENCODER}, head lr {LR_HEAD}, weight decay 0.01, batch {BATCH}',
             'seed': SEED, 'date': datetime.date.today().isoformat(),
-            'contextDev': 'pending: training/reader.py --score-only --stamp (int8 ONNX + JSON head path)',
+            **({'limit': args.limit} if args.limit else {}),
+            'contextDev': ('pending: training/reader.py --score-only --stamp (int8 ONNX + JSON head path)' if len(ctx)
+                           else 'not measured: no ConText rows among the pairs'),
         }
         Path(args.head).write_text(json.dumps(head, separators=(',', ':')) + '\n')
     print(json.dumps({'chosenEpoch': chosen, 'seconds': report['seconds']}), file=sys.stderr)

@@ -1,7 +1,7 @@
 """@file Lists the reader's files (reader.json, onnx/reader_encoder.int8.onnx) in the package manifest's
 `files` with their size and sha256, so that the package check (src/model/package.ts) verifies them
-like every other file. The recipe's package step (training/package.py) does not know the reader yet:
-rerun this after it.
+like every other file. The recipe's reader step (training/build.sh `--steps reader`) runs it last;
+training/publish.py lists the same files (READER_FILES) whenever they are in the package folder.
 
     /usr/bin/python3 -m training.reader_manifest [--model models/clinicalbert-mini]
 """

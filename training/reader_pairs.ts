@@ -28,7 +28,9 @@
  * dropped and counted. Output under --out: features.f32 (float32 little-endian, one row of 1536 per
  * pair, in meta order), meta.jsonl, ids.jsonl (each pair's `readerInput`: ids and the prefix, mention
  * and suffix ranges, what training/reader_finetune.py feeds the torch encoder), summary.json.
- * `--encoder onnx/reader_encoder.int8.onnx` computes the features with the fine-tuned reader encoder
+ * `--context` is optional: without it there are no ConText rows (and no overlap to drop), so no ConText
+ * figures. `--model` is the package whose kg.json, tokenizer and encoder are read (the recipe's reader
+ * step passes its --out). `--encoder onnx/reader_encoder.int8.onnx` computes the features with the fine-tuned reader encoder
  * instead of the shipped text encoder (default onnx/text_encoder.int8.onnx).
  */
 import { createReadStream, createWriteStream, readFileSync, writeFileSync } from 'node:fs';
@@ -65,8 +67,10 @@ const { values: args } = parseArgs({
     encoder: { type: 'string', default: 'onnx/text_encoder.int8.onnx' },
   },
 });
-if (!args.real || !args.gen || !args.context || !args.out) {
-  process.stderr.write('usage: reader_pairs.ts --real <real_train.ndjson> --gen <gen.ndjson> --context <dev.tsv> --out <dir>\n');
+if (!args.real || !args.gen || !args.out) {
+  process.stderr.write(
+    'usage: reader_pairs.ts --real <real_train.ndjson> --gen <gen.ndjson> [--context <dev.tsv>] --out <dir> [--model <package>]\n',
+  );
   process.exit(2);
 }
 const CAP = Number(args.cap);
@@ -245,7 +249,8 @@ for await (const line of createInterface({ input: createReadStream(args.gen) }))
 lap('generated pairs');
 
 // ---------------------------------------------------------------- context: evaluation only
-const rows = parseContextTsv(readFileSync(args.context, 'utf8'));
+const contextFile = args.context;
+const rows = contextFile ? parseContextTsv(readFileSync(contextFile, 'utf8')) : [];
 const contextPairs: Pair[] = [];
 let contextSkipped = 0;
 for (const row of rows) {
@@ -271,7 +276,7 @@ for (const row of rows) {
             ? 'historical'
             : 'affirmed';
   const rule = mentionsOf(row.sentence, tokens, [span], sentenceSpans(row.sentence))[0]?.assertion;
-  const record = contextRecord(row, args.context);
+  const record = contextRecord(row, contextFile as string);
   const answer = (time: 'now' | 'past'): unknown =>
     answerRecord(record, conditionQuestion(row.condition, time, graph), { graph, linker }, { coded: false }).answer;
   const truths = contextTruths(row);
@@ -375,7 +380,7 @@ const summary = {
   keptPerSourceClass: kept,
   cap: CAP,
   seed: Number(args.seed),
-  context: { rows: rows.length, used: contextPairs.length, skipped: contextSkipped },
+  context: contextFile ? { rows: rows.length, used: contextPairs.length, skipped: contextSkipped } : null,
   encoder,
   timings,
 };

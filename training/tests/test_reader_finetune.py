@@ -4,7 +4,7 @@ import unittest
 import numpy as np
 
 from training.reader import probs_agreement
-from training.reader_finetune import better, length_batches, pad_batch, pool_weights
+from training.reader_finetune import better, length_batches, limited, pad_batch, pool_weights
 from training.reader_manifest import upsert_files
 
 
@@ -35,6 +35,17 @@ class ReaderFinetuneTest(unittest.TestCase):
         self.assertEqual(flat, list(range(500)))
         self.assertTrue(all(len(b) <= 32 for b in batches))
         self.assertEqual(batches, length_batches(lengths, 32, np.random.default_rng(5)))
+
+    def test_limited_is_a_seeded_sorted_sample(self):
+        tr = np.arange(10, 1010)
+        a = limited(tr, 300, 5005)
+        self.assertEqual(len(a), 300)
+        self.assertEqual(len(set(a.tolist())), 300)
+        self.assertTrue(set(a.tolist()) <= set(tr.tolist()))
+        self.assertEqual(a.tolist(), sorted(a.tolist()))
+        self.assertGreater(a.max(), 700)  # not the first N
+        self.assertEqual(a.tolist(), limited(tr, 300, 5005).tolist())
+        self.assertEqual(limited(tr, 5000, 5005).tolist(), tr.tolist())
 
     def test_choice_rule_and_agreement(self):
         self.assertTrue(better(0.5, None))
