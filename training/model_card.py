@@ -433,8 +433,9 @@ def render(m: dict, coverage_image: str | None = None) -> str:
         f'(modality dropout {t["fusion"]["modality_dropout"]}: any modality may be missing, and `modality_mask` switches one off).')
     gb = pkg['graph_bytes']
     int8 = f', int8 text {mib(pkg["int8"]["text_bytes"])}' if pkg.get('int8') else ''
+    reader = f', learnt note reader {mib(pkg["reader"]["bytes"])}' if pkg.get('reader') else ''
     add(f'Package: {pkg["files"]} files, {mib(pkg["bytes"])} (text {mib(gb["text"])}{int8}, image {mib(gb["image"])}, '
-            f'audio {mib(gb["audio"])}, fusion {mib(gb["fusion"])}).')
+            f'audio {mib(gb["audio"])}, fusion {mib(gb["fusion"])}{reader}).')
     add('')
     _reading_section(m, add)
     add('## Data')

@@ -10,7 +10,7 @@ versions and the git commit, recorded here so that re-publishing needs no retrai
 the manifest: every file with its sha256 and size, the graphs with their inputs and outputs,
 preprocessing, label sets with codes, and the metrics. The finished package is then loaded by the runtime's own loader (training/check_package.ts:
 JSON Schema, format version, every hash), so a recipe change cannot ship a package the CLI
-refuses. Refuses a package of 40 MiB or more. Then renders the model card (MODEL_CARD.md at the repository root for `full`, beside the
+refuses. Refuses a package of 48 MiB or more. Then renders the model card (MODEL_CARD.md at the repository root for `full`, beside the
 work folder for `ci`). The faithfulness step (training/faithfulness.py) runs publish again once
 `clinicalbert evaluate --faithfulness` has measured the published graphs; its report enters the
 metrics only while the graph hashes it names are the package's.
@@ -44,7 +44,8 @@ from .labelsets import NONE_ID
 from .reader_manifest import READER_FILES
 from .synth_data import KG_PATH
 
-MAX_PACKAGE_BYTES = 40 * 1024 * 1024
+# 40 MiB until the learnt note reader (onnx/reader_encoder.int8.onnx and reader.json, 4.3 MB) joined the package.
+MAX_PACKAGE_BYTES = 48 * 1024 * 1024
 INT8_TEXT = 'onnx/text_encoder.int8.onnx'
 STAGE1_FILES = ('tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'reference/tokenizer_reference.json')
 EXPORT_FILES = ('onnx/text_encoder.onnx', 'onnx/image_encoder.onnx', 'onnx/audio_encoder.onnx', 'onnx/fusion.onnx',
@@ -233,7 +234,7 @@ def run(cfg_name: str, out: Path) -> dict:
     # The cap is for the committed default; a package built from imported weights (build.sh --init-from) may be larger.
     source = weights_source(cfg.work_dir)
     if source is None and total >= MAX_PACKAGE_BYTES:
-        raise RecipeError(f'the package is {total / 2**20:.1f} MiB, over the 40 MiB limit')
+        raise RecipeError(f'the package is {total / 2**20:.1f} MiB, over the {MAX_PACKAGE_BYTES // 2**20} MiB limit')
     extras = sorted(p.relative_to(out).as_posix() for p in out.rglob('*')
                     if p.is_file() and p.relative_to(out).as_posix() not in by_path and p.name != 'manifest.json')
     if extras:
@@ -247,6 +248,9 @@ def run(cfg_name: str, out: Path) -> dict:
         'precision': 'fp32',
         'labels': {name: len(h['labels']) for name, h in head_specs.items()},
     }
+    readers = reader_files(out)
+    if readers:
+        metrics['package']['reader'] = {'bytes': sum(by_path[p]['bytes'] for p in readers), 'files': sorted(readers)}
     if int8:
         metrics['package']['int8'] = {'text_bytes': by_path[INT8_TEXT]['bytes'], 'tables': int8['tables'],
                                       'shared_bytes': int8['shared_bytes'], 'linears': int8['linears']}

@@ -25,6 +25,14 @@ def upsert_files(files: list[dict], entries: list[dict]) -> list[dict]:
     return [by_path[p] for p in sorted(by_path)]
 
 
+def package_totals(files: list[dict], reader: list[dict]) -> dict:
+    """The card's package figures (metrics.package) with the reader's files counted: files, bytes, reader bytes."""
+    totals = {'files': len(files), 'bytes': sum(f['bytes'] for f in files)}
+    if reader:
+        totals['reader'] = {'bytes': sum(e['bytes'] for e in reader), 'files': [e['path'] for e in reader]}
+    return totals
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--model', default='models/clinicalbert-mini')
@@ -33,6 +41,9 @@ def main(argv=None) -> int:
     manifest = json.loads((root / 'manifest.json').read_text())
     entries = [{'bytes': (root / p).stat().st_size, 'path': p, 'sha256': sha256_file(root / p)} for p in READER_FILES if (root / p).exists()]
     manifest['files'] = upsert_files(manifest['files'], entries)
+    package = manifest.get('metrics', {}).get('package')
+    if package is not None:
+        package.update(package_totals(manifest['files'], entries))
     write_json(root / 'manifest.json', manifest)
     print(json.dumps(entries), file=sys.stderr)
     return 0
