@@ -22,14 +22,14 @@ run() { # label command...
 run "analyze (baseline)" node bin/clinicalbert.js analyze "$records" --no-timing
 echo "$rate" | head -1
 base=$(echo "$rate" | tail -1)
-for q in "Does the patient smoke?" "What medications is the patient on?" "Does the patient have hypertension?" "Latest BMI?" "Why pneumonia?"; do
+for q in "Does the patient smoke?" "What medications is the patient on?" "Does the patient have hypertension?" "Does the patient have a cough?" "Latest BMI?" "Why pneumonia?"; do
   run "ask \"$q\"" node bin/clinicalbert.js ask "$q" "$records"
   echo "$rate" | head -1
   node -e 'console.log(`  -> ${(Number(process.argv[1]) / Number(process.argv[2])).toFixed(2)}x analyze (target at least 0.5x)`)' "$(echo "$rate" | tail -1)" "$base"
 done
 # the learnt note reader runs its encoder on every candidate sentence of a condition question
 for reader in learnt agree; do
-  q="Does the patient have hypertension?"
+  q="Does the patient have a cough?"
   run "ask --reader $reader \"$q\"" node bin/clinicalbert.js ask --reader "$reader" "$q" "$records"
   echo "$rate" | head -1
   node -e 'console.log(`  -> ${(Number(process.argv[1]) / Number(process.argv[2])).toFixed(2)}x analyze (target at least 0.5x)`)' "$(echo "$rate" | tail -1)" "$base"
