@@ -105,10 +105,17 @@ def tensor_specs(model_cfg, mm, ckpt) -> dict:
     }
 
 
-def export_graphs(torch, text_model, image, audio, fusion, specs: dict, out: Path) -> None:
-    from torch import nn
+# Token ids of the text graphs' example batch (two padded sequences): any ids the vocabulary holds.
+EXAMPLE_IDS = [[2, 10, 11, 12, 3, 0], [2, 13, 14, 15, 16, 3]]
 
-    class TextGraph(nn.Module):
+
+def text_graph(torch, model):
+    """`model` as the ONNX export of a text encoder sees it: (input_ids, attention_mask) -> its outputs.
+
+    In eval mode: export restores each module's mode afterwards, and a fresh wrapper is in training
+    mode, which would switch the text model's dropout back on."""
+
+    class TextGraph(torch.nn.Module):
         def __init__(self, m):
             super().__init__()
             self.m = m
@@ -116,13 +123,15 @@ def export_graphs(torch, text_model, image, audio, fusion, specs: dict, out: Pat
         def forward(self, input_ids, attention_mask):
             return self.m(input_ids, attention_mask)
 
-    ids = torch.tensor([[2, 10, 11, 12, 3, 0], [2, 13, 14, 15, 16, 3]], dtype=torch.long)
+    return TextGraph(model).eval()
+
+
+def export_graphs(torch, text_model, image, audio, fusion, specs: dict, out: Path) -> None:
+    ids = torch.tensor(EXAMPLE_IDS, dtype=torch.long)
     mask = (ids > 0).long()
     b = 2
     dummy = {
-        # The wrapper must be in eval mode too: export restores each module's mode afterwards, and a
-        # fresh wrapper is in training mode, which would switch the text model's dropout back on.
-        'text': (TextGraph(text_model).eval(), (ids, mask)),
+        'text': (text_graph(torch, text_model), (ids, mask)),
         'image': (image, (torch.zeros(b, 1, 64, 64),)),
         'audio': (audio, (torch.zeros(b, 32000),)),
         'fusion': (fusion, (torch.zeros(b, text_model.embedding_dim), torch.zeros(b, image.project.out_features),

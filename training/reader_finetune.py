@@ -205,20 +205,13 @@ def export_encoder(torch, bert, path: Path) -> None:
     """token_embeddings only, the text encoder's input names and dynamic axes, opset 17."""
     import onnx
 
+    from .export_onnx import EXAMPLE_IDS, text_graph
     from .mm_config import ONNX_OPSET
 
-    class Graph(torch.nn.Module):
-        def __init__(self, m):
-            super().__init__()
-            self.m = m
-
-        def forward(self, input_ids, attention_mask):
-            return self.m(input_ids, attention_mask)
-
-    ids = torch.tensor([[2, 10, 11, 12, 3, 0], [2, 13, 14, 15, 16, 3]], dtype=torch.long)
+    ids = torch.tensor(EXAMPLE_IDS, dtype=torch.long)
     path.parent.mkdir(parents=True, exist_ok=True)
     with torch.no_grad():
-        torch.onnx.export(Graph(bert).eval(), (ids, (ids > 0).long()), str(path), input_names=['input_ids', 'attention_mask'],
+        torch.onnx.export(text_graph(torch, bert), (ids, (ids > 0).long()), str(path), input_names=['input_ids', 'attention_mask'],
                           output_names=['token_embeddings'],
                           dynamic_axes={'input_ids': {0: 'batch', 1: 'sequence'}, 'attention_mask': {0: 'batch', 1: 'sequence'},
                                         'token_embeddings': {0: 'batch', 1: 'sequence'}},
