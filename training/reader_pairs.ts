@@ -43,6 +43,7 @@ import { linkedNotes } from '../src/ask/note-search.js';
 import { conditionQuestion, contextRecord, contextTruths } from '../src/ask/qa-context.js';
 import { FEATURE_SIZE, type ReaderItem, readBatch, readerInput } from '../src/ask/reader.js';
 import { sentenceSpans } from '../src/ask/sentences.js';
+import { mulberry32 } from '../src/util/random.js';
 import type { Assertion } from '../src/ask/types.js';
 import { findPhrase, parseContextTsv } from '../src/kg/context-eval.js';
 import { KnowledgeGraph } from '../src/kg/graph.js';
@@ -87,18 +88,7 @@ interface Pair extends ReaderItem {
   extra?: Record<string, unknown>;
 }
 
-/** Seeded generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = rng(Number(args.seed));
+const random = mulberry32(Number(args.seed));
 function shuffle<T>(list: T[]): T[] {
   for (let i = list.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));

@@ -13,6 +13,7 @@ import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempFolder } from '../io/corpus.js';
+import { mulberry32 } from '../../src/util/random.js';
 import { BIN, cli, HAS_MODEL, MODEL_DIR, MODEL_NOTE, REPO_ROOT } from '../support/cli.js';
 
 /** Seed of the kill points; FUZZ_SEED=<n> reproduces a failure printed with its seed. */
@@ -22,17 +23,6 @@ let tmp = '';
 let remove = () => {};
 let input = '';
 const full = { out: '', dead: '', report: '', fhir: '' };
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const analyze = (out: string, dead: string, extra: string[] = []) => [
   'analyze',
