@@ -114,7 +114,10 @@ function citation(e: Evidence): Html {
   const edge = e.edge
     ? html` <span class="muted small">${e.edge.source} —${e.edge.type}→ ${e.edge.target} (${e.edge.provenance})</span>`
     : '';
-  return html`<li>${e.display} · <em>${e.assertion}</em> · supports ${e.supports} · from ${e.from} ${where}${
+  const reader = e.reader
+    ? html` <span class="muted small">(learnt reader: ${e.reader.assertion}, p ${e.reader.probability.toFixed(2)})</span>`
+    : '';
+  return html`<li>${e.display} · <em>${e.assertion}</em>${reader} · supports ${e.supports} · from ${e.from} ${where}${
     e.time ? html` <span class="muted small">${e.time}</span>` : ''
   }${edge}${quote}</li>`;
 }

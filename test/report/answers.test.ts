@@ -49,6 +49,18 @@ describe('AnswerReport', () => {
     expect(page).toContain("default-src 'none'");
   });
 
+  it("shows what the learnt reader read beside a note citation's assertion, and nothing when it did not read it", () => {
+    const read = line('r');
+    const [cited] = read.evidence;
+    read.evidence = [{ ...(cited as AnswerLine['evidence'][number]), reader: { assertion: 'negated', probability: 0.8765 } }];
+    const report = new AnswerReport();
+    report.add(read);
+    report.add(line('s'));
+    const page = report.render({ question: 'q', inputs: ['a.ndjson'], counts });
+    expect(page).toContain('(learnt reader: negated, p 0.88)');
+    expect(page.match(/learnt reader:/g)).toHaveLength(1);
+  });
+
   it('gives the same bytes for the same lines and bounds the detail', () => {
     const render = () => {
       const r = new AnswerReport(1);
