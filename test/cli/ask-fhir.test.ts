@@ -7,26 +7,17 @@
  * `--kg` reads no server.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnswerLine } from '../../src/ask/types.js';
-import { cliAsync, type CliResult, HAS_MODEL, jsonLines, MODEL_DIR, MODEL_NOTE, REPO_ROOT, withoutSource } from '../support/cli.js';
+import { answerSchemaValidator, sampleBundles } from '../support/samples.js';
+import { cliAsync, type CliResult, HAS_MODEL, jsonLines, MODEL_DIR, MODEL_NOTE, withoutSource } from '../support/cli.js';
 import { TestFhirServer } from '../support/fhir-server.js';
 
-const require = createRequire(import.meta.url);
-const Ajv = require('ajv') as new (o: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: unknown } };
-const validate = new Ajv({ allErrors: true, strict: false }).compile(
-  JSON.parse(readFileSync(join(REPO_ROOT, 'schema/answer.schema.json'), 'utf8')) as object,
-);
+const validate = answerSchemaValidator();
 
-const LINES = readFileSync(join(REPO_ROOT, 'samples', 'records.ndjson'), 'utf8')
-  .trim()
-  .split('\n')
-  .slice(0, 6);
-const BUNDLES = LINES.map((l) => JSON.parse(l) as Record<string, unknown>);
-const PATIENT_IDS = BUNDLES.map((b) => (b.entry as { resource: { id: string } }[])[0]?.resource.id as string);
+const { lines: LINES, bundles: BUNDLES, patientIds: PATIENT_IDS } = sampleBundles(6);
 const QUESTION = 'What medications is the patient on?';
 
 const tmp = mkdtempSync(join(tmpdir(), 'cb-ask-fhir-'));

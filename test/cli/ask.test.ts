@@ -5,17 +5,14 @@
  * and accounting as in analyze, and the HTML report.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AnswerLine } from '../../src/ask/types.js';
+import { answerSchemaValidator } from '../support/samples.js';
 import { cli, HAS_MODEL, jsonLines, MODEL_DIR, MODEL_NOTE, REPO_ROOT } from '../support/cli.js';
 
-const require = createRequire(import.meta.url);
-const Ajv = require('ajv') as new (o: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: unknown } };
-const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'schema/answer.schema.json'), 'utf8')) as object;
-const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+const validate = answerSchemaValidator();
 const tmp = mkdtempSync(join(tmpdir(), 'cb-ask-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const model = ['--model', MODEL_DIR];

@@ -13,15 +13,12 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliAsync, type CliResult, HAS_MODEL, jsonLines, MODEL_DIR, MODEL_NOTE, REPO_ROOT, withoutSource } from '../support/cli.js';
+import { sampleBundles } from '../support/samples.js';
+import { cliAsync, type CliResult, HAS_MODEL, jsonLines, MODEL_DIR, MODEL_NOTE, withoutSource } from '../support/cli.js';
 import { TestFhirServer } from '../support/fhir-server.js';
 import { tempFolder } from './corpus.js';
 
-const LINES = readFileSync(join(REPO_ROOT, 'samples', 'records.ndjson'), 'utf8')
-  .trim()
-  .split('\n')
-  .slice(0, 6);
-const BUNDLES = LINES.map((l) => JSON.parse(l) as Record<string, unknown>);
+const { lines: LINES, bundles: BUNDLES } = sampleBundles(6);
 
 function run(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return cliAsync(['analyze', ...args, '--model', MODEL_DIR, '--no-timing', '--batch-size', '4'], env);

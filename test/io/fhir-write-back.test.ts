@@ -12,17 +12,13 @@ import { generateKeyPairSync, type JsonWebKey } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleBundles } from '../support/samples.js';
 import { clientAssertion, readSmartKey, SmartBackendAuth } from '../../src/io/smart-auth.js';
-import { cliAsync, type CliResult, HAS_MODEL, jsonLines, MODEL_DIR, MODEL_NOTE, REPO_ROOT, withoutSource } from '../support/cli.js';
+import { cliAsync, type CliResult, HAS_MODEL, jsonLines, MODEL_DIR, MODEL_NOTE, withoutSource } from '../support/cli.js';
 import { type TestServerOptions, TestFhirServer } from '../support/fhir-server.js';
 import { tempFolder } from './corpus.js';
 
-const LINES = readFileSync(join(REPO_ROOT, 'samples', 'records.ndjson'), 'utf8')
-  .trim()
-  .split('\n')
-  .slice(0, 6);
-const BUNDLES = LINES.map((l) => JSON.parse(l) as Record<string, unknown>);
-const PATIENT_IDS = BUNDLES.map((b) => (b.entry as { resource: { id: string } }[])[0]?.resource.id as string);
+const { bundles: BUNDLES, patientIds: PATIENT_IDS } = sampleBundles(6);
 
 function run(args: string[]): Promise<CliResult> {
   return cliAsync(['analyze', ...args, '--model', MODEL_DIR, '--no-timing', '--batch-size', '4']);
