@@ -42,12 +42,6 @@ export interface Reading {
   probability: number;
 }
 
-/** The mode named on the command line, or a UsageError listing the valid ones. */
-export function readerMode(value: string): ReaderMode {
-  if ((READER_MODES as readonly string[]).includes(value)) return value as ReaderMode;
-  throw new UsageError(`unknown reader ${quote(value)}; valid readers: ${READER_MODES.join(', ')}`, { code: 'ASK_BAD_READER' });
-}
-
 /** Whether the learnt reader has anything to read for this question. */
 export function readsQuestion(question: ParsedQuestion): boolean {
   return question.intent === 'condition' && question.entity !== undefined;

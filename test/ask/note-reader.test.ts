@@ -6,22 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { answerRecord } from '../../src/ask/answer-record.js';
 import type { NoteMention } from '../../src/ask/assertion.js';
-import {
-  NoteReader,
-  type Reading,
-  readerItem,
-  readerMode,
-  readFound,
-  readRecordMentions,
-  readsQuestion,
-} from '../../src/ask/note-reader.js';
+import { NoteReader, type Reading, readerItem, readFound, readRecordMentions, readsQuestion } from '../../src/ask/note-reader.js';
 import { entityMentions, type Found, type LinkedNote, specificForms } from '../../src/ask/note-search.js';
 import type { ParsedQuestion } from '../../src/ask/types.js';
 import { KnowledgeGraph } from '../../src/kg/graph.js';
 import { EntityLinker } from '../../src/kg/link.js';
 import { loadModelPackage } from '../../src/model/package.js';
 import type { ClinicalRecord } from '../../src/records/types.js';
-import { UsageError } from '../../src/util/errors.js';
 
 const graph = await KnowledgeGraph.loadDefault();
 const linker = new EntityLinker(graph);
@@ -56,12 +47,6 @@ const fake = (assertion: NoteMention['assertion'], start: number): Found => {
 };
 
 describe('reader modes', () => {
-  it('names the valid readers when the mode is unknown', () => {
-    expect(readerMode('agree')).toBe('agree');
-    expect(() => readerMode('neural')).toThrow(UsageError);
-    expect(() => readerMode('neural')).toThrow(/"neural".*rules, learnt, agree/);
-  });
-
   it("rules ignore readings; learnt takes the reader's class; agree drops what the two read differently", () => {
     const a = fake('negated', 3);
     const b = fake('affirmed', 3);
